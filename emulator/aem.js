@@ -1,0 +1,74 @@
+'use strict'
+
+/**
+ * AEM Publish routes: authorization, persisted queries and the ad-hoc GraphQL endpoint.
+ * @module emulator/aem
+ */
+
+const { randomUUID, timingSafeEqual } = require('node:crypto')
+const { send, sendJson, splitUrl } = require('./http')
+const { runPersistedQuery, PREFIX } = require('./persisted')
+const { executeQuery } = require('./schema')
+
+const GRAPHQL_ENDPOINT = '/content/graphql/global/endpoint.json'
+
+/** Constant-time string comparison. */
+function same (a, b) {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/**
+ * Decides whether a request may be served.
+ * @param {string|undefined} authorization the Authorization header
+ * @param {{tokens: {isValid: (t: string) => boolean}, basicAuth: [string, string], requireAuth: boolean}} ctx
+ * @returns {boolean}
+ */
+function isAuthorized (authorization, { tokens, basicAuth, requireAuth }) {
+  if (!authorization) return !requireAuth
+  const [scheme, value = ''] = authorization.trim().split(/\s+/, 2)
+  if (/^bearer$/i.test(scheme)) return tokens.isValid(value)
+  if (/^basic$/i.test(scheme)) return same(Buffer.from(value, 'base64').toString('utf8'), basicAuth.join(':'))
+  return false
+}
+
+/** Runs an ad-hoc query from a `{query, variables?, operationName?}` body. */
+async function runAdHocQuery (body) {
+  let request
+  try {
+    request = JSON.parse(body)
+  } catch (e) {
+    return { status: 400, json: { errors: [{ message: 'Unable to parse the request body: ' + e.message }] } }
+  }
+  if (!request || typeof request.query !== 'string') {
+    return { status: 400, json: { errors: [{ message: "The request body has no 'query' string" }] } }
+  }
+  const result = await executeQuery(request.query, request.variables || undefined, request.operationName || undefined)
+  return { status: 200, json: result }
+}
+
+/**
+ * Creates the AEM Publish request handler.
+ * @param {object} ctx
+ * @param {{isValid: (token: string) => boolean}} ctx.tokens the token store
+ * @param {[string, string]} ctx.basicAuth accepted Basic user and password
+ * @param {boolean} ctx.requireAuth when false, requests without Authorization are served
+ * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: string) => Promise<void>}
+ */
+function createAemHandler (ctx) {
+  return async function handleAem (req, res, body) {
+    const headers = { 'x-request-id': randomUUID() }
+    if (!isAuthorized(req.headers.authorization, ctx)) return send(res, 401, null, null, headers)
+    const { path } = splitUrl(req.url)
+    let answer
+    if (path.startsWith(PREFIX)) answer = runPersistedQuery(req.method, path, body)
+    else if (path === GRAPHQL_ENDPOINT && req.method === 'POST') answer = await runAdHocQuery(body)
+    else answer = { status: 404, json: { errors: [{ errorType: 'ServletError', message: 'Not found' }] } }
+    const all = { ...answer.headers, ...headers }
+    if (answer.text !== undefined) send(res, answer.status, answer.contentType, answer.text, all)
+    else sendJson(res, answer.status, answer.json, all)
+  }
+}
+
+module.exports = { createAemHandler, isAuthorized }

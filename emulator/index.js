@@ -1,0 +1,139 @@
+'use strict'
+
+/**
+ * A local HTTPS emulator of Adobe IMS and an AEM Publish tier, for tests and local development.
+ * @module emulator
+ */
+
+const https = require('node:https')
+const fs = require('node:fs')
+const path = require('node:path')
+const { createTlsCertificate } = require('./tls')
+const { createCredentials } = require('./credentials')
+const { createTokenStore } = require('./tokens')
+const { createImsHandler } = require('./ims')
+const { createAemHandler } = require('./aem')
+const { readBody, sendJson } = require('./http')
+
+const HOST = '127.0.0.1'
+const DAY_MS = 24 * 60 * 60 * 1000
+
+/**
+ * @typedef {object} EmulatorOptions
+ * @property {number} [port=0] port to listen on; 0 picks a free one. 443 (as root) gives `imsEndpoint: 'localhost'`
+ * @property {number} [tokenLifetimeMs=86399999] lifetime of tokens from the IMS exchange
+ * @property {boolean} [requireAuth=true] answer AEM requests without Authorization with 401
+ * @property {[string, string]} [basicAuth=['admin','admin']] accepted Basic user and password
+ */
+
+/**
+ * @typedef {object} Emulator
+ * @property {string} url base URL, e.g. `https://127.0.0.1:43210` (`https://127.0.0.1` on 443)
+ * @property {number} port
+ * @property {string} host always `127.0.0.1`
+ * @property {string} imsEndpoint `127.0.0.1:PORT`, or `localhost` on port 443
+ * @property {string} caPem PEM of the self-signed server certificate, to trust
+ * @property {object} credentials service credentials as the AEM Developer Console gives them
+ * @property {{ok: true, statusCode: 200, accessToken: string}} devToken a local development token (24 h)
+ * @property {(dir: string) => {credentialsFile: string, devTokenFile: string, caFile: string}} writeFiles
+ *   writes `service-credentials.json`, `dev-token.json` and `ca.pem` into `dir` (created if missing)
+ * @property {Array<{method: string, url: string, headers: object, body: string}>} requests every request
+ *   received, `url` raw as received
+ * @property {() => void} clearRequests empties `requests`
+ * @property {{exchanges: number, oauthTokens: number}} stats calls to `/ims/exchange/jwt` and `/ims/token/v3`
+ * @property {(lifetimeMs?: number) => string} issueToken a new valid access token
+ * @property {(token: string) => boolean} revokeToken makes a token invalid (AEM then answers 401)
+ * @property {() => Promise<void>} close stops the server and drops every open connection
+ */
+
+/** Listens on HOST:port and resolves with the actual port. */
+function listen (server, port) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, HOST, () => {
+      server.off('error', reject)
+      resolve(server.address().port)
+    })
+  })
+}
+
+/**
+ * Starts the emulator. Certificates and credentials are made fresh at every start.
+ * @param {EmulatorOptions} [options]
+ * @returns {Promise<Emulator>}
+ */
+async function startEmulator (options = {}) {
+  const {
+    port: wantedPort = 0,
+    tokenLifetimeMs = 86399999,
+    requireAuth = true,
+    basicAuth = ['admin', 'admin']
+  } = options
+
+  const requests = []
+  const stats = { exchanges: 0, oauthTokens: 0 }
+  const tokens = createTokenStore(tokenLifetimeMs)
+  let handlers = null
+  let announceReady
+  const ready = new Promise((resolve) => { announceReady = resolve })
+
+  async function onRequest (req, res) {
+    try {
+      const body = await readBody(req)
+      requests.push({ method: req.method, url: req.url, headers: { ...req.headers }, body })
+      await ready
+      const handle = req.url.startsWith('/ims/') ? handlers.ims : handlers.aem
+      await handle(req, res, body)
+    } catch (err) {
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Emulator error: ' + err.message }] })
+    }
+  }
+
+  const { key, cert } = await createTlsCertificate()
+  const server = https.createServer({ key, cert }, onRequest)
+  const port = await listen(server, wantedPort)
+  const imsEndpoint = port === 443 ? 'localhost' : `${HOST}:${port}`
+  const { credentials, publicKey } = await createCredentials(imsEndpoint)
+  handlers = {
+    ims: createImsHandler({ integration: credentials.integration, publicKey, tokens, stats, tokenLifetimeMs }),
+    aem: createAemHandler({ tokens, basicAuth, requireAuth })
+  }
+  announceReady()
+
+  const devToken = { ok: true, statusCode: 200, accessToken: tokens.issue(DAY_MS) }
+
+  return {
+    url: port === 443 ? `https://${HOST}` : `https://${HOST}:${port}`,
+    port,
+    host: HOST,
+    imsEndpoint,
+    caPem: cert,
+    credentials,
+    devToken,
+    writeFiles (dir) {
+      fs.mkdirSync(dir, { recursive: true })
+      const files = {
+        credentialsFile: path.resolve(dir, 'service-credentials.json'),
+        devTokenFile: path.resolve(dir, 'dev-token.json'),
+        caFile: path.resolve(dir, 'ca.pem')
+      }
+      fs.writeFileSync(files.credentialsFile, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 })
+      fs.writeFileSync(files.devTokenFile, JSON.stringify(devToken, null, 2) + '\n', { mode: 0o600 })
+      fs.writeFileSync(files.caFile, cert)
+      return files
+    },
+    requests,
+    clearRequests () { requests.length = 0 },
+    stats,
+    issueToken: (lifetimeMs) => tokens.issue(lifetimeMs),
+    revokeToken: (token) => tokens.revoke(token),
+    close () {
+      return new Promise((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()))
+        server.closeAllConnections()
+      })
+    }
+  }
+}
+
+module.exports = { startEmulator }

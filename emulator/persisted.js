@@ -1,0 +1,170 @@
+'use strict'
+
+/**
+ * AEM persisted queries: `/graphql/execute.json/{conf}/{name}{vars}` and the error fixtures.
+ * @module emulator/persisted
+ */
+
+const { listAdventures } = require('./content')
+
+const PREFIX = '/graphql/execute.json/'
+const CACHEABLE = { 'cache-control': 'max-age=60' }
+
+const DISPATCHER_502 = '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n' +
+  '<title>502 Bad Gateway</title>\n</head><body>\n<h1>Bad Gateway</h1>\n' +
+  '<p>The proxy server received an invalid response from an upstream server.<br />\n</p>\n' +
+  '<hr>\n<address>Apache/2.4 (Dispatcher) Server at publish-p12345-e67890.adobeaemcloud.com Port 443</address>\n' +
+  '</body></html>\n'
+
+/**
+ * @typedef {object} Answer what to send back
+ * @property {number} status
+ * @property {unknown} [json] a JSON body
+ * @property {string} [text] a non-JSON body, with `contentType`
+ * @property {string} [contentType]
+ * @property {Record<string, string>} [headers]
+ */
+
+/** @param {string} message @param {string|null} [details] @returns {object} AEM's servlet error body */
+function servletError (message, details = null) {
+  return { errors: [{ errorType: 'ServletError', message, details }] }
+}
+
+/** @returns {Answer} a 200 with graphql-java's answer to a variable it could not coerce */
+function invalidVariable (name, reason) {
+  return {
+    status: 200,
+    json: {
+      errors: [{
+        message: `Variable '${name}' has an invalid value: ${reason}`,
+        locations: [{ line: 1, column: 20 }],
+        extensions: { classification: 'ValidationError' }
+      }]
+    }
+  }
+}
+
+/**
+ * Parses the raw (still percent-encoded) path of a persisted-query call.
+ * The suffix is `encodeURIComponent(';a=1;b=x')` followed by a literal `;`.
+ * @param {string} rawPath the path after the host, without the query string
+ * @returns {{conf: string, name: string, variables: Record<string, string>}|null} null when not decodable
+ */
+function parsePersistedPath (rawPath) {
+  const rest = rawPath.slice(PREFIX.length)
+  const slash = rest.indexOf('/')
+  let conf, decoded
+  try {
+    conf = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash))
+    decoded = slash < 0 ? '' : decodeURIComponent(rest.slice(slash + 1))
+  } catch {
+    return null
+  }
+  const [name, ...pairs] = decoded.split(';')
+  const variables = {}
+  for (const pair of pairs) {
+    if (!pair) continue
+    const eq = pair.indexOf('=')
+    if (eq < 0) variables[pair] = ''
+    else variables[pair.slice(0, eq)] = pair.slice(eq + 1)
+  }
+  return { conf, name, variables }
+}
+
+/** Turns strings that are JSON numbers or booleans into those; leaves the rest as strings. */
+function coerce (variables) {
+  const out = {}
+  for (const [name, value] of Object.entries(variables)) {
+    let parsed
+    try { parsed = JSON.parse(value) } catch { parsed = value }
+    out[name] = typeof parsed === 'number' || typeof parsed === 'boolean' ? parsed : value
+  }
+  return out
+}
+
+/** @returns {number|undefined|Answer} the imageWidth variable, or an error Answer */
+function imageWidthOf (variables) {
+  const width = variables.imageWidth
+  if (width === undefined || width === null) return undefined
+  if (!Number.isInteger(width)) return invalidVariable('imageWidth', `Expected type 'Int' but was '${typeof width}'.`)
+  return width
+}
+
+/** @returns {Answer} */
+function adventuresAll (variables) {
+  const imageWidth = imageWidthOf(variables)
+  if (typeof imageWidth === 'object') return imageWidth
+  return { status: 200, json: { data: { adventureList: { items: listAdventures({ imageWidth }) } } }, headers: CACHEABLE }
+}
+
+/** @returns {Answer} */
+function adventureBySlug (variables) {
+  if (variables.slug === undefined || variables.slug === null) {
+    return invalidVariable('slug', "Variable 'slug' has coerced Null value for NonNull type 'String!'")
+  }
+  const imageWidth = imageWidthOf(variables)
+  if (typeof imageWidth === 'object') return imageWidth
+  const slug = String(variables.slug)
+  const items = listAdventures({ imageWidth }).filter((a) => a.slug === slug)
+  return { status: 200, json: { data: { adventureList: { items } } }, headers: CACHEABLE }
+}
+
+/** Queries keyed by `conf/name`; each gets ({variables, rawPath, method}). */
+const QUERIES = {
+  'wknd-shared/adventures-all': ({ variables }) => adventuresAll(variables),
+  'wknd-shared/adventure-by-slug': ({ variables }) => adventureBySlug(variables),
+  'test/echo': ({ rawPath, rawVariables }) => ({ status: 200, json: { data: { echo: { rawPath, variables: rawVariables } } } }),
+  'test/error-500': () => ({
+    status: 500,
+    json: servletError('Internal error while running the query', 'java.lang.NullPointerException')
+  }),
+  'test/error-400': () => ({ status: 400, json: { message: 'Invalid variables' } }),
+  'test/query-error': () => ({
+    status: 200,
+    json: {
+      errors: [{
+        message: "Validation error of type FieldUndefined: Field 'nope' in type 'AdventureModel' is undefined @ 'adventureList/items/nope'",
+        locations: [{ line: 1, column: 30 }],
+        extensions: { classification: 'ValidationError' }
+      }],
+      data: { adventureList: null }
+    }
+  }),
+  'test/html-502': () => ({ status: 502, contentType: 'text/html;charset=utf-8', text: DISPATCHER_502 }),
+  'test/not-json': () => ({ status: 200, contentType: 'text/plain;charset=utf-8', text: 'this is not json' })
+}
+
+/**
+ * Runs a persisted query. GET takes variables from the path; POST from the JSON body
+ * `{"variables": {...}}` (merged over any in the path).
+ * @param {string} method
+ * @param {string} rawPath the raw path, starting with `/graphql/execute.json/`
+ * @param {string} body the request body (POST)
+ * @returns {Answer}
+ */
+function runPersistedQuery (method, rawPath, body) {
+  const parsed = parsePersistedPath(rawPath)
+  if (!parsed) return { status: 400, json: servletError('Invalid persisted query path', 'URIError: URI malformed') }
+  const { conf, name } = parsed
+  let rawVariables = parsed.variables
+  let variables = coerce(rawVariables)
+  if (method === 'POST' && body.trim()) {
+    let parsedBody
+    try { parsedBody = JSON.parse(body) } catch (e) {
+      return { status: 400, json: servletError('Invalid request body', e.message) }
+    }
+    const bodyVariables = parsedBody && typeof parsedBody.variables === 'object' ? parsedBody.variables : {}
+    rawVariables = { ...rawVariables, ...bodyVariables }
+    variables = { ...variables, ...bodyVariables }
+  }
+  const query = QUERIES[`${conf}/${name}`]
+  if (!query) {
+    return {
+      status: 404,
+      json: servletError(`No persisted query found for path: /conf/${conf}/settings/graphql/persistentQueries/${name}`)
+    }
+  }
+  return query({ variables, rawVariables, rawPath })
+}
+
+module.exports = { runPersistedQuery, parsePersistedPath, PREFIX }

@@ -1,0 +1,116 @@
+//! `NativeClient`: the long-lived AEM client behind `AEMHeadless`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::Either;
+use napi_derive::napi;
+use reqwest::Method;
+
+use super::error::to_js_error;
+use crate::client::{AemClient, AemRequest, Auth, ClientConfig};
+use crate::error::Error;
+use crate::http::HttpConfig;
+use crate::secret::Secret;
+
+/// The configuration `index.js` passes after applying Adobe's defaults.
+#[napi(object)]
+pub struct NativeClientConfig {
+    /// The AEM host, e.g. `https://publish-p123-e456.adobeaemcloud.com`.
+    pub service_url: String,
+    /// The GraphQL endpoint for ad-hoc queries.
+    pub endpoint: String,
+    /// A Bearer token, or a `[user, password]` pair for Basic auth.
+    pub auth: Option<Either<String, Vec<String>>>,
+    /// Headers sent with every request.
+    pub headers: Option<HashMap<String, String>>,
+    /// Extra trusted CA certificates (PEM).
+    pub ca: Option<String>,
+}
+
+/// One AEM client: an HTTP connection pool and the configured host, auth and headers.
+#[napi]
+pub struct NativeClient {
+    inner: Arc<AemClient>,
+}
+
+#[napi]
+impl NativeClient {
+    /// Builds the client; fails with `INVALID_PARAM` for bad headers, auth or `ca`.
+    #[napi(constructor)]
+    pub fn new(config: NativeClientConfig) -> napi::Result<Self> {
+        let auth = match config.auth {
+            None => None,
+            Some(Either::A(token)) => Some(Auth::Bearer(Secret::new(token))),
+            Some(Either::B(pair)) => Some(basic_auth(pair).map_err(to_js_error)?),
+        };
+        let core = ClientConfig {
+            service_url: config.service_url,
+            endpoint: config.endpoint,
+            auth,
+            headers: config.headers.unwrap_or_default().into_iter().collect(),
+            http: HttpConfig { ca: config.ca },
+        };
+        let inner = AemClient::new(core).map_err(to_js_error)?;
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The service URL with its trailing `/`.
+    #[napi(getter)]
+    pub fn service_url(&self) -> String {
+        self.inner.service_url().to_owned()
+    }
+
+    /// The ad-hoc query endpoint without its leading `/`.
+    #[napi(getter)]
+    pub fn endpoint(&self) -> String {
+        self.inner.endpoint().to_owned()
+    }
+
+    /// The relative URL of a persisted query run with GET. `variables` is a flat list of
+    /// names and values in text form: `[name1, value1, name2, value2, …]`.
+    #[napi]
+    pub fn persisted_query_path(&self, path: String, variables: Vec<String>) -> String {
+        let pairs: Vec<(&str, &str)> = variables
+            .chunks(2)
+            .map(|pair| (pair[0].as_str(), pair.get(1).map_or("", String::as_str)))
+            .collect();
+        self.inner.persisted_query(&path, &pairs).endpoint
+    }
+
+    /// Sends `method` to `endpoint` (relative to the service URL) and resolves with the JSON
+    /// text of the response body.
+    #[napi]
+    pub async fn request(
+        &self,
+        method: String,
+        endpoint: String,
+        body: Option<String>,
+    ) -> napi::Result<String> {
+        let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).map_err(|_| {
+            to_js_error(Error::InvalidParam(format!(
+                "{method:?} is not an HTTP method"
+            )))
+        })?;
+        let request = AemRequest {
+            method,
+            endpoint,
+            body,
+        };
+        self.inner.execute(&request).await.map_err(to_js_error)
+    }
+}
+
+fn basic_auth(pair: Vec<String>) -> Result<Auth, Error> {
+    match <[String; 2]>::try_from(pair) {
+        Ok([user, password]) => Ok(Auth::Basic {
+            user,
+            password: Secret::new(password),
+        }),
+        Err(_) => Err(Error::InvalidParam(
+            "auth must be a token string or a [user, password] pair".to_owned(),
+        )),
+    }
+}

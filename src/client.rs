@@ -1,0 +1,239 @@
+//! The AEM GraphQL client: one pooled HTTP client, the configured service URL, endpoint, auth
+//! and headers, shared by every call.
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Client, Method, Url};
+
+use crate::aem::{self, normalize_endpoint, normalize_service_url};
+use crate::error::{Error, Result};
+use crate::http::{HttpConfig, build_client};
+use crate::response;
+use crate::secret::Secret;
+
+/// How requests to AEM are authorized.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// `Authorization: Bearer <token>`.
+    Bearer(Secret),
+    /// `Authorization: Basic base64(user:password)`, for a local AEM SDK author.
+    Basic {
+        /// User name.
+        user: String,
+        /// Password.
+        password: Secret,
+    },
+}
+
+impl Auth {
+    fn header_value(&self) -> Result<HeaderValue> {
+        use base64::Engine as _;
+        let text = match self {
+            Self::Bearer(token) => format!("Bearer {}", token.expose()),
+            Self::Basic { user, password } => format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD
+                    .encode(format!("{user}:{}", password.expose()))
+            ),
+        };
+        let mut value = HeaderValue::from_str(&text).map_err(|_| {
+            Error::InvalidParam(
+                "auth contains characters that cannot be sent in a header (CR, LF or control characters)"
+                    .to_owned(),
+            )
+        })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+}
+
+/// The configuration of an [`AemClient`].
+#[derive(Debug, Clone, Default)]
+pub struct ClientConfig {
+    /// The AEM host, e.g. `https://publish-p123-e456.adobeaemcloud.com`.
+    pub service_url: String,
+    /// The GraphQL endpoint for ad-hoc queries, relative to the service URL.
+    pub endpoint: String,
+    /// How requests are authorized; none for a public Publish tier.
+    pub auth: Option<Auth>,
+    /// Extra headers sent with every request.
+    pub headers: Vec<(String, String)>,
+    /// TLS trust.
+    pub http: HttpConfig,
+}
+
+/// One request to AEM, relative to the service URL.
+#[derive(Debug, Clone)]
+pub struct AemRequest {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path relative to the service URL, e.g. `graphql/execute.json/wknd/q`.
+    pub endpoint: String,
+    /// The body, if any (JSON or query text).
+    pub body: Option<String>,
+}
+
+/// A client for AEM's GraphQL APIs.
+#[derive(Debug)]
+pub struct AemClient {
+    http: Client,
+    service_url: String,
+    endpoint: String,
+    headers: HeaderMap,
+}
+
+impl AemClient {
+    /// Builds a client: validates headers and auth, and builds the HTTP client with its pool.
+    pub fn new(config: ClientConfig) -> Result<Self> {
+        let mut headers = HeaderMap::new();
+        for (name, value) in &config.headers {
+            let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                Error::InvalidParam(format!("headers: {name:?} is not a valid header name"))
+            })?;
+            let header_value = HeaderValue::from_str(value).map_err(|_| {
+                Error::InvalidParam(format!(
+                    "headers: the value of {name:?} contains characters that cannot be sent (CR, LF or control characters)"
+                ))
+            })?;
+            headers.insert(header_name, header_value);
+        }
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(auth) = &config.auth {
+            headers.insert(AUTHORIZATION, auth.header_value()?);
+        }
+        Ok(Self {
+            http: build_client(&config.http)?,
+            service_url: normalize_service_url(&config.service_url),
+            endpoint: normalize_endpoint(&config.endpoint).to_owned(),
+            headers,
+        })
+    }
+
+    /// The service URL, with its trailing `/`.
+    pub fn service_url(&self) -> &str {
+        &self.service_url
+    }
+
+    /// The ad-hoc query endpoint, without a leading `/`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// A persisted query run with GET; `variables` are `(name, value as text)` pairs.
+    pub fn persisted_query<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        path: &str,
+        variables: &[(K, V)],
+    ) -> AemRequest {
+        AemRequest {
+            method: Method::GET,
+            endpoint: aem::persisted_query_get_path(path, variables),
+            body: None,
+        }
+    }
+
+    /// An ad-hoc query: POST to the endpoint with `body`, a JSON `{"query", "variables"?}`.
+    pub fn query(&self, body: String) -> AemRequest {
+        AemRequest {
+            method: Method::POST,
+            endpoint: self.endpoint.clone(),
+            body: Some(body),
+        }
+    }
+
+    /// Sends a request and returns the response body as JSON text.
+    pub async fn execute(&self, request: &AemRequest) -> Result<String> {
+        let url = self.url(&request.endpoint)?;
+        let mut builder = self
+            .http
+            .request(request.method.clone(), url)
+            .headers(self.headers.clone());
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let response = builder
+            .send()
+            .await
+            .map_err(|source| Error::Request { source })?;
+        let status = response.status().as_u16();
+        let request_id = ["x-request-id", "x-vhost-request-id", "x-amz-cf-id"]
+            .iter()
+            .find_map(|name| response.headers().get(*name))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|source| Error::Request { source })?;
+        response::decode(status, request_id, &body)
+    }
+
+    fn url(&self, endpoint: &str) -> Result<Url> {
+        let full = format!("{}{endpoint}", self.service_url);
+        match Url::parse(&full) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url),
+            _ => Err(Error::InvalidParam(format!(
+                "Invalid URL/path: {full} (serviceURL must be an absolute http:// or https:// URL)"
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(config: ClientConfig) -> Result<AemClient> {
+        AemClient::new(config)
+    }
+
+    #[test]
+    fn normalizes_service_url_and_endpoint() {
+        let c = client(ClientConfig {
+            service_url: "https://publish.example".into(),
+            endpoint: "/content/graphql/global/endpoint.json".into(),
+            ..ClientConfig::default()
+        })
+        .unwrap();
+        assert_eq!(c.service_url(), "https://publish.example/");
+        assert_eq!(c.endpoint(), "content/graphql/global/endpoint.json");
+        assert_eq!(
+            c.url(&c.persisted_query("a/b", &[("x", "1")]).endpoint)
+                .unwrap()
+                .as_str(),
+            "https://publish.example/graphql/execute.json/a/b%3Bx%3D1;"
+        );
+    }
+
+    #[test]
+    fn refuses_headers_with_crlf_without_echoing_values() {
+        let err = client(ClientConfig {
+            service_url: "https://h".into(),
+            headers: vec![("X-Evil".into(), "a\r\nInjected: secret-value".into())],
+            ..ClientConfig::default()
+        })
+        .unwrap_err();
+        assert_eq!(err.code().as_str(), "INVALID_PARAM");
+        assert!(err.to_string().contains("X-Evil"));
+        assert!(!err.to_string().contains("secret-value"));
+        let err = client(ClientConfig {
+            service_url: "https://h".into(),
+            auth: Some(Auth::Bearer(Secret::new("tok\nen-SECRET"))),
+            ..ClientConfig::default()
+        })
+        .unwrap_err();
+        assert!(!err.to_string().contains("SECRET"));
+    }
+
+    #[test]
+    fn a_relative_service_url_is_an_invalid_param_at_call_time() {
+        let c = client(ClientConfig {
+            service_url: "/".into(),
+            ..ClientConfig::default()
+        })
+        .unwrap();
+        assert_eq!(
+            c.url("graphql/list.json").unwrap_err().code().as_str(),
+            "INVALID_PARAM"
+        );
+    }
+}

@@ -1,0 +1,386 @@
+//! Service credentials and local development tokens, as the AEM Developer Console gives them.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::jwt::JwtSigner;
+use crate::secret::Secret;
+
+/// What a credentials file holds.
+#[derive(Debug)]
+pub enum Credentials {
+    /// Service credentials: exchanged for an access token at IMS.
+    Service(ServiceCredentials),
+    /// A local development token: used as the access token directly.
+    DevToken(DevToken),
+}
+
+/// Service credentials (`integration`), validated, with the private key parsed and ready.
+#[derive(Debug)]
+pub struct ServiceCredentials {
+    /// IMS host, without scheme, e.g. `ims-na1.adobelogin.com` (may carry a `:port`).
+    pub ims_endpoint: String,
+    /// `integration.org`, the IMS organization.
+    pub org: String,
+    /// `integration.id`, the technical account.
+    pub technical_account_id: String,
+    /// `technicalAccount.clientId`.
+    pub client_id: String,
+    /// `technicalAccount.clientSecret`.
+    pub client_secret: Secret,
+    /// The metascopes, trimmed, at least one.
+    pub metascopes: Vec<String>,
+    /// The private key, parsed once.
+    pub signer: JwtSigner,
+}
+
+/// A local development token.
+#[derive(Debug)]
+pub struct DevToken {
+    /// The access token.
+    pub access_token: Secret,
+}
+
+impl Credentials {
+    /// Reads and parses a credentials file.
+    pub async fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text =
+            tokio::fs::read_to_string(path)
+                .await
+                .map_err(|source| Error::CredentialsFileRead {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+        Self::from_json_str(&text)
+    }
+
+    /// Parses credentials from JSON text.
+    pub fn from_json_str(text: &str) -> Result<Self> {
+        let value: Value = serde_json::from_str(text).map_err(Error::CredentialsFileParse)?;
+        Self::from_value(&value)
+    }
+
+    /// Parses credentials from a JSON value: service credentials with or without the
+    /// `{ok, integration, statusCode}` wrapper, or a development token `{accessToken}`.
+    /// Every missing or mistyped field is named in one error.
+    pub fn from_value(value: &Value) -> Result<Self> {
+        let Some(root) = value.as_object() else {
+            return Err(Error::InvalidCredentials {
+                problems: vec![format!(
+                    "credentials must be a JSON object, not {}",
+                    type_name(value)
+                )],
+            });
+        };
+        if is_truthy(root.get("accessToken")) {
+            return dev_token(root).map(Credentials::DevToken);
+        }
+        service_credentials(root).map(Credentials::Service)
+    }
+}
+
+fn dev_token(root: &Map<String, Value>) -> Result<DevToken> {
+    match root.get("accessToken") {
+        Some(Value::String(token)) => Ok(DevToken {
+            access_token: Secret::new(token.clone()),
+        }),
+        other => Err(Error::InvalidCredentials {
+            problems: vec![format!(
+                "accessToken must be a string, not {}",
+                other.map_or("nothing", type_name)
+            )],
+        }),
+    }
+}
+
+fn service_credentials(root: &Map<String, Value>) -> Result<ServiceCredentials> {
+    let mut fields = Fields::default();
+    let (integration, prefix) = match root.get("integration") {
+        Some(Value::Object(integration)) => (integration, "integration."),
+        Some(other) => {
+            return Err(Error::InvalidCredentials {
+                problems: vec![format!(
+                    "integration must be an object, not {}",
+                    type_name(other)
+                )],
+            });
+        }
+        None => (root, ""),
+    };
+    fields.prefix = prefix;
+
+    let ims_endpoint = fields.string(integration, "imsEndpoint");
+    let org = fields.string(integration, "org");
+    let technical_account_id = fields.string(integration, "id");
+    let metascopes = fields.metascopes(integration);
+    let private_key = fields.string(integration, "privateKey");
+    let (client_id, client_secret) = match integration.get("technicalAccount") {
+        Some(Value::Object(account)) => {
+            let id = fields.string(account, "technicalAccount.clientId");
+            let secret = fields.string(account, "technicalAccount.clientSecret");
+            (id, secret)
+        }
+        Some(other) => {
+            fields.problem(format!(
+                "technicalAccount must be an object, not {}",
+                type_name(other)
+            ));
+            (None, None)
+        }
+        None => {
+            fields.problem("technicalAccount is missing".to_owned());
+            (None, None)
+        }
+    };
+    let signer = private_key.and_then(|pem| match JwtSigner::from_pem(&pem) {
+        Ok(signer) => Some(signer),
+        Err(reason) => {
+            fields.problem(format!("privateKey {reason}"));
+            None
+        }
+    });
+
+    match (
+        ims_endpoint,
+        org,
+        technical_account_id,
+        metascopes,
+        client_id,
+        client_secret,
+        signer,
+    ) {
+        (
+            Some(ims_endpoint),
+            Some(org),
+            Some(technical_account_id),
+            Some(metascopes),
+            Some(client_id),
+            Some(client_secret),
+            Some(signer),
+        ) if fields.problems.is_empty() => Ok(ServiceCredentials {
+            ims_endpoint,
+            org,
+            technical_account_id,
+            client_id,
+            client_secret: Secret::new(client_secret),
+            metascopes,
+            signer,
+        }),
+        _ => Err(Error::InvalidCredentials {
+            problems: fields.problems,
+        }),
+    }
+}
+
+/// Collects every field problem instead of stopping at the first.
+#[derive(Default)]
+struct Fields {
+    prefix: &'static str,
+    problems: Vec<String>,
+}
+
+impl Fields {
+    fn problem(&mut self, text: String) {
+        self.problems.push(format!("{}{text}", self.prefix));
+    }
+
+    /// A required, non-empty string field; `name` is its dotted path below the integration.
+    fn string(&mut self, object: &Map<String, Value>, name: &str) -> Option<String> {
+        let key = name.rsplit('.').next().unwrap_or(name);
+        match object.get(key) {
+            Some(Value::String(text)) if !text.trim().is_empty() => Some(text.trim().to_owned()),
+            Some(Value::String(_)) => {
+                self.problem(format!("{name} is empty"));
+                None
+            }
+            None | Some(Value::Null) => {
+                self.problem(format!("{name} is missing"));
+                None
+            }
+            Some(other) => {
+                self.problem(format!("{name} must be a string, not {}", type_name(other)));
+                None
+            }
+        }
+    }
+
+    /// `metascopes`: a comma-separated string (or an array of strings), trimmed, non-empty.
+    fn metascopes(&mut self, object: &Map<String, Value>) -> Option<Vec<String>> {
+        let scopes: Vec<String> = match object.get("metascopes") {
+            Some(Value::String(text)) => text.split(',').map(|s| s.trim().to_owned()).collect(),
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|s| s.trim().to_owned())
+                .collect(),
+            None | Some(Value::Null) => {
+                self.problem("metascopes is missing".to_owned());
+                return None;
+            }
+            Some(other) => {
+                self.problem(format!(
+                    "metascopes must be a comma-separated string, not {}",
+                    type_name(other)
+                ));
+                return None;
+            }
+        };
+        let scopes: Vec<String> = scopes.into_iter().filter(|s| !s.is_empty()).collect();
+        if scopes.is_empty() {
+            self.problem("metascopes is empty".to_owned());
+            return None;
+        }
+        Some(scopes)
+    }
+}
+
+/// JavaScript truthiness, as Adobe's client tests `config.accessToken`.
+fn is_truthy(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
+        Some(Value::String(text)) => !text.is_empty(),
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
+        Some(_) => true,
+    }
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_keys::{PKCS1_PEM, PKCS8_PEM};
+    use serde_json::json;
+
+    fn integration(private_key: &str) -> Value {
+        json!({
+            "imsEndpoint": "ims-na1.adobelogin.com",
+            "metascopes": " ent_aem_cloud_sdk , ent_cloudmgr_sdk ",
+            "technicalAccount": {"clientId": "cm-p1-e2", "clientSecret": "p8e-SECRET"},
+            "email": "x@techacct.adobe.com",
+            "id": "TA@techacct.adobe.com",
+            "org": "ORG@AdobeOrg",
+            "privateKey": private_key,
+            "publicKey": "-----BEGIN CERTIFICATE-----\r\n...\r\n-----END CERTIFICATE-----\r\n"
+        })
+    }
+
+    fn problems(value: &Value) -> Vec<String> {
+        match Credentials::from_value(value) {
+            Err(Error::InvalidCredentials { problems }) => problems,
+            other => panic!("expected InvalidCredentials, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_wrapped_and_bare_service_credentials() {
+        let crlf_key = PKCS1_PEM.replace('\n', "\r\n");
+        let wrapped = json!({"ok": true, "integration": integration(&crlf_key), "statusCode": 200});
+        for value in [wrapped, integration(PKCS8_PEM)] {
+            let Credentials::Service(creds) = Credentials::from_value(&value).unwrap() else {
+                panic!("expected service credentials");
+            };
+            assert_eq!(creds.ims_endpoint, "ims-na1.adobelogin.com");
+            assert_eq!(creds.client_id, "cm-p1-e2");
+            assert_eq!(creds.client_secret.expose(), "p8e-SECRET");
+            assert_eq!(creds.metascopes, ["ent_aem_cloud_sdk", "ent_cloudmgr_sdk"]);
+            assert!(!format!("{creds:?}").contains("p8e-SECRET"));
+        }
+    }
+
+    #[test]
+    fn parses_a_dev_token() {
+        let value = json!({"ok": true, "statusCode": 200, "accessToken": "eyJ-dev"});
+        let Credentials::DevToken(token) = Credentials::from_value(&value).unwrap() else {
+            panic!("expected a dev token");
+        };
+        assert_eq!(token.access_token.expose(), "eyJ-dev");
+        assert_eq!(
+            problems(&json!({"accessToken": 42})),
+            ["accessToken must be a string, not a number"]
+        );
+    }
+
+    #[test]
+    fn names_every_missing_field_at_once() {
+        let found = problems(&json!({"ok": true, "integration": {}}));
+        assert_eq!(
+            found,
+            [
+                "integration.imsEndpoint is missing",
+                "integration.org is missing",
+                "integration.id is missing",
+                "integration.metascopes is missing",
+                "integration.privateKey is missing",
+                "integration.technicalAccount is missing",
+            ]
+        );
+    }
+
+    #[test]
+    fn names_mistyped_and_nested_fields() {
+        let mut value = integration(PKCS1_PEM);
+        value["org"] = json!(7);
+        value["technicalAccount"] = json!({"clientId": "", "clientSecret": ["x"]});
+        value["metascopes"] = json!(" , ");
+        assert_eq!(
+            problems(&value),
+            [
+                "org must be a string, not a number",
+                "metascopes is empty",
+                "technicalAccount.clientId is empty",
+                "technicalAccount.clientSecret must be a string, not an array",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bad_private_key_is_named_without_its_content() {
+        let value = integration(
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIBroken\n-----END RSA PRIVATE KEY-----",
+        );
+        let found = problems(&value);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].starts_with("privateKey is not a PEM RSA private key"),
+            "{found:?}"
+        );
+        assert!(!found[0].contains("MIIBroken"));
+    }
+
+    #[test]
+    fn rejects_non_objects_and_bad_json() {
+        assert_eq!(
+            problems(&json!([1])),
+            ["credentials must be a JSON object, not an array"]
+        );
+        assert!(matches!(
+            Credentials::from_json_str("{not json"),
+            Err(Error::CredentialsFileParse(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_missing_file_is_a_read_error() {
+        let err = Credentials::from_file("/nonexistent/creds.json")
+            .await
+            .unwrap_err();
+        assert_eq!(err.code().as_str(), "AUTH_FILE_READ_ERROR");
+        assert!(
+            err.to_string()
+                .starts_with("cannot read /nonexistent/creds.json")
+        );
+    }
+}

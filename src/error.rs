@@ -1,0 +1,402 @@
+//! The one error type of the core, with the stable codes Adobe's clients use.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Stable, machine-readable error codes. They are the codes of Adobe's `AEMHeadlessError`, so
+/// code that switches on `err.code` keeps working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// The request could not be sent or no response arrived (connection, TLS, DNS).
+    RequestError,
+    /// A response arrived but is not usable: not JSON, or GraphQL `errors` in a 2xx.
+    ResponseError,
+    /// AEM answered with a non-2xx status and a JSON error body.
+    ApiError,
+    /// An argument or configuration value is wrong; the message names it.
+    InvalidParam,
+    /// The credentials file could not be read.
+    AuthFileReadError,
+    /// The credentials file is not JSON.
+    AuthFileParseError,
+    /// The IMS token exchange failed.
+    ExchangeTokenError,
+}
+
+impl ErrorCode {
+    /// The code as the string JavaScript sees in `err.code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RequestError => "REQUEST_ERROR",
+            Self::ResponseError => "RESPONSE_ERROR",
+            Self::ApiError => "API_ERROR",
+            Self::InvalidParam => "INVALID_PARAM",
+            Self::AuthFileReadError => "AUTH_FILE_READ_ERROR",
+            Self::AuthFileParseError => "AUTH_FILE_PARSE_ERROR",
+            Self::ExchangeTokenError => "EXCHANGE_TOKEN_ERROR",
+        }
+    }
+}
+
+/// What IMS said when it refused a token request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImsRefusal {
+    /// HTTP status of the IMS response.
+    pub status: u16,
+    /// IMS's `error` field, for example `invalid_client`.
+    pub error: Option<String>,
+    /// IMS's `error_description` field.
+    pub error_description: Option<String>,
+    /// The `x-debug-id` response header, to quote to Adobe support.
+    pub debug_id: Option<String>,
+}
+
+/// Every failure of the core. Messages never contain a secret: no client secret, private key,
+/// JWT or access token is ever formatted into one.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A parameter or configuration value is wrong.
+    #[error("{0}")]
+    InvalidParam(String),
+
+    /// The credentials have missing or mistyped fields; every problem is listed.
+    #[error("invalid credentials: {}", .problems.join("; "))]
+    InvalidCredentials {
+        /// One entry per field, e.g. `integration.org is missing`.
+        problems: Vec<String>,
+    },
+
+    /// The credentials file could not be read.
+    #[error("cannot read {path}: {source}")]
+    CredentialsFileRead {
+        /// The path as given.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+
+    /// The credentials are not JSON.
+    #[error("not valid JSON: {0}")]
+    CredentialsFileParse(#[source] serde_json::Error),
+
+    /// IMS could not be reached.
+    #[error("cannot reach IMS at {url}: {}", chain(.source))]
+    ImsUnreachable {
+        /// The IMS URL that was called.
+        url: String,
+        /// The transport error.
+        source: reqwest::Error,
+    },
+
+    /// IMS refused the exchange.
+    #[error("IMS answered {}{}", .0.status, ims_reason(.0))]
+    ImsRefused(ImsRefusal),
+
+    /// IMS answered 2xx with a body that is not a token.
+    #[error("IMS answered {status} with a body that is not a token response: {reason}")]
+    ImsMalformed {
+        /// HTTP status.
+        status: u16,
+        /// Why the body was rejected (never the body itself: it may hold a token).
+        reason: String,
+    },
+
+    /// The request to AEM failed before a response arrived.
+    #[error("{}", chain(.source))]
+    Request {
+        /// The transport error.
+        source: reqwest::Error,
+    },
+
+    /// AEM answered non-2xx with a JSON body.
+    #[error("HTTP {status}: {}", summarize_errors(.body))]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The whole JSON body, unchanged.
+        body: Value,
+        /// `x-request-id` (or similar) response header.
+        request_id: Option<String>,
+    },
+
+    /// AEM answered non-2xx without a JSON body (an empty 401, a Dispatcher HTML page).
+    #[error("HTTP {status} with a body that is not JSON{}", excerpt_suffix(.excerpt))]
+    HttpStatus {
+        /// HTTP status.
+        status: u16,
+        /// The first characters of the body, if any.
+        excerpt: String,
+        /// `x-request-id` (or similar) response header.
+        request_id: Option<String>,
+    },
+
+    /// AEM answered 2xx, but the body is not JSON.
+    #[error("the response body is not JSON: {reason}")]
+    NotJson {
+        /// HTTP status.
+        status: u16,
+        /// The parser's message.
+        reason: String,
+    },
+
+    /// AEM answered 2xx with GraphQL `errors`.
+    #[error("{}", error_messages(.errors))]
+    GraphQl {
+        /// HTTP status.
+        status: u16,
+        /// The `errors` value, unchanged.
+        errors: Value,
+        /// Any partial `data` that came with the errors.
+        data: Option<Value>,
+    },
+}
+
+/// Structured details of an error, for callers that switch on fields rather than messages.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorDetails {
+    /// HTTP status, when a response arrived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// AEM's whole JSON error body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    /// GraphQL `errors`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Value>,
+    /// Partial GraphQL `data` that came with `errors`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+    /// The beginning of a body that is not JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
+    /// AEM's request id header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// IMS's `error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ims_error: Option<String>,
+    /// IMS's `error_description`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ims_error_description: Option<String>,
+    /// IMS's `x-debug-id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debug_id: Option<String>,
+    /// The credential fields that are missing or mistyped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<String>>,
+    /// What went wrong underneath, outermost first (transport errors).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+}
+
+impl Error {
+    /// The stable code of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidParam(_) | Self::InvalidCredentials { .. } => ErrorCode::InvalidParam,
+            Self::CredentialsFileRead { .. } => ErrorCode::AuthFileReadError,
+            Self::CredentialsFileParse(_) => ErrorCode::AuthFileParseError,
+            Self::ImsUnreachable { .. } | Self::ImsRefused(_) | Self::ImsMalformed { .. } => {
+                ErrorCode::ExchangeTokenError
+            }
+            Self::Request { .. } => ErrorCode::RequestError,
+            Self::Api { .. } => ErrorCode::ApiError,
+            Self::HttpStatus { .. } | Self::NotJson { .. } | Self::GraphQl { .. } => {
+                ErrorCode::ResponseError
+            }
+        }
+    }
+
+    /// The HTTP status of the response that caused this error, if one arrived.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::ImsRefused(refusal) => Some(refusal.status),
+            Self::ImsMalformed { status, .. }
+            | Self::Api { status, .. }
+            | Self::HttpStatus { status, .. }
+            | Self::NotJson { status, .. }
+            | Self::GraphQl { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The structured details of this error.
+    pub fn details(&self) -> ErrorDetails {
+        let mut details = ErrorDetails {
+            status: self.status(),
+            ..ErrorDetails::default()
+        };
+        match self {
+            Self::InvalidCredentials { problems } => details.problems = Some(problems.clone()),
+            Self::ImsRefused(refusal) => {
+                details.ims_error = refusal.error.clone();
+                details.ims_error_description = refusal.error_description.clone();
+                details.debug_id = refusal.debug_id.clone();
+            }
+            Self::ImsUnreachable { source, .. } | Self::Request { source } => {
+                details.cause = std::error::Error::source(source).map(chain);
+            }
+            Self::Api {
+                body, request_id, ..
+            } => {
+                details.body = Some(body.clone());
+                details.errors = body.get("errors").cloned();
+                details.request_id = request_id.clone();
+            }
+            Self::HttpStatus {
+                excerpt,
+                request_id,
+                ..
+            } => {
+                details.excerpt = Some(excerpt.clone());
+                details.request_id = request_id.clone();
+            }
+            Self::GraphQl { errors, data, .. } => {
+                details.errors = Some(errors.clone());
+                details.data = data.clone();
+            }
+            Self::InvalidParam(_)
+            | Self::CredentialsFileRead { .. }
+            | Self::CredentialsFileParse(_)
+            | Self::ImsMalformed { .. }
+            | Self::NotJson { .. } => {}
+        }
+        details
+    }
+}
+
+/// A shorthand for results of the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error and its sources, outermost first, joined with `: `, with repeated texts left out.
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(err) = current {
+        let text = err.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = err.source();
+    }
+    parts.join(": ")
+}
+
+fn ims_reason(refusal: &ImsRefusal) -> String {
+    let mut out = String::new();
+    if let Some(error) = &refusal.error {
+        out.push_str(": ");
+        out.push_str(error);
+    }
+    if let Some(description) = &refusal.error_description {
+        out.push_str(if refusal.error.is_some() { " (" } else { ": (" });
+        out.push_str(description);
+        out.push(')');
+    }
+    if let Some(debug_id) = &refusal.debug_id {
+        out.push_str(" [x-debug-id ");
+        out.push_str(debug_id);
+        out.push(']');
+    }
+    out
+}
+
+fn excerpt_suffix(excerpt: &str) -> String {
+    if excerpt.is_empty() {
+        " (empty body)".to_owned()
+    } else {
+        format!(": {excerpt}")
+    }
+}
+
+/// The messages of a GraphQL `errors` array, joined with `. ` as Adobe's client does.
+fn error_messages(errors: &Value) -> String {
+    match errors {
+        Value::Array(items) => items
+            .iter()
+            .map(|item| match item.get("message") {
+                Some(Value::String(message)) => message.clone(),
+                _ => item.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(". "),
+        other => other.to_string(),
+    }
+}
+
+/// A one-line summary of an AEM error body: its `errors` messages, its `message`, or the body.
+fn summarize_errors(body: &Value) -> String {
+    if let Some(errors) = body.get("errors") {
+        return error_messages(errors);
+    }
+    match body.get("message") {
+        Some(Value::String(message)) => message.clone(),
+        _ => body.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn api_error_keeps_the_whole_body() {
+        let body =
+            json!({"errors": [{"errorType": "ServletError", "message": "boom", "details": "npe"}]});
+        let err = Error::Api {
+            status: 500,
+            body: body.clone(),
+            request_id: Some("r1".into()),
+        };
+        assert_eq!(err.code(), ErrorCode::ApiError);
+        assert_eq!(err.to_string(), "HTTP 500: boom");
+        let details = err.details();
+        assert_eq!(details.body, Some(body));
+        assert_eq!(details.status, Some(500));
+        assert_eq!(details.request_id.as_deref(), Some("r1"));
+    }
+
+    #[test]
+    fn ims_refusal_names_error_description_and_debug_id() {
+        let err = Error::ImsRefused(ImsRefusal {
+            status: 400,
+            error: Some("invalid_token".into()),
+            error_description: Some("Could not match JWT signature to any of the bindings".into()),
+            debug_id: Some("dbg-1".into()),
+        });
+        assert_eq!(err.code(), ErrorCode::ExchangeTokenError);
+        assert_eq!(
+            err.to_string(),
+            "IMS answered 400: invalid_token (Could not match JWT signature to any of the bindings) [x-debug-id dbg-1]"
+        );
+    }
+
+    #[test]
+    fn graphql_errors_join_messages_like_adobe() {
+        let err = Error::GraphQl {
+            status: 200,
+            errors: json!([{"message": "a"}, {"message": "b"}]),
+            data: Some(json!({"x": null})),
+        };
+        assert_eq!(err.code(), ErrorCode::ResponseError);
+        assert_eq!(err.to_string(), "a. b");
+        assert_eq!(err.details().data, Some(json!({"x": null})));
+    }
+
+    #[test]
+    fn empty_non_json_body_says_so() {
+        let err = Error::HttpStatus {
+            status: 401,
+            excerpt: String::new(),
+            request_id: None,
+        };
+        assert_eq!(
+            err.to_string(),
+            "HTTP 401 with a body that is not JSON (empty body)"
+        );
+        assert_eq!(err.code().as_str(), "RESPONSE_ERROR");
+    }
+}

@@ -1,0 +1,180 @@
+//! Adobe IMS: the JWT exchange (`/ims/exchange/jwt`).
+
+use std::time::SystemTime;
+
+use reqwest::Client;
+use serde_json::Value;
+
+use crate::credentials::ServiceCredentials;
+use crate::error::{Error, ImsRefusal, Result};
+use crate::jwt::{DEFAULT_JWT_LIFETIME, ServiceClaims};
+use crate::secret::Secret;
+
+/// An access token as IMS returns it.
+#[derive(Debug, Clone)]
+pub struct ImsToken {
+    /// `token_type`, e.g. `bearer`.
+    pub token_type: String,
+    /// `access_token`.
+    pub access_token: Secret,
+    /// `expires_in`, unchanged: **milliseconds** from the JWT exchange.
+    pub expires_in: u64,
+}
+
+/// The base URL of an IMS endpoint: `host[:port]` becomes `https://host[:port]`; an
+/// `https://` URL is kept. Plain `http://` is refused: the exchange carries the client secret.
+pub fn ims_base_url(ims_endpoint: &str) -> Result<String> {
+    let endpoint = ims_endpoint.trim().trim_end_matches('/');
+    let url = if endpoint.starts_with("https://") {
+        endpoint.to_owned()
+    } else if endpoint.contains("://") {
+        return Err(Error::InvalidParam(format!(
+            "imsEndpoint must be a host name or an https:// URL, not {endpoint}"
+        )));
+    } else {
+        format!("https://{endpoint}")
+    };
+    match reqwest::Url::parse(&url) {
+        Ok(parsed) if parsed.host_str().is_some() && parsed.path() == "/" => Ok(url),
+        _ => Err(Error::InvalidParam(format!(
+            "imsEndpoint is not a valid host name: {endpoint}"
+        ))),
+    }
+}
+
+/// The IMS host as it appears in JWT claims: the endpoint without scheme.
+pub fn ims_host(ims_endpoint: &str) -> &str {
+    let endpoint = ims_endpoint.trim().trim_end_matches('/');
+    endpoint.strip_prefix("https://").unwrap_or(endpoint)
+}
+
+/// Signs a service JWT and exchanges it at IMS for an access token.
+pub async fn exchange_jwt(http: &Client, credentials: &ServiceCredentials) -> Result<ImsToken> {
+    let base = ims_base_url(&credentials.ims_endpoint)?;
+    let claims = ServiceClaims {
+        org: &credentials.org,
+        technical_account_id: &credentials.technical_account_id,
+        client_id: &credentials.client_id,
+        ims_host: ims_host(&credentials.ims_endpoint),
+        metascopes: &credentials.metascopes,
+    };
+    let jwt = credentials
+        .signer
+        .sign(&claims.to_map(SystemTime::now(), DEFAULT_JWT_LIFETIME));
+    let url = format!("{base}/ims/exchange/jwt");
+    let form = [
+        ("client_id", credentials.client_id.as_str()),
+        ("client_secret", credentials.client_secret.expose()),
+        ("jwt_token", jwt.expose()),
+    ];
+    let response =
+        http.post(&url)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|source| Error::ImsUnreachable {
+                url: url.clone(),
+                source: source.without_url(),
+            })?;
+    let status = response.status().as_u16();
+    let debug_id = response
+        .headers()
+        .get("x-debug-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response
+        .bytes()
+        .await
+        .map_err(|source| Error::ImsUnreachable {
+            url,
+            source: source.without_url(),
+        })?;
+    let json: Option<Value> = serde_json::from_slice(&body).ok();
+    if !(200..300).contains(&status) {
+        let field = |name: &str| {
+            json.as_ref()
+                .and_then(|v| v.get(name))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        return Err(Error::ImsRefused(ImsRefusal {
+            status,
+            error: field("error"),
+            error_description: field("error_description"),
+            debug_id,
+        }));
+    }
+    parse_token(status, json)
+}
+
+/// Reads `{token_type, access_token, expires_in}`. Never quotes the body: it holds a token.
+fn parse_token(status: u16, json: Option<Value>) -> Result<ImsToken> {
+    let malformed = |reason: &str| Error::ImsMalformed {
+        status,
+        reason: reason.to_owned(),
+    };
+    let json = json.ok_or_else(|| malformed("not JSON"))?;
+    let access_token = json
+        .get("access_token")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| malformed("access_token is missing or not a string"))?;
+    let expires_in = json
+        .get("expires_in")
+        .and_then(|v| v.as_u64().or_else(|| v.as_f64().map(|f| f as u64)))
+        .ok_or_else(|| malformed("expires_in is missing or not a number"))?;
+    let token_type = json
+        .get("token_type")
+        .and_then(Value::as_str)
+        .unwrap_or("bearer")
+        .to_owned();
+    Ok(ImsToken {
+        token_type,
+        access_token: Secret::new(access_token),
+        expires_in,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn base_url_from_host_port_or_url() {
+        assert_eq!(
+            ims_base_url("ims-na1.adobelogin.com").unwrap(),
+            "https://ims-na1.adobelogin.com"
+        );
+        assert_eq!(
+            ims_base_url("127.0.0.1:8443").unwrap(),
+            "https://127.0.0.1:8443"
+        );
+        assert_eq!(
+            ims_base_url("https://localhost:9/").unwrap(),
+            "https://localhost:9"
+        );
+        assert_eq!(ims_host("https://localhost:9/"), "localhost:9");
+        for bad in ["http://ims", "ftp://x", "", "host/with/path", "a b"] {
+            assert_eq!(
+                ims_base_url(bad).unwrap_err().code().as_str(),
+                "INVALID_PARAM",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn parses_a_token_response_without_quoting_it() {
+        let token = parse_token(
+            200,
+            Some(json!({"token_type":"bearer","access_token":"at","expires_in":86399999})),
+        )
+        .unwrap();
+        assert_eq!(token.expires_in, 86_399_999);
+        assert_eq!(token.access_token.expose(), "at");
+        let err = parse_token(200, Some(json!({"access_token":"at-SECRET"}))).unwrap_err();
+        assert_eq!(err.code().as_str(), "EXCHANGE_TOKEN_ERROR");
+        assert!(!err.to_string().contains("at-SECRET"));
+    }
+}

@@ -1,0 +1,26 @@
+//! aem-headless-rs: a server-to-server client for AEM as a Cloud Service.
+//!
+//! The core (everything but [`binding`]) knows nothing of Node.js: it reads credentials, signs
+//! RS256 JWTs, exchanges them at Adobe IMS for access tokens, and calls AEM's GraphQL APIs.
+//! [`binding`] is the thin Node-API layer over it.
+
+pub mod aem;
+pub mod binding;
+pub mod client;
+pub mod credentials;
+pub mod error;
+pub mod http;
+pub mod ims;
+pub mod jwt;
+pub mod response;
+pub mod secret;
+pub mod token;
+
+#[cfg(test)]
+mod test_keys;
+
+pub use client::{AemClient, AemRequest, Auth, ClientConfig};
+pub use credentials::{Credentials, DevToken, ServiceCredentials};
+pub use error::{Error, ErrorCode, ErrorDetails, Result};
+pub use secret::Secret;
+pub use token::{AccessToken, get_token};

@@ -1,0 +1,164 @@
+//! Turns an AEM response into the JSON text of its body, or into the error Adobe's client would
+//! raise for it, keeping everything AEM said.
+
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::error::{Error, Result};
+
+/// How much of a body that is not JSON an error quotes.
+const EXCERPT_CHARS: usize = 200;
+
+/// The fields of a GraphQL response object that decide success; everything else is skipped
+/// without being built.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default, borrow)]
+    errors: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+}
+
+/// Checks a response and returns its body as JSON text.
+///
+/// - non-2xx with a JSON body: [`Error::Api`] with the whole body;
+/// - non-2xx without one (an empty 401, an HTML error page): [`Error::HttpStatus`];
+/// - 2xx that is not JSON: [`Error::NotJson`];
+/// - 2xx with truthy GraphQL `errors`: [`Error::GraphQl`] with the errors and any partial `data`.
+pub fn decode(status: u16, request_id: Option<String>, body: &[u8]) -> Result<String> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    if !(200..300).contains(&status) {
+        return Err(match serde_json::from_slice::<Value>(body) {
+            Ok(json) => Error::Api {
+                status,
+                body: json,
+                request_id,
+            },
+            Err(_) => Error::HttpStatus {
+                status,
+                excerpt: excerpt(body),
+                request_id,
+            },
+        });
+    }
+    let not_json = |reason: String| Error::NotJson { status, reason };
+    let text = std::str::from_utf8(body).map_err(|err| not_json(err.to_string()))?;
+    if text.trim_start().starts_with('{') {
+        let envelope: Envelope<'_> =
+            serde_json::from_str(text).map_err(|err| not_json(err.to_string()))?;
+        if let Some(errors) = envelope.errors.filter(|raw| is_truthy(raw.get())) {
+            let parse = |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).ok();
+            return Err(Error::GraphQl {
+                status,
+                errors: parse(errors).unwrap_or(Value::Null),
+                data: envelope.data.and_then(parse),
+            });
+        }
+    } else {
+        serde_json::from_str::<serde::de::IgnoredAny>(text)
+            .map_err(|err| not_json(err.to_string()))?;
+    }
+    Ok(text.to_owned())
+}
+
+/// JavaScript truthiness of a JSON value given as text.
+fn is_truthy(raw: &str) -> bool {
+    !matches!(raw.trim(), "null" | "false" | "0" | "\"\"" | "-0" | "0.0")
+}
+
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim();
+    match trimmed.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &trimmed[..cut]),
+        None => trimmed.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ok_json_passes_through_unchanged() {
+        let body = br#"{"data":{"adventureList":{"items":[]}}}"#;
+        assert_eq!(decode(200, None, body).unwrap().as_bytes(), body);
+        assert_eq!(decode(200, None, b"[1,2]").unwrap(), "[1,2]");
+        assert_eq!(decode(200, None, b"\xEF\xBB\xBF{}").unwrap(), "{}");
+        assert_eq!(
+            decode(200, None, br#"{"errors":null,"data":1}"#).unwrap(),
+            r#"{"errors":null,"data":1}"#
+        );
+    }
+
+    #[test]
+    fn graphql_errors_in_a_200_keep_errors_and_partial_data() {
+        let body = br#"{"errors":[{"message":"bad field","locations":[{"line":1,"column":3}]}],"data":{"a":null}}"#;
+        match decode(200, None, body).unwrap_err() {
+            Error::GraphQl {
+                status,
+                errors,
+                data,
+            } => {
+                assert_eq!(status, 200);
+                assert_eq!(
+                    errors,
+                    json!([{"message":"bad field","locations":[{"line":1,"column":3}]}])
+                );
+                assert_eq!(data, Some(json!({"a": null})));
+            }
+            other => panic!("{other:?}"),
+        }
+        // An empty array is truthy in JavaScript, so Adobe's client rejects it too.
+        assert!(matches!(
+            decode(200, None, br#"{"errors":[]}"#),
+            Err(Error::GraphQl { .. })
+        ));
+    }
+
+    #[test]
+    fn non_2xx_json_is_an_api_error_with_the_whole_body() {
+        let body = br#"{"errors":[{"errorType":"ServletError","message":"m","details":"d"}]}"#;
+        match decode(404, Some("rid".into()), body).unwrap_err() {
+            Error::Api {
+                status,
+                body,
+                request_id,
+            } => {
+                assert_eq!(status, 404);
+                assert_eq!(body["errors"][0]["details"], "d");
+                assert_eq!(request_id.as_deref(), Some("rid"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn non_2xx_without_json_is_a_response_error_with_an_excerpt() {
+        let html = format!("<html><body>{}</body></html>", "x".repeat(500));
+        match decode(502, None, html.as_bytes()).unwrap_err() {
+            Error::HttpStatus {
+                status, excerpt, ..
+            } => {
+                assert_eq!(status, 502);
+                assert!(excerpt.starts_with("<html><body>xxx"));
+                assert_eq!(excerpt.chars().count(), EXCERPT_CHARS + 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            decode(401, None, b""),
+            Err(Error::HttpStatus { status: 401, .. })
+        ));
+    }
+
+    #[test]
+    fn a_2xx_that_is_not_json_is_a_response_error() {
+        for body in [&b"this is not json"[..], b"{\"data\":", b"", b"\xff\xfe"] {
+            let err = decode(200, None, body).unwrap_err();
+            assert_eq!(err.code().as_str(), "RESPONSE_ERROR", "{body:?}");
+        }
+    }
+}

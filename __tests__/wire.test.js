@@ -1,0 +1,129 @@
+'use strict'
+
+// Differential tests: the same calls through Adobe's @adobe/aem-headless-client-nodejs and
+// through ours, against one emulator, must put the same requests on the wire and give the same
+// results and error codes. Adobe's client calls IMS on port 443 only and trusts extra CAs only
+// through NODE_EXTRA_CA_CERTS set before Node starts, so the emulator listens on 127.0.0.1:443
+// (root, or permission to bind low ports) and each client runs in its own process.
+
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const { execFile } = require('node:child_process')
+const { promisify } = require('node:util')
+const { setup, formFields } = require('./helpers')
+const vectors = require('./support/variable-vectors')
+
+const run = promisify(execFile)
+const ADOBE = require.resolve('@adobe/aem-headless-client-nodejs')
+const OURS = require.resolve('..')
+const RUNNER = path.join(__dirname, 'support', 'run-calls.js')
+
+let env
+before(async () => {
+  try {
+    env = await setup({ port: 443 })
+  } catch (error) {
+    throw new Error(`the differential tests need to bind 127.0.0.1:443 (run as root, or allow it with sysctl net.ipv4.ip_unprivileged_port_start=443): ${error.message}`)
+  }
+})
+after(() => env && env.close())
+
+/** Runs `script` with `args` under NODE_EXTRA_CA_CERTS and returns stdout and the requests it made. */
+async function traced (script, args) {
+  env.emu.clearRequests()
+  const { stdout } = await run(process.execPath, [script, ...args], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: env.files.caFile },
+    maxBuffer: 64 * 1024 * 1024
+  })
+  return { stdout, requests: env.emu.requests.slice() }
+}
+
+function callsFor (module) {
+  return traced(RUNNER, [module, env.emu.url, env.emu.devToken.accessToken, env.files.credentialsFile])
+}
+
+/** What must match between the two clients, with each run's own IMS token and JWT set aside. */
+function normalize (request) {
+  const out = {
+    method: request.method,
+    url: request.url,
+    contentType: request.headers['content-type'],
+    authorization: request.headers.authorization
+  }
+  if (request.url === '/ims/exchange/jwt') {
+    const form = formFields(request.body)
+    const claims = JSON.parse(Buffer.from(form.jwt_token.split('.')[1], 'base64url'))
+    delete claims.exp
+    delete claims.iat
+    out.form = { client_id: form.client_id, client_secret: form.client_secret, fields: Object.keys(form).sort() }
+    out.claims = claims
+  } else {
+    out.body = request.body
+  }
+  if (/^Bearer emu-/.test(out.authorization || '') && out.authorization !== `Bearer ${env.emu.devToken.accessToken}`) {
+    out.authorization = 'Bearer <token from getToken>'
+  }
+  return out
+}
+
+/**
+ * Adobe's client retries a 5xx three times (PROTOCOL §7); ours does not retry yet. Collapses
+ * runs of the same request and returns them with the URLs that were repeated, and how often.
+ */
+function collapseRetries (requests) {
+  const kept = []
+  const repeated = {}
+  for (const request of requests.map(normalize)) {
+    const previous = kept.at(-1)
+    if (previous && JSON.stringify(previous) === JSON.stringify(request)) {
+      repeated[request.url] = (repeated[request.url] || 1) + 1
+    } else {
+      kept.push(request)
+    }
+  }
+  return { kept, repeated }
+}
+
+test('every call puts the same request on the wire and gives the same result', async () => {
+  const adobe = await callsFor(ADOBE)
+  const ours = await callsFor(OURS)
+
+  const adobeRequests = collapseRetries(adobe.requests)
+  const ourRequests = collapseRetries(ours.requests)
+  assert.deepEqual(ourRequests.kept, adobeRequests.kept)
+  assert.deepEqual(adobeRequests.repeated, {
+    '/graphql/execute.json/test/error-500': 4,
+    '/graphql/execute.json/test/html-502': 4
+  })
+  assert.deepEqual(ourRequests.repeated, {})
+  assert.deepEqual(JSON.parse(ours.stdout), JSON.parse(adobe.stdout))
+
+  // The vectors really ran, each with a distinct URL, and AEM decoded them back to their values
+  // (but for those holding `;`, which the `;name=value` format cannot carry unambiguously).
+  const echoes = ours.requests.filter((r) => r.url.startsWith('/graphql/execute.json/test/echo%3Bv%3D'))
+  assert.equal(echoes.length, vectors.length)
+  assert.ok(vectors.length >= 30)
+  const results = JSON.parse(ours.stdout)
+  vectors.forEach((value, i) => {
+    const expected = typeof value === 'string' ? value : JSON.stringify(value)
+    if (expected.includes(';')) return
+    assert.equal(results[i].ok.data.echo.variables.v, expected, `vector ${i}`)
+  })
+})
+
+test('the example app prints the same JSON on Adobe\'s package and on ours', async () => {
+  const example = path.join(__dirname, '..', 'examples', 'server-to-server.js')
+  const source = fs.readFileSync(example, 'utf8')
+  assert.ok(source.includes("require('aem-headless-rs')"))
+  const adobeExample = path.join(env.dir, 'server-to-server-adobe.js')
+  fs.writeFileSync(adobeExample, source.replace("require('aem-headless-rs')", `require(${JSON.stringify(ADOBE)})`))
+
+  const args = [env.emu.url, env.files.credentialsFile]
+  const adobe = await traced(adobeExample, args)
+  const ours = await traced(example, args)
+  assert.equal(ours.stdout, adobe.stdout)
+  assert.equal(JSON.parse(ours.stdout).data.adventureList.items.length, 16)
+  assert.deepEqual(ours.requests.map(normalize), adobe.requests.map(normalize))
+})

@@ -1,0 +1,38 @@
+// Type-checked with `tsc -p tsconfig.json` (npm run lint); not run.
+import AEMHeadless = require('..')
+
+interface Adventure { slug: string; title: string }
+
+async function usage (): Promise<void> {
+  const { accessToken, type, expires } = await AEMHeadless.getToken('./service-config.json')
+  const n: number = expires
+  const t: string = type
+  const aem = new AEMHeadless({ serviceURL: 'https://publish.example', auth: accessToken })
+  const basic = new AEMHeadless({ serviceURL: 'http://localhost:4502', auth: ['admin', 'admin'] })
+  const plain = new AEMHeadless('https://publish.example')
+  const { data } = await aem.runPersistedQuery<{ adventureList: { items: Adventure[] } }>('wknd-shared/adventures-all', { imageWidth: 1200 })
+  const slugs: string[] = data.adventureList.items.map((a) => a.slug)
+  await basic.runQuery({ query: '{ a }', variables: { x: 1 } }, { method: 'POST' })
+  await plain.runPersistedQuery('x/y', { a: [1, 'b', null], b: { c: true } }, { method: 'POST' }, { maxRetries: 1 })
+  try {
+    await aem.listPersistedQueries()
+  } catch (e) {
+    if (e instanceof AEMHeadless.AEMHeadlessError) {
+      const code: AEMHeadless.ErrorCode = e.code
+      const status: number | undefined = e.sdkDetails.status
+      const json = e.toJSON()
+      void [code, status, json.stacktrace]
+    }
+  }
+  const err = new AEMHeadless.ErrorCodes.API_ERROR({ sdkDetails: { status: 500 }, messageValues: 'x' })
+  void [n, t, slugs, err]
+
+  // @ts-expect-error auth is a token or a [user, password] pair
+  new AEMHeadless({ auth: 42 })
+  // @ts-expect-error variables must be JSON values
+  await aem.runPersistedQuery('x/y', { when: () => 1 })
+  // @ts-expect-error there is no such code
+  const bad: AEMHeadless.ErrorCode = 'NOT_A_CODE'
+  void bad
+}
+void usage

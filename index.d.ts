@@ -1,0 +1,194 @@
+/**
+ * aem-headless-rs: a server-to-server client for AEM as a Cloud Service with a Rust core.
+ * A drop-in for `@adobe/aem-headless-client-nodejs` 2.x.
+ */
+
+/** A client for AEM's GraphQL APIs. */
+declare class AEMHeadless {
+  /** The class itself, as Adobe's package exports it. */
+  static readonly AEMHeadless: typeof AEMHeadless
+  /** @param config the AEM host, or a configuration */
+  constructor(config: string | AEMHeadless.AEMHeadlessConfig)
+  /** The AEM host, with a trailing `/`. */
+  readonly serviceURL: string
+  /** The ad-hoc query endpoint, without a leading `/`. */
+  readonly endpoint: string
+  /** Runs a persisted query (`conf/name`); GET by default, `{ method: 'POST' }` puts the variables in a body. */
+  runPersistedQuery<TData = Record<string, unknown>>(
+    path: string,
+    variables?: Record<string, AEMHeadless.VariableValue>,
+    options?: AEMHeadless.RequestOptions,
+    retryOptions?: AEMHeadless.RetryOptions
+  ): Promise<AEMHeadless.GraphQLResponse<TData>>
+  /** Runs an ad-hoc query: POST to the endpoint. */
+  runQuery<TData = Record<string, unknown>>(
+    body: string | { query: string; variables?: Record<string, unknown> },
+    options?: AEMHeadless.RequestOptions,
+    retryOptions?: AEMHeadless.RetryOptions
+  ): Promise<AEMHeadless.GraphQLResponse<TData>>
+  /** Persists a query at `conf/name`. */
+  persistQuery(query: string, path: string, options?: AEMHeadless.RequestOptions, retryOptions?: AEMHeadless.RetryOptions): Promise<unknown>
+  /** Lists the persisted queries. */
+  listPersistedQueries(options?: AEMHeadless.RequestOptions, retryOptions?: AEMHeadless.RetryOptions): Promise<unknown>
+}
+
+declare namespace AEMHeadless {
+  /** The stable error codes, the same as Adobe's. */
+  export type ErrorCode =
+    | 'REQUEST_ERROR'
+    | 'RESPONSE_ERROR'
+    | 'API_ERROR'
+    | 'INVALID_PARAM'
+    | 'AUTH_FILE_READ_ERROR'
+    | 'AUTH_FILE_PARSE_ERROR'
+    | 'EXCHANGE_TOKEN_ERROR'
+
+  /** One GraphQL error object as AEM returns it. */
+  export interface GraphQLError {
+    message: string
+    locations?: Array<{ line: number; column: number }>
+    path?: Array<string | number>
+    extensions?: Record<string, unknown>
+    [key: string]: unknown
+  }
+
+  /** What an error knows about the call that failed. */
+  export interface SdkDetails {
+    /** The AEM host, with a trailing `/`. */
+    serviceURL?: string
+    /** The path called, relative to `serviceURL`. */
+    endpoint?: string
+    /** The HTTP status, when a response arrived. */
+    status?: number
+    /** AEM's whole JSON error body (API_ERROR). */
+    body?: unknown
+    /** GraphQL `errors` (API_ERROR with an errors array, RESPONSE_ERROR for a 2xx with errors). */
+    errors?: GraphQLError[]
+    /** Partial `data` that came with GraphQL errors. */
+    data?: unknown
+    /** The start of a body that is not JSON (an empty 401, a Dispatcher error page). */
+    excerpt?: string
+    /** AEM's request id response header. */
+    requestId?: string
+    /** IMS's `error` (EXCHANGE_TOKEN_ERROR). */
+    imsError?: string
+    /** IMS's `error_description` (EXCHANGE_TOKEN_ERROR). */
+    imsErrorDescription?: string
+    /** IMS's `x-debug-id` response header (EXCHANGE_TOKEN_ERROR). */
+    debugId?: string
+    /** Every missing or mistyped credentials field (INVALID_PARAM). */
+    problems?: string[]
+  }
+
+  /** Adobe's `toJSON()` shape. */
+  export interface AEMHeadlessErrorJSON {
+    sdk: 'AEMHeadless'
+    sdkDetails: SdkDetails
+    code: ErrorCode
+    message: string
+    stacktrace: string | undefined
+  }
+
+  /** The error every call rejects with. Its message is `[AEMHeadless:CODE] …` and holds no secret. */
+  export class AEMHeadlessError extends Error {
+    constructor(code: ErrorCode, text: string, sdkDetails?: SdkDetails, options?: { cause?: unknown })
+    readonly name: 'AEMHeadlessError'
+    readonly code: ErrorCode
+    readonly sdk: 'AEMHeadless'
+    readonly sdkDetails: SdkDetails
+    toJSON(): AEMHeadlessErrorJSON
+  }
+
+  /** Constructor of one code's error class, as Adobe's `ErrorCodes.X` are. */
+  export interface ErrorClass {
+    new (init?: { sdkDetails?: SdkDetails; messageValues?: unknown; cause?: unknown }): AEMHeadlessError
+  }
+
+  /** One error class per code; each extends `AEMHeadlessError`. */
+  export const ErrorCodes: { readonly [C in ErrorCode]: ErrorClass }
+
+  /** Configuration of a client. */
+  export interface AEMHeadlessConfig {
+    /** The AEM host, e.g. `https://publish-p123-e456.adobeaemcloud.com`. Default: `/` (which fails on calls: Node.js has no origin). */
+    serviceURL?: string
+    /** The GraphQL endpoint for ad-hoc queries. Default: `content/graphql/global/endpoint.json`. */
+    endpoint?: string
+    /** A Bearer access token, or a `[user, password]` pair for Basic auth. */
+    auth?: string | [string, string]
+    /** Headers sent with every request. */
+    headers?: Record<string, string | number | boolean>
+    /** Extra trusted CA certificates (PEM), on top of the platform's and `NODE_EXTRA_CA_CERTS`. */
+    ca?: string
+  }
+
+  /** Per-call options. */
+  export interface RequestOptions {
+    /** The HTTP method. */
+    method?: string
+  }
+
+  /** Accepted for compatibility with Adobe's signature. */
+  export interface RetryOptions {
+    maxRetries?: number
+    initialDelayInMillis?: number
+  }
+
+  /** A GraphQL response body. Name the shape of `data` with the type parameter. */
+  export interface GraphQLResponse<TData = Record<string, unknown>> {
+    data: TData
+    [key: string]: unknown
+  }
+
+  /** A variable value of a persisted query. */
+  export type VariableValue = string | number | boolean | null | VariableValue[] | { [key: string]: VariableValue }
+
+  /** A service-credentials JSON as the AEM Developer Console gives it, or its `integration`. */
+  export interface ServiceCredentials {
+    ok?: boolean
+    statusCode?: number
+    integration?: {
+      imsEndpoint: string
+      metascopes: string
+      technicalAccount: { clientId: string; clientSecret: string }
+      email?: string
+      id: string
+      org: string
+      privateKey: string
+      publicKey?: string
+    }
+    [key: string]: unknown
+  }
+
+  /** A local development token JSON. */
+  export interface DevTokenCredentials {
+    accessToken: string
+    ok?: boolean
+    statusCode?: number
+  }
+
+  /** Options of `getToken` beyond Adobe's. */
+  export interface GetTokenOptions {
+    /** Overrides the credentials' `imsEndpoint`: `host[:port]` or an `https://` URL. */
+    imsEndpoint?: string
+    /** Extra trusted CA certificates (PEM) for the IMS call. */
+    ca?: string
+  }
+
+  /** Adobe's `getToken` result. */
+  export interface Token {
+    /** The access token for `Authorization: Bearer`. */
+    accessToken: string
+    /** `bearer` from IMS, `Bearer` for a development token. */
+    type: string
+    /** IMS's `expires_in`, in milliseconds; 86400000 for a development token. */
+    expires: number
+  }
+
+  /** Exchanges credentials (a file path, or the parsed JSON) for an access token. */
+  export function getToken(
+    credentials: string | ServiceCredentials | DevTokenCredentials,
+    options?: GetTokenOptions
+  ): Promise<Token>
+}
+
+export = AEMHeadless

@@ -141,14 +141,14 @@ impl AemClient {
     }
 
     /// Sends a request and returns the response body as JSON text.
-    pub async fn execute(&self, request: &AemRequest) -> Result<String> {
+    pub async fn execute(&self, request: AemRequest) -> Result<String> {
         let url = self.url(&request.endpoint)?;
         let mut builder = self
             .http
-            .request(request.method.clone(), url)
+            .request(request.method, url)
             .headers(self.headers.clone());
-        if let Some(body) = &request.body {
-            builder = builder.body(body.clone());
+        if let Some(body) = request.body {
+            builder = builder.body(body);
         }
         let response = builder
             .send()

@@ -37,7 +37,7 @@ pub struct NativeClient {
 #[napi]
 impl NativeClient {
     /// Builds the client; fails with `INVALID_PARAM` for bad headers, auth or `ca`.
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(config: NativeClientConfig) -> napi::Result<Self> {
         let auth = match config.auth {
             None => None,
@@ -71,7 +71,7 @@ impl NativeClient {
 
     /// The relative URL of a persisted query run with GET. `variables` is a flat list of
     /// names and values in text form: `[name1, value1, name2, value2, …]`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn persisted_query_path(&self, path: String, variables: Vec<String>) -> String {
         let pairs: Vec<(&str, &str)> = variables
             .chunks(2)
@@ -99,7 +99,7 @@ impl NativeClient {
             endpoint,
             body,
         };
-        self.inner.execute(&request).await.map_err(to_js_error)
+        self.inner.execute(request).await.map_err(to_js_error)
     }
 }
 

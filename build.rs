@@ -1,4 +1,6 @@
-//! Sets the linker flags a Node-API addon needs on each platform.
+//! Sets the linker flags a Node-API addon needs on each platform (only with the `napi` feature).
 fn main() {
-    napi_build::setup();
+    if std::env::var_os("CARGO_FEATURE_NAPI").is_some() {
+        napi_build::setup();
+    }
 }

@@ -2,9 +2,10 @@
 //!
 //! The core (everything but [`binding`]) knows nothing of Node.js: it reads credentials, signs
 //! RS256 JWTs, exchanges them at Adobe IMS for access tokens, and calls AEM's GraphQL APIs.
-//! [`binding`] is the thin Node-API layer over it.
+//! `binding` (the default `napi` feature) is the thin Node-API layer over it.
 
 pub mod aem;
+#[cfg(feature = "napi")]
 pub mod binding;
 pub mod client;
 pub mod credentials;

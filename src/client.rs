@@ -57,8 +57,8 @@ pub struct ClientConfig {
     pub auth: Option<Auth>,
     /// Extra headers sent with every request.
     pub headers: Vec<(String, String)>,
-    /// TLS trust.
-    pub http: HttpConfig,
+    /// Extra trusted CA certificates (PEM), on top of the platform's and `NODE_EXTRA_CA_CERTS`.
+    pub ca: Option<String>,
 }
 
 /// One request to AEM, relative to the service URL.
@@ -78,7 +78,6 @@ pub struct AemClient {
     http: Client,
     service_url: String,
     endpoint: String,
-    headers: HeaderMap,
 }
 
 impl AemClient {
@@ -100,11 +99,14 @@ impl AemClient {
         if let Some(auth) = &config.auth {
             headers.insert(AUTHORIZATION, auth.header_value()?);
         }
+        let http = build_client(&HttpConfig {
+            ca: config.ca,
+            default_headers: headers,
+        })?;
         Ok(Self {
-            http: build_client(&config.http)?,
+            http,
             service_url: normalize_service_url(&config.service_url),
             endpoint: normalize_endpoint(&config.endpoint).to_owned(),
-            headers,
         })
     }
 
@@ -143,10 +145,7 @@ impl AemClient {
     /// Sends a request and returns the response body as JSON text.
     pub async fn execute(&self, request: AemRequest) -> Result<String> {
         let url = self.url(&request.endpoint)?;
-        let mut builder = self
-            .http
-            .request(request.method, url)
-            .headers(self.headers.clone());
+        let mut builder = self.http.request(request.method, url);
         if let Some(body) = request.body {
             builder = builder.body(body);
         }

@@ -3,6 +3,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use reqwest::header::HeaderMap;
 use reqwest::{Certificate, Client};
 
 use crate::error::{Error, Result};
@@ -16,6 +17,8 @@ pub struct HttpConfig {
     /// Extra trusted CA certificates, as a PEM bundle, on top of the platform's roots and
     /// `NODE_EXTRA_CA_CERTS`.
     pub ca: Option<String>,
+    /// Headers sent with every request.
+    pub default_headers: HeaderMap,
 }
 
 /// Builds a client. TLS trust is the platform's roots, plus the PEM file named by
@@ -34,6 +37,7 @@ pub fn build_client(config: &HttpConfig) -> Result<Client> {
     }
     Client::builder()
         .user_agent(USER_AGENT)
+        .default_headers(config.default_headers.clone())
         .tls_certs_merge(certificates)
         .pool_idle_timeout(Duration::from_secs(60))
         .build()
@@ -67,6 +71,7 @@ mod tests {
     fn a_bad_ca_is_a_clear_error() {
         let err = build_client(&HttpConfig {
             ca: Some("not a certificate".into()),
+            ..HttpConfig::default()
         })
         .unwrap_err();
         assert_eq!(err.to_string(), "ca is not a PEM bundle of CA certificates");

@@ -10,7 +10,6 @@ use reqwest::Method;
 use super::error::to_js_error;
 use crate::client::{AemClient, AemRequest, Auth, ClientConfig};
 use crate::error::Error;
-use crate::http::HttpConfig;
 use crate::secret::Secret;
 
 /// The configuration `index.js` passes after applying Adobe's defaults.
@@ -49,7 +48,7 @@ impl NativeClient {
             endpoint: config.endpoint,
             auth,
             headers: config.headers.unwrap_or_default().into_iter().collect(),
-            http: HttpConfig { ca: config.ca },
+            ca: config.ca,
         };
         let inner = AemClient::new(core).map_err(to_js_error)?;
         Ok(Self {

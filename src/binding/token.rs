@@ -60,7 +60,10 @@ async fn token_for(
         service.ims_endpoint = endpoint;
     }
     let http = match ca {
-        Some(ca) => build_client(&HttpConfig { ca: Some(ca) }),
+        Some(ca) => build_client(&HttpConfig {
+            ca: Some(ca),
+            ..HttpConfig::default()
+        }),
         None => shared_client(),
     }
     .map_err(to_js_error)?;

@@ -9,6 +9,14 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A cancellation handle for one request, fired from an `AbortSignal`'s `abort` event. */
+export declare class CancelToken {
+  /** A handle that has not fired. */
+  constructor()
+  /** Cancels the request this handle was given to; later calls do nothing. */
+  cancel(): void
+}
+
 /** One AEM client: an HTTP connection pool and the configured host, auth and headers. */
 export declare class NativeClient {
   /** Builds the client; fails with `INVALID_PARAM` for bad headers, auth or `ca`. */
@@ -24,9 +32,10 @@ export declare class NativeClient {
   persistedQueryPath(path: string, variables: Array<string>): string
   /**
    * Sends `method` to `endpoint` (relative to the service URL) and resolves with the JSON
-   * text of the response body.
+   * text of the response body. `headers` apply to this request only, over the client's.
+   * Cancelling `cancel` drops the request in flight and rejects with `REQUEST_ERROR`.
    */
-  request(method: string, endpoint: string, body?: string | undefined | null): Promise<string>
+  request(method: string, endpoint: string, body?: string | undefined | null, headers?: Record<string, string> | undefined | null, cancel?: CancelToken | undefined | null): Promise<string>
 }
 
 /** Reads a credentials file and returns an access token. */

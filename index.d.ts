@@ -26,10 +26,21 @@ declare class AEMHeadless {
     options?: AEMHeadless.RequestOptions,
     retryOptions?: AEMHeadless.RetryOptions
   ): Promise<AEMHeadless.GraphQLResponse<TData>>
-  /** Persists a query at `conf/name`. */
-  persistQuery(query: string, path: string, options?: AEMHeadless.RequestOptions, retryOptions?: AEMHeadless.RetryOptions): Promise<unknown>
-  /** Lists the persisted queries. */
-  listPersistedQueries(options?: AEMHeadless.RequestOptions, retryOptions?: AEMHeadless.RetryOptions): Promise<unknown>
+  /** Persists a query at `conf/name`: PUT `graphql/persist.json/{path}` (`{ method: 'POST' }` updates). */
+  persistQuery(query: string, path: string, options?: AEMHeadless.RequestOptions, retryOptions?: AEMHeadless.RetryOptions): Promise<AEMHeadless.PersistResult>
+  /** Lists the persisted queries: GET `graphql/list.json`. */
+  listPersistedQueries(options?: AEMHeadless.RequestOptions, retryOptions?: AEMHeadless.RetryOptions): Promise<AEMHeadless.PersistedQueryList[]>
+  /** Pages through a model's items, yielding one array of items per page (one item for `_path`). */
+  runPaginatedQuery<TItem = Record<string, unknown>>(
+    model: string,
+    fields: string,
+    config?: AEMHeadless.PaginationConfig,
+    args?: AEMHeadless.QueryArgs,
+    options?: AEMHeadless.RequestOptions,
+    retryOptions?: AEMHeadless.RetryOptions
+  ): AsyncGenerator<TItem[], void, undefined>
+  /** The query `runPaginatedQuery` sends for one page, with the same text as Adobe's builder. */
+  buildQuery(model: string, fields: string, config?: AEMHeadless.PaginationConfig, args?: AEMHeadless.QueryArgs): AEMHeadless.QueryBuilderResult
 }
 
 declare namespace AEMHeadless {
@@ -125,9 +136,61 @@ declare namespace AEMHeadless {
   export interface RequestOptions {
     /** The HTTP method. */
     method?: string
+    /** Headers for this call, merged over the client's; an `Authorization` here replaces the client's auth. */
+    headers?: Record<string, string | number | boolean>
+    /** Cancels the call; it then rejects with REQUEST_ERROR whose `cause` is the signal's reason. */
+    signal?: AbortSignal
   }
 
-  /** Accepted for compatibility with Adobe's signature. */
+  /** How `runPaginatedQuery` and `buildQuery` page. */
+  export interface PaginationConfig {
+    /** Items per page: `first` for cursor queries, `limit` with `useLimitOffset`. Default 10 with `useLimitOffset`. */
+    pageSize?: number
+    /** Where to start: a cursor, or the first offset with `useLimitOffset`. */
+    after?: string | number
+    /** Use `{model}List(limit, offset)` instead of cursor-based `{model}Paginated`. */
+    useLimitOffset?: boolean
+  }
+
+  /** Query arguments; `_path` selects `{model}ByPath`. */
+  export interface QueryArgs {
+    _path?: string
+    first?: number
+    after?: string
+    limit?: number
+    offset?: number
+    filter?: Record<string, unknown>
+    sort?: string
+    [key: string]: unknown
+  }
+
+  /** A built query and its type. */
+  export interface QueryBuilderResult {
+    query: string
+    type: 'ByPath' | 'List' | 'Paginated'
+  }
+
+  /** `persistQuery`'s result. */
+  export interface PersistResult {
+    action: 'create' | 'update' | string
+    configurationName: string
+    name: string
+    shortPath: string
+    path: string
+    [key: string]: unknown
+  }
+
+  /** One configuration of `listPersistedQueries`'s result. */
+  export interface PersistedQueryList {
+    configurationName: string
+    queries: Array<{
+      path: { shortForm: string; longForm: string }
+      data: { query: string; [key: string]: unknown }
+      [key: string]: unknown
+    }>
+  }
+
+  /** Adobe's retry options: validated (non-negative integers); retries are not implemented yet. */
   export interface RetryOptions {
     maxRetries?: number
     initialDelayInMillis?: number

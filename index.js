@@ -3,6 +3,8 @@
 const path = require('node:path')
 const native = require('./binding.js')
 const { AEMHeadlessError, ErrorCodes, sdkError, fromNative } = require('./lib/errors')
+const { callOptions, checkRetryOptions, headerRecord } = require('./lib/options')
+const { QueryTypes, resolveArgs, queryText, buildQuery } = require('./lib/query-builder')
 
 const DEFAULT_SERVICE_URL = '/'
 const DEFAULT_ENDPOINT = 'content/graphql/global/endpoint.json'
@@ -27,16 +29,19 @@ class AEMHeadless {
     if (options === null || typeof options !== 'object') {
       throw sdkError('INVALID_PARAM', 'config must be a serviceURL string or an object')
     }
+    if (options.fetch !== undefined) {
+      throw sdkError('INVALID_PARAM', 'the fetch option is not supported: requests go through the Rust HTTP client; use headers, ca and per-call options instead')
+    }
     /** The AEM host, with a trailing `/`. */
     this.serviceURL = undefined
-    /** The ad-hoc query endpoint, without a leading `/`. */
+    /** The ad-hoc query endpoint, without a leading `/`; empty when ad-hoc queries are off. */
     this.endpoint = undefined
     try {
       this.#native = new native.NativeClient({
         serviceUrl: String(options.serviceURL || DEFAULT_SERVICE_URL),
-        endpoint: String(options.endpoint || DEFAULT_ENDPOINT),
+        endpoint: options.endpoint === '' ? '' : String(options.endpoint || DEFAULT_ENDPOINT),
         auth: normalizeAuth(options.auth),
-        headers: normalizeHeaders(options.headers),
+        headers: headerRecord(options.headers, 'headers'),
         ca: options.ca
       })
     } catch (error) {
@@ -51,61 +56,150 @@ class AEMHeadless {
    * as Adobe's client does; with `{ method: 'POST' }` they go in a JSON body.
    * @param {string} path `conf/name`, e.g. `wknd-shared/adventures-all`
    * @param {Record<string, unknown>} [variables]
-   * @param {{method?: string}} [options]
-   * @param {object} [retryOptions] accepted for compatibility
+   * @param {{method?: string, headers?: Record<string, string>, signal?: AbortSignal}} [options]
+   * @param {{maxRetries?: number, initialDelayInMillis?: number}} [retryOptions]
    */
   async runPersistedQuery (path, variables = {}, options = {}, retryOptions = {}) {
-    const method = String(options.method || 'GET').toUpperCase()
-    if (method === 'POST') {
+    const call = callOptions(options, 'GET')
+    checkRetryOptions(retryOptions)
+    if (variables === null || typeof variables !== 'object') {
+      throw sdkError('INVALID_PARAM', 'variables must be an object')
+    }
+    if (call.method === 'POST') {
       const endpoint = this.#native.persistedQueryPath(String(path), [])
-      return this.#request(method, endpoint, stringify({ variables }, 'variables'))
+      return this.#request(call, endpoint, stringify({ variables }, 'variables'))
     }
     const endpoint = this.#native.persistedQueryPath(String(path), flattenVariables(variables))
-    return this.#request(method, endpoint, null)
+    return this.#request(call, endpoint, null)
   }
 
   /**
-   * Runs an ad-hoc query: POST to the endpoint.
+   * Runs an ad-hoc query: POST to the endpoint. Fails with INVALID_PARAM on a client built with
+   * `endpoint: ''` (persisted queries only).
    * @param {string | {query: string, variables?: Record<string, unknown>}} body
-   * @param {{method?: string}} [options]
-   * @param {object} [retryOptions] accepted for compatibility
+   * @param {{method?: string, headers?: Record<string, string>, signal?: AbortSignal}} [options]
+   * @param {{maxRetries?: number, initialDelayInMillis?: number}} [retryOptions]
    */
   async runQuery (body, options = {}, retryOptions = {}) {
+    const call = callOptions(options, 'POST')
+    checkRetryOptions(retryOptions)
+    if (!this.endpoint) {
+      throw sdkError('INVALID_PARAM', "this client has no GraphQL endpoint (it was built with endpoint: ''), so it runs persisted queries only", { serviceURL: this.serviceURL, endpoint: '' })
+    }
     const postBody = typeof body === 'object' ? body : { query: body }
-    const method = String(options.method || 'POST').toUpperCase()
-    return this.#request(method, this.endpoint, stringify(postBody, 'body'))
+    return this.#request(call, this.endpoint, stringify(postBody, 'body'))
   }
 
   /**
    * Persists a query at `conf/name`: PUT `graphql/persist.json/{path}`.
    * @param {string} query the query text
    * @param {string} path `conf/name`
-   * @param {{method?: string}} [options]
-   * @param {object} [retryOptions] accepted for compatibility
+   * @param {{method?: string, headers?: Record<string, string>, signal?: AbortSignal}} [options]
+   * @param {{maxRetries?: number, initialDelayInMillis?: number}} [retryOptions]
    */
   async persistQuery (query, path, options = {}, retryOptions = {}) {
-    const method = String(options.method || 'PUT').toUpperCase()
-    return this.#request(method, `${PERSIST_PATH}/${path}`, String(query))
+    const call = callOptions(options, 'PUT')
+    checkRetryOptions(retryOptions)
+    return this.#request(call, `${PERSIST_PATH}/${path}`, String(query))
   }
 
   /**
    * Lists the persisted queries: GET `graphql/list.json`.
-   * @param {{method?: string}} [options]
-   * @param {object} [retryOptions] accepted for compatibility
+   * @param {{method?: string, headers?: Record<string, string>, signal?: AbortSignal}} [options]
+   * @param {{maxRetries?: number, initialDelayInMillis?: number}} [retryOptions]
    */
   async listPersistedQueries (options = {}, retryOptions = {}) {
-    const method = String(options.method || 'GET').toUpperCase()
-    return this.#request(method, LIST_PATH, null)
+    const call = callOptions(options, 'GET')
+    checkRetryOptions(retryOptions)
+    return this.#request(call, LIST_PATH, null)
   }
 
-  async #request (method, endpoint, body) {
+  /**
+   * Pages through a model's items, as Adobe's client does: yields one array of items per page.
+   * Cursor-based `{model}Paginated` queries by default (`config.pageSize` is `first`,
+   * `config.after` the cursor); `{model}List` with `config.useLimitOffset` (`pageSize` is the
+   * limit, `after` the first offset); `{model}ByPath` (one item) when `args._path` is set.
+   * @param {string} model e.g. `adventure`
+   * @param {string} fields the selection, e.g. `{ title slug }`
+   * @param {{pageSize?: number, after?: string | number, useLimitOffset?: boolean}} [config]
+   * @param {Record<string, unknown>} [args] more query arguments (filter, sort, …)
+   * @param {{headers?: Record<string, string>, signal?: AbortSignal}} [options]
+   * @param {{maxRetries?: number, initialDelayInMillis?: number}} [retryOptions]
+   */
+  async * runPaginatedQuery (model, fields, config = {}, args = {}, options = {}, retryOptions = {}) {
+    if (!model || !fields) {
+      throw sdkError('INVALID_PARAM', 'Required param missing: @param {string} fields - query string for item fields', { serviceURL: this.serviceURL })
+    }
+    const resolved = resolveArgs(config || {}, args || {})
+    let pageArgs = resolved.args
+    const size = (args && (args.first || args.limit)) || 0
+    for (;;) {
+      const { data } = await this.runQuery(queryText(model, fields, resolved.type, pageArgs), options, retryOptions)
+      const page = pageOf(model, resolved.type, data, this.serviceURL)
+      yield page.items
+      if (resolved.type === QueryTypes.BY_PATH) return
+      const count = page.items ? page.items.length : 0
+      if (resolved.type === QueryTypes.LIST) {
+        if (count === 0 || count < pageArgs.limit) return
+        pageArgs = { ...pageArgs, offset: (Number(pageArgs.offset) || 0) + pageArgs.limit }
+      } else {
+        if (!(page.hasNextPage && count > 0 && count >= size)) return
+        pageArgs = { ...pageArgs, after: page.endCursor }
+      }
+    }
+  }
+
+  /**
+   * `{query, type}` for a model, with the same text as Adobe's builder; see runPaginatedQuery.
+   * @param {string} model
+   * @param {string} fields
+   * @param {{pageSize?: number, after?: string | number, useLimitOffset?: boolean}} [config]
+   * @param {Record<string, unknown>} [args]
+   */
+  buildQuery (model, fields, config = {}, args = {}) {
+    return buildQuery(model, fields, config, args)
+  }
+
+  async #request ({ method, headers, signal }, endpoint, body) {
+    const base = { serviceURL: this.serviceURL, endpoint }
+    if (signal && signal.aborted) throw aborted(signal, base)
+    let cancel
+    const onAbort = () => cancel.cancel()
+    if (signal) {
+      cancel = new native.CancelToken()
+      signal.addEventListener('abort', onAbort, { once: true })
+    }
     let text
     try {
-      text = await this.#native.request(method, endpoint, body)
+      text = await this.#native.request(method, endpoint, body, headers, cancel)
     } catch (error) {
-      throw fromNative(error, { serviceURL: this.serviceURL, endpoint })
+      if (signal && signal.aborted) throw aborted(signal, base)
+      throw fromNative(error, base)
+    } finally {
+      if (signal) signal.removeEventListener('abort', onAbort)
     }
     return JSON.parse(text)
+  }
+}
+
+/** The error for a call cancelled by its AbortSignal: REQUEST_ERROR, with the reason as cause. */
+function aborted (signal, sdkDetails) {
+  return sdkError('REQUEST_ERROR', 'the request was aborted', sdkDetails, signal.reason)
+}
+
+/** One page of a paginated query's response: its items and, for cursors, the page info. */
+function pageOf (model, type, data, serviceURL) {
+  try {
+    const result = data[`${model}${type}`]
+    if (type === QueryTypes.BY_PATH) return { items: result.item }
+    if (type === QueryTypes.LIST) return { items: result.items }
+    return {
+      items: result.edges.map((edge) => edge.node),
+      hasNextPage: result.pageInfo.hasNextPage,
+      endCursor: result.pageInfo.endCursor
+    }
+  } catch (error) {
+    throw sdkError('API_ERROR', `Error while filtering response data. ${error.message}`, { serviceURL }, error)
   }
 }
 
@@ -140,24 +234,11 @@ function normalizeAuth (auth) {
   throw sdkError('INVALID_PARAM', 'auth must be a token string or a [user, password] pair')
 }
 
-function normalizeHeaders (headers) {
-  if (headers === undefined || headers === null) return undefined
-  if (typeof headers !== 'object') throw sdkError('INVALID_PARAM', 'headers must be an object')
-  const out = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && value !== null) out[name] = String(value)
-  }
-  return out
-}
-
 /**
  * `[name1, value1, …]`: a string value as is, anything else as `JSON.stringify` gives it,
  * exactly as Adobe's client builds `;name=value`.
  */
 function flattenVariables (variables) {
-  if (variables === null || typeof variables !== 'object') {
-    throw sdkError('INVALID_PARAM', 'variables must be an object')
-  }
   const flat = []
   for (const name of Object.keys(variables)) {
     const value = variables[name]

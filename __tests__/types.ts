@@ -24,6 +24,20 @@ async function usage (): Promise<void> {
       void [code, status, json.stacktrace]
     }
   }
+  const controller = new AbortController()
+  await aem.runPersistedQuery('x/y', {}, { headers: { 'X-Trace': 'a' }, signal: controller.signal })
+  for await (const page of aem.runPaginatedQuery<Adventure>('adventure', '{ title slug }', { pageSize: 10 })) {
+    const titles: string[] = page.map((a) => a.title)
+    void titles
+  }
+  const built: AEMHeadless.QueryBuilderResult = aem.buildQuery('adventure', '{ title }', { useLimitOffset: true }, { filter: {} })
+  const persisted = await aem.persistQuery('{ a }', 'conf/name')
+  const shortPath: string = persisted.shortPath
+  const lists = await aem.listPersistedQueries()
+  const longForms: string[] = lists.flatMap((l) => l.queries.map((q) => q.path.longForm))
+  void [built, shortPath, longForms]
+  // @ts-expect-error signal must be an AbortSignal
+  await aem.runQuery('{ a }', { signal: 'stop' })
   const err = new AEMHeadless.ErrorCodes.API_ERROR({ sdkDetails: { status: 500 }, messageValues: 'x' })
   void [n, t, slugs, err]
 

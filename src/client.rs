@@ -46,6 +46,30 @@ impl Auth {
     }
 }
 
+/// Why `query` refuses when the endpoint is empty.
+pub const NO_ENDPOINT: &str = "this client has no GraphQL endpoint (it was built with endpoint: ''), so it runs persisted queries only";
+
+/// Validates header names and values; an `Authorization` value is marked sensitive. Errors name
+/// the header, never its value.
+fn parse_headers(headers: &[(String, String)]) -> Result<HeaderMap> {
+    let mut map = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            Error::InvalidParam(format!("headers: {name:?} is not a valid header name"))
+        })?;
+        let mut header_value = HeaderValue::from_str(value).map_err(|_| {
+            Error::InvalidParam(format!(
+                "headers: the value of {name:?} contains characters that cannot be sent (CR, LF or control characters)"
+            ))
+        })?;
+        if header_name == AUTHORIZATION {
+            header_value.set_sensitive(true);
+        }
+        map.insert(header_name, header_value);
+    }
+    Ok(map)
+}
+
 /// The configuration of an [`AemClient`].
 #[derive(Debug, Clone, Default)]
 pub struct ClientConfig {
@@ -70,6 +94,9 @@ pub struct AemRequest {
     pub endpoint: String,
     /// The body, if any (JSON or query text).
     pub body: Option<String>,
+    /// Headers for this request only, over the client's (an `Authorization` here replaces the
+    /// client's auth).
+    pub headers: Vec<(String, String)>,
 }
 
 /// A client for AEM's GraphQL APIs.
@@ -83,18 +110,7 @@ pub struct AemClient {
 impl AemClient {
     /// Builds a client: validates headers and auth, and builds the HTTP client with its pool.
     pub fn new(config: ClientConfig) -> Result<Self> {
-        let mut headers = HeaderMap::new();
-        for (name, value) in &config.headers {
-            let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                Error::InvalidParam(format!("headers: {name:?} is not a valid header name"))
-            })?;
-            let header_value = HeaderValue::from_str(value).map_err(|_| {
-                Error::InvalidParam(format!(
-                    "headers: the value of {name:?} contains characters that cannot be sent (CR, LF or control characters)"
-                ))
-            })?;
-            headers.insert(header_name, header_value);
-        }
+        let mut headers = parse_headers(&config.headers)?;
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(auth) = &config.auth {
             headers.insert(AUTHORIZATION, auth.header_value()?);
@@ -115,7 +131,7 @@ impl AemClient {
         &self.service_url
     }
 
-    /// The ad-hoc query endpoint, without a leading `/`.
+    /// The ad-hoc query endpoint, without a leading `/`; empty when ad-hoc queries are off.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }
@@ -130,22 +146,31 @@ impl AemClient {
             method: Method::GET,
             endpoint: aem::persisted_query_get_path(path, variables),
             body: None,
+            headers: Vec::new(),
         }
     }
 
     /// An ad-hoc query: POST to the endpoint with `body`, a JSON `{"query", "variables"?}`.
-    pub fn query(&self, body: String) -> AemRequest {
-        AemRequest {
+    /// A client configured with an empty endpoint runs no ad-hoc queries (`INVALID_PARAM`).
+    pub fn query(&self, body: String) -> Result<AemRequest> {
+        if self.endpoint.is_empty() {
+            return Err(Error::InvalidParam(NO_ENDPOINT.to_owned()));
+        }
+        Ok(AemRequest {
             method: Method::POST,
             endpoint: self.endpoint.clone(),
             body: Some(body),
-        }
+            headers: Vec::new(),
+        })
     }
 
     /// Sends a request and returns the response body as JSON text.
     pub async fn execute(&self, request: AemRequest) -> Result<String> {
         let url = self.url(&request.endpoint)?;
-        let mut builder = self.http.request(request.method, url);
+        let mut builder = self
+            .http
+            .request(request.method, url)
+            .headers(parse_headers(&request.headers)?);
         if let Some(body) = request.body {
             builder = builder.body(body);
         }

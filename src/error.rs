@@ -109,6 +109,10 @@ pub enum Error {
         source: reqwest::Error,
     },
 
+    /// The caller cancelled the request (an `AbortSignal`) before it completed.
+    #[error("the request was aborted")]
+    Aborted,
+
     /// AEM answered non-2xx with a JSON body.
     #[error("HTTP {status}: {}", summarize_errors(.body))]
     Api {
@@ -201,7 +205,7 @@ impl Error {
             Self::ImsUnreachable { .. } | Self::ImsRefused(_) | Self::ImsMalformed { .. } => {
                 ErrorCode::ExchangeTokenError
             }
-            Self::Request { .. } => ErrorCode::RequestError,
+            Self::Request { .. } | Self::Aborted => ErrorCode::RequestError,
             Self::Api { .. } => ErrorCode::ApiError,
             Self::HttpStatus { .. } | Self::NotJson { .. } | Self::GraphQl { .. } => {
                 ErrorCode::ResponseError
@@ -261,7 +265,8 @@ impl Error {
             | Self::CredentialsFileRead { .. }
             | Self::CredentialsFileParse(_)
             | Self::ImsMalformed { .. }
-            | Self::NotJson { .. } => {}
+            | Self::NotJson { .. }
+            | Self::Aborted => {}
         }
         details
     }

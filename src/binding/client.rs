@@ -3,9 +3,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use napi::bindgen_prelude::Either;
+use napi::Env;
+use napi::bindgen_prelude::{Either, PromiseRaw};
 use napi_derive::napi;
 use reqwest::Method;
+use tokio_util::sync::CancellationToken;
 
 use super::error::to_js_error;
 use crate::client::{AemClient, AemRequest, Auth, ClientConfig};
@@ -80,25 +82,69 @@ impl NativeClient {
     }
 
     /// Sends `method` to `endpoint` (relative to the service URL) and resolves with the JSON
-    /// text of the response body.
-    #[napi]
-    pub async fn request(
+    /// text of the response body. `headers` apply to this request only, over the client's.
+    /// Cancelling `cancel` drops the request in flight and rejects with `REQUEST_ERROR`.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn request<'env>(
         &self,
+        env: &'env Env,
         method: String,
         endpoint: String,
         body: Option<String>,
-    ) -> napi::Result<String> {
-        let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).map_err(|_| {
-            to_js_error(Error::InvalidParam(format!(
-                "{method:?} is not an HTTP method"
-            )))
-        })?;
-        let request = AemRequest {
-            method,
-            endpoint,
-            body,
-        };
-        self.inner.execute(request).await.map_err(to_js_error)
+        headers: Option<HashMap<String, String>>,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<PromiseRaw<'env, String>> {
+        let client = Arc::clone(&self.inner);
+        let cancelled = cancel.map(|handle| handle.token.clone());
+        env.spawn_future(async move {
+            let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+                .map_err(|_| Error::InvalidParam(format!("{method:?} is not an HTTP method")))
+                .map_err(to_js_error)?;
+            let request = AemRequest {
+                method,
+                endpoint,
+                body,
+                headers: headers.unwrap_or_default().into_iter().collect(),
+            };
+            let response = async { client.execute(request).await.map_err(to_js_error) };
+            match cancelled {
+                None => response.await,
+                Some(token) => tokio::select! {
+                    biased;
+                    () = token.cancelled() => Err(to_js_error(Error::Aborted)),
+                    result = response => result,
+                },
+            }
+        })
+    }
+}
+
+/// A cancellation handle for one request, fired from an `AbortSignal`'s `abort` event.
+#[napi]
+pub struct CancelToken {
+    token: CancellationToken,
+}
+
+#[napi]
+impl CancelToken {
+    /// A handle that has not fired.
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        Self {
+            token: CancellationToken::new(),
+        }
+    }
+
+    /// Cancels the request this handle was given to; later calls do nothing.
+    #[napi]
+    pub fn cancel(&self) {
+        self.token.cancel();
+    }
+}
+
+impl Default for CancelToken {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -5,5 +5,5 @@ mod client;
 mod error;
 mod token;
 
-pub use client::{NativeClient, NativeClientConfig};
+pub use client::{CancelToken, NativeClient, NativeClientConfig};
 pub use token::{NativeToken, TokenOptions, get_token_from_file, get_token_from_json};

@@ -1,13 +1,15 @@
 'use strict'
 
 /**
- * AEM Publish routes: authorization, persisted queries and the ad-hoc GraphQL endpoint.
+ * AEM Publish routes: authorization, persisted queries (running, persisting, listing) and the ad-hoc
+ * GraphQL endpoint.
  * @module emulator/aem
  */
 
 const { randomUUID, timingSafeEqual } = require('node:crypto')
 const { send, sendJson, splitUrl } = require('./http')
-const { runPersistedQuery, PREFIX } = require('./persisted')
+const { runPersistedQuery, PREFIX, BUILT_IN_TEXTS } = require('./persisted')
+const { createQueryStore, persistQuery, listQueries, PERSIST_PREFIX, LIST_PATH } = require('./store')
 const { executeQuery } = require('./schema')
 
 const GRAPHQL_ENDPOINT = '/content/graphql/global/endpoint.json'
@@ -33,7 +35,10 @@ function isAuthorized (authorization, { tokens, basicAuth, requireAuth }) {
   return false
 }
 
-/** Runs an ad-hoc query from a `{query, variables?, operationName?}` body. */
+/**
+ * Runs an ad-hoc query from a `{query, variables?, operationName?}` body. Empty argument lists
+ * (`articlePaginated( )`, from Adobe's query builder) are dropped before parsing, as AEM tolerates them.
+ */
 async function runAdHocQuery (body) {
   let request
   try {
@@ -49,7 +54,8 @@ async function runAdHocQuery (body) {
 }
 
 /**
- * Creates the AEM Publish request handler.
+ * Creates the AEM Publish request handler. Queries persisted through `persist.json` live in memory,
+ * one store per handler (so per emulator).
  * @param {object} ctx
  * @param {{isValid: (token: string) => boolean}} ctx.tokens the token store
  * @param {[string, string]} ctx.basicAuth accepted Basic user and password
@@ -57,12 +63,15 @@ async function runAdHocQuery (body) {
  * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: string) => Promise<void>}
  */
 function createAemHandler (ctx) {
+  const store = createQueryStore(BUILT_IN_TEXTS)
   return async function handleAem (req, res, body) {
     const headers = { 'x-request-id': randomUUID() }
     if (!isAuthorized(req.headers.authorization, ctx)) return send(res, 401, null, null, headers)
     const { path } = splitUrl(req.url)
     let answer
-    if (path.startsWith(PREFIX)) answer = runPersistedQuery(req.method, path, body)
+    if (path.startsWith(PREFIX)) answer = await runPersistedQuery(req.method, path, body, store)
+    else if (path.startsWith(PERSIST_PREFIX)) answer = persistQuery(req.method, path, body, store)
+    else if (path === LIST_PATH || path.startsWith(LIST_PATH + '/')) answer = listQueries(req.method, path, store)
     else if (path === GRAPHQL_ENDPOINT && req.method === 'POST') answer = await runAdHocQuery(body)
     else answer = { status: 404, json: { errors: [{ errorType: 'ServletError', message: 'Not found' }] } }
     const all = { ...answer.headers, ...headers }

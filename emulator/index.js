@@ -2,6 +2,9 @@
 
 /**
  * A local HTTPS emulator of Adobe IMS and an AEM Publish tier, for tests and local development.
+ * AEM side: built-in persisted queries and error fixtures, persisting (`persist.json`) and listing
+ * (`list.json`) queries, and GraphQL over 16 adventures and 57 articles (List, Paginated, ByPath).
+ * Persisted queries are kept in memory, one set per started emulator. Routes: see README.md.
  * @module emulator
  */
 

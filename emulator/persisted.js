@@ -1,11 +1,13 @@
 'use strict'
 
 /**
- * AEM persisted queries: `/graphql/execute.json/{conf}/{name}{vars}` and the error fixtures.
+ * AEM persisted queries: `/graphql/execute.json/{conf}/{name}{vars}`, the built-in queries and error
+ * fixtures, and (through `store.js`) the queries persisted with `persist.json`.
  * @module emulator/persisted
  */
 
 const { listAdventures } = require('./content')
+const { runStoredQuery } = require('./store')
 
 const PREFIX = '/graphql/execute.json/'
 const CACHEABLE = { 'cache-control': 'max-age=60' }
@@ -134,22 +136,54 @@ const QUERIES = {
   'test/not-json': () => ({ status: 200, contentType: 'text/plain;charset=utf-8', text: 'this is not json' })
 }
 
+const ADVENTURE_FIELDS = `_path title slug activity adventureType price tripLength groupSize difficulty
+      primaryImage { ... on ImageRef { _path _dynamicUrl mimeType width height } }
+      description { html plaintext }
+      itinerary { html plaintext }`
+
+/**
+ * What `list.json` shows for each built-in query: a text that gives the same data over `schema.js`
+ * (the answers themselves come from QUERIES). `null`: exists (PUT answers 409) but is not listed.
+ */
+const BUILT_IN_TEXTS = {
+  'wknd-shared/adventures-all': `query ($imageWidth: Int) {
+  adventureList(_assetTransform: {width: $imageWidth, preferWebp: true}) {
+    items {
+      ${ADVENTURE_FIELDS}
+    }
+  }
+}`,
+  'wknd-shared/adventure-by-slug': `query ($slug: String!, $imageWidth: Int) {
+  adventureList(
+    filter: {slug: {_expressions: [{value: $slug, _operator: EQUALS}]}}
+    _assetTransform: {width: $imageWidth, preferWebp: true}
+  ) {
+    items {
+      ${ADVENTURE_FIELDS}
+    }
+  }
+}`
+}
+for (const key of Object.keys(QUERIES)) if (!(key in BUILT_IN_TEXTS)) BUILT_IN_TEXTS[key] = null
+
 /**
  * Runs a persisted query. GET takes variables from the path; POST from the JSON body
- * `{"variables": {...}}` (merged over any in the path).
+ * `{"variables": {...}}` (merged over any in the path). Built-in queries come first; then those
+ * persisted into `store`, run by graphql-js (async); then 404.
  * @param {string} method
  * @param {string} rawPath the raw path, starting with `/graphql/execute.json/`
  * @param {string} body the request body (POST)
- * @returns {Answer}
+ * @param {{get: (conf: string, name: string) => object|undefined}} [store] queries persisted with `persist.json`
+ * @returns {Answer|Promise<Answer>}
  */
-function runPersistedQuery (method, rawPath, body) {
+function runPersistedQuery (method, rawPath, body, store) {
   const parsed = parsePersistedPath(rawPath)
   if (!parsed) return { status: 400, json: servletError('Invalid persisted query path', 'URIError: URI malformed') }
   const { conf, name } = parsed
   let rawVariables = parsed.variables
   let variables = coerce(rawVariables)
+  let parsedBody = null
   if (method === 'POST' && body.trim()) {
-    let parsedBody
     try { parsedBody = JSON.parse(body) } catch (e) {
       return { status: 400, json: servletError('Invalid request body', e.message) }
     }
@@ -158,6 +192,8 @@ function runPersistedQuery (method, rawPath, body) {
     variables = { ...variables, ...bodyVariables }
   }
   const query = QUERIES[`${conf}/${name}`]
+  const stored = !query && store ? store.get(conf, name) : undefined
+  if (stored) return runStoredQuery(stored, parsed.variables, parsedBody)
   if (!query) {
     return {
       status: 404,
@@ -167,4 +203,4 @@ function runPersistedQuery (method, rawPath, body) {
   return query({ variables, rawVariables, rawPath })
 }
 
-module.exports = { runPersistedQuery, parsePersistedPath, PREFIX }
+module.exports = { runPersistedQuery, parsePersistedPath, PREFIX, BUILT_IN_TEXTS }

@@ -1,0 +1,212 @@
+'use strict'
+
+/**
+ * Persisted-query management as AEM does it: `PUT|POST /graphql/persist.json/{conf}/{name}`,
+ * `GET /graphql/list.json[/{conf}]`, and running what was persisted. One in-memory store per emulator.
+ * @module emulator/store
+ */
+
+const {
+  getOperationAST, typeFromAST, isNonNullType, isListType, isInputObjectType
+} = require('graphql')
+const { checkQuery, executeQuery, schema } = require('./schema')
+
+const PERSIST_PREFIX = '/graphql/persist.json/'
+const LIST_PATH = '/graphql/list.json'
+const DEFAULT_MAX_AGE = 60
+const NAME = /^[^\s/;]+$/
+
+/**
+ * @typedef {object} StoredQuery
+ * @property {string} conf
+ * @property {string} name
+ * @property {string} query the query text as persisted
+ * @property {number} [maxAge] `cache-control.max-age` given when persisting
+ */
+
+/** @typedef {import('./persisted').Answer} Answer */
+
+/** @returns {{errors: [{errorType: 'ServletError', message: string}]}} */
+function servletError (message) {
+  return { errors: [{ errorType: 'ServletError', message }] }
+}
+
+/** @returns {string} the repository path of a persisted query */
+function longForm (conf, name) {
+  return `/conf/${conf}/settings/graphql/persistentQueries/${name}`
+}
+
+/**
+ * Creates an empty store. `readOnly` holds queries that exist but cannot be replaced (the built-in
+ * fixtures): `{conf/name: query text or null}`; those with a text are listed.
+ * @param {Record<string, string|null>} readOnly
+ */
+function createQueryStore (readOnly) {
+  /** @type {Map<string, StoredQuery>} */
+  const queries = new Map()
+  return {
+    /** @returns {StoredQuery|undefined} */
+    get: (conf, name) => queries.get(`${conf}/${name}`),
+    /** @returns {boolean} true for a built-in query */
+    isBuiltIn: (conf, name) => Object.prototype.hasOwnProperty.call(readOnly, `${conf}/${name}`),
+    /** @param {StoredQuery} entry */
+    set: (entry) => { queries.set(`${entry.conf}/${entry.name}`, entry) },
+    /** @returns {Array<{conf: string, name: string, query: string}>} built-in (with a text) and stored queries */
+    all () {
+      const builtIn = Object.entries(readOnly).filter(([, query]) => typeof query === 'string').map(([key, query]) => {
+        const [conf, name] = key.split('/')
+        return { conf, name, query }
+      })
+      return [...builtIn, ...queries.values()]
+    }
+  }
+}
+
+/** Splits `{conf}/{name}` (percent-encoded) into its decoded parts; null when it is not exactly that. */
+function confAndName (rest) {
+  const parts = rest.split('/')
+  if (parts.length !== 2) return null
+  try {
+    const [conf, name] = parts.map(decodeURIComponent)
+    return NAME.test(conf) && NAME.test(name) ? { conf, name } : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Reads a persist body: the raw query text, or JSON `{"query", "cache-control": {"max-age": N}}`.
+ * @returns {{query: string, maxAge?: number}|{error: string}}
+ */
+function readPersistBody (body) {
+  let json
+  try { json = JSON.parse(body) } catch { json = null }
+  if (!json || typeof json !== 'object' || typeof json.query !== 'string') return { query: body }
+  const cacheControl = json['cache-control']
+  if (cacheControl === undefined || cacheControl === null) return { query: json.query }
+  const maxAge = cacheControl['max-age']
+  if (!Number.isInteger(maxAge) || maxAge < 0) return { error: "'cache-control' must be {\"max-age\": a non-negative integer}" }
+  return { query: json.query, maxAge }
+}
+
+/**
+ * `PUT` (create; 409 when the query exists) or `POST` (update; 404 when it does not) of
+ * `/graphql/persist.json/{conf}/{name}`.
+ * @param {string} method
+ * @param {string} rawPath
+ * @param {string} body
+ * @param {ReturnType<typeof createQueryStore>} store
+ * @returns {Answer}
+ */
+function persistQuery (method, rawPath, body, store) {
+  if (method !== 'PUT' && method !== 'POST') {
+    return { status: 405, json: servletError(`Method ${method} not allowed, use PUT or POST`), headers: { allow: 'PUT, POST' } }
+  }
+  const target = confAndName(rawPath.slice(PERSIST_PREFIX.length))
+  if (!target) return { status: 400, json: servletError(`Invalid persisted query path: ${rawPath}`) }
+  const { conf, name } = target
+  const path = longForm(conf, name)
+  const exists = store.isBuiltIn(conf, name) || store.get(conf, name) !== undefined
+  if (method === 'PUT' && exists) {
+    return { status: 409, json: servletError(`A persisted query already exists at ${path}`) }
+  }
+  if (method === 'POST' && !exists) return { status: 404, json: servletError(`No persisted query found for path: ${path}`) }
+  if (method === 'POST' && store.isBuiltIn(conf, name)) {
+    return { status: 403, json: servletError(`The persisted query at ${path} is built into the emulator and cannot be updated`) }
+  }
+  const read = readPersistBody(body)
+  if (read.error) return { status: 400, json: servletError(read.error) }
+  const { errors } = checkQuery(read.query)
+  if (errors.length) return { status: 400, json: servletError(errors[0].message) }
+  store.set({ conf, name, query: read.query, maxAge: read.maxAge })
+  return {
+    status: method === 'PUT' ? 201 : 200,
+    json: {
+      action: method === 'PUT' ? 'create' : 'update',
+      configurationName: conf,
+      name,
+      shortPath: `/${conf}/${name}`,
+      path
+    }
+  }
+}
+
+/**
+ * `GET /graphql/list.json` (every configuration) or `GET /graphql/list.json/{conf}` (that one, or `[]`).
+ * @returns {Answer}
+ */
+function listQueries (method, rawPath, store) {
+  if (method !== 'GET') {
+    return { status: 405, json: servletError(`Method ${method} not allowed, use GET`), headers: { allow: 'GET' } }
+  }
+  let only = rawPath.slice(LIST_PATH.length + 1).replace(/\/$/, '')
+  try { only = decodeURIComponent(only) } catch { return { status: 400, json: servletError(`Invalid path: ${rawPath}`) } }
+  const byConf = new Map()
+  for (const q of store.all()) {
+    if (only && q.conf !== only) continue
+    if (!byConf.has(q.conf)) byConf.set(q.conf, [])
+    byConf.get(q.conf).push(q)
+  }
+  const byName = (a, b) => (a < b ? -1 : a > b ? 1 : 0)
+  const json = [...byConf.keys()].sort(byName).map((conf) => ({
+    configurationName: conf,
+    queries: byConf.get(conf).sort((a, b) => byName(a.name, b.name)).map((q) => ({
+      path: { shortForm: `/${conf}/${q.name}`, longForm: longForm(conf, q.name) },
+      data: { query: q.query }
+    }))
+  }))
+  return { status: 200, json }
+}
+
+/** Turns a GET variable (always a string) into a value of the declared GraphQL type. */
+function fromString (value, type) {
+  if (isNonNullType(type)) type = type.ofType
+  const name = type.name
+  if (value === 'null' && name !== 'String' && name !== 'ID') return null
+  if (isListType(type) || isInputObjectType(type)) {
+    try { return JSON.parse(value) } catch { return value }
+  }
+  if (name === 'Int') return /^\s*-?\d+\s*$/.test(value) ? Number(value) : value
+  if (name === 'Float') return value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value
+  if (name === 'Boolean') return value === 'true' ? true : value === 'false' ? false : value
+  return value // String, ID, enums, other scalars: as is
+}
+
+/**
+ * Coerces GET variables to the types the operation declares; undeclared ones are passed as they are
+ * (graphql-js then reports anything that still does not fit).
+ */
+function coerceToDeclared (document, operationName, variables) {
+  const operation = document && getOperationAST(document, operationName)
+  const out = { ...variables }
+  for (const definition of (operation && operation.variableDefinitions) || []) {
+    const name = definition.variable.name.value
+    const type = typeFromAST(schema, definition.type)
+    if (type && typeof out[name] === 'string') out[name] = fromString(out[name], type)
+  }
+  return out
+}
+
+/**
+ * Runs a query persisted through `persist.json` with graphql-js: GET variables (strings from the path)
+ * are coerced to the declared types, POST body variables are used as they are and win.
+ * @param {StoredQuery} stored
+ * @param {Record<string, string>} pathVariables
+ * @param {object|null} bodyRequest the parsed POST body, if any
+ * @returns {Promise<Answer>}
+ */
+async function runStoredQuery (stored, pathVariables, bodyRequest) {
+  const operationName = bodyRequest && typeof bodyRequest.operationName === 'string' ? bodyRequest.operationName : undefined
+  const bodyVariables = bodyRequest && bodyRequest.variables && typeof bodyRequest.variables === 'object'
+    ? bodyRequest.variables
+    : {}
+  const { document } = checkQuery(stored.query)
+  const variables = { ...coerceToDeclared(document, operationName, pathVariables), ...bodyVariables }
+  const result = await executeQuery(stored.query, variables, operationName)
+  const maxAge = stored.maxAge === undefined ? DEFAULT_MAX_AGE : stored.maxAge
+  return { status: 200, json: result, headers: { 'cache-control': `max-age=${maxAge}` } }
+}
+
+module.exports = {
+  createQueryStore, persistQuery, listQueries, runStoredQuery, coerceToDeclared, PERSIST_PREFIX, LIST_PATH
+}

@@ -72,10 +72,10 @@ function normalize (request) {
  * Adobe's client retries a 5xx three times (PROTOCOL §7); ours does not retry yet. Collapses
  * runs of the same request and returns them with the URLs that were repeated, and how often.
  */
-function collapseRetries (requests) {
+function collapseRetries (requests, view = normalize) {
   const kept = []
   const repeated = {}
-  for (const request of requests.map(normalize)) {
+  for (const request of requests.map(view)) {
     const previous = kept.at(-1)
     if (previous && JSON.stringify(previous) === JSON.stringify(request)) {
       repeated[request.url] = (repeated[request.url] || 1) + 1
@@ -126,4 +126,51 @@ test('the example app prints the same JSON on Adobe\'s package and on ours', asy
   assert.equal(ours.stdout, adobe.stdout)
   assert.equal(JSON.parse(ours.stdout).data.adventureList.items.length, 16)
   assert.deepEqual(ours.requests.map(normalize), adobe.requests.map(normalize))
+})
+
+test('persisted-query management, pagination and buildQuery match Adobe\'s on the wire', async () => {
+  // Each client gets a fresh emulator, so both start from the same persisted queries.
+  async function methodsFor (module) {
+    const fresh = await setup({ port: 443 })
+    try {
+      const { stdout } = await run(process.execPath, [path.join(__dirname, 'support', 'run-methods.js'), module, fresh.emu.url, fresh.emu.devToken.accessToken], {
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: fresh.files.caFile },
+        maxBuffer: 64 * 1024 * 1024
+      })
+      const requests = fresh.emu.requests.map((r) => ({
+        method: r.method,
+        url: r.url,
+        contentType: r.headers['content-type'],
+        authorization: r.headers.authorization === `Bearer ${fresh.emu.devToken.accessToken}` ? '<dev token>' : r.headers.authorization,
+        body: r.body
+      }))
+      return { results: JSON.parse(stdout), requests }
+    } finally {
+      await fresh.close()
+    }
+  }
+  // The emulator of the other tests holds port 443; free it for the fresh ones and take it back.
+  await env.close()
+  try {
+    const adobe = await methodsFor(ADOBE)
+    const ours = await methodsFor(OURS)
+    const adobeRequests = collapseRetries(adobe.requests, (r) => r)
+    const ourRequests = collapseRetries(ours.requests, (r) => r)
+    assert.deepEqual(ourRequests.kept, adobeRequests.kept)
+    assert.deepEqual(ours.results, adobe.results)
+
+    const [created, conflict, createdJson, updated, invalid, list] = ours.results
+    assert.equal(created.ok.action, 'create')
+    assert.equal(conflict.code, 'API_ERROR')
+    assert.equal(conflict.status, 409)
+    assert.equal(createdJson.ok.shortPath, '/diff/first-n')
+    assert.equal(updated.ok.action, 'update')
+    assert.equal(invalid.code, 'API_ERROR')
+    assert.ok(list.ok.some((conf) => conf.configurationName === 'diff' && conf.queries.length === 2))
+    const cursorPages = ours.results[9]
+    assert.deepEqual(cursorPages.map((page) => page.length), [10, 10, 10, 10, 10, 7])
+    assert.equal(new Set(cursorPages.flat().map((a) => a.slug)).size, 57)
+  } finally {
+    env = await setup({ port: 443 })
+  }
 })

@@ -249,6 +249,38 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_endpoint_means_persisted_queries_only() {
+        let c = client(ClientConfig {
+            service_url: "https://h".into(),
+            endpoint: String::new(),
+            ..ClientConfig::default()
+        })
+        .unwrap();
+        assert_eq!(c.query("{}".into()).unwrap_err().to_string(), NO_ENDPOINT);
+        let c = client(ClientConfig {
+            service_url: "https://h".into(),
+            endpoint: "/content/graphql/global/endpoint.json".into(),
+            ..ClientConfig::default()
+        })
+        .unwrap();
+        assert_eq!(
+            c.query("{}".into()).unwrap().endpoint,
+            "content/graphql/global/endpoint.json"
+        );
+    }
+
+    #[test]
+    fn per_call_headers_mark_authorization_sensitive() {
+        let headers = parse_headers(&[
+            ("Authorization".into(), "Bearer t".into()),
+            ("X-Trace".into(), "1".into()),
+        ])
+        .unwrap();
+        assert!(headers[AUTHORIZATION].is_sensitive());
+        assert!(!headers["x-trace"].is_sensitive());
+    }
+
+    #[test]
     fn a_relative_service_url_is_an_invalid_param_at_call_time() {
         let c = client(ClientConfig {
             service_url: "/".into(),

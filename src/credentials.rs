@@ -1,6 +1,7 @@
 //! Service credentials and local development tokens, as the AEM Developer Console gives them.
 
 use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
@@ -11,10 +12,22 @@ use crate::secret::Secret;
 /// What a credentials file holds.
 #[derive(Debug)]
 pub enum Credentials {
-    /// Service credentials: exchanged for an access token at IMS.
+    /// Service credentials (JWT): signed and exchanged for an access token at IMS.
     Service(ServiceCredentials),
+    /// OAuth Server-to-Server credentials: exchanged at IMS with `client_credentials`.
+    OAuth(OAuthCredentials),
     /// A local development token: used as the access token directly.
     DevToken(DevToken),
+}
+
+/// How credentials are loaded.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// The passphrase of an encrypted PKCS#8 private key.
+    pub passphrase: Option<Secret>,
+    /// Replaces the credentials' `imsEndpoint` (`host[:port]` or an `https://` URL), for the
+    /// token request and the JWT audience alike.
+    pub ims_endpoint: Option<String>,
 }
 
 /// Service credentials (`integration`), validated, with the private key parsed and ready.
@@ -36,16 +49,37 @@ pub struct ServiceCredentials {
     pub signer: JwtSigner,
 }
 
+/// OAuth Server-to-Server credentials, as the Developer Console shows them.
+#[derive(Debug)]
+pub struct OAuthCredentials {
+    /// IMS host, without scheme; `ims-na1.adobelogin.com` unless given.
+    pub ims_endpoint: String,
+    /// `clientId` (or `client_id`).
+    pub client_id: String,
+    /// `clientSecret` (or `client_secret`, or the first of `client_secrets`).
+    pub client_secret: Secret,
+    /// `scopes` (an array or a comma-separated string), trimmed, at least one.
+    pub scopes: Vec<String>,
+}
+
 /// A local development token.
 #[derive(Debug)]
 pub struct DevToken {
     /// The access token.
     pub access_token: Secret,
+    /// When it expires: its own `exp` claim if it is a JWT that has one, else 24 h after loading.
+    pub expires_at: SystemTime,
 }
+
+/// The IMS host OAuth Server-to-Server credentials use when they name none.
+pub const DEFAULT_IMS_ENDPOINT: &str = "ims-na1.adobelogin.com";
+
+/// How long a development token lasts when it does not say.
+pub const DEV_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl Credentials {
     /// Reads and parses a credentials file.
-    pub async fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+    pub async fn from_file(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
         let path = path.as_ref();
         let text =
             tokio::fs::read_to_string(path)
@@ -54,19 +88,21 @@ impl Credentials {
                     path: path.display().to_string(),
                     source,
                 })?;
-        Self::from_json_str(&text)
+        Self::from_json_str(&text, options)
     }
 
     /// Parses credentials from JSON text.
-    pub fn from_json_str(text: &str) -> Result<Self> {
+    pub fn from_json_str(text: &str, options: &LoadOptions) -> Result<Self> {
         let value: Value = serde_json::from_str(text).map_err(Error::CredentialsFileParse)?;
-        Self::from_value(&value)
+        Self::from_value(&value, options)
     }
 
     /// Parses credentials from a JSON value: service credentials with or without the
-    /// `{ok, integration, statusCode}` wrapper, or a development token `{accessToken}`.
-    /// Every missing or mistyped field is named in one error.
-    pub fn from_value(value: &Value) -> Result<Self> {
+    /// `{ok, integration, statusCode}` wrapper, OAuth Server-to-Server credentials
+    /// (`{clientId, clientSecret, scopes}` or the Developer Console's `client_id`,
+    /// `client_secrets`, `scopes`), or a development token `{accessToken}`. Every missing or
+    /// mistyped field is named in one error.
+    pub fn from_value(value: &Value, options: &LoadOptions) -> Result<Self> {
         let Some(root) = value.as_object() else {
             return Err(Error::InvalidCredentials {
                 problems: vec![format!(
@@ -75,16 +111,69 @@ impl Credentials {
                 )],
             });
         };
-        if is_truthy(root.get("accessToken")) {
-            return dev_token(root).map(Credentials::DevToken);
+        let mut credentials = if is_truthy(root.get("accessToken")) {
+            Credentials::DevToken(dev_token(root)?)
+        } else if is_oauth(root) {
+            Credentials::OAuth(oauth_credentials(root)?)
+        } else {
+            Credentials::Service(service_credentials(root, options)?)
+        };
+        if let Some(endpoint) = &options.ims_endpoint {
+            match &mut credentials {
+                Credentials::Service(s) => s.ims_endpoint.clone_from(endpoint),
+                Credentials::OAuth(o) => o.ims_endpoint.clone_from(endpoint),
+                Credentials::DevToken(_) => {}
+            }
         }
-        service_credentials(root).map(Credentials::Service)
+        Ok(credentials)
+    }
+
+    /// `service`, `oauth` or `dev`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Service(_) => "service",
+            Self::OAuth(_) => "oauth",
+            Self::DevToken(_) => "dev",
+        }
+    }
+
+    /// A name for whose token this is, with no secret in it, e.g. to key a shared token store:
+    /// `jwt|{ims}|{clientId}|{technical account}|{metascopes}`, `oauth|{ims}|{clientId}|{scopes}`,
+    /// or `dev|{SHA-256 prefix of the token}`.
+    pub fn identity(&self) -> String {
+        match self {
+            Self::Service(s) => format!(
+                "jwt|{}|{}|{}|{}",
+                s.ims_endpoint,
+                s.client_id,
+                s.technical_account_id,
+                s.metascopes.join(",")
+            ),
+            Self::OAuth(o) => format!(
+                "oauth|{}|{}|{}",
+                o.ims_endpoint,
+                o.client_id,
+                o.scopes.join(",")
+            ),
+            Self::DevToken(d) => {
+                let digest = aws_lc_rs::digest::digest(
+                    &aws_lc_rs::digest::SHA256,
+                    d.access_token.expose().as_bytes(),
+                );
+                let hex: String = digest.as_ref()[..12]
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                format!("dev|{hex}")
+            }
+        }
     }
 }
 
 fn dev_token(root: &Map<String, Value>) -> Result<DevToken> {
     match root.get("accessToken") {
         Some(Value::String(token)) => Ok(DevToken {
+            expires_at: jwt_expiry(token).unwrap_or_else(|| SystemTime::now() + DEV_TOKEN_LIFETIME),
             access_token: Secret::new(token.clone()),
         }),
         other => Err(Error::InvalidCredentials {
@@ -96,7 +185,91 @@ fn dev_token(root: &Map<String, Value>) -> Result<DevToken> {
     }
 }
 
-fn service_credentials(root: &Map<String, Value>) -> Result<ServiceCredentials> {
+/// The `exp` claim of a JWT, read without verifying the signature.
+fn jwt_expiry(token: &str) -> Option<SystemTime> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    let exp = claims.get("exp")?.as_f64()?;
+    (exp.is_finite() && exp > 0.0).then(|| UNIX_EPOCH + Duration::from_secs_f64(exp))
+}
+
+/// OAuth Server-to-Server credentials have a client secret and no private key.
+fn is_oauth(root: &Map<String, Value>) -> bool {
+    let oauth_field = ["clientSecret", "client_secret", "client_secrets", "scopes"]
+        .iter()
+        .any(|k| root.contains_key(*k));
+    let service_field = [
+        "integration",
+        "privateKey",
+        "technicalAccount",
+        "metascopes",
+    ]
+    .iter()
+    .any(|k| root.contains_key(*k));
+    oauth_field && !service_field
+}
+
+fn oauth_credentials(root: &Map<String, Value>) -> Result<OAuthCredentials> {
+    let mut fields = Fields::default();
+    let client_id = if root.contains_key("client_id") {
+        fields.string(root, "client_id")
+    } else {
+        fields.string(root, "clientId")
+    };
+    let client_secret = match (
+        root.get("client_secrets"),
+        root.contains_key("client_secret"),
+    ) {
+        (Some(Value::Array(secrets)), _) => {
+            let first = secrets
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|s| !s.trim().is_empty());
+            if first.is_none() {
+                fields.problem("client_secrets has no non-empty string".to_owned());
+            }
+            first.map(|s| s.trim().to_owned())
+        }
+        (Some(other), _) => {
+            fields.problem(format!(
+                "client_secrets must be an array of strings, not {}",
+                type_name(other)
+            ));
+            None
+        }
+        (None, true) => fields.string(root, "client_secret"),
+        (None, false) => fields.string(root, "clientSecret"),
+    };
+    let scopes = fields.list(root, "scopes");
+    let ims_endpoint = match root.get("imsEndpoint") {
+        None | Some(Value::Null) => Some(DEFAULT_IMS_ENDPOINT.to_owned()),
+        Some(_) => fields.string(root, "imsEndpoint"),
+    };
+    match (client_id, client_secret, scopes, ims_endpoint) {
+        (Some(client_id), Some(client_secret), Some(scopes), Some(ims_endpoint))
+            if fields.problems.is_empty() =>
+        {
+            Ok(OAuthCredentials {
+                ims_endpoint,
+                client_id,
+                client_secret: Secret::new(client_secret),
+                scopes,
+            })
+        }
+        _ => Err(Error::InvalidCredentials {
+            problems: fields.problems,
+        }),
+    }
+}
+
+fn service_credentials(
+    root: &Map<String, Value>,
+    options: &LoadOptions,
+) -> Result<ServiceCredentials> {
     let mut fields = Fields::default();
     let (integration, prefix) = match root.get("integration") {
         Some(Value::Object(integration)) => (integration, "integration."),
@@ -115,7 +288,7 @@ fn service_credentials(root: &Map<String, Value>) -> Result<ServiceCredentials> 
     let ims_endpoint = fields.string(integration, "imsEndpoint");
     let org = fields.string(integration, "org");
     let technical_account_id = fields.string(integration, "id");
-    let metascopes = fields.metascopes(integration);
+    let metascopes = fields.list(integration, "metascopes");
     let private_key = fields.string(integration, "privateKey");
     let (client_id, client_secret) = match integration.get("technicalAccount") {
         Some(Value::Object(account)) => {
@@ -135,13 +308,17 @@ fn service_credentials(root: &Map<String, Value>) -> Result<ServiceCredentials> 
             (None, None)
         }
     };
-    let signer = private_key.and_then(|pem| match JwtSigner::from_pem(&pem) {
-        Ok(signer) => Some(signer),
-        Err(reason) => {
-            fields.problem(format!("privateKey {reason}"));
-            None
-        }
-    });
+    let passphrase = options.passphrase.as_ref().map(Secret::expose);
+    let signer =
+        private_key.and_then(
+            |pem| match JwtSigner::from_pem_with_passphrase(&pem, passphrase) {
+                Ok(signer) => Some(signer),
+                Err(reason) => {
+                    fields.problem(format!("privateKey {reason}"));
+                    None
+                }
+            },
+        );
 
     match (
         ims_endpoint,
@@ -207,9 +384,10 @@ impl Fields {
         }
     }
 
-    /// `metascopes`: a comma-separated string (or an array of strings), trimmed, non-empty.
-    fn metascopes(&mut self, object: &Map<String, Value>) -> Option<Vec<String>> {
-        let scopes: Vec<String> = match object.get("metascopes") {
+    /// A list given as a comma-separated string or an array of strings (`metascopes`,
+    /// `scopes`): trimmed, empty entries dropped, at least one left.
+    fn list(&mut self, object: &Map<String, Value>, name: &str) -> Option<Vec<String>> {
+        let scopes: Vec<String> = match object.get(name) {
             Some(Value::String(text)) => text.split(',').map(|s| s.trim().to_owned()).collect(),
             Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
                 .iter()
@@ -217,12 +395,12 @@ impl Fields {
                 .map(|s| s.trim().to_owned())
                 .collect(),
             None | Some(Value::Null) => {
-                self.problem("metascopes is missing".to_owned());
+                self.problem(format!("{name} is missing"));
                 return None;
             }
             Some(other) => {
                 self.problem(format!(
-                    "metascopes must be a comma-separated string, not {}",
+                    "{name} must be a comma-separated string or an array of strings, not {}",
                     type_name(other)
                 ));
                 return None;
@@ -230,7 +408,7 @@ impl Fields {
         };
         let scopes: Vec<String> = scopes.into_iter().filter(|s| !s.is_empty()).collect();
         if scopes.is_empty() {
-            self.problem("metascopes is empty".to_owned());
+            self.problem(format!("{name} is empty"));
             return None;
         }
         Some(scopes)
@@ -278,7 +456,7 @@ mod tests {
     }
 
     fn problems(value: &Value) -> Vec<String> {
-        match Credentials::from_value(value) {
+        match Credentials::from_value(value, &LoadOptions::default()) {
             Err(Error::InvalidCredentials { problems }) => problems,
             other => panic!("expected InvalidCredentials, got {other:?}"),
         }
@@ -289,7 +467,9 @@ mod tests {
         let crlf_key = PKCS1_PEM.replace('\n', "\r\n");
         let wrapped = json!({"ok": true, "integration": integration(&crlf_key), "statusCode": 200});
         for value in [wrapped, integration(PKCS8_PEM)] {
-            let Credentials::Service(creds) = Credentials::from_value(&value).unwrap() else {
+            let Credentials::Service(creds) =
+                Credentials::from_value(&value, &LoadOptions::default()).unwrap()
+            else {
                 panic!("expected service credentials");
             };
             assert_eq!(creds.ims_endpoint, "ims-na1.adobelogin.com");
@@ -303,7 +483,9 @@ mod tests {
     #[test]
     fn parses_a_dev_token() {
         let value = json!({"ok": true, "statusCode": 200, "accessToken": "eyJ-dev"});
-        let Credentials::DevToken(token) = Credentials::from_value(&value).unwrap() else {
+        let Credentials::DevToken(token) =
+            Credentials::from_value(&value, &LoadOptions::default()).unwrap()
+        else {
             panic!("expected a dev token");
         };
         assert_eq!(token.access_token.expose(), "eyJ-dev");
@@ -367,14 +549,14 @@ mod tests {
             ["credentials must be a JSON object, not an array"]
         );
         assert!(matches!(
-            Credentials::from_json_str("{not json"),
+            Credentials::from_json_str("{not json", &LoadOptions::default()),
             Err(Error::CredentialsFileParse(_))
         ));
     }
 
     #[tokio::test]
     async fn a_missing_file_is_a_read_error() {
-        let err = Credentials::from_file("/nonexistent/creds.json")
+        let err = Credentials::from_file("/nonexistent/creds.json", &LoadOptions::default())
             .await
             .unwrap_err();
         assert_eq!(err.code().as_str(), "AUTH_FILE_READ_ERROR");

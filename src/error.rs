@@ -102,6 +102,12 @@ pub enum Error {
         reason: String,
     },
 
+    /// The local development token has expired and cannot be refreshed.
+    #[error(
+        "the local development token has expired; download a new one from the Developer Console"
+    )]
+    DevTokenExpired,
+
     /// The request to AEM failed before a response arrived.
     #[error("{}", chain(.source))]
     Request {
@@ -202,9 +208,10 @@ impl Error {
             Self::InvalidParam(_) | Self::InvalidCredentials { .. } => ErrorCode::InvalidParam,
             Self::CredentialsFileRead { .. } => ErrorCode::AuthFileReadError,
             Self::CredentialsFileParse(_) => ErrorCode::AuthFileParseError,
-            Self::ImsUnreachable { .. } | Self::ImsRefused(_) | Self::ImsMalformed { .. } => {
-                ErrorCode::ExchangeTokenError
-            }
+            Self::ImsUnreachable { .. }
+            | Self::ImsRefused(_)
+            | Self::ImsMalformed { .. }
+            | Self::DevTokenExpired => ErrorCode::ExchangeTokenError,
             Self::Request { .. } | Self::Aborted => ErrorCode::RequestError,
             Self::Api { .. } => ErrorCode::ApiError,
             Self::HttpStatus { .. } | Self::NotJson { .. } | Self::GraphQl { .. } => {
@@ -266,7 +273,8 @@ impl Error {
             | Self::CredentialsFileParse(_)
             | Self::ImsMalformed { .. }
             | Self::NotJson { .. }
-            | Self::Aborted => {}
+            | Self::Aborted
+            | Self::DevTokenExpired => {}
         }
         details
     }

@@ -1,11 +1,12 @@
-//! Adobe IMS: the JWT exchange (`/ims/exchange/jwt`).
+//! Adobe IMS: the JWT exchange (`/ims/exchange/jwt`) and OAuth Server-to-Server
+//! (`/ims/token/v3`), whose `expires_in` come in different units.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use reqwest::Client;
 use serde_json::Value;
 
-use crate::credentials::ServiceCredentials;
+use crate::credentials::{OAuthCredentials, ServiceCredentials};
 use crate::error::{Error, ImsRefusal, Result};
 use crate::jwt::{DEFAULT_JWT_LIFETIME, ServiceClaims};
 use crate::secret::Secret;
@@ -17,8 +18,22 @@ pub struct ImsToken {
     pub token_type: String,
     /// `access_token`.
     pub access_token: Secret,
-    /// `expires_in`, unchanged: **milliseconds** from the JWT exchange.
+    /// `expires_in`, unchanged: **milliseconds** from the JWT exchange, **seconds** from
+    /// `/ims/token/v3`.
     pub expires_in: u64,
+    /// `expires_in` as a duration, whatever its unit was.
+    pub lifetime: Duration,
+    /// The whole response body as IMS sent it (JSON text; it holds the token).
+    pub raw: Secret,
+}
+
+/// The unit of an IMS endpoint's `expires_in`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExpiresIn {
+    /// `/ims/exchange/jwt`.
+    Milliseconds,
+    /// `/ims/token/v3`.
+    Seconds,
 }
 
 /// The base URL of an IMS endpoint: `host[:port]` becomes `https://host[:port]`; an
@@ -48,9 +63,49 @@ pub fn ims_host(ims_endpoint: &str) -> &str {
     endpoint.strip_prefix("https://").unwrap_or(endpoint)
 }
 
-/// Signs a service JWT and exchanges it at IMS for an access token.
+/// Signs a service JWT and exchanges it at IMS (`/ims/exchange/jwt`) for an access token.
 pub async fn exchange_jwt(http: &Client, credentials: &ServiceCredentials) -> Result<ImsToken> {
     let base = ims_base_url(&credentials.ims_endpoint)?;
+    let jwt = sign_service_jwt(credentials, DEFAULT_JWT_LIFETIME);
+    let form = [
+        ("client_id", credentials.client_id.as_str()),
+        ("client_secret", credentials.client_secret.expose()),
+        ("jwt_token", jwt.expose()),
+    ];
+    post_form(
+        http,
+        &format!("{base}/ims/exchange/jwt"),
+        &form,
+        ExpiresIn::Milliseconds,
+    )
+    .await
+}
+
+/// Exchanges OAuth Server-to-Server credentials at IMS (`/ims/token/v3`,
+/// `grant_type=client_credentials`) for an access token.
+pub async fn exchange_client_credentials(
+    http: &Client,
+    credentials: &OAuthCredentials,
+) -> Result<ImsToken> {
+    let base = ims_base_url(&credentials.ims_endpoint)?;
+    let scope = credentials.scopes.join(",");
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", credentials.client_id.as_str()),
+        ("client_secret", credentials.client_secret.expose()),
+        ("scope", scope.as_str()),
+    ];
+    post_form(
+        http,
+        &format!("{base}/ims/token/v3"),
+        &form,
+        ExpiresIn::Seconds,
+    )
+    .await
+}
+
+/// A service JWT for `credentials`, issued now and valid for `lifetime`.
+pub fn sign_service_jwt(credentials: &ServiceCredentials, lifetime: Duration) -> Secret {
     let claims = ServiceClaims {
         org: &credentials.org,
         technical_account_id: &credentials.technical_account_id,
@@ -58,37 +113,34 @@ pub async fn exchange_jwt(http: &Client, credentials: &ServiceCredentials) -> Re
         ims_host: ims_host(&credentials.ims_endpoint),
         metascopes: &credentials.metascopes,
     };
-    let jwt = credentials
+    credentials
         .signer
-        .sign(&claims.to_map(SystemTime::now(), DEFAULT_JWT_LIFETIME));
-    let url = format!("{base}/ims/exchange/jwt");
-    let form = [
-        ("client_id", credentials.client_id.as_str()),
-        ("client_secret", credentials.client_secret.expose()),
-        ("jwt_token", jwt.expose()),
-    ];
-    let response =
-        http.post(&url)
-            .form(&form)
-            .send()
-            .await
-            .map_err(|source| Error::ImsUnreachable {
-                url: url.clone(),
-                source: source.without_url(),
-            })?;
+        .sign(&claims.to_map(SystemTime::now(), lifetime))
+}
+
+async fn post_form(
+    http: &Client,
+    url: &str,
+    form: &[(&str, &str)],
+    unit: ExpiresIn,
+) -> Result<ImsToken> {
+    let unreachable = |source: reqwest::Error| Error::ImsUnreachable {
+        url: url.to_owned(),
+        source: source.without_url(),
+    };
+    let response = http
+        .post(url)
+        .form(form)
+        .send()
+        .await
+        .map_err(unreachable)?;
     let status = response.status().as_u16();
     let debug_id = response
         .headers()
         .get("x-debug-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let body = response
-        .bytes()
-        .await
-        .map_err(|source| Error::ImsUnreachable {
-            url,
-            source: source.without_url(),
-        })?;
+    let body = response.bytes().await.map_err(unreachable)?;
     let json: Option<Value> = serde_json::from_slice(&body).ok();
     if !(200..300).contains(&status) {
         let field = |name: &str| {
@@ -104,11 +156,13 @@ pub async fn exchange_jwt(http: &Client, credentials: &ServiceCredentials) -> Re
             debug_id,
         }));
     }
-    parse_token(status, json)
+    let mut token = parse_token(status, json, unit)?;
+    token.raw = Secret::new(String::from_utf8_lossy(&body).into_owned());
+    Ok(token)
 }
 
 /// Reads `{token_type, access_token, expires_in}`. Never quotes the body: it holds a token.
-fn parse_token(status: u16, json: Option<Value>) -> Result<ImsToken> {
+fn parse_token(status: u16, json: Option<Value>, unit: ExpiresIn) -> Result<ImsToken> {
     let malformed = |reason: &str| Error::ImsMalformed {
         status,
         reason: reason.to_owned(),
@@ -128,10 +182,16 @@ fn parse_token(status: u16, json: Option<Value>) -> Result<ImsToken> {
         .and_then(Value::as_str)
         .unwrap_or("bearer")
         .to_owned();
+    let lifetime = match unit {
+        ExpiresIn::Milliseconds => Duration::from_millis(expires_in),
+        ExpiresIn::Seconds => Duration::from_secs(expires_in),
+    };
     Ok(ImsToken {
         token_type,
         access_token: Secret::new(access_token),
         expires_in,
+        lifetime,
+        raw: Secret::new(String::new()),
     })
 }
 
@@ -165,15 +225,31 @@ mod tests {
     }
 
     #[test]
+    fn the_two_endpoints_count_expires_in_in_different_units() {
+        let body = json!({"token_type":"bearer","access_token":"at","expires_in":86399});
+        let v3 = parse_token(200, Some(body.clone()), ExpiresIn::Seconds).unwrap();
+        assert_eq!(v3.lifetime, Duration::from_secs(86_399));
+        let jwt = parse_token(200, Some(body), ExpiresIn::Milliseconds).unwrap();
+        assert_eq!(jwt.lifetime, Duration::from_millis(86_399));
+    }
+
+    #[test]
     fn parses_a_token_response_without_quoting_it() {
         let token = parse_token(
             200,
             Some(json!({"token_type":"bearer","access_token":"at","expires_in":86399999})),
+            ExpiresIn::Milliseconds,
         )
         .unwrap();
         assert_eq!(token.expires_in, 86_399_999);
+        assert_eq!(token.lifetime, Duration::from_millis(86_399_999));
         assert_eq!(token.access_token.expose(), "at");
-        let err = parse_token(200, Some(json!({"access_token":"at-SECRET"}))).unwrap_err();
+        let err = parse_token(
+            200,
+            Some(json!({"access_token":"at-SECRET"})),
+            ExpiresIn::Seconds,
+        )
+        .unwrap_err();
         assert_eq!(err.code().as_str(), "EXCHANGE_TOKEN_ERROR");
         assert!(!err.to_string().contains("at-SECRET"));
     }

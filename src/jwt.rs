@@ -23,9 +23,19 @@ pub enum KeyError {
     /// The text is not PEM, or the PEM is not an RSA private key.
     #[error("is not a PEM RSA private key (expected BEGIN RSA PRIVATE KEY or BEGIN PRIVATE KEY)")]
     NotRsaPem,
-    /// The PEM holds an encrypted key; encrypted keys need a passphrase.
-    #[error("is an encrypted private key; encrypted keys are not supported yet")]
-    Encrypted,
+    /// The PEM holds an encrypted key and no passphrase was given.
+    #[error("is an encrypted private key: pass its passphrase (the passphrase option)")]
+    PassphraseRequired,
+    /// The passphrase does not decrypt the key (or the encryption scheme is not supported).
+    #[error(
+        "cannot be decrypted with the passphrase given (wrong passphrase, or an unsupported encryption scheme)"
+    )]
+    WrongPassphrase,
+    /// A legacy OpenSSL-encrypted PKCS#1 key (`Proc-Type: 4,ENCRYPTED`).
+    #[error(
+        "is a legacy encrypted PKCS#1 key; convert it to encrypted PKCS#8 (openssl pkcs8 -topk8)"
+    )]
+    LegacyEncrypted,
     /// The DER inside the PEM is not a usable RSA key.
     #[error("is not a usable RSA private key ({0})")]
     Rejected(String),
@@ -48,14 +58,41 @@ impl JwtSigner {
     /// with `\r\n` or `\n` line endings, or literal `\n` escapes as keys kept in environment
     /// variables have them.
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        Self::from_pem_with_passphrase(pem, None)
+    }
+
+    /// As [`JwtSigner::from_pem`], and also encrypted PKCS#8 (`BEGIN ENCRYPTED PRIVATE KEY`,
+    /// PBES2) with its passphrase.
+    pub fn from_pem_with_passphrase(pem: &str, passphrase: Option<&str>) -> Result<Self, KeyError> {
         let pem = normalize_pem(pem);
-        if pem.contains("ENCRYPTED PRIVATE KEY") || pem.contains("Proc-Type: 4,ENCRYPTED") {
-            return Err(KeyError::Encrypted);
+        if pem.contains("Proc-Type: 4,ENCRYPTED") {
+            return Err(KeyError::LegacyEncrypted);
+        }
+        if pem.contains("BEGIN ENCRYPTED PRIVATE KEY") {
+            let passphrase = passphrase
+                .filter(|p| !p.is_empty())
+                .ok_or(KeyError::PassphraseRequired)?;
+            return Self::from_encrypted_pkcs8(&pem, passphrase);
         }
         // jsonwebtoken does the PEM and PKCS#8 unwrapping; it yields PKCS#1 DER for RSA keys.
         let encoding_key = jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes())
             .map_err(|_| KeyError::NotRsaPem)?;
         let key_pair = RsaKeyPair::from_der(encoding_key.as_bytes())
+            .map_err(|rejected| KeyError::Rejected(rejected.to_string()))?;
+        Ok(Self {
+            key_pair,
+            rng: SystemRandom::new(),
+        })
+    }
+
+    fn from_encrypted_pkcs8(pem: &str, passphrase: &str) -> Result<Self, KeyError> {
+        let block = pem::parse(pem).map_err(|_| KeyError::NotRsaPem)?;
+        let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(block.contents())
+            .map_err(|_| KeyError::NotRsaPem)?;
+        let document = info
+            .decrypt(passphrase)
+            .map_err(|_| KeyError::WrongPassphrase)?;
+        let key_pair = RsaKeyPair::from_pkcs8(document.as_bytes())
             .map_err(|rejected| KeyError::Rejected(rejected.to_string()))?;
         Ok(Self {
             key_pair,
@@ -145,7 +182,7 @@ fn normalize_pem(pem: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_keys::{PKCS1_PEM, PKCS8_PEM, PUBLIC_PEM};
+    use crate::test_keys::{ENCRYPTED_PEM, PKCS1_PEM, PKCS8_PEM, PUBLIC_PEM};
     use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
 
     fn claims() -> Map<String, Value> {
@@ -207,12 +244,30 @@ mod tests {
         }
         let ec = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgevZzL1gdAFr88hb2\nOF/2NxApJCzGCEDdfSp6VQO30hyhRANCAAQRWz+jn65BtOMvdyHKcvjBeBSDZH2r\n1RTwjmYSi9R/zpBnuQ4EiMnCqfMPWiZqB4QdbAd0E7oH50VpuZ1P087G\n-----END PRIVATE KEY-----\n";
         assert_eq!(JwtSigner::from_pem(ec).unwrap_err(), KeyError::NotRsaPem);
-        let encrypted =
-            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        let legacy = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
         assert_eq!(
-            JwtSigner::from_pem(encrypted).unwrap_err(),
-            KeyError::Encrypted
+            JwtSigner::from_pem(legacy).unwrap_err(),
+            KeyError::LegacyEncrypted
         );
+    }
+
+    #[test]
+    fn decrypts_encrypted_pkcs8_with_the_right_passphrase_only() {
+        let signer =
+            JwtSigner::from_pem_with_passphrase(ENCRYPTED_PEM, Some("correct horse")).unwrap();
+        verify(signer.sign(&claims()).expose());
+        assert_eq!(
+            JwtSigner::from_pem(ENCRYPTED_PEM).unwrap_err(),
+            KeyError::PassphraseRequired
+        );
+        assert_eq!(
+            JwtSigner::from_pem_with_passphrase(ENCRYPTED_PEM, Some("")).unwrap_err(),
+            KeyError::PassphraseRequired
+        );
+        let wrong =
+            JwtSigner::from_pem_with_passphrase(ENCRYPTED_PEM, Some("hunter2-x")).unwrap_err();
+        assert_eq!(wrong, KeyError::WrongPassphrase);
+        assert!(!wrong.to_string().contains("hunter2"));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod error;
 pub mod http;
 pub mod ims;
 pub mod jwt;
+pub mod provider;
 pub mod response;
 pub mod secret;
 pub mod token;
@@ -21,7 +22,8 @@ pub mod token;
 mod test_keys;
 
 pub use client::{AemClient, AemRequest, Auth, ClientConfig};
-pub use credentials::{Credentials, DevToken, ServiceCredentials};
+pub use credentials::{Credentials, DevToken, LoadOptions, OAuthCredentials, ServiceCredentials};
 pub use error::{Error, ErrorCode, ErrorDetails, Result};
+pub use provider::{CachedToken, RefreshPolicy, TokenProvider};
 pub use secret::Secret;
-pub use token::{AccessToken, get_token};
+pub use token::{AccessToken, fetch_token, get_token};

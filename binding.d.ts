@@ -17,6 +17,20 @@ export declare class CancelToken {
   cancel(): void
 }
 
+/** Parsed credentials. Opaque: nothing secret can be read back from it. */
+export declare class LoadedCredentials {
+  /**
+   * `service` (JWT service credentials), `oauth` (OAuth Server-to-Server) or `dev` (a local
+   * development token).
+   */
+  get kind(): string
+  /**
+   * Whose token these credentials get, without any secret (IMS host, client id, account,
+   * scopes): the default key of a shared token store.
+   */
+  get identity(): string
+}
+
 /** One AEM client: an HTTP connection pool and the configured host, auth and headers. */
 export declare class NativeClient {
   /** Builds the client; fails with `INVALID_PARAM` for bad headers, auth or `ca`. */
@@ -38,11 +52,41 @@ export declare class NativeClient {
   request(method: string, endpoint: string, body?: string | undefined | null, headers?: Record<string, string> | undefined | null, cancel?: CancelToken | undefined | null): Promise<string>
 }
 
+/** A cached, self-refreshing, single-flight access token for one set of credentials. */
+export declare class NativeTokenProvider {
+  /** A provider for loaded credentials. */
+  constructor(credentials: LoadedCredentials, options?: TokenProviderOptions | undefined | null)
+  /** A valid token, from the cache or from IMS. */
+  getAccessToken(): Promise<ProvidedToken>
+  /** Forgets the cached token (only if it is `token`, when given). */
+  invalidate(token?: string | undefined | null): void
+}
+
+/** The raw IMS response of an exchange, for `exchange()`. */
+export declare function exchangeRaw(credentials: LoadedCredentials, ca?: string | undefined | null): Promise<string>
+
 /** Reads a credentials file and returns an access token. */
 export declare function getTokenFromFile(path: string, options?: TokenOptions | undefined | null): Promise<NativeToken>
 
 /** Parses credentials from JSON text and returns an access token. */
 export declare function getTokenFromJson(json: string, options?: TokenOptions | undefined | null): Promise<NativeToken>
+
+/** Reads and parses a credentials file. */
+export declare function loadCredentialsFromFile(path: string, options?: LoadCredentialsOptions | undefined | null): Promise<LoadedCredentials>
+
+/** Parses credentials from JSON text (off the JavaScript thread). */
+export declare function loadCredentialsFromJson(json: string, options?: LoadCredentialsOptions | undefined | null): Promise<LoadedCredentials>
+
+/** Parses credentials from JSON text on the calling thread (for `signServiceJwt`). */
+export declare function loadCredentialsFromJsonSync(json: string, options?: LoadCredentialsOptions | undefined | null): LoadedCredentials
+
+/** How credentials are loaded. */
+export interface LoadCredentialsOptions {
+  /** The passphrase of an encrypted PKCS#8 private key. */
+  passphrase?: string
+  /** Replaces the credentials' `imsEndpoint` (`host[:port]` or an `https://` URL). */
+  imsEndpoint?: string
+}
 
 /** The configuration `index.js` passes after applying Adobe's defaults. */
 export interface NativeClientConfig {
@@ -64,9 +108,24 @@ export interface NativeToken {
   accessToken: string
   /** The token type: `bearer` from IMS, `Bearer` for a development token. */
   type: string
-  /** IMS's `expires_in` (milliseconds), or 86400000 for a development token. */
+  /** IMS's `expires_in` in milliseconds, or 86400000 for a development token. */
   expires: number
 }
+
+/** A token as the provider hands it out. */
+export interface ProvidedToken {
+  /** The token for `Authorization: Bearer`. */
+  accessToken: string
+  /** `bearer` from IMS, `Bearer` for a development token. */
+  tokenType: string
+  /** When it expires, in epoch milliseconds. */
+  expiresAt: number
+  /** When the provider will fetch a new one, in epoch milliseconds. */
+  refreshAt: number
+}
+
+/** Signs a service JWT valid for `expires_in_seconds` (default 300: it is used once). */
+export declare function signServiceJwt(credentials: LoadedCredentials, expiresInSeconds?: number | undefined | null): string
 
 /** Options of `getToken` beyond Adobe's. */
 export interface TokenOptions {
@@ -74,4 +133,16 @@ export interface TokenOptions {
   imsEndpoint?: string
   /** Extra trusted CA certificates (PEM) for the IMS call. */
   ca?: string
+  /** The passphrase of an encrypted PKCS#8 private key. */
+  passphrase?: string
+}
+
+/** Options of a token provider. */
+export interface TokenProviderOptions {
+  /** Extra trusted CA certificates (PEM) for IMS. */
+  ca?: string
+  /** Refresh once this share of the lifetime is left. Default 0.1. */
+  refreshRatio?: number
+  /** Refresh once this many milliseconds are left, if that comes first. Default 300000. */
+  refreshMarginMs?: number
 }

@@ -779,6 +779,13 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.CancelToken = nativeBinding.CancelToken
+module.exports.LoadedCredentials = nativeBinding.LoadedCredentials
 module.exports.NativeClient = nativeBinding.NativeClient
+module.exports.NativeTokenProvider = nativeBinding.NativeTokenProvider
+module.exports.exchangeRaw = nativeBinding.exchangeRaw
 module.exports.getTokenFromFile = nativeBinding.getTokenFromFile
 module.exports.getTokenFromJson = nativeBinding.getTokenFromJson
+module.exports.loadCredentialsFromFile = nativeBinding.loadCredentialsFromFile
+module.exports.loadCredentialsFromJson = nativeBinding.loadCredentialsFromJson
+module.exports.loadCredentialsFromJsonSync = nativeBinding.loadCredentialsFromJsonSync
+module.exports.signServiceJwt = nativeBinding.signServiceJwt

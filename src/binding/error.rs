@@ -8,7 +8,8 @@ pub const NATIVE_ERROR_PREFIX: &str = "AEM_HEADLESS_ERROR ";
 
 /// Converts a core error into a JavaScript error whose message is
 /// `AEM_HEADLESS_ERROR {"code", "message", "details"}`.
-pub fn to_js_error(error: crate::Error) -> napi::Error {
+pub fn to_js_error(error: impl std::borrow::Borrow<crate::Error>) -> napi::Error {
+    let error = error.borrow();
     let payload = json!({
         "code": error.code().as_str(),
         "message": error.to_string(),

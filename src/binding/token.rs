@@ -2,10 +2,13 @@
 
 use napi_derive::napi;
 
+use super::credentials::LoadedCredentials;
 use super::error::to_js_error;
-use crate::credentials::Credentials;
+use crate::credentials::{Credentials, LoadOptions};
+use crate::error::Error;
 use crate::http::{HttpConfig, build_client, shared_client};
-use crate::token::get_token;
+use crate::secret::Secret;
+use crate::token::{fetch_token, get_token};
 
 /// Options of `getToken` beyond Adobe's.
 #[napi(object)]
@@ -14,6 +17,8 @@ pub struct TokenOptions {
     pub ims_endpoint: Option<String>,
     /// Extra trusted CA certificates (PEM) for the IMS call.
     pub ca: Option<String>,
+    /// The passphrase of an encrypted PKCS#8 private key.
+    pub passphrase: Option<String>,
 }
 
 /// Adobe's `getToken` result.
@@ -24,8 +29,25 @@ pub struct NativeToken {
     /// The token type: `bearer` from IMS, `Bearer` for a development token.
     #[napi(js_name = "type")]
     pub token_type: String,
-    /// IMS's `expires_in` (milliseconds), or 86400000 for a development token.
+    /// IMS's `expires_in` in milliseconds, or 86400000 for a development token.
     pub expires: f64,
+}
+
+/// The raw IMS response of an exchange, for `exchange()`.
+#[napi]
+pub async fn exchange_raw(
+    credentials: &LoadedCredentials,
+    ca: Option<String>,
+) -> napi::Result<String> {
+    let http = client_for(ca)?;
+    let token = fetch_token(&http, &credentials.inner)
+        .await
+        .map_err(to_js_error)?;
+    token.raw.map(|raw| raw.expose().to_owned()).ok_or_else(|| {
+        to_js_error(Error::InvalidParam(
+            "a local development token is not exchanged at IMS".to_owned(),
+        ))
+    })
 }
 
 /// Reads a credentials file and returns an access token.
@@ -34,8 +56,11 @@ pub async fn get_token_from_file(
     path: String,
     options: Option<TokenOptions>,
 ) -> napi::Result<NativeToken> {
-    let credentials = Credentials::from_file(&path).await.map_err(to_js_error)?;
-    token_for(credentials, options).await
+    let (load, ca) = split(options);
+    let credentials = Credentials::from_file(&path, &load)
+        .await
+        .map_err(to_js_error)?;
+    token_for(&credentials, ca).await
 }
 
 /// Parses credentials from JSON text and returns an access token.
@@ -44,30 +69,42 @@ pub async fn get_token_from_json(
     json: String,
     options: Option<TokenOptions>,
 ) -> napi::Result<NativeToken> {
-    let credentials = Credentials::from_json_str(&json).map_err(to_js_error)?;
-    token_for(credentials, options).await
+    let (load, ca) = split(options);
+    let credentials = Credentials::from_json_str(&json, &load).map_err(to_js_error)?;
+    token_for(&credentials, ca).await
 }
 
-async fn token_for(
-    mut credentials: Credentials,
-    options: Option<TokenOptions>,
-) -> napi::Result<NativeToken> {
-    let TokenOptions { ims_endpoint, ca } = options.unwrap_or(TokenOptions {
-        ims_endpoint: None,
-        ca: None,
-    });
-    if let (Credentials::Service(service), Some(endpoint)) = (&mut credentials, ims_endpoint) {
-        service.ims_endpoint = endpoint;
+fn split(options: Option<TokenOptions>) -> (LoadOptions, Option<String>) {
+    match options {
+        None => (LoadOptions::default(), None),
+        Some(TokenOptions {
+            ims_endpoint,
+            ca,
+            passphrase,
+        }) => (
+            LoadOptions {
+                passphrase: passphrase.map(Secret::new),
+                ims_endpoint,
+            },
+            ca,
+        ),
     }
-    let http = match ca {
+}
+
+fn client_for(ca: Option<String>) -> napi::Result<reqwest::Client> {
+    match ca {
         Some(ca) => build_client(&HttpConfig {
             ca: Some(ca),
             ..HttpConfig::default()
         }),
         None => shared_client(),
     }
-    .map_err(to_js_error)?;
-    let token = get_token(&http, &credentials).await.map_err(to_js_error)?;
+    .map_err(to_js_error)
+}
+
+async fn token_for(credentials: &Credentials, ca: Option<String>) -> napi::Result<NativeToken> {
+    let http = client_for(ca)?;
+    let token = get_token(&http, credentials).await.map_err(to_js_error)?;
     Ok(NativeToken {
         access_token: token.access_token.expose().to_owned(),
         token_type: token.token_type,

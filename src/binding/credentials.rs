@@ -1,0 +1,112 @@
+//! `LoadedCredentials`: credentials parsed once, private key included, for `TokenProvider`,
+//! `signServiceJwt` and `exchange`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi_derive::napi;
+
+use super::error::to_js_error;
+use crate::credentials::{Credentials, LoadOptions};
+use crate::error::Error;
+use crate::ims;
+use crate::jwt::DEFAULT_JWT_LIFETIME;
+use crate::secret::Secret;
+
+/// How credentials are loaded.
+#[napi(object)]
+pub struct LoadCredentialsOptions {
+    /// The passphrase of an encrypted PKCS#8 private key.
+    pub passphrase: Option<String>,
+    /// Replaces the credentials' `imsEndpoint` (`host[:port]` or an `https://` URL).
+    pub ims_endpoint: Option<String>,
+}
+
+impl From<Option<LoadCredentialsOptions>> for LoadOptions {
+    fn from(options: Option<LoadCredentialsOptions>) -> Self {
+        let options = options.unwrap_or(LoadCredentialsOptions {
+            passphrase: None,
+            ims_endpoint: None,
+        });
+        LoadOptions {
+            passphrase: options.passphrase.map(Secret::new),
+            ims_endpoint: options.ims_endpoint,
+        }
+    }
+}
+
+/// Parsed credentials. Opaque: nothing secret can be read back from it.
+#[napi]
+pub struct LoadedCredentials {
+    pub(crate) inner: Arc<Credentials>,
+}
+
+#[napi]
+impl LoadedCredentials {
+    /// `service` (JWT service credentials), `oauth` (OAuth Server-to-Server) or `dev` (a local
+    /// development token).
+    #[napi(getter)]
+    pub fn kind(&self) -> &'static str {
+        self.inner.kind()
+    }
+
+    /// Whose token these credentials get, without any secret (IMS host, client id, account,
+    /// scopes): the default key of a shared token store.
+    #[napi(getter)]
+    pub fn identity(&self) -> String {
+        self.inner.identity()
+    }
+}
+
+/// Reads and parses a credentials file.
+#[napi]
+pub async fn load_credentials_from_file(
+    path: String,
+    options: Option<LoadCredentialsOptions>,
+) -> napi::Result<LoadedCredentials> {
+    let credentials = Credentials::from_file(&path, &options.into())
+        .await
+        .map_err(to_js_error)?;
+    Ok(LoadedCredentials {
+        inner: Arc::new(credentials),
+    })
+}
+
+/// Parses credentials from JSON text (off the JavaScript thread).
+#[napi]
+pub async fn load_credentials_from_json(
+    json: String,
+    options: Option<LoadCredentialsOptions>,
+) -> napi::Result<LoadedCredentials> {
+    load_credentials_from_json_sync(json, options)
+}
+
+/// Parses credentials from JSON text on the calling thread (for `signServiceJwt`).
+#[napi(catch_unwind)]
+pub fn load_credentials_from_json_sync(
+    json: String,
+    options: Option<LoadCredentialsOptions>,
+) -> napi::Result<LoadedCredentials> {
+    let credentials = Credentials::from_json_str(&json, &options.into()).map_err(to_js_error)?;
+    Ok(LoadedCredentials {
+        inner: Arc::new(credentials),
+    })
+}
+
+/// Signs a service JWT valid for `expires_in_seconds` (default 300: it is used once).
+#[napi(catch_unwind)]
+pub fn sign_service_jwt(
+    credentials: &LoadedCredentials,
+    expires_in_seconds: Option<u32>,
+) -> napi::Result<String> {
+    let Credentials::Service(service) = credentials.inner.as_ref() else {
+        return Err(to_js_error(Error::InvalidParam(format!(
+            "signServiceJwt needs service credentials with a private key, not {} credentials",
+            credentials.inner.kind()
+        ))));
+    };
+    let lifetime = expires_in_seconds.map_or(DEFAULT_JWT_LIFETIME, |s| {
+        Duration::from_secs(u64::from(s.max(1)))
+    });
+    Ok(ims::sign_service_jwt(service, lifetime).expose().to_owned())
+}

@@ -1,0 +1,99 @@
+//! `NativeTokenProvider`: the core `TokenProvider` behind the JavaScript `TokenProvider`.
+
+use std::time::Duration;
+
+use napi_derive::napi;
+
+use super::credentials::LoadedCredentials;
+use super::error::to_js_error;
+use crate::http::{HttpConfig, build_client, shared_client};
+use crate::provider::{CachedToken, RefreshPolicy, TokenProvider};
+use crate::token::epoch_millis;
+
+/// Options of a token provider.
+#[napi(object)]
+pub struct TokenProviderOptions {
+    /// Extra trusted CA certificates (PEM) for IMS.
+    pub ca: Option<String>,
+    /// Refresh once this share of the lifetime is left. Default 0.1.
+    pub refresh_ratio: Option<f64>,
+    /// Refresh once this many milliseconds are left, if that comes first. Default 300000.
+    pub refresh_margin_ms: Option<f64>,
+}
+
+/// A token as the provider hands it out.
+#[napi(object)]
+pub struct ProvidedToken {
+    /// The token for `Authorization: Bearer`.
+    pub access_token: String,
+    /// `bearer` from IMS, `Bearer` for a development token.
+    pub token_type: String,
+    /// When it expires, in epoch milliseconds.
+    pub expires_at: f64,
+    /// When the provider will fetch a new one, in epoch milliseconds.
+    pub refresh_at: f64,
+}
+
+/// A cached, self-refreshing, single-flight access token for one set of credentials.
+#[napi]
+pub struct NativeTokenProvider {
+    inner: TokenProvider,
+}
+
+#[napi]
+impl NativeTokenProvider {
+    /// A provider for loaded credentials.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        credentials: &LoadedCredentials,
+        options: Option<TokenProviderOptions>,
+    ) -> napi::Result<Self> {
+        let TokenProviderOptions {
+            ca,
+            refresh_ratio,
+            refresh_margin_ms,
+        } = options.unwrap_or(TokenProviderOptions {
+            ca: None,
+            refresh_ratio: None,
+            refresh_margin_ms: None,
+        });
+        let http = match ca {
+            Some(ca) => build_client(&HttpConfig {
+                ca: Some(ca),
+                ..HttpConfig::default()
+            }),
+            None => shared_client(),
+        }
+        .map_err(to_js_error)?;
+        let defaults = RefreshPolicy::default();
+        let policy = RefreshPolicy {
+            ratio: refresh_ratio.unwrap_or(defaults.ratio),
+            min_margin: refresh_margin_ms
+                .filter(|ms| ms.is_finite() && *ms >= 0.0)
+                .map_or(defaults.min_margin, |ms| {
+                    Duration::from_secs_f64(ms / 1000.0)
+                }),
+        };
+        Ok(Self {
+            inner: TokenProvider::new(credentials.inner.clone(), http, policy),
+        })
+    }
+
+    /// A valid token, from the cache or from IMS.
+    #[napi]
+    pub async fn get_access_token(&self) -> napi::Result<ProvidedToken> {
+        let token: CachedToken = self.inner.access_token().await.map_err(to_js_error)?;
+        Ok(ProvidedToken {
+            access_token: token.access_token.expose().to_owned(),
+            token_type: token.token_type,
+            expires_at: epoch_millis(token.expires_at),
+            refresh_at: epoch_millis(token.refresh_at),
+        })
+    }
+
+    /// Forgets the cached token (only if it is `token`, when given).
+    #[napi]
+    pub fn invalidate(&self, token: Option<String>) {
+        self.inner.invalidate(token.as_deref());
+    }
+}

@@ -126,6 +126,14 @@ declare namespace AEMHeadless {
     endpoint?: string
     /** A Bearer access token, or a `[user, password]` pair for Basic auth. */
     auth?: string | [string, string]
+    /** Credentials to get tokens from (a file path, the parsed JSON, or loadCredentials' result): a TokenProvider is made for this client. */
+    credentials?: string | CredentialsJSON | LoadedCredentials
+    /** The passphrase of an encrypted private key in `credentials`. */
+    passphrase?: string
+    /** Replaces the `imsEndpoint` of `credentials`. */
+    imsEndpoint?: string
+    /** A provider shared with other clients (instead of `credentials`). */
+    tokenProvider?: AccessTokenSource
     /** Headers sent with every request. */
     headers?: Record<string, string | number | boolean>
     /** Extra trusted CA certificates (PEM), on top of the platform's and `NODE_EXTRA_CA_CERTS`. */
@@ -229,12 +237,102 @@ declare namespace AEMHeadless {
     statusCode?: number
   }
 
+  /** OAuth Server-to-Server credentials (either spelling). */
+  export interface OAuthCredentials {
+    clientId?: string
+    clientSecret?: string
+    client_id?: string
+    client_secret?: string
+    client_secrets?: string[]
+    scopes: string[] | string
+    /** Default `ims-na1.adobelogin.com`. */
+    imsEndpoint?: string
+    [key: string]: unknown
+  }
+
+  /** Any credentials JSON this package reads. */
+  export type CredentialsJSON = ServiceCredentials | DevTokenCredentials | OAuthCredentials
+
+  /** Credentials parsed once (`loadCredentials`). Opaque: nothing secret can be read back. */
+  export interface LoadedCredentials {
+    /** `service`, `oauth` or `dev`. */
+    readonly kind: 'service' | 'oauth' | 'dev'
+    /** Whose token these credentials get, with no secret in it. */
+    readonly identity: string
+  }
+
+  /** Options of `loadCredentials`. */
+  export interface LoadCredentialsOptions {
+    /** The passphrase of an encrypted PKCS#8 private key. */
+    passphrase?: string
+    /** Replaces the credentials' `imsEndpoint`. */
+    imsEndpoint?: string
+  }
+
+  /** A token from a TokenProvider. */
+  export interface AccessToken {
+    accessToken: string
+    /** `bearer` from IMS, `Bearer` for a development token. */
+    tokenType: string
+    /** When it expires, in epoch milliseconds. */
+    expiresAt: number
+  }
+
+  /** What AEMHeadless needs of a token provider. */
+  export interface AccessTokenSource {
+    getAccessToken(): Promise<{ accessToken: string }>
+    invalidate?(accessToken?: string): void
+  }
+
+  /** Where processes share tokens (see `createRedisStore`). Values are opaque strings. */
+  export interface TokenStore {
+    get(key: string): Promise<string | null | undefined>
+    set(key: string, value: string, ttlMs: number): Promise<void>
+  }
+
+  /** Options of a TokenProvider. */
+  export interface TokenProviderOptions extends LoadCredentialsOptions {
+    /** Extra trusted CA certificates (PEM) for IMS. */
+    ca?: string
+    /** Refresh once this share of the lifetime is left. Default 0.1. */
+    refreshRatio?: number
+    /** Refresh once this many milliseconds are left, if that comes first. Default 300000. Never before half the lifetime. */
+    refreshMarginMs?: number
+    /** Share tokens with other processes. */
+    store?: TokenStore
+    /** The store key. Default: derived from the credentials (no secret in it). */
+    storeKey?: string
+  }
+
+  /** An access token that manages itself: cached, refreshed ahead of expiry, single-flight. */
+  export class TokenProvider implements AccessTokenSource {
+    constructor(credentials: string | CredentialsJSON | LoadedCredentials, options?: TokenProviderOptions)
+    /** A valid token, from memory, the store or IMS. */
+    getAccessToken(): Promise<AccessToken>
+    /** Forgets the cached token (only if it is `accessToken`, when given). */
+    invalidate(accessToken?: string): void
+  }
+
+  /** Parses credentials once, private key included. */
+  export function loadCredentials(credentials: string | CredentialsJSON | LoadedCredentials, options?: LoadCredentialsOptions): Promise<LoadedCredentials>
+
+  /** Signs the service JWT IMS exchanges for a token (default lifetime 300 s). */
+  export function signServiceJwt(credentials: ServiceCredentials | LoadedCredentials, options?: { expiresIn?: number; passphrase?: string }): string
+
+  /** `@adobe/aemcs-api-client-lib`'s `exchange`: IMS's raw JSON (`expires_in` in milliseconds). */
+  export function exchange(config: ServiceCredentials, options?: { passphrase?: string; ca?: string }): Promise<{ token_type: string; access_token: string; expires_in: number }>
+
+  /** A TokenStore over a connected node-redis or ioredis client. */
+  export function createRedisStore(client: object, options?: { prefix?: string; flavor?: 'node-redis' | 'ioredis' }): TokenStore
+
   /** Options of `getToken` beyond Adobe's. */
   export interface GetTokenOptions {
     /** Overrides the credentials' `imsEndpoint`: `host[:port]` or an `https://` URL. */
     imsEndpoint?: string
     /** Extra trusted CA certificates (PEM) for the IMS call. */
     ca?: string
+    /** The passphrase of an encrypted PKCS#8 private key. */
+    passphrase?: string
   }
 
   /** Adobe's `getToken` result. */
@@ -249,7 +347,7 @@ declare namespace AEMHeadless {
 
   /** Exchanges credentials (a file path, or the parsed JSON) for an access token. */
   export function getToken(
-    credentials: string | ServiceCredentials | DevTokenCredentials,
+    credentials: string | CredentialsJSON,
     options?: GetTokenOptions
   ): Promise<Token>
 }

@@ -5,6 +5,10 @@ const native = require('./binding.js')
 const { AEMHeadlessError, ErrorCodes, sdkError, fromNative } = require('./lib/errors')
 const { callOptions, checkRetryOptions, headerRecord } = require('./lib/options')
 const { QueryTypes, resolveArgs, queryText, buildQuery } = require('./lib/query-builder')
+const { TokenProvider } = require('./lib/token-provider')
+const { loadCredentials } = require('./lib/credentials')
+const { exchange, signServiceJwt } = require('./lib/exchange')
+const { createRedisStore } = require('./lib/redis-store')
 
 const DEFAULT_SERVICE_URL = '/'
 const DEFAULT_ENDPOINT = 'content/graphql/global/endpoint.json'
@@ -19,15 +23,35 @@ const LIST_PATH = 'graphql/list.json'
 class AEMHeadless {
   /** @type {import('./binding').NativeClient} */
   #native
+  /** @type {{getAccessToken(): Promise<{accessToken: string}>, invalidate?(token?: string): void} | null} */
+  #tokens = null
 
   /**
    * @param {string | {serviceURL?: string, endpoint?: string, auth?: string | [string, string],
-   *   headers?: Record<string, string>, ca?: string}} config the AEM host, or a configuration
+   *   credentials?: string | object, passphrase?: string, imsEndpoint?: string,
+   *   tokenProvider?: TokenProvider, headers?: Record<string, string>, ca?: string}} config the
+   *   AEM host, or a configuration
    */
   constructor (config) {
     const options = typeof config === 'string' ? { serviceURL: config } : config
     if (options === null || typeof options !== 'object') {
       throw sdkError('INVALID_PARAM', 'config must be a serviceURL string or an object')
+    }
+    if (options.tokenProvider !== undefined && options.credentials !== undefined) {
+      throw sdkError('INVALID_PARAM', 'give either credentials or tokenProvider, not both')
+    }
+    if ((options.tokenProvider !== undefined || options.credentials !== undefined) && options.auth !== undefined) {
+      throw sdkError('INVALID_PARAM', 'give either auth or credentials/tokenProvider, not both')
+    }
+    if (options.tokenProvider !== undefined) {
+      const provider = options.tokenProvider
+      if (provider === null || typeof provider.getAccessToken !== 'function') {
+        throw sdkError('INVALID_PARAM', 'tokenProvider must have getAccessToken()')
+      }
+      this.#tokens = provider
+    } else if (options.credentials !== undefined) {
+      const { passphrase, imsEndpoint, ca } = options
+      this.#tokens = new TokenProvider(options.credentials, { passphrase, imsEndpoint, ca })
     }
     if (options.fetch !== undefined) {
       throw sdkError('INVALID_PARAM', 'the fetch option is not supported: requests go through the Rust HTTP client; use headers, ca and per-call options instead')
@@ -160,7 +184,35 @@ class AEMHeadless {
     return buildQuery(model, fields, config, args)
   }
 
-  async #request ({ method, headers, signal }, endpoint, body) {
+  /**
+   * Sends a request. With a token provider, the token goes in `Authorization` (unless the call
+   * sets its own); a 401 then invalidates it and the request is retried once with a new one.
+   */
+  async #request (call, endpoint, body) {
+    const provider = this.#tokens
+    const ownAuth = call.headers && Object.keys(call.headers).some((name) => name.toLowerCase() === 'authorization')
+    if (provider === null || ownAuth) return this.#send(call, endpoint, body)
+    const first = await this.#tokenFor(provider, endpoint)
+    try {
+      return await this.#send(withBearer(call, first), endpoint, body)
+    } catch (error) {
+      if (!(error instanceof AEMHeadlessError) || error.sdkDetails.status !== 401 || (call.signal && call.signal.aborted)) throw error
+      if (typeof provider.invalidate === 'function') provider.invalidate(first)
+      const second = await this.#tokenFor(provider, endpoint)
+      return this.#send(withBearer(call, second), endpoint, body)
+    }
+  }
+
+  async #tokenFor (provider, endpoint) {
+    try {
+      const { accessToken } = await provider.getAccessToken()
+      return accessToken
+    } catch (error) {
+      throw fromNative(error, { serviceURL: this.serviceURL, endpoint })
+    }
+  }
+
+  async #send ({ method, headers, signal }, endpoint, body) {
     const base = { serviceURL: this.serviceURL, endpoint }
     if (signal && signal.aborted) throw aborted(signal, base)
     let cancel
@@ -180,6 +232,11 @@ class AEMHeadless {
     }
     return JSON.parse(text)
   }
+}
+
+/** The call's options with `Authorization: Bearer <token>` added to its headers. */
+function withBearer (call, token) {
+  return { ...call, headers: { ...call.headers, Authorization: `Bearer ${token}` } }
 }
 
 /** The error for a call cancelled by its AbortSignal: REQUEST_ERROR, with the reason as cause. */
@@ -260,3 +317,8 @@ module.exports.AEMHeadless = AEMHeadless
 module.exports.getToken = getToken
 module.exports.AEMHeadlessError = AEMHeadlessError
 module.exports.ErrorCodes = ErrorCodes
+module.exports.TokenProvider = TokenProvider
+module.exports.loadCredentials = loadCredentials
+module.exports.signServiceJwt = signServiceJwt
+module.exports.exchange = exchange
+module.exports.createRedisStore = createRedisStore

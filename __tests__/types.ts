@@ -36,6 +36,19 @@ async function usage (): Promise<void> {
   const lists = await aem.listPersistedQueries()
   const longForms: string[] = lists.flatMap((l) => l.queries.map((q) => q.path.longForm))
   void [built, shortPath, longForms]
+  const provider = new AEMHeadless.TokenProvider('./service-config.json', { refreshRatio: 0.2, passphrase: 'p' })
+  const token: AEMHeadless.AccessToken = await provider.getAccessToken()
+  const expiresAt: number = token.expiresAt
+  const shared = new AEMHeadless({ serviceURL: 'https://publish.example', tokenProvider: provider })
+  const fromFile = new AEMHeadless({ serviceURL: 'https://publish.example', credentials: { clientId: 'c', clientSecret: 's', scopes: ['AdobeID'] } })
+  const loaded = await AEMHeadless.loadCredentials('./service-config.json', { passphrase: 'p' })
+  const kind: 'service' | 'oauth' | 'dev' = loaded.kind
+  const jwt: string = AEMHeadless.signServiceJwt(loaded, { expiresIn: 60 })
+  const raw = await AEMHeadless.exchange({ integration: { imsEndpoint: 'i', metascopes: 'm', technicalAccount: { clientId: 'c', clientSecret: 's' }, id: 'i', org: 'o', privateKey: 'k' } })
+  const ms: number = raw.expires_in
+  void [expiresAt, shared, fromFile, kind, jwt, ms]
+  // @ts-expect-error a token store needs get and set
+  new AEMHeadless.TokenProvider('./c.json', { store: { get: async () => null } })
   // @ts-expect-error signal must be an AbortSignal
   await aem.runQuery('{ a }', { signal: 'stop' })
   const err = new AEMHeadless.ErrorCodes.API_ERROR({ sdkDetails: { status: 500 }, messageValues: 'x' })

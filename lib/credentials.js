@@ -1,0 +1,66 @@
+'use strict'
+
+const path = require('node:path')
+const native = require('../binding.js')
+const { sdkError, fromNative } = require('./errors')
+
+/**
+ * Parses credentials once, private key included: service credentials (JWT), OAuth
+ * Server-to-Server credentials, or a local development token. The result is opaque (nothing
+ * secret can be read back from it) and can be given to `TokenProvider`, `signServiceJwt`,
+ * `exchange` and `AEMHeadless`.
+ * @param {string | object | import('../binding').LoadedCredentials} credentials a file path, the parsed JSON, or loaded credentials
+ * @param {{passphrase?: string, imsEndpoint?: string}} [options]
+ * @returns {Promise<import('../binding').LoadedCredentials>}
+ */
+async function loadCredentials (credentials, options = undefined) {
+  if (credentials instanceof native.LoadedCredentials) return credentials
+  const loadOptions = checkLoadOptions(options)
+  try {
+    if (typeof credentials === 'string') {
+      return await native.loadCredentialsFromFile(path.resolve(credentials), loadOptions)
+    }
+    if (credentials !== null && typeof credentials === 'object') {
+      return await native.loadCredentialsFromJson(stringify(credentials), loadOptions)
+    }
+  } catch (error) {
+    throw fromNative(error)
+  }
+  throw sdkError('INVALID_PARAM', 'credentials must be a file path, a credentials object or loaded credentials')
+}
+
+/**
+ * Loads credentials given as an object on the calling thread (for synchronous signing).
+ * @param {object | import('../binding').LoadedCredentials} credentials
+ * @param {{passphrase?: string, imsEndpoint?: string}} [options]
+ */
+function loadCredentialsSync (credentials, options = undefined) {
+  if (credentials instanceof native.LoadedCredentials) return credentials
+  if (credentials === null || typeof credentials !== 'object') {
+    throw sdkError('INVALID_PARAM', 'credentials must be a credentials object or loaded credentials (use loadCredentials for a file)')
+  }
+  try {
+    return native.loadCredentialsFromJsonSync(stringify(credentials), checkLoadOptions(options))
+  } catch (error) {
+    throw fromNative(error)
+  }
+}
+
+function checkLoadOptions (options) {
+  if (options === undefined || options === null) return undefined
+  if (typeof options !== 'object') throw sdkError('INVALID_PARAM', 'options must be an object')
+  const { passphrase, imsEndpoint } = options
+  if (passphrase !== undefined && typeof passphrase !== 'string') throw sdkError('INVALID_PARAM', 'options.passphrase must be a string')
+  if (imsEndpoint !== undefined && typeof imsEndpoint !== 'string') throw sdkError('INVALID_PARAM', 'options.imsEndpoint must be a string')
+  return { passphrase, imsEndpoint }
+}
+
+function stringify (value) {
+  try {
+    return JSON.stringify(value)
+  } catch (error) {
+    throw sdkError('INVALID_PARAM', `credentials cannot be serialized to JSON (${error.message})`, {}, error)
+  }
+}
+
+module.exports = { loadCredentials, loadCredentialsSync }

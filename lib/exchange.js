@@ -1,0 +1,62 @@
+'use strict'
+
+const native = require('../binding.js')
+const { sdkError, fromNative } = require('./errors')
+const { loadCredentials, loadCredentialsSync } = require('./credentials')
+
+/** The configuration paths `@adobe/aemcs-api-client-lib` requires, in its order. */
+const REQUIRED_PATHS = [
+  'integration.imsEndpoint',
+  'integration.org',
+  'integration.id',
+  'integration.technicalAccount.clientId',
+  'integration.technicalAccount.clientSecret',
+  'integration.metascopes',
+  'integration.privateKey'
+]
+
+/**
+ * `@adobe/aemcs-api-client-lib`'s `exchange`: service credentials in, IMS's JSON out
+ * (`{token_type, access_token, expires_in}`, `expires_in` in milliseconds). Missing
+ * configuration is named, every path at once, in one INVALID_PARAM.
+ * @param {object} config the service credentials, with the `integration` wrapper
+ * @param {{passphrase?: string, ca?: string}} [options]
+ * @returns {Promise<{token_type: string, access_token: string, expires_in: number}>}
+ */
+async function exchange (config, options = {}) {
+  const missing = config !== null && typeof config === 'object'
+    ? REQUIRED_PATHS.filter((path) => !path.split('.').reduce((node, key) => node && node[key], config))
+    : REQUIRED_PATHS
+  if (missing.length > 0) {
+    throw sdkError('INVALID_PARAM', `The following configuration elements are missing: ${missing.join(',')}`, { problems: missing.map((p) => `${p} is missing`) })
+  }
+  const { passphrase, ca } = options || {}
+  const loaded = await loadCredentials(config, { passphrase })
+  try {
+    return JSON.parse(await native.exchangeRaw(loaded, ca))
+  } catch (error) {
+    throw fromNative(error)
+  }
+}
+
+/**
+ * Signs the service JWT that IMS exchanges for an access token, for callers that exchange it
+ * elsewhere. With loaded credentials no key is parsed.
+ * @param {object | import('../binding').LoadedCredentials} credentials service credentials, or loadCredentials' result
+ * @param {{expiresIn?: number, passphrase?: string}} [options] `expiresIn` in seconds (default 300: the JWT is used once)
+ * @returns {string}
+ */
+function signServiceJwt (credentials, options = {}) {
+  const { expiresIn, passphrase } = options || {}
+  if (expiresIn !== undefined && !(Number.isInteger(expiresIn) && expiresIn > 0 && expiresIn <= 0xffffffff)) {
+    throw sdkError('INVALID_PARAM', 'expiresIn must be a positive whole number of seconds')
+  }
+  const loaded = loadCredentialsSync(credentials, { passphrase })
+  try {
+    return native.signServiceJwt(loaded, expiresIn)
+  } catch (error) {
+    throw fromNative(error)
+  }
+}
+
+module.exports = { exchange, signServiceJwt }

@@ -1,0 +1,151 @@
+'use strict'
+
+const native = require('../binding.js')
+const { sdkError, fromNative } = require('./errors')
+const { loadCredentials } = require('./credentials')
+
+/**
+ * An access token that manages itself, for service credentials, OAuth Server-to-Server
+ * credentials or a development token: cached, refreshed ahead of expiry, fetched once however
+ * many callers ask at the same time, and kept when a refresh fails while it is still valid.
+ *
+ * A cached token is returned without leaving JavaScript. With a `store`, processes share one
+ * token: a provider looks in the store before it asks IMS, and puts what IMS gave it there.
+ */
+class TokenProvider {
+  #credentials
+  #options
+  #native = null
+  #identity = null
+  #cached = null
+  #pending = null
+  #invalidated = null
+
+  /**
+   * @param {string | object | import('../binding').LoadedCredentials} credentials a file path, the parsed JSON, or loadCredentials' result
+   * @param {{passphrase?: string, imsEndpoint?: string, ca?: string, refreshRatio?: number,
+   *   refreshMarginMs?: number, store?: {get(key: string): Promise<string | null | undefined>,
+   *   set(key: string, value: string, ttlMs: number): Promise<void>}, storeKey?: string}} [options]
+   */
+  constructor (credentials, options = {}) {
+    if (credentials === undefined || credentials === null) {
+      throw sdkError('INVALID_PARAM', 'TokenProvider needs credentials: a file path, a credentials object or loaded credentials')
+    }
+    if (options === null || typeof options !== 'object') throw sdkError('INVALID_PARAM', 'options must be an object')
+    const { store, refreshRatio, refreshMarginMs } = options
+    if (store !== undefined && (store === null || typeof store.get !== 'function' || typeof store.set !== 'function')) {
+      throw sdkError('INVALID_PARAM', 'store must have async get(key) and set(key, value, ttlMs)')
+    }
+    if (refreshRatio !== undefined && !(typeof refreshRatio === 'number' && refreshRatio >= 0 && refreshRatio <= 1)) {
+      throw sdkError('INVALID_PARAM', 'refreshRatio must be a number from 0 to 1')
+    }
+    if (refreshMarginMs !== undefined && !(Number.isFinite(refreshMarginMs) && refreshMarginMs >= 0)) {
+      throw sdkError('INVALID_PARAM', 'refreshMarginMs must be a non-negative number')
+    }
+    this.#credentials = credentials
+    this.#options = { ...options }
+  }
+
+  /**
+   * A valid access token.
+   * @returns {Promise<{accessToken: string, tokenType: string, expiresAt: number}>} `expiresAt` in epoch milliseconds
+   */
+  async getAccessToken () {
+    const cached = this.#cached
+    const now = Date.now()
+    if (cached !== null && now < cached.refreshAt) return cached.view
+    if (this.#pending === null) {
+      this.#pending = this.#refresh().finally(() => { this.#pending = null })
+    }
+    if (cached !== null && now < cached.expiresAt) {
+      this.#pending.catch(() => {})
+      return cached.view
+    }
+    return this.#pending
+  }
+
+  /**
+   * Forgets the cached token, so that the next call gets a new one. With `accessToken`, only if
+   * that is still the cached token (a late 401 does not throw away a fresh token).
+   * @param {string} [accessToken]
+   */
+  invalidate (accessToken = undefined) {
+    const cached = this.#cached
+    if (accessToken !== undefined && (cached === null || cached.view.accessToken !== accessToken)) return
+    this.#invalidated = accessToken ?? (cached && cached.view.accessToken)
+    this.#cached = null
+    if (this.#native !== null) this.#native.invalidate(accessToken)
+  }
+
+  async #refresh () {
+    const provider = await this.#provider()
+    const store = this.#options.store
+    const key = this.#options.storeKey || `${this.#identity}`
+    if (store) {
+      const shared = parseStored(await callStore(() => store.get(key)))
+      if (shared && shared.view.accessToken !== this.#invalidated && Date.now() < shared.refreshAt) {
+        this.#cached = shared
+        return shared.view
+      }
+    }
+    let token
+    try {
+      token = await provider.getAccessToken()
+    } catch (error) {
+      const old = this.#cached
+      if (old !== null && Date.now() < old.expiresAt) return old.view
+      throw fromNative(error)
+    }
+    const entry = entryOf(token)
+    this.#cached = entry
+    if (store) {
+      const ttl = Math.ceil(entry.expiresAt - Date.now())
+      if (ttl > 0) await callStore(() => store.set(key, JSON.stringify({ ...entry.view, refreshAt: entry.refreshAt }), ttl))
+    }
+    return entry.view
+  }
+
+  async #provider () {
+    if (this.#native === null) {
+      const { passphrase, imsEndpoint, ca, refreshRatio, refreshMarginMs } = this.#options
+      const loaded = await loadCredentials(this.#credentials, { passphrase, imsEndpoint })
+      try {
+        this.#native = new native.NativeTokenProvider(loaded, { ca, refreshRatio, refreshMarginMs })
+      } catch (error) {
+        throw fromNative(error)
+      }
+      this.#identity = `aem-headless-rs|${loaded.identity}`
+    }
+    return this.#native
+  }
+}
+
+/** A cache entry: the public view, and when to refresh and when it expires. */
+function entryOf ({ accessToken, tokenType, expiresAt, refreshAt }) {
+  return { view: Object.freeze({ accessToken, tokenType, expiresAt }), refreshAt, expiresAt }
+}
+
+function parseStored (text) {
+  if (typeof text !== 'string') return null
+  try {
+    const value = JSON.parse(text)
+    if (typeof value.accessToken !== 'string' || !Number.isFinite(value.expiresAt) || !Number.isFinite(value.refreshAt)) return null
+    return entryOf(value)
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Runs a store operation. A store that fails is bypassed: the provider then asks IMS itself
+ * and keeps its token in memory, so an outage of the store never stops requests.
+ */
+async function callStore (operation) {
+  try {
+    return await operation()
+  } catch {
+    return undefined
+  }
+}
+
+module.exports = { TokenProvider }

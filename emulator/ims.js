@@ -82,11 +82,14 @@ function checkClient (form, technicalAccount) {
  * @param {crypto.KeyObject} ctx.publicKey the technical account's public key
  * @param {{issue: (ms?: number) => string}} ctx.tokens the token store
  * @param {{exchanges: number, oauthTokens: number}} ctx.stats counters, updated in place
- * @param {number} ctx.tokenLifetimeMs lifetime of issued tokens
+ * @param {{failNext: number}} [ctx.faults] while `failNext` > 0, token requests fail with a 503
+ * @param {number | (() => number)} ctx.tokenLifetimeMs lifetime of issued tokens, or a function giving the
+ *   current one (read at every issue, so that it can change at runtime)
  * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: string) => void}
  */
 function createImsHandler (ctx) {
-  const { integration, tokens, stats, tokenLifetimeMs } = ctx
+  const { integration, tokens, stats } = ctx
+  const lifetimeMs = typeof ctx.tokenLifetimeMs === 'function' ? ctx.tokenLifetimeMs : () => ctx.tokenLifetimeMs
 
   function exchangeJwt (form) {
     stats.exchanges++
@@ -96,6 +99,7 @@ function createImsHandler (ctx) {
     if (!jwt) return { status: 400, body: imsError('invalid_request', 'missing jwt_token parameter') }
     const jwtError = checkJwt(jwt, ctx)
     if (jwtError) return { status: 400, body: jwtError }
+    const tokenLifetimeMs = lifetimeMs()
     const accessToken = tokens.issue(tokenLifetimeMs)
     return { status: 200, body: { token_type: 'bearer', access_token: accessToken, expires_in: tokenLifetimeMs } }
   }
@@ -107,12 +111,25 @@ function createImsHandler (ctx) {
     }
     const clientError = checkClient(form, integration.technicalAccount)
     if (clientError) return clientError
+    const tokenLifetimeMs = lifetimeMs()
     const accessToken = tokens.issue(tokenLifetimeMs)
     const expiresIn = Math.floor(tokenLifetimeMs / 1000)
     return { status: 200, body: { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn } }
   }
 
   const routes = { '/ims/exchange/jwt': exchangeJwt, '/ims/token/v3': clientCredentials }
+
+  /** An injected outage: IMS's 503 for the next `ctx.faults.failNext` token requests. */
+  function outage (route) {
+    return (form) => {
+      if (!ctx.faults || ctx.faults.failNext <= 0) return route(form)
+      ctx.faults.failNext--
+      if (route === exchangeJwt) stats.exchanges++
+      else stats.oauthTokens++
+      return { status: 503, body: imsError('internal_error', 'Please try again later') }
+    }
+  }
+  for (const path of Object.keys(routes)) routes[path] = outage(routes[path])
 
   return function handleIms (req, res, body) {
     const headers = { 'x-debug-id': crypto.randomUUID() }

@@ -24,7 +24,10 @@ const DAY_MS = 24 * 60 * 60 * 1000
 /**
  * @typedef {object} EmulatorOptions
  * @property {number} [port=0] port to listen on; 0 picks a free one. 443 (as root) gives `imsEndpoint: 'localhost'`
- * @property {number} [tokenLifetimeMs=86399999] lifetime of tokens from the IMS exchange
+ * @property {number} [tokenLifetimeMs=86399999] lifetime of tokens from the IMS routes (`/ims/exchange/jwt`
+ *   reports it as `expires_in` in ms, `/ims/token/v3` as whole seconds, rounded down)
+ * @property {number} [tokenLifetimeSeconds] the same in seconds (fractions allowed); wins over
+ *   `tokenLifetimeMs` when given. RangeError unless a positive finite number
  * @property {boolean} [requireAuth=true] answer AEM requests without Authorization with 401
  * @property {[string, string]} [basicAuth=['admin','admin']] accepted Basic user and password
  */
@@ -44,10 +47,24 @@ const DAY_MS = 24 * 60 * 60 * 1000
  *   received, `url` raw as received
  * @property {() => void} clearRequests empties `requests`
  * @property {{exchanges: number, oauthTokens: number}} stats calls to `/ims/exchange/jwt` and `/ims/token/v3`
- * @property {(lifetimeMs?: number) => string} issueToken a new valid access token
+ * @property {(count?: number) => void} failNextTokenRequests the next `count` IMS token requests (either
+ *   route) answer 503 `internal_error` ("Please try again later"), as IMS does in an outage
+ * @property {(seconds: number) => void} setTokenLifetime sets the lifetime of the tokens that both IMS
+ *   routes (and `issueToken()` without argument) issue from then on; tokens issued before keep theirs.
+ *   Seconds, fractions allowed; RangeError unless a positive finite number
+ * @property {(lifetimeMs?: number) => string} issueToken a new valid access token (default: the current
+ *   token lifetime)
  * @property {(token: string) => boolean} revokeToken makes a token invalid (AEM then answers 401)
  * @property {() => Promise<void>} close stops the server and drops every open connection
  */
+
+/** Milliseconds from a lifetime in seconds; throws a RangeError unless it is a positive finite number. */
+function secondsToMs (seconds, what) {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new RangeError(`${what} must be a positive number of seconds, got ${String(seconds)}`)
+  }
+  return Math.max(1, Math.round(seconds * 1000))
+}
 
 /** Listens on HOST:port and resolves with the actual port. */
 function listen (server, port) {
@@ -68,13 +85,18 @@ function listen (server, port) {
 async function startEmulator (options = {}) {
   const {
     port: wantedPort = 0,
-    tokenLifetimeMs = 86399999,
+    tokenLifetimeMs: lifetimeMsOption = 86399999,
+    tokenLifetimeSeconds,
     requireAuth = true,
     basicAuth = ['admin', 'admin']
   } = options
 
   const requests = []
   const stats = { exchanges: 0, oauthTokens: 0 }
+  const faults = { failNext: 0 }
+  let tokenLifetimeMs = tokenLifetimeSeconds === undefined
+    ? lifetimeMsOption
+    : secondsToMs(tokenLifetimeSeconds, 'tokenLifetimeSeconds')
   const tokens = createTokenStore(tokenLifetimeMs)
   let handlers = null
   let announceReady
@@ -98,7 +120,14 @@ async function startEmulator (options = {}) {
   const imsEndpoint = port === 443 ? 'localhost' : `${HOST}:${port}`
   const { credentials, publicKey } = await createCredentials(imsEndpoint)
   handlers = {
-    ims: createImsHandler({ integration: credentials.integration, publicKey, tokens, stats, tokenLifetimeMs }),
+    ims: createImsHandler({
+      integration: credentials.integration,
+      publicKey,
+      tokens,
+      stats,
+      faults,
+      tokenLifetimeMs: () => tokenLifetimeMs
+    }),
     aem: createAemHandler({ tokens, basicAuth, requireAuth })
   }
   announceReady()
@@ -128,7 +157,9 @@ async function startEmulator (options = {}) {
     requests,
     clearRequests () { requests.length = 0 },
     stats,
-    issueToken: (lifetimeMs) => tokens.issue(lifetimeMs),
+    failNextTokenRequests (count = 1) { faults.failNext = count },
+    setTokenLifetime (seconds) { tokenLifetimeMs = secondsToMs(seconds, 'setTokenLifetime(seconds)') },
+    issueToken: (lifetimeMs = tokenLifetimeMs) => tokens.issue(lifetimeMs),
     revokeToken: (token) => tokens.revoke(token),
     close () {
       return new Promise((resolve, reject) => {

@@ -1,0 +1,273 @@
+'use strict'
+
+// Tokens that manage themselves: TokenProvider, OAuth Server-to-Server, encrypted keys,
+// AEMHeadless with credentials, and the compatibility functions.
+
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const crypto = require('node:crypto')
+const util = require('node:util')
+const AEMHeadless = require('..')
+const { TokenProvider, loadCredentials, signServiceJwt, exchange, getToken } = AEMHeadless
+const { setup, writeJson, rejectsWith, secretsOf, assertNoSecret } = require('./helpers')
+
+let env
+before(async () => { env = await setup() })
+after(() => env.close())
+
+const ca = () => env.emu.caPem
+const oauthCredentials = () => ({
+  clientId: env.emu.credentials.integration.technicalAccount.clientId,
+  clientSecret: env.emu.credentials.integration.technicalAccount.clientSecret,
+  scopes: ['AdobeID', 'openid', 'read_organizations'],
+  imsEndpoint: env.emu.imsEndpoint
+})
+const exchanges = () => env.emu.stats.exchanges + env.emu.stats.oauthTokens
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+test('a provider caches the token: many calls, one exchange', async () => {
+  const provider = new TokenProvider(env.files.credentialsFile, { ca: ca() })
+  const start = exchanges()
+  const first = await provider.getAccessToken()
+  assert.deepEqual(Object.keys(first).sort(), ['accessToken', 'expiresAt', 'tokenType'])
+  assert.equal(first.tokenType, 'bearer')
+  for (let i = 0; i < 100; i++) assert.equal((await provider.getAccessToken()).accessToken, first.accessToken)
+  assert.equal(exchanges() - start, 1)
+})
+
+test('10,000 concurrent calls on a cold provider make exactly 1 IMS request', async () => {
+  for (const credentials of [env.emu.credentials, oauthCredentials()]) {
+    const provider = new TokenProvider(credentials, { ca: ca() })
+    const start = exchanges()
+    const tokens = await Promise.all(Array.from({ length: 10000 }, () => provider.getAccessToken()))
+    assert.equal(exchanges() - start, 1)
+    assert.equal(new Set(tokens.map((t) => t.accessToken)).size, 1)
+  }
+})
+
+test('expires_in: milliseconds from the JWT exchange, seconds from /ims/token/v3, both to an absolute expiry', async () => {
+  env.emu.setTokenLifetime(3600)
+  try {
+    for (const credentials of [env.emu.credentials, oauthCredentials()]) {
+      const before = Date.now()
+      const { expiresAt } = await new TokenProvider(credentials, { ca: ca() }).getAccessToken()
+      const after = Date.now()
+      assert.ok(expiresAt >= before + 3600 * 1000 - 1000 && expiresAt <= after + 3600 * 1000, `${expiresAt - before}`)
+    }
+  } finally {
+    env.emu.setTokenLifetime(86399.999)
+  }
+})
+
+test('a token is refreshed ahead of expiry, and the old one is used meanwhile', async () => {
+  env.emu.setTokenLifetime(4)
+  try {
+    // 4 s lifetime: refresh at half-way (the 5-minute margin is capped at half the lifetime).
+    const provider = new TokenProvider(env.emu.credentials, { ca: ca() })
+    const first = await provider.getAccessToken()
+    assert.equal((await provider.getAccessToken()).accessToken, first.accessToken)
+    await sleep(2300)
+    const start = exchanges()
+    const during = await provider.getAccessToken()
+    assert.equal(during.accessToken, first.accessToken, 'the old token is still valid and returned at once')
+    let next = during
+    for (let i = 0; i < 50 && next.accessToken === first.accessToken; i++) {
+      await sleep(20)
+      next = await provider.getAccessToken()
+    }
+    assert.notEqual(next.accessToken, first.accessToken, 'a new token arrived in the background')
+    assert.equal(exchanges() - start, 1)
+    assert.ok(next.expiresAt > first.expiresAt)
+  } finally {
+    env.emu.setTokenLifetime(86399.999)
+  }
+})
+
+test('a failed refresh does not poison the cache, and the next call tries again', async () => {
+  env.emu.setTokenLifetime(4)
+  try {
+    const provider = new TokenProvider(env.emu.credentials, { ca: ca() })
+    const first = await provider.getAccessToken()
+    await sleep(2300)
+    env.emu.failNextTokenRequests(1)
+    const start = exchanges()
+    assert.equal((await provider.getAccessToken()).accessToken, first.accessToken)
+    let next = first
+    for (let i = 0; i < 50 && next.accessToken === first.accessToken; i++) {
+      await sleep(20)
+      next = await provider.getAccessToken()
+    }
+    assert.notEqual(next.accessToken, first.accessToken)
+    assert.equal(exchanges() - start, 2, 'one failed refresh, then one that worked')
+  } finally {
+    env.emu.setTokenLifetime(86399.999)
+  }
+})
+
+test('a cold provider reports the IMS failure, and recovers on the next call', async () => {
+  const provider = new TokenProvider(env.emu.credentials, { ca: ca() })
+  env.emu.failNextTokenRequests(1)
+  const error = await rejectsWith(provider.getAccessToken(), 'EXCHANGE_TOKEN_ERROR')
+  assert.equal(error.sdkDetails.status, 503)
+  assert.equal(error.sdkDetails.imsError, 'internal_error')
+  assert.match((await provider.getAccessToken()).accessToken, /^emu-/)
+})
+
+test('invalidate() forgets the token; with a token, only if it is still the cached one', async () => {
+  const provider = new TokenProvider(env.emu.credentials, { ca: ca() })
+  const first = await provider.getAccessToken()
+  provider.invalidate('some-older-token')
+  assert.equal((await provider.getAccessToken()).accessToken, first.accessToken)
+  provider.invalidate(first.accessToken)
+  const second = await provider.getAccessToken()
+  assert.notEqual(second.accessToken, first.accessToken)
+  provider.invalidate()
+  assert.notEqual((await provider.getAccessToken()).accessToken, second.accessToken)
+})
+
+test('a development token lasts 24 h from load, or until its own exp claim', async () => {
+  const before = Date.now()
+  const plain = await new TokenProvider(env.files.devTokenFile).getAccessToken()
+  assert.equal(plain.accessToken, env.emu.devToken.accessToken)
+  assert.equal(plain.tokenType, 'Bearer')
+  assert.ok(plain.expiresAt >= before + 86400000 - 1000 && plain.expiresAt <= Date.now() + 86400000)
+
+  const exp = Math.floor(Date.now() / 1000) + 3600
+  const jwtLike = `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.sig`
+  const withExp = await new TokenProvider({ accessToken: jwtLike }).getAccessToken()
+  assert.equal(withExp.expiresAt, exp * 1000)
+
+  const expired = `${Buffer.from('{}').toString('base64url')}.${Buffer.from(JSON.stringify({ exp: 1000 })).toString('base64url')}.sig`
+  await rejectsWith(new TokenProvider({ accessToken: expired }).getAccessToken(), 'EXCHANGE_TOKEN_ERROR')
+})
+
+test('OAuth Server-to-Server: client_credentials at /ims/token/v3, in both spellings', async () => {
+  const { clientId, clientSecret, imsEndpoint } = oauthCredentials()
+  for (const credentials of [
+    oauthCredentials(),
+    { client_id: clientId, client_secrets: [clientSecret], scopes: ['AdobeID', 'openid'], imsEndpoint },
+    { clientId, clientSecret, scopes: 'AdobeID, openid', imsEndpoint }
+  ]) {
+    env.emu.clearRequests()
+    const token = await new TokenProvider(credentials, { ca: ca() }).getAccessToken()
+    assert.match(token.accessToken, /^emu-/)
+    const [request] = env.emu.requests
+    assert.equal(request.url, '/ims/token/v3')
+    const form = Object.fromEntries(new URLSearchParams(request.body))
+    assert.equal(form.grant_type, 'client_credentials')
+    assert.equal(form.client_id, clientId)
+    assert.equal(form.client_secret, clientSecret)
+    assert.equal(form.scope, 'AdobeID,openid' + (Array.isArray(credentials.scopes) && credentials.scopes.length === 3 ? ',read_organizations' : ''))
+  }
+  const wrong = await rejectsWith(new TokenProvider({ ...oauthCredentials(), clientSecret: 'p8e-wrong' }, { ca: ca() }).getAccessToken(), 'EXCHANGE_TOKEN_ERROR')
+  assert.equal(wrong.sdkDetails.imsError, 'invalid_client')
+  const missing = await rejectsWith(new TokenProvider({ clientId: 'x', scopes: [] }).getAccessToken(), 'INVALID_PARAM')
+  assert.deepEqual(missing.sdkDetails.problems, ['clientSecret is missing', 'scopes is empty'])
+})
+
+test('AEMHeadless with credentials: the token is fetched lazily and shared by every call', async () => {
+  const start = exchanges()
+  const aem = new AEMHeadless({ serviceURL: env.emu.url, credentials: env.files.credentialsFile, ca: ca() })
+  assert.equal(exchanges(), start, 'nothing happens at construction')
+  await Promise.all([1, 2, 3].map(() => aem.runPersistedQuery('wknd-shared/adventures-all')))
+  assert.equal(exchanges() - start, 1)
+  assert.match(env.emu.requests.at(-1).headers.authorization, /^Bearer emu-/)
+})
+
+test('a 401 from AEM invalidates the token, fetches a new one and retries once', async () => {
+  const provider = new TokenProvider(env.emu.credentials, { ca: ca() })
+  const aem = new AEMHeadless({ serviceURL: env.emu.url, tokenProvider: provider, ca: ca() })
+  await aem.runPersistedQuery('wknd-shared/adventures-all')
+  const { accessToken } = await provider.getAccessToken()
+  env.emu.revokeToken(accessToken)
+  const start = exchanges()
+  env.emu.clearRequests()
+  const data = await aem.runPersistedQuery('wknd-shared/adventures-all')
+  assert.equal(data.data.adventureList.items.length, 16)
+  assert.equal(exchanges() - start, 1)
+  const aemRequests = env.emu.requests.filter((r) => r.url.startsWith('/graphql'))
+  assert.equal(aemRequests.length, 2)
+  assert.equal(aemRequests[0].headers.authorization, `Bearer ${accessToken}`)
+  assert.notEqual(aemRequests[1].headers.authorization, `Bearer ${accessToken}`)
+})
+
+test('a second 401 surfaces with status 401 after exactly one retry', async () => {
+  let calls = 0
+  const bogus = { getAccessToken: async () => ({ accessToken: `bogus-${++calls}` }), invalidate () {} }
+  const aem = new AEMHeadless({ serviceURL: env.emu.url, tokenProvider: bogus, ca: ca() })
+  env.emu.clearRequests()
+  const error = await rejectsWith(aem.runPersistedQuery('wknd-shared/adventures-all'), 'RESPONSE_ERROR')
+  assert.equal(error.sdkDetails.status, 401)
+  assert.equal(env.emu.requests.length, 2)
+  assert.equal(calls, 2)
+})
+
+test('one tokenProvider shared by several clients makes one exchange', async () => {
+  const provider = new TokenProvider(env.emu.credentials, { ca: ca() })
+  const clients = [1, 2, 3].map(() => new AEMHeadless({ serviceURL: env.emu.url, tokenProvider: provider, ca: ca() }))
+  const start = exchanges()
+  await Promise.all(clients.map((c) => c.runPersistedQuery('wknd-shared/adventures-all')))
+  assert.equal(exchanges() - start, 1)
+})
+
+test('encrypted PKCS#8 keys: right, wrong and missing passphrase', async () => {
+  const pem = env.emu.credentials.integration.privateKey
+  const encrypted = crypto.createPrivateKey(pem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'open sesame' })
+  const creds = structuredClone(env.emu.credentials)
+  creds.integration.privateKey = encrypted
+  const file = writeJson(env.dir, 'encrypted.json', creds)
+
+  const token = await getToken(file, { ca: ca(), passphrase: 'open sesame' })
+  assert.match(token.accessToken, /^emu-/)
+  assert.match((await new TokenProvider(file, { ca: ca(), passphrase: 'open sesame' }).getAccessToken()).accessToken, /^emu-/)
+
+  const wrong = await rejectsWith(loadCredentials(file, { passphrase: 'guess-123' }), 'INVALID_PARAM')
+  assert.match(wrong.message, /privateKey cannot be decrypted with the passphrase/)
+  assert.ok(!wrong.message.includes('guess-123'))
+  const missing = await rejectsWith(new TokenProvider(file).getAccessToken(), 'INVALID_PARAM')
+  assert.match(missing.message, /privateKey is an encrypted private key: pass its passphrase/)
+  assertNoSecret(wrong, [encrypted.split('\n')[1], 'open sesame'])
+})
+
+test('loadCredentials is opaque, and signServiceJwt signs with the loaded key', async () => {
+  const loaded = await loadCredentials(env.files.credentialsFile)
+  assert.equal(loaded.kind, 'service')
+  const shown = util.inspect(loaded, { depth: 5, showHidden: true }) + JSON.stringify(loaded)
+  for (const secret of secretsOf(env.emu)) assert.ok(!shown.includes(secret))
+
+  const { integration } = env.emu.credentials
+  const publicKey = new crypto.X509Certificate(integration.publicKey).publicKey
+  for (const [source, options, lifetime] of [[loaded, undefined, 300], [env.emu.credentials, { expiresIn: 60 }, 60]]) {
+    const jwt = signServiceJwt(source, options)
+    const [header, payload, signature] = jwt.split('.')
+    assert.ok(crypto.verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), publicKey, Buffer.from(signature, 'base64url')))
+    const claims = JSON.parse(Buffer.from(payload, 'base64url'))
+    assert.equal(claims.exp - claims.iat, lifetime)
+    assert.equal(claims.iss, integration.org)
+  }
+  assert.throws(() => signServiceJwt({ accessToken: 'dev' }), /needs service credentials/)
+  assert.throws(() => signServiceJwt(loaded, { expiresIn: -5 }), /expiresIn/)
+})
+
+test('exchange() returns IMS\'s raw JSON, as @adobe/aemcs-api-client-lib does', async () => {
+  const result = await exchange(env.emu.credentials, { ca: ca() })
+  assert.deepEqual(Object.keys(result).sort(), ['access_token', 'expires_in', 'token_type'])
+  assert.equal(result.token_type, 'bearer')
+  assert.equal(result.expires_in, 86399999)
+  const error = await rejectsWith(exchange({ integration: { org: 'x', technicalAccount: {} } }), 'INVALID_PARAM')
+  assert.equal(error.message, '[AEMHeadless:INVALID_PARAM] There was a problem with required params: The following configuration elements are missing: integration.imsEndpoint,integration.id,integration.technicalAccount.clientId,integration.technicalAccount.clientSecret,integration.metascopes,integration.privateKey.')
+  const refused = await rejectsWith(exchange(structuredClone({ ...env.emu.credentials, integration: { ...env.emu.credentials.integration, technicalAccount: { clientId: env.emu.credentials.integration.technicalAccount.clientId, clientSecret: 'p8e-nope' } } }), { ca: ca() }), 'EXCHANGE_TOKEN_ERROR')
+  assert.equal(refused.sdkDetails.status, 401)
+  assertNoSecret(refused, secretsOf(env.emu))
+})
+
+test('bad TokenProvider and AEMHeadless options are INVALID_PARAM', async () => {
+  assert.throws(() => new TokenProvider(), /needs credentials/)
+  assert.throws(() => new TokenProvider({}, { store: {} }), /store must have/)
+  assert.throws(() => new TokenProvider({}, { refreshRatio: 2 }), /refreshRatio/)
+  assert.throws(() => new AEMHeadless({ serviceURL: env.emu.url, credentials: {}, auth: 't' }), /either auth or credentials/)
+  assert.throws(() => new AEMHeadless({ serviceURL: env.emu.url, tokenProvider: {} }), /getAccessToken/)
+  const aem = new AEMHeadless({ serviceURL: env.emu.url, credentials: { ok: true, integration: {} }, ca: ca() })
+  const error = await rejectsWith(aem.runPersistedQuery('wknd-shared/adventures-all'), 'INVALID_PARAM')
+  assert.ok(error.sdkDetails.problems.includes('integration.org is missing'))
+})

@@ -1,0 +1,72 @@
+'use strict'
+
+/**
+ * A token store over a Redis client that the application created and connected, so that many
+ * processes share one IMS access token. Works with node-redis (`redis` v4 to v6) and ioredis (v5),
+ * without depending on either. Nothing is logged: the values hold access tokens.
+ * @module aem-headless-rs/lib/redis-store
+ */
+
+/** @typedef {{ get(key: string): Promise<string | null | undefined>, set(key: string, value: string, ttlMs: number): Promise<void> }} TokenStore */
+/** @typedef {'node-redis' | 'ioredis'} RedisFlavor */
+
+const FLAVORS = ['node-redis', 'ioredis']
+
+/**
+ * Tells node-redis from ioredis by duck typing: node-redis v4+ clients (and clusters) have a boolean
+ * `isOpen`; ioredis clients (and clusters) have no `isOpen` but a string `status` ('wait', 'ready', …).
+ * `options` is not used: both have it.
+ * @param {object} client
+ * @returns {RedisFlavor | undefined} undefined when neither matches
+ */
+function detectFlavor (client) {
+  if (typeof client.isOpen === 'boolean') return 'node-redis'
+  if (typeof client.status === 'string') return 'ioredis'
+  return undefined
+}
+
+/**
+ * Creates a {@link TokenStore} that keeps entries under `prefix + key` with a TTL in milliseconds (PX).
+ * @param {object} client a node-redis or ioredis client (or cluster), already connected; not closed here
+ * @param {object} [options]
+ * @param {string} [options.prefix='aem-headless-rs:token:'] prepended to every key
+ * @param {RedisFlavor} [options.flavor] skips detection (see {@link detectFlavor})
+ * @returns {TokenStore} `set` rejects with a TypeError for a non-string key or value or a non-number
+ *   `ttlMs`, and with a RangeError unless `ttlMs` is positive and finite (fractions are rounded up)
+ * @throws {TypeError} no client, a client without `get`/`set`, a bad prefix, or an unknown flavor
+ */
+function createRedisStore (client, { prefix = 'aem-headless-rs:token:', flavor } = {}) {
+  if (client === null || typeof client !== 'object') {
+    throw new TypeError('createRedisStore: a connected node-redis or ioredis client is required')
+  }
+  if (typeof client.get !== 'function' || typeof client.set !== 'function') {
+    throw new TypeError('createRedisStore: the client must have get() and set() methods (node-redis or ioredis)')
+  }
+  if (typeof prefix !== 'string') throw new TypeError('createRedisStore: prefix must be a string')
+  const kind = flavor === undefined ? detectFlavor(client) : flavor
+  if (!FLAVORS.includes(kind)) {
+    throw new TypeError(flavor === undefined
+      ? "createRedisStore: cannot tell the client's library; pass { flavor: 'node-redis' } or { flavor: 'ioredis' }"
+      : `createRedisStore: flavor must be 'node-redis' or 'ioredis', got ${String(flavor)}`)
+  }
+  return {
+    async get (key) {
+      if (typeof key !== 'string') throw new TypeError('TokenStore.get: key must be a string')
+      const value = await client.get(prefix + key)
+      return value == null ? null : String(value)
+    },
+    async set (key, value, ttlMs) {
+      if (typeof key !== 'string') throw new TypeError('TokenStore.set: key must be a string')
+      if (typeof value !== 'string') throw new TypeError('TokenStore.set: value must be a string')
+      if (typeof ttlMs !== 'number') throw new TypeError('TokenStore.set: ttlMs must be a number of milliseconds')
+      const px = Math.ceil(ttlMs)
+      if (!Number.isSafeInteger(px) || px <= 0) {
+        throw new RangeError(`TokenStore.set: ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`)
+      }
+      if (kind === 'ioredis') await client.set(prefix + key, value, 'PX', px)
+      else await client.set(prefix + key, value, { PX: px })
+    }
+  }
+}
+
+module.exports = { createRedisStore, detectFlavor }

@@ -3,11 +3,13 @@
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Method, Url};
+use std::time::Duration;
 
 use crate::aem::{self, normalize_endpoint, normalize_service_url};
 use crate::error::{Error, Result};
-use crate::http::{HttpConfig, build_client};
+use crate::http::{HttpConfig, build_client, read_body};
 use crate::response;
+use crate::retry::{self, RetryPolicy};
 use crate::secret::Secret;
 
 /// How requests to AEM are authorized.
@@ -83,7 +85,22 @@ pub struct ClientConfig {
     pub headers: Vec<(String, String)>,
     /// Extra trusted CA certificates (PEM), on top of the platform's and `NODE_EXTRA_CA_CERTS`.
     pub ca: Option<String>,
+    /// How failed requests are retried.
+    pub retry: RetryPolicy,
+    /// The longest a request may take, retries included. Default 30 s.
+    pub timeout: Option<Duration>,
+    /// The longest a connection may take to open. Default 10 s.
+    pub connect_timeout: Option<Duration>,
+    /// The largest response body accepted, in bytes. Default 64 MiB.
+    pub max_body_bytes: Option<u64>,
 }
+
+/// The default whole-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default response body limit.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 
 /// One request to AEM, relative to the service URL.
 #[derive(Debug, Clone)]
@@ -97,6 +114,10 @@ pub struct AemRequest {
     /// Headers for this request only, over the client's (an `Authorization` here replaces the
     /// client's auth).
     pub headers: Vec<(String, String)>,
+    /// Retries for this request instead of the client's.
+    pub retry: Option<RetryPolicy>,
+    /// A timeout for this request instead of the client's.
+    pub timeout: Option<Duration>,
 }
 
 /// A client for AEM's GraphQL APIs.
@@ -105,6 +126,9 @@ pub struct AemClient {
     http: Client,
     service_url: String,
     endpoint: String,
+    retry: RetryPolicy,
+    timeout: Duration,
+    max_body_bytes: u64,
 }
 
 impl AemClient {
@@ -118,12 +142,21 @@ impl AemClient {
         let http = build_client(&HttpConfig {
             ca: config.ca,
             default_headers: headers,
+            connect_timeout: config.connect_timeout,
         })?;
         Ok(Self {
             http,
             service_url: normalize_service_url(&config.service_url),
             endpoint: normalize_endpoint(&config.endpoint).to_owned(),
+            retry: config.retry,
+            timeout: config.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            max_body_bytes: config.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
         })
+    }
+
+    /// The client's retry policy.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
     }
 
     /// The service URL, with its trailing `/`.
@@ -147,6 +180,8 @@ impl AemClient {
             endpoint: aem::persisted_query_get_path(path, variables),
             body: None,
             headers: Vec::new(),
+            retry: None,
+            timeout: None,
         }
     }
 
@@ -161,33 +196,57 @@ impl AemClient {
             endpoint: self.endpoint.clone(),
             body: Some(body),
             headers: Vec::new(),
+            retry: None,
+            timeout: None,
         })
     }
 
-    /// Sends a request and returns the response body as JSON text.
+    /// Sends a request and returns the response body as JSON text. Connection errors, 429 and
+    /// 5xx are retried with backoff (a PUT only when the connection failed before anything was
+    /// sent); the timeout covers every attempt and the waits between them. Errors say how many
+    /// attempts were made.
     pub async fn execute(&self, request: AemRequest) -> Result<String> {
         let url = self.url(&request.endpoint)?;
-        let mut builder = self
-            .http
-            .request(request.method, url)
-            .headers(parse_headers(&request.headers)?);
-        if let Some(body) = request.body {
-            builder = builder.body(body);
+        let headers = parse_headers(&request.headers)?;
+        let timeout = request.timeout.unwrap_or(self.timeout);
+        let policy = request.retry.unwrap_or(self.retry);
+        let repeatable = request.method != Method::PUT;
+        let attempt = async {
+            let sent = retry::send(&policy, repeatable, || {
+                let builder = self
+                    .http
+                    .request(request.method.clone(), url.clone())
+                    .headers(headers.clone());
+                match &request.body {
+                    Some(body) => builder.body(body.clone()),
+                    None => builder,
+                }
+            })
+            .await;
+            let attempts = sent.attempts;
+            let outcome = match sent.result {
+                Err(source) => Err(Error::Request { source }),
+                Ok(response) => self.read(response).await,
+            };
+            outcome.map_err(|error| Error::Attempted {
+                attempts,
+                source: Box::new(error),
+            })
+        };
+        match tokio::time::timeout(timeout, attempt).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Timeout { after: timeout }),
         }
-        let response = builder
-            .send()
-            .await
-            .map_err(|source| Error::Request { source })?;
+    }
+
+    async fn read(&self, response: reqwest::Response) -> Result<String> {
         let status = response.status().as_u16();
         let request_id = ["x-request-id", "x-vhost-request-id", "x-amz-cf-id"]
             .iter()
             .find_map(|name| response.headers().get(*name))
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|source| Error::Request { source })?;
+        let body = read_body(response, self.max_body_bytes).await?;
         response::decode(status, request_id, &body)
     }
 

@@ -115,6 +115,31 @@ pub enum Error {
         source: reqwest::Error,
     },
 
+    /// The request, retries included, took longer than its timeout.
+    #[error("the request timed out after {} ms", .after.as_millis())]
+    Timeout {
+        /// The timeout that ran out.
+        after: std::time::Duration,
+    },
+
+    /// The response body is larger than the configured limit.
+    #[error("the response body is larger than the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// HTTP status.
+        status: u16,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+
+    /// An error after `attempts` attempts (retries included).
+    #[error("{source}{}", attempts_suffix(*.attempts))]
+    Attempted {
+        /// How many attempts were made, at least 1.
+        attempts: u32,
+        /// The last attempt's error.
+        source: Box<Error>,
+    },
+
     /// The caller cancelled the request (an `AbortSignal`) before it completed.
     #[error("the request was aborted")]
     Aborted,
@@ -199,6 +224,12 @@ pub struct ErrorDetails {
     /// What went wrong underneath, outermost first (transport errors).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
+    /// How many attempts were made, retries included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
+    /// Whether the request timed out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<bool>,
 }
 
 impl Error {
@@ -212,7 +243,9 @@ impl Error {
             | Self::ImsRefused(_)
             | Self::ImsMalformed { .. }
             | Self::DevTokenExpired => ErrorCode::ExchangeTokenError,
-            Self::Request { .. } | Self::Aborted => ErrorCode::RequestError,
+            Self::Request { .. } | Self::Aborted | Self::Timeout { .. } => ErrorCode::RequestError,
+            Self::BodyTooLarge { .. } => ErrorCode::ResponseError,
+            Self::Attempted { source, .. } => source.code(),
             Self::Api { .. } => ErrorCode::ApiError,
             Self::HttpStatus { .. } | Self::NotJson { .. } | Self::GraphQl { .. } => {
                 ErrorCode::ResponseError
@@ -224,7 +257,9 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::ImsRefused(refusal) => Some(refusal.status),
+            Self::Attempted { source, .. } => source.status(),
             Self::ImsMalformed { status, .. }
+            | Self::BodyTooLarge { status, .. }
             | Self::Api { status, .. }
             | Self::HttpStatus { status, .. }
             | Self::NotJson { status, .. }
@@ -235,6 +270,11 @@ impl Error {
 
     /// The structured details of this error.
     pub fn details(&self) -> ErrorDetails {
+        if let Self::Attempted { attempts, source } = self {
+            let mut details = source.details();
+            details.attempts = Some(*attempts);
+            return details;
+        }
         let mut details = ErrorDetails {
             status: self.status(),
             ..ErrorDetails::default()
@@ -264,6 +304,7 @@ impl Error {
                 details.excerpt = Some(excerpt.clone());
                 details.request_id = request_id.clone();
             }
+            Self::Timeout { .. } => details.timeout = Some(true),
             Self::GraphQl { errors, data, .. } => {
                 details.errors = Some(errors.clone());
                 details.data = data.clone();
@@ -274,7 +315,9 @@ impl Error {
             | Self::ImsMalformed { .. }
             | Self::NotJson { .. }
             | Self::Aborted
-            | Self::DevTokenExpired => {}
+            | Self::DevTokenExpired
+            | Self::BodyTooLarge { .. }
+            | Self::Attempted { .. } => {}
         }
         details
     }
@@ -295,6 +338,14 @@ pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
         current = err.source();
     }
     parts.join(": ")
+}
+
+fn attempts_suffix(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
 }
 
 fn ims_reason(refusal: &ImsRefusal) -> String {

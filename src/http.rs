@@ -11,6 +11,9 @@ use crate::error::{Error, Result};
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("aem-headless-rs/", env!("CARGO_PKG_VERSION"));
 
+/// The default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How the HTTP client is built.
 #[derive(Debug, Clone, Default)]
 pub struct HttpConfig {
@@ -19,6 +22,8 @@ pub struct HttpConfig {
     pub ca: Option<String>,
     /// Headers sent with every request.
     pub default_headers: HeaderMap,
+    /// The longest a connection may take to open. Default 10 s.
+    pub connect_timeout: Option<Duration>,
 }
 
 /// Builds a client. TLS trust is the platform's roots, plus the PEM file named by
@@ -40,6 +45,7 @@ pub fn build_client(config: &HttpConfig) -> Result<Client> {
         .default_headers(config.default_headers.clone())
         .tls_certs_merge(certificates)
         .pool_idle_timeout(Duration::from_secs(60))
+        .connect_timeout(config.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
         .build()
         .map_err(|err| Error::InvalidParam(format!("cannot build the HTTP client: {err}")))
 }
@@ -53,6 +59,31 @@ pub fn shared_client() -> Result<Client> {
     }
     let client = build_client(&HttpConfig::default())?;
     Ok(SHARED.get_or_init(|| client).clone())
+}
+
+/// Reads a response body, refusing more than `limit` bytes (after decompression) while it
+/// streams, before it is all buffered.
+pub async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>> {
+    let status = response.status().as_u16();
+    let too_large = || Error::BodyTooLarge { status, limit };
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|source| Error::Request { source })?
+    {
+        if body.len() as u64 + chunk.len() as u64 > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn node_extra_ca_certs() -> Vec<Certificate> {

@@ -8,8 +8,13 @@ use serde_json::Value;
 
 use crate::credentials::{OAuthCredentials, ServiceCredentials};
 use crate::error::{Error, ImsRefusal, Result};
+use crate::http::read_body;
 use crate::jwt::{DEFAULT_JWT_LIFETIME, ServiceClaims};
+use crate::retry::{self, RetryPolicy};
 use crate::secret::Secret;
+
+/// The largest IMS response accepted: a token response is well under 10 KB.
+const IMS_MAX_BODY_BYTES: u64 = 1024 * 1024;
 
 /// An access token as IMS returns it.
 #[derive(Debug, Clone)]
@@ -128,19 +133,33 @@ async fn post_form(
         url: url.to_owned(),
         source: source.without_url(),
     };
-    let response = http
-        .post(url)
-        .form(form)
-        .send()
-        .await
-        .map_err(unreachable)?;
+    // IMS is retried like AEM: connection errors, 429 and 5xx, with backoff and Retry-After.
+    let sent = retry::send(&RetryPolicy::default(), true, || http.post(url).form(form)).await;
+    let attempts = sent.attempts;
+    let outcome = match sent.result {
+        Err(source) => Err(unreachable(source)),
+        Ok(response) => read_token(response, unit).await,
+    };
+    outcome.map_err(|error| Error::Attempted {
+        attempts,
+        source: Box::new(error),
+    })
+}
+
+/// Reads an IMS response: the token, or IMS's refusal.
+async fn read_token(response: reqwest::Response, unit: ExpiresIn) -> Result<ImsToken> {
     let status = response.status().as_u16();
     let debug_id = response
         .headers()
         .get("x-debug-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let body = response.bytes().await.map_err(unreachable)?;
+    let body = read_body(response, IMS_MAX_BODY_BYTES)
+        .await
+        .map_err(|error| Error::ImsMalformed {
+            status,
+            reason: error.to_string(),
+        })?;
     let json: Option<Value> = serde_json::from_slice(&body).ok();
     if !(200..300).contains(&status) {
         let field = |name: &str| {

@@ -15,6 +15,7 @@ pub mod ims;
 pub mod jwt;
 pub mod provider;
 pub mod response;
+pub mod retry;
 pub mod secret;
 pub mod token;
 

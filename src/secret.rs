@@ -2,8 +2,11 @@
 
 use std::fmt;
 
+use zeroize::Zeroize as _;
+
 /// A secret string. `Debug` and `Display` print `[redacted]`; the value is reachable only through
-/// [`Secret::expose`], so every place that reads it is easy to find.
+/// [`Secret::expose`], so every place that reads it is easy to find. Its memory is zeroed when it
+/// is dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -21,6 +24,12 @@ impl Secret {
     /// Whether the secret is the empty string.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
     }
 }
 

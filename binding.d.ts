@@ -49,7 +49,7 @@ export declare class NativeClient {
    * text of the response body. `headers` apply to this request only, over the client's.
    * Cancelling `cancel` drops the request in flight and rejects with `REQUEST_ERROR`.
    */
-  request(method: string, endpoint: string, body?: string | undefined | null, headers?: Record<string, string> | undefined | null, cancel?: CancelToken | undefined | null): Promise<string>
+  request(method: string, endpoint: string, body?: string | undefined | null, headers?: Record<string, string> | undefined | null, cancel?: CancelToken | undefined | null, call?: CallOptions | undefined | null): Promise<string>
 }
 
 /** A cached, self-refreshing, single-flight access token for one set of credentials. */
@@ -60,6 +60,14 @@ export declare class NativeTokenProvider {
   getAccessToken(): Promise<ProvidedToken>
   /** Forgets the cached token (only if it is `token`, when given). */
   invalidate(token?: string | undefined | null): void
+}
+
+/** Per-call settings over the client's. */
+export interface CallOptions {
+  /** Retries for this call. */
+  retries?: RetryOptions
+  /** The timeout of this call, in milliseconds. */
+  timeoutMs?: number
 }
 
 /** The raw IMS response of an exchange, for `exchange()`. */
@@ -100,6 +108,14 @@ export interface NativeClientConfig {
   headers?: Record<string, string>
   /** Extra trusted CA certificates (PEM). */
   ca?: string
+  /** How failed requests are retried. */
+  retries?: RetryOptions
+  /** The longest a request may take, retries included, in milliseconds. Default 30000. */
+  timeoutMs?: number
+  /** The longest a connection may take to open, in milliseconds. Default 10000. */
+  connectTimeoutMs?: number
+  /** The largest response body accepted, in bytes. Default 64 MiB. */
+  maxResponseBytes?: number
 }
 
 /** Adobe's `getToken` result. */
@@ -122,6 +138,16 @@ export interface ProvidedToken {
   expiresAt: number
   /** When the provider will fetch a new one, in epoch milliseconds. */
   refreshAt: number
+}
+
+/** Retry settings; unset fields keep their defaults. */
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 3. */
+  maxRetries?: number
+  /** The backoff ceiling of the first retry, in milliseconds; it doubles each retry. Default 100. */
+  initialDelayMs?: number
+  /** The largest backoff ceiling, in milliseconds. Default 5000. */
+  maxDelayMs?: number
 }
 
 /** Signs a service JWT valid for `expires_in_seconds` (default 300: it is used once). */

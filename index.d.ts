@@ -89,6 +89,10 @@ declare namespace AEMHeadless {
     debugId?: string
     /** Every missing or mistyped credentials field (INVALID_PARAM). */
     problems?: string[]
+    /** How many attempts were made, retries included. */
+    attempts?: number
+    /** True when the request timed out (REQUEST_ERROR). */
+    timeout?: boolean
   }
 
   /** Adobe's `toJSON()` shape. */
@@ -138,6 +142,24 @@ declare namespace AEMHeadless {
     headers?: Record<string, string | number | boolean>
     /** Extra trusted CA certificates (PEM), on top of the platform's and `NODE_EXTRA_CA_CERTS`. */
     ca?: string
+    /** How failed requests (connection errors, 429, 5xx) are retried. */
+    retries?: RetrySettings
+    /** The longest a request may take, retries and waits included, in milliseconds. Default 30000. */
+    timeout?: number
+    /** The longest a connection may take to open, in milliseconds. Default 10000. */
+    connectTimeout?: number
+    /** The largest response body accepted (after decompression), in bytes. Default 64 MiB. */
+    maxResponseBytes?: number
+  }
+
+  /** Retry settings of a client. */
+  export interface RetrySettings {
+    /** Retries after the first attempt. Default 3. */
+    maxRetries?: number
+    /** The backoff ceiling of the first retry, in milliseconds; it doubles each retry (full jitter). Default 100. */
+    initialDelayMs?: number
+    /** The largest backoff ceiling, in milliseconds. Default 5000. */
+    maxDelayMs?: number
   }
 
   /** Per-call options. */
@@ -148,6 +170,8 @@ declare namespace AEMHeadless {
     headers?: Record<string, string | number | boolean>
     /** Cancels the call; it then rejects with REQUEST_ERROR whose `cause` is the signal's reason. */
     signal?: AbortSignal
+    /** The timeout of this call, in milliseconds, retries included. */
+    timeout?: number
   }
 
   /** How `runPaginatedQuery` and `buildQuery` page. */
@@ -198,7 +222,7 @@ declare namespace AEMHeadless {
     }>
   }
 
-  /** Adobe's retry options: validated (non-negative integers); retries are not implemented yet. */
+  /** Adobe's per-call retry options (non-negative integers). */
   export interface RetryOptions {
     maxRetries?: number
     initialDelayInMillis?: number

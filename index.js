@@ -3,7 +3,7 @@
 const path = require('node:path')
 const native = require('./binding.js')
 const { AEMHeadlessError, ErrorCodes, sdkError, fromNative } = require('./lib/errors')
-const { callOptions, checkRetryOptions, headerRecord } = require('./lib/options')
+const { callOptions, checkRetryOptions, checkRetries, positiveNumber, headerRecord } = require('./lib/options')
 const { QueryTypes, resolveArgs, queryText, buildQuery } = require('./lib/query-builder')
 const { TokenProvider } = require('./lib/token-provider')
 const { loadCredentials } = require('./lib/credentials')
@@ -66,7 +66,11 @@ class AEMHeadless {
         endpoint: options.endpoint === '' ? '' : String(options.endpoint || DEFAULT_ENDPOINT),
         auth: normalizeAuth(options.auth),
         headers: headerRecord(options.headers, 'headers'),
-        ca: options.ca
+        ca: options.ca,
+        retries: checkRetries(options.retries),
+        timeoutMs: positiveNumber(options.timeout, 'timeout'),
+        connectTimeoutMs: positiveNumber(options.connectTimeout, 'connectTimeout'),
+        maxResponseBytes: positiveNumber(options.maxResponseBytes, 'maxResponseBytes')
       })
     } catch (error) {
       throw fromNative(error, { serviceURL: options.serviceURL })
@@ -85,7 +89,7 @@ class AEMHeadless {
    */
   async runPersistedQuery (path, variables = {}, options = {}, retryOptions = {}) {
     const call = callOptions(options, 'GET')
-    checkRetryOptions(retryOptions)
+    call.retries = checkRetryOptions(retryOptions)
     if (variables === null || typeof variables !== 'object') {
       throw sdkError('INVALID_PARAM', 'variables must be an object')
     }
@@ -106,7 +110,7 @@ class AEMHeadless {
    */
   async runQuery (body, options = {}, retryOptions = {}) {
     const call = callOptions(options, 'POST')
-    checkRetryOptions(retryOptions)
+    call.retries = checkRetryOptions(retryOptions)
     if (!this.endpoint) {
       throw sdkError('INVALID_PARAM', "this client has no GraphQL endpoint (it was built with endpoint: ''), so it runs persisted queries only", { serviceURL: this.serviceURL, endpoint: '' })
     }
@@ -123,7 +127,7 @@ class AEMHeadless {
    */
   async persistQuery (query, path, options = {}, retryOptions = {}) {
     const call = callOptions(options, 'PUT')
-    checkRetryOptions(retryOptions)
+    call.retries = checkRetryOptions(retryOptions)
     return this.#request(call, `${PERSIST_PATH}/${path}`, String(query))
   }
 
@@ -134,7 +138,7 @@ class AEMHeadless {
    */
   async listPersistedQueries (options = {}, retryOptions = {}) {
     const call = callOptions(options, 'GET')
-    checkRetryOptions(retryOptions)
+    call.retries = checkRetryOptions(retryOptions)
     return this.#request(call, LIST_PATH, null)
   }
 
@@ -212,7 +216,7 @@ class AEMHeadless {
     }
   }
 
-  async #send ({ method, headers, signal }, endpoint, body) {
+  async #send ({ method, headers, signal, timeout, retries }, endpoint, body) {
     const base = { serviceURL: this.serviceURL, endpoint }
     if (signal && signal.aborted) throw aborted(signal, base)
     let cancel
@@ -223,7 +227,8 @@ class AEMHeadless {
     }
     let text
     try {
-      text = await this.#native.request(method, endpoint, body, headers, cancel)
+      const call = timeout === undefined && retries === undefined ? undefined : { timeoutMs: timeout, retries }
+      text = await this.#native.request(method, endpoint, body, headers, cancel, call)
     } catch (error) {
       if (signal && signal.aborted) throw aborted(signal, base)
       throw fromNative(error, base)

@@ -10,6 +10,8 @@ async function usage (): Promise<void> {
   const aem = new AEMHeadless({ serviceURL: 'https://publish.example', auth: accessToken })
   const basic = new AEMHeadless({ serviceURL: 'http://localhost:4502', auth: ['admin', 'admin'] })
   const plain = new AEMHeadless('https://publish.example')
+  const patient = new AEMHeadless({ serviceURL: 'https://publish.example', retries: { maxRetries: 5, initialDelayMs: 200 }, timeout: 60000, connectTimeout: 5000, maxResponseBytes: 1e6 })
+  await patient.runPersistedQuery('x/y', {}, { timeout: 1000 })
   const { data } = await aem.runPersistedQuery<{ adventureList: { items: Adventure[] } }>('wknd-shared/adventures-all', { imageWidth: 1200 })
   const slugs: string[] = data.adventureList.items.map((a) => a.slug)
   await basic.runQuery({ query: '{ a }', variables: { x: 1 } }, { method: 'POST' })

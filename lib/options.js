@@ -10,23 +10,28 @@ const { sdkError } = require('./errors')
  * @returns {{method: string, headers: Record<string, string> | undefined, signal: AbortSignal | undefined}}
  */
 function callOptions (options, defaultMethod) {
-  if (options === undefined || options === null) return { method: defaultMethod, headers: undefined, signal: undefined }
+  if (options === undefined || options === null) return { method: defaultMethod, headers: undefined, signal: undefined, timeout: undefined }
   if (typeof options !== 'object') throw sdkError('INVALID_PARAM', 'options must be an object')
   const method = options.method === undefined ? defaultMethod : String(options.method).toUpperCase()
   const signal = options.signal ?? undefined
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw sdkError('INVALID_PARAM', 'options.signal must be an AbortSignal')
   }
-  return { method, headers: headerRecord(options.headers, 'options.headers'), signal }
+  const timeout = options.timeout
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
+    throw sdkError('INVALID_PARAM', 'options.timeout must be a positive number of milliseconds')
+  }
+  return { method, headers: headerRecord(options.headers, 'options.headers'), signal, timeout }
 }
 
 /**
  * Checks Adobe's `retryOptions`: `{maxRetries, initialDelayInMillis}`, each a non-negative
- * integer when given.
+ * integer when given, and turns them into the native retry settings of one call.
  * @param {unknown} retryOptions
+ * @returns {{maxRetries?: number, initialDelayMs?: number} | undefined}
  */
 function checkRetryOptions (retryOptions) {
-  if (retryOptions === undefined || retryOptions === null) return
+  if (retryOptions === undefined || retryOptions === null) return undefined
   if (typeof retryOptions !== 'object' || Array.isArray(retryOptions)) {
     throw sdkError('INVALID_PARAM', 'retryOptions must be an object: {maxRetries, initialDelayInMillis}')
   }
@@ -36,6 +41,39 @@ function checkRetryOptions (retryOptions) {
       throw sdkError('INVALID_PARAM', `retryOptions.${key} must be a non-negative integer`)
     }
   }
+  const { maxRetries, initialDelayInMillis } = retryOptions
+  if (maxRetries === undefined && initialDelayInMillis === undefined) return undefined
+  return { maxRetries, initialDelayMs: initialDelayInMillis }
+}
+
+/**
+ * Checks the client's `retries` option: `{maxRetries, initialDelayMs, maxDelayMs}`.
+ * @param {unknown} retries
+ */
+function checkRetries (retries) {
+  if (retries === undefined || retries === null) return undefined
+  if (typeof retries !== 'object' || Array.isArray(retries)) {
+    throw sdkError('INVALID_PARAM', 'retries must be an object: {maxRetries, initialDelayMs, maxDelayMs}')
+  }
+  for (const key of ['maxRetries', 'initialDelayMs', 'maxDelayMs']) {
+    const value = retries[key]
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+      throw sdkError('INVALID_PARAM', `retries.${key} must be a non-negative integer`)
+    }
+  }
+  const { maxRetries, initialDelayMs, maxDelayMs } = retries
+  return { maxRetries, initialDelayMs, maxDelayMs }
+}
+
+/**
+ * Checks an optional positive number of milliseconds or bytes.
+ * @param {unknown} value
+ * @param {string} what
+ */
+function positiveNumber (value, what) {
+  if (value === undefined || value === null) return undefined
+  if (!(Number.isFinite(value) && value > 0)) throw sdkError('INVALID_PARAM', `${what} must be a positive number`)
+  return value
 }
 
 /**
@@ -54,4 +92,4 @@ function headerRecord (headers, what) {
   return out
 }
 
-module.exports = { callOptions, checkRetryOptions, headerRecord }
+module.exports = { callOptions, checkRetryOptions, checkRetries, positiveNumber, headerRecord }

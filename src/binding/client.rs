@@ -10,8 +10,11 @@ use reqwest::Method;
 use tokio_util::sync::CancellationToken;
 
 use super::error::to_js_error;
+use std::time::Duration;
+
 use crate::client::{AemClient, AemRequest, Auth, ClientConfig};
 use crate::error::Error;
+use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 
 /// The configuration `index.js` passes after applying Adobe's defaults.
@@ -27,6 +30,49 @@ pub struct NativeClientConfig {
     pub headers: Option<HashMap<String, String>>,
     /// Extra trusted CA certificates (PEM).
     pub ca: Option<String>,
+    /// How failed requests are retried.
+    pub retries: Option<RetryOptions>,
+    /// The longest a request may take, retries included, in milliseconds. Default 30000.
+    pub timeout_ms: Option<f64>,
+    /// The longest a connection may take to open, in milliseconds. Default 10000.
+    pub connect_timeout_ms: Option<f64>,
+    /// The largest response body accepted, in bytes. Default 64 MiB.
+    pub max_response_bytes: Option<f64>,
+}
+
+/// Retry settings; unset fields keep their defaults.
+#[napi(object)]
+pub struct RetryOptions {
+    /// Retries after the first attempt. Default 3.
+    pub max_retries: Option<u32>,
+    /// The backoff ceiling of the first retry, in milliseconds; it doubles each retry. Default 100.
+    pub initial_delay_ms: Option<f64>,
+    /// The largest backoff ceiling, in milliseconds. Default 5000.
+    pub max_delay_ms: Option<f64>,
+}
+
+/// Per-call settings over the client's.
+#[napi(object)]
+pub struct CallOptions {
+    /// Retries for this call.
+    pub retries: Option<RetryOptions>,
+    /// The timeout of this call, in milliseconds.
+    pub timeout_ms: Option<f64>,
+}
+
+fn millis(ms: Option<f64>) -> Option<Duration> {
+    ms.filter(|ms| ms.is_finite() && *ms >= 0.0)
+        .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+}
+
+fn retry_policy(base: RetryPolicy, options: Option<RetryOptions>) -> RetryPolicy {
+    let Some(options) = options else { return base };
+    RetryPolicy {
+        max_retries: options.max_retries.unwrap_or(base.max_retries),
+        initial_delay: millis(options.initial_delay_ms).unwrap_or(base.initial_delay),
+        max_delay: millis(options.max_delay_ms).unwrap_or(base.max_delay),
+        ..base
+    }
 }
 
 /// One AEM client: an HTTP connection pool and the configured host, auth and headers.
@@ -45,12 +91,20 @@ impl NativeClient {
             Some(Either::A(token)) => Some(Auth::Bearer(Secret::new(token))),
             Some(Either::B(pair)) => Some(basic_auth(pair).map_err(to_js_error)?),
         };
+        let retry = retry_policy(RetryPolicy::default(), config.retries);
         let core = ClientConfig {
             service_url: config.service_url,
             endpoint: config.endpoint,
             auth,
             headers: config.headers.unwrap_or_default().into_iter().collect(),
             ca: config.ca,
+            retry,
+            timeout: millis(config.timeout_ms),
+            connect_timeout: millis(config.connect_timeout_ms),
+            max_body_bytes: config
+                .max_response_bytes
+                .filter(|b| b.is_finite() && *b >= 0.0)
+                .map(|b| b as u64),
         };
         let inner = AemClient::new(core).map_err(to_js_error)?;
         Ok(Self {
@@ -85,6 +139,10 @@ impl NativeClient {
     /// text of the response body. `headers` apply to this request only, over the client's.
     /// Cancelling `cancel` drops the request in flight and rejects with `REQUEST_ERROR`.
     #[napi(ts_return_type = "Promise<string>")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each argument is one JavaScript parameter of the binding"
+    )]
     pub fn request<'env>(
         &self,
         env: &'env Env,
@@ -93,8 +151,17 @@ impl NativeClient {
         body: Option<String>,
         headers: Option<HashMap<String, String>>,
         cancel: Option<&CancelToken>,
+        call: Option<CallOptions>,
     ) -> napi::Result<PromiseRaw<'env, String>> {
         let client = Arc::clone(&self.inner);
+        let (retry, timeout) = match call {
+            None => (None, None),
+            Some(call) => (
+                call.retries
+                    .map(|r| retry_policy(client.retry_policy(), Some(r))),
+                millis(call.timeout_ms),
+            ),
+        };
         let cancelled = cancel.map(|handle| handle.token.clone());
         env.spawn_future(async move {
             let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
@@ -105,6 +172,8 @@ impl NativeClient {
                 endpoint,
                 body,
                 headers: headers.unwrap_or_default().into_iter().collect(),
+                retry,
+                timeout,
             };
             let response = async { client.execute(request).await.map_err(to_js_error) };
             match cancelled {

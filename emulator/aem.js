@@ -9,6 +9,7 @@
 const { randomUUID, timingSafeEqual } = require('node:crypto')
 const { send, sendJson, splitUrl } = require('./http')
 const { runPersistedQuery, PREFIX, BUILT_IN_TEXTS } = require('./persisted')
+const { handleFault } = require('./faults')
 const { createQueryStore, persistQuery, listQueries, PERSIST_PREFIX, LIST_PATH } = require('./store')
 const { executeQuery } = require('./schema')
 
@@ -68,6 +69,7 @@ function createAemHandler (ctx) {
     const headers = { 'x-request-id': randomUUID() }
     if (!isAuthorized(req.headers.authorization, ctx)) return send(res, 401, null, null, headers)
     const { path } = splitUrl(req.url)
+    if (handleFault(path, res, headers)) return
     let answer
     if (path.startsWith(PREFIX)) answer = await runPersistedQuery(req.method, path, body, store)
     else if (path.startsWith(PERSIST_PREFIX)) answer = persistQuery(req.method, path, body, store)

@@ -89,16 +89,16 @@ test('a failed refresh does not poison the cache, and the next call tries again'
     const provider = new TokenProvider(env.emu.credentials, { ca: ca() })
     const first = await provider.getAccessToken()
     await sleep(2300)
-    env.emu.failNextTokenRequests(1)
+    env.emu.failNextTokenRequests(4)
     const start = exchanges()
     assert.equal((await provider.getAccessToken()).accessToken, first.accessToken)
     let next = first
-    for (let i = 0; i < 50 && next.accessToken === first.accessToken; i++) {
+    for (let i = 0; i < 150 && next.accessToken === first.accessToken; i++) {
       await sleep(20)
       next = await provider.getAccessToken()
     }
     assert.notEqual(next.accessToken, first.accessToken)
-    assert.equal(exchanges() - start, 2, 'one failed refresh, then one that worked')
+    assert.equal(exchanges() - start, 5, 'one refresh failed after 4 attempts, the next one worked')
   } finally {
     env.emu.setTokenLifetime(86399.999)
   }
@@ -106,9 +106,10 @@ test('a failed refresh does not poison the cache, and the next call tries again'
 
 test('a cold provider reports the IMS failure, and recovers on the next call', async () => {
   const provider = new TokenProvider(env.emu.credentials, { ca: ca() })
-  env.emu.failNextTokenRequests(1)
+  env.emu.failNextTokenRequests(4)
   const error = await rejectsWith(provider.getAccessToken(), 'EXCHANGE_TOKEN_ERROR')
   assert.equal(error.sdkDetails.status, 503)
+  assert.equal(error.sdkDetails.attempts, 4, 'IMS is retried 3 times')
   assert.equal(error.sdkDetails.imsError, 'internal_error')
   assert.match((await provider.getAccessToken()).accessToken, /^emu-/)
 })

@@ -326,6 +326,8 @@ declare namespace AEMHeadless {
     store?: TokenStore
     /** The store key. Default: derived from the credentials (no secret in it). */
     storeKey?: string
+    /** How long the store may take to answer before it is bypassed, in milliseconds. Default 1000. */
+    storeTimeoutMs?: number
   }
 
   /** An access token that manages itself: cached, refreshed ahead of expiry, single-flight. */

@@ -3,7 +3,7 @@
 const path = require('node:path')
 const native = require('./binding.js')
 const { AEMHeadlessError, ErrorCodes, sdkError, fromNative } = require('./lib/errors')
-const { callOptions, checkRetryOptions, checkRetries, positiveNumber, headerRecord } = require('./lib/options')
+const { callOptions, checkRetryOptions, checkRetries, positiveNumber, headerRecord, MAX_TIMEOUT_MS } = require('./lib/options')
 const { QueryTypes, resolveArgs, queryText, buildQuery } = require('./lib/query-builder')
 const { TokenProvider } = require('./lib/token-provider')
 const { loadCredentials } = require('./lib/credentials')
@@ -14,6 +14,7 @@ const DEFAULT_SERVICE_URL = '/'
 const DEFAULT_ENDPOINT = 'content/graphql/global/endpoint.json'
 const PERSIST_PATH = 'graphql/persist.json'
 const LIST_PATH = 'graphql/list.json'
+const DEFAULT_TIMEOUT_MS = 30000
 
 /**
  * A client for AEM's GraphQL APIs, a drop-in for `@adobe/aem-headless-client-nodejs`'s
@@ -25,6 +26,8 @@ class AEMHeadless {
   #native
   /** @type {{getAccessToken(): Promise<{accessToken: string}>, invalidate?(token?: string): void} | null} */
   #tokens = null
+  /** The client's timeout in milliseconds, which also bounds waiting for a token. */
+  #timeout = DEFAULT_TIMEOUT_MS
 
   /**
    * @param {string | {serviceURL?: string, endpoint?: string, auth?: string | [string, string],
@@ -68,13 +71,14 @@ class AEMHeadless {
         headers: headerRecord(options.headers, 'headers'),
         ca: options.ca,
         retries: checkRetries(options.retries),
-        timeoutMs: positiveNumber(options.timeout, 'timeout'),
-        connectTimeoutMs: positiveNumber(options.connectTimeout, 'connectTimeout'),
-        maxResponseBytes: positiveNumber(options.maxResponseBytes, 'maxResponseBytes')
+        timeoutMs: positiveNumber(options.timeout, 'timeout', MAX_TIMEOUT_MS),
+        connectTimeoutMs: positiveNumber(options.connectTimeout, 'connectTimeout', MAX_TIMEOUT_MS),
+        maxResponseBytes: positiveNumber(options.maxResponseBytes, 'maxResponseBytes', Number.MAX_SAFE_INTEGER)
       })
     } catch (error) {
-      throw fromNative(error, { serviceURL: options.serviceURL })
+      throw fromNative(error, { serviceURL: withoutUserinfo(options.serviceURL) })
     }
+    this.#timeout = options.timeout ?? DEFAULT_TIMEOUT_MS
     this.serviceURL = this.#native.serviceUrl
     this.endpoint = this.#native.endpoint
   }
@@ -168,8 +172,9 @@ class AEMHeadless {
       if (resolved.type === QueryTypes.BY_PATH) return
       const count = page.items ? page.items.length : 0
       if (resolved.type === QueryTypes.LIST) {
-        if (count === 0 || count < pageArgs.limit) return
-        pageArgs = { ...pageArgs, offset: (Number(pageArgs.offset) || 0) + pageArgs.limit }
+        const limit = Number(pageArgs.limit)
+        if (count === 0 || count < limit) return
+        pageArgs = { ...pageArgs, offset: (Number(pageArgs.offset) || 0) + limit }
       } else {
         if (!(page.hasNextPage && count > 0 && count >= size)) return
         pageArgs = { ...pageArgs, after: page.endCursor }
@@ -196,23 +201,44 @@ class AEMHeadless {
     const provider = this.#tokens
     const ownAuth = call.headers && Object.keys(call.headers).some((name) => name.toLowerCase() === 'authorization')
     if (provider === null || ownAuth) return this.#send(call, endpoint, body)
-    const first = await this.#tokenFor(provider, endpoint)
+    const first = await this.#tokenFor(provider, call, endpoint)
     try {
       return await this.#send(withBearer(call, first), endpoint, body)
     } catch (error) {
       if (!(error instanceof AEMHeadlessError) || error.sdkDetails.status !== 401 || (call.signal && call.signal.aborted)) throw error
       if (typeof provider.invalidate === 'function') provider.invalidate(first)
-      const second = await this.#tokenFor(provider, endpoint)
+      const second = await this.#tokenFor(provider, call, endpoint)
       return this.#send(withBearer(call, second), endpoint, body)
     }
   }
 
-  async #tokenFor (provider, endpoint) {
+  /**
+   * A token from the provider, within the call's timeout and signal: a token request that
+   * hangs does not hang the call.
+   */
+  async #tokenFor (provider, { signal, timeout }, endpoint) {
+    const base = { serviceURL: this.serviceURL, endpoint }
+    if (signal && signal.aborted) throw aborted(signal, base)
+    const limit = timeout ?? this.#timeout
+    let timer
+    let onAbort
+    const stop = new Promise((resolve, reject) => {
+      timer = setTimeout(() => reject(sdkError('REQUEST_ERROR', `the request timed out after ${limit} ms waiting for an access token`, { ...base, timeout: true })), limit)
+      onAbort = () => reject(aborted(signal, base))
+      if (signal) signal.addEventListener('abort', onAbort, { once: true })
+    })
     try {
-      const { accessToken } = await provider.getAccessToken()
+      const { accessToken } = await Promise.race([provider.getAccessToken(), stop])
+      if (typeof accessToken !== 'string' || accessToken === '') {
+        throw sdkError('EXCHANGE_TOKEN_ERROR', 'the token provider gave no access token', base)
+      }
       return accessToken
     } catch (error) {
-      throw fromNative(error, { serviceURL: this.serviceURL, endpoint })
+      if (error instanceof AEMHeadlessError) throw error
+      throw sdkError('EXCHANGE_TOKEN_ERROR', 'the token provider failed', base, error)
+    } finally {
+      clearTimeout(timer)
+      if (signal) signal.removeEventListener('abort', onAbort)
     }
   }
 
@@ -236,6 +262,18 @@ class AEMHeadless {
       if (signal) signal.removeEventListener('abort', onAbort)
     }
     return JSON.parse(text)
+  }
+}
+
+/** A URL without any user name or password in it, for error details. */
+function withoutUserinfo (url) {
+  try {
+    const parsed = new URL(String(url))
+    parsed.username = ''
+    parsed.password = ''
+    return parsed.href
+  } catch {
+    return url
   }
 }
 
@@ -273,6 +311,13 @@ function pageOf (model, type, data, serviceURL) {
  * @returns {Promise<{accessToken: string, type: string, expires: number}>}
  */
 async function getToken (credentials, options = undefined) {
+  if (options !== undefined && options !== null) {
+    if (typeof options !== 'object') throw sdkError('INVALID_PARAM', 'options must be an object')
+    for (const key of ['imsEndpoint', 'ca', 'passphrase']) {
+      if (options[key] !== undefined && typeof options[key] !== 'string') throw sdkError('INVALID_PARAM', `options.${key} must be a string`)
+    }
+    options = { imsEndpoint: options.imsEndpoint, ca: options.ca, passphrase: options.passphrase }
+  }
   try {
     if (typeof credentials === 'string') {
       return await native.getTokenFromFile(path.resolve(credentials), options)

@@ -125,3 +125,12 @@ test('no error carries a secret', async () => {
   assert.equal(errors.length, 5)
   for (const error of errors) assertNoSecret(error, secrets)
 })
+
+test('a serviceURL with a user name or password is refused: use auth: [user, password]', () => {
+  assert.throws(() => new AEMHeadless({ serviceURL: 'https://admin:s3cret@author.example' }), (error) => {
+    assert.equal(error.code, 'INVALID_PARAM')
+    assert.ok(!JSON.stringify(error.toJSON()).includes('s3cret'))
+    assert.ok(!require('node:util').inspect(error).includes('s3cret'))
+    return true
+  })
+})

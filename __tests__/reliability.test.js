@@ -144,3 +144,12 @@ test('bad reliability options are INVALID_PARAM', () => {
   }
   return rejectsWith(aem.runPersistedQuery('test/echo', {}, { timeout: -1 }), 'INVALID_PARAM')
 })
+
+test('absurd timeouts and delays are refused, never a crash', async () => {
+  await rejectsWith(aem.runPersistedQuery('test/echo', {}, { timeout: 1e300 }), 'INVALID_PARAM')
+  await rejectsWith(aem.runPersistedQuery('test/echo', {}, {}, { initialDelayInMillis: Number.MAX_VALUE }), 'INVALID_PARAM')
+  await rejectsWith(aem.runPersistedQuery('test/echo', {}, {}, { maxRetries: 1e9 }), 'INVALID_PARAM')
+  for (const bad of [{ timeout: 1e300 }, { retries: { initialDelayMs: 1e12 } }, { maxResponseBytes: Infinity }]) {
+    assert.throws(() => client(bad), (e) => e.code === 'INVALID_PARAM')
+  }
+})

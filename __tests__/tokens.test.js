@@ -272,3 +272,54 @@ test('bad TokenProvider and AEMHeadless options are INVALID_PARAM', async () => 
   const error = await rejectsWith(aem.runPersistedQuery('wknd-shared/adventures-all'), 'INVALID_PARAM')
   assert.ok(error.sdkDetails.problems.includes('integration.org is missing'))
 })
+
+test('a development token with an absurd exp is read as one without: 24 h', async () => {
+  for (const exp of [1e19, 1e300, -5]) {
+    const token = `${Buffer.from('{}').toString('base64url')}.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.sig`
+    const { expiresAt } = await new TokenProvider({ accessToken: token }).getAccessToken()
+    assert.ok(Math.abs(expiresAt - (Date.now() + 86400000)) < 60000, `${exp}: ${expiresAt}`)
+  }
+})
+
+test('an IMS that never answers does not hang AEM calls: their timeout and signal apply', async () => {
+  const net = require('node:net')
+  const sockets = new Set()
+  const silent = net.createServer((socket) => sockets.add(socket))
+  await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  try {
+    const creds = structuredClone(env.emu.credentials)
+    creds.integration.imsEndpoint = `127.0.0.1:${silent.address().port}`
+    const aem = new AEMHeadless({ serviceURL: env.emu.url, credentials: creds, ca: ca(), timeout: 500 })
+    const timedOut = await rejectsWith(aem.runPersistedQuery('wknd-shared/adventures-all'), 'REQUEST_ERROR')
+    assert.equal(timedOut.sdkDetails.timeout, true)
+    assert.match(timedOut.message, /waiting for an access token/)
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 100)
+    const stopped = await rejectsWith(aem.runPersistedQuery('wknd-shared/adventures-all', {}, { signal: controller.signal, timeout: 60000 }), 'REQUEST_ERROR')
+    assert.equal(stopped.cause.name, 'AbortError')
+  } finally {
+    for (const socket of sockets) socket.destroy()
+    await new Promise((resolve) => silent.close(resolve))
+  }
+})
+
+test('a store that never answers is bypassed', async () => {
+  const hanging = { get: () => new Promise(() => {}), set: () => new Promise(() => {}) }
+  const token = await new TokenProvider(env.emu.credentials, { ca: ca(), store: hanging, storeTimeoutMs: 200 }).getAccessToken()
+  assert.match(token.accessToken, /^emu-/)
+})
+
+test('a failing user-supplied tokenProvider gives EXCHANGE_TOKEN_ERROR with its error as cause', async () => {
+  const failure = new Error('vault unreachable')
+  const aem = new AEMHeadless({ serviceURL: env.emu.url, tokenProvider: { getAccessToken: async () => { throw failure } }, ca: ca() })
+  const error = await rejectsWith(aem.runPersistedQuery('wknd-shared/adventures-all'), 'EXCHANGE_TOKEN_ERROR')
+  assert.equal(error.cause, failure)
+})
+
+test('mistyped options never echo their values', async () => {
+  const error = await rejectsWith(getToken(env.emu.credentials, { passphrase: 987654321 }), 'INVALID_PARAM')
+  assert.ok(!error.message.includes('987654321'))
+  for (const options of [{ refreshMarginMs: 1e300 }, { refreshRatio: -1 }, { storeTimeoutMs: 0 }]) {
+    assert.throws(() => new TokenProvider(env.emu.credentials, options), (e) => e.code === 'INVALID_PARAM')
+  }
+})

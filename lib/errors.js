@@ -79,7 +79,7 @@ function sdkError (code, detail, sdkDetails, cause) {
 /**
  * Turns whatever the native layer threw into an `AEMHeadlessError`. Core errors arrive as
  * `AEM_HEADLESS_ERROR {"code","message","details"}`; anything else (a JS value napi could not
- * convert) becomes `INVALID_PARAM`, with the original error as its cause.
+ * convert) becomes `INVALID_PARAM`, without the value (which may be a secret).
  * @param {unknown} error
  * @param {object} [base] sdkDetails known to the caller (serviceURL, endpoint)
  */
@@ -87,7 +87,9 @@ function fromNative (error, base = {}) {
   if (error instanceof AEMHeadlessError) return error
   const message = error instanceof Error ? error.message : String(error)
   if (!message.startsWith(NATIVE_ERROR_PREFIX)) {
-    return sdkError('INVALID_PARAM', message, { ...base }, error)
+    // A value napi could not convert: its message quotes the value, which may be a secret.
+    const safe = message.replace(/JavaScript value `[^`]*`/g, 'JavaScript value')
+    return sdkError('INVALID_PARAM', safe, { ...base })
   }
   const { code, message: detail, details } = JSON.parse(message.slice(NATIVE_ERROR_PREFIX.length))
   const { cause, ...rest } = details

@@ -2,6 +2,17 @@
 
 const { sdkError } = require('./errors')
 
+/** The longest timeout accepted, in milliseconds (as setTimeout's). */
+const MAX_TIMEOUT_MS = 2147483647
+
+/** The largest retry settings accepted. */
+const LIMITS = {
+  maxRetries: 100,
+  initialDelayInMillis: 3600000,
+  initialDelayMs: 3600000,
+  maxDelayMs: 3600000
+}
+
 /**
  * Checks per-call options: `method`, `headers` (merged over the client's), `signal` (an
  * AbortSignal). Other keys, such as fetch options Adobe's client passes through, are ignored.
@@ -17,10 +28,7 @@ function callOptions (options, defaultMethod) {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw sdkError('INVALID_PARAM', 'options.signal must be an AbortSignal')
   }
-  const timeout = options.timeout
-  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
-    throw sdkError('INVALID_PARAM', 'options.timeout must be a positive number of milliseconds')
-  }
+  const timeout = positiveNumber(options.timeout, 'options.timeout', MAX_TIMEOUT_MS)
   return { method, headers: headerRecord(options.headers, 'options.headers'), signal, timeout }
 }
 
@@ -37,8 +45,8 @@ function checkRetryOptions (retryOptions) {
   }
   for (const key of ['maxRetries', 'initialDelayInMillis']) {
     const value = retryOptions[key]
-    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
-      throw sdkError('INVALID_PARAM', `retryOptions.${key} must be a non-negative integer`)
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= LIMITS[key])) {
+      throw sdkError('INVALID_PARAM', `retryOptions.${key} must be a whole number from 0 to ${LIMITS[key]}`)
     }
   }
   const { maxRetries, initialDelayInMillis } = retryOptions
@@ -57,8 +65,8 @@ function checkRetries (retries) {
   }
   for (const key of ['maxRetries', 'initialDelayMs', 'maxDelayMs']) {
     const value = retries[key]
-    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
-      throw sdkError('INVALID_PARAM', `retries.${key} must be a non-negative integer`)
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= LIMITS[key])) {
+      throw sdkError('INVALID_PARAM', `retries.${key} must be a whole number from 0 to ${LIMITS[key]}`)
     }
   }
   const { maxRetries, initialDelayMs, maxDelayMs } = retries
@@ -66,13 +74,14 @@ function checkRetries (retries) {
 }
 
 /**
- * Checks an optional positive number of milliseconds or bytes.
+ * Checks an optional positive number of milliseconds or bytes, up to `max`.
  * @param {unknown} value
  * @param {string} what
+ * @param {number} max
  */
-function positiveNumber (value, what) {
+function positiveNumber (value, what, max) {
   if (value === undefined || value === null) return undefined
-  if (!(Number.isFinite(value) && value > 0)) throw sdkError('INVALID_PARAM', `${what} must be a positive number`)
+  if (!(Number.isFinite(value) && value > 0 && value <= max)) throw sdkError('INVALID_PARAM', `${what} must be a positive number up to ${max}`)
   return value
 }
 
@@ -92,4 +101,4 @@ function headerRecord (headers, what) {
   return out
 }
 
-module.exports = { callOptions, checkRetryOptions, checkRetries, positiveNumber, headerRecord }
+module.exports = { callOptions, checkRetryOptions, checkRetries, positiveNumber, headerRecord, MAX_TIMEOUT_MS }

@@ -4,6 +4,10 @@ const native = require('../binding.js')
 const { sdkError, fromNative } = require('./errors')
 const { loadCredentials } = require('./credentials')
 
+/** How long a store may take to answer before it is bypassed. */
+const STORE_TIMEOUT_MS = 1000
+const DAY_MS = 24 * 60 * 60 * 1000
+
 /**
  * An access token that manages itself, for service credentials, OAuth Server-to-Server
  * credentials or a development token: cached, refreshed ahead of expiry, fetched once however
@@ -20,27 +24,32 @@ class TokenProvider {
   #cached = null
   #pending = null
   #invalidated = null
+  #generation = 0
 
   /**
    * @param {string | object | import('../binding').LoadedCredentials} credentials a file path, the parsed JSON, or loadCredentials' result
    * @param {{passphrase?: string, imsEndpoint?: string, ca?: string, refreshRatio?: number,
    *   refreshMarginMs?: number, store?: {get(key: string): Promise<string | null | undefined>,
-   *   set(key: string, value: string, ttlMs: number): Promise<void>}, storeKey?: string}} [options]
+   *   set(key: string, value: string, ttlMs: number): Promise<void>}, storeKey?: string,
+   *   storeTimeoutMs?: number}} [options]
    */
   constructor (credentials, options = {}) {
     if (credentials === undefined || credentials === null) {
       throw sdkError('INVALID_PARAM', 'TokenProvider needs credentials: a file path, a credentials object or loaded credentials')
     }
     if (options === null || typeof options !== 'object') throw sdkError('INVALID_PARAM', 'options must be an object')
-    const { store, refreshRatio, refreshMarginMs } = options
+    const { store, refreshRatio, refreshMarginMs, storeTimeoutMs } = options
     if (store !== undefined && (store === null || typeof store.get !== 'function' || typeof store.set !== 'function')) {
       throw sdkError('INVALID_PARAM', 'store must have async get(key) and set(key, value, ttlMs)')
     }
     if (refreshRatio !== undefined && !(typeof refreshRatio === 'number' && refreshRatio >= 0 && refreshRatio <= 1)) {
       throw sdkError('INVALID_PARAM', 'refreshRatio must be a number from 0 to 1')
     }
-    if (refreshMarginMs !== undefined && !(Number.isFinite(refreshMarginMs) && refreshMarginMs >= 0)) {
-      throw sdkError('INVALID_PARAM', 'refreshMarginMs must be a non-negative number')
+    if (refreshMarginMs !== undefined && !(Number.isFinite(refreshMarginMs) && refreshMarginMs >= 0 && refreshMarginMs <= DAY_MS)) {
+      throw sdkError('INVALID_PARAM', 'refreshMarginMs must be a number of milliseconds from 0 to 86400000')
+    }
+    if (storeTimeoutMs !== undefined && !(Number.isFinite(storeTimeoutMs) && storeTimeoutMs > 0 && storeTimeoutMs <= 60000)) {
+      throw sdkError('INVALID_PARAM', 'storeTimeoutMs must be a number of milliseconds from 1 to 60000')
     }
     this.#credentials = credentials
     this.#options = { ...options }
@@ -74,17 +83,22 @@ class TokenProvider {
     if (accessToken !== undefined && (cached === null || cached.view.accessToken !== accessToken)) return
     this.#invalidated = accessToken ?? (cached && cached.view.accessToken)
     this.#cached = null
+    // A refresh under way may still bring the invalidated token back: start afresh.
+    this.#generation++
+    this.#pending = null
     if (this.#native !== null) this.#native.invalidate(accessToken)
   }
 
   async #refresh () {
+    const generation = this.#generation
     const provider = await this.#provider()
     const store = this.#options.store
-    const key = this.#options.storeKey || `${this.#identity}`
+    const key = this.#options.storeKey || this.#identity
+    const timeoutMs = this.#options.storeTimeoutMs || STORE_TIMEOUT_MS
     if (store) {
-      const shared = parseStored(await callStore(() => store.get(key)))
+      const shared = parseStored(await callStore(() => store.get(key), timeoutMs))
       if (shared && shared.view.accessToken !== this.#invalidated && Date.now() < shared.refreshAt) {
-        this.#cached = shared
+        if (generation === this.#generation) this.#cached = shared
         return shared.view
       }
     }
@@ -97,10 +111,16 @@ class TokenProvider {
       throw fromNative(error)
     }
     const entry = entryOf(token)
-    this.#cached = entry
-    if (store) {
-      const ttl = Math.ceil(entry.expiresAt - Date.now())
-      if (ttl > 0) await callStore(() => store.set(key, JSON.stringify({ ...entry.view, refreshAt: entry.refreshAt }), ttl))
+    // The native provider answers with the old token while its refresh pauses after a failure:
+    // that is returned, but neither cached as fresh nor written to the store.
+    const fresh = Date.now() < entry.refreshAt && entry.view.accessToken !== this.#invalidated
+    if (fresh && generation === this.#generation) {
+      this.#cached = entry
+      if (store) {
+        const ttl = Math.ceil(entry.expiresAt - Date.now())
+        const value = JSON.stringify({ ...entry.view, refreshAt: entry.refreshAt })
+        if (ttl > 0) callStore(() => store.set(key, value, ttl), timeoutMs)
+      }
     }
     return entry.view
   }
@@ -125,11 +145,14 @@ function entryOf ({ accessToken, tokenType, expiresAt, refreshAt }) {
   return { view: Object.freeze({ accessToken, tokenType, expiresAt }), refreshAt, expiresAt }
 }
 
+/** A stored entry, if it is one this package wrote and plausible (expiring within 25 h). */
 function parseStored (text) {
   if (typeof text !== 'string') return null
   try {
     const value = JSON.parse(text)
-    if (typeof value.accessToken !== 'string' || !Number.isFinite(value.expiresAt) || !Number.isFinite(value.refreshAt)) return null
+    const latest = Date.now() + 25 * 60 * 60 * 1000
+    if (typeof value.accessToken !== 'string' || typeof value.tokenType !== 'string') return null
+    if (!(Number.isFinite(value.expiresAt) && value.expiresAt <= latest && Number.isFinite(value.refreshAt) && value.refreshAt <= value.expiresAt)) return null
     return entryOf(value)
   } catch {
     return null
@@ -137,14 +160,21 @@ function parseStored (text) {
 }
 
 /**
- * Runs a store operation. A store that fails is bypassed: the provider then asks IMS itself
- * and keeps its token in memory, so an outage of the store never stops requests.
+ * Runs a store operation. A store that fails or does not answer within `timeoutMs` is
+ * bypassed: the provider then asks IMS itself and keeps its token in memory, so an outage of the
+ * store never stops requests.
  */
-async function callStore (operation) {
+async function callStore (operation, timeoutMs) {
+  let timer
   try {
-    return await operation()
+    return await Promise.race([
+      operation(),
+      new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs, undefined) })
+    ])
   } catch {
     return undefined
+  } finally {
+    clearTimeout(timer)
   }
 }
 

@@ -134,6 +134,13 @@ pub struct AemClient {
 impl AemClient {
     /// Builds a client: validates headers and auth, and builds the HTTP client with its pool.
     pub fn new(config: ClientConfig) -> Result<Self> {
+        if let Ok(url) = Url::parse(&config.service_url)
+            && (!url.username().is_empty() || url.password().is_some())
+        {
+            return Err(Error::InvalidParam(
+                "serviceURL must not hold a user name or password: pass auth: [user, password] instead".to_owned(),
+            ));
+        }
         let mut headers = parse_headers(&config.headers)?;
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(auth) = &config.auth {

@@ -194,7 +194,7 @@ fn jwt_expiry(token: &str) -> Option<SystemTime> {
         .ok()?;
     let claims: Value = serde_json::from_slice(&bytes).ok()?;
     let exp = claims.get("exp")?.as_f64()?;
-    (exp.is_finite() && exp > 0.0).then(|| UNIX_EPOCH + Duration::from_secs_f64(exp))
+    UNIX_EPOCH.checked_add(Duration::try_from_secs_f64(exp).ok()?)
 }
 
 /// OAuth Server-to-Server credentials have a client secret and no private key.

@@ -89,6 +89,13 @@ pub enum Error {
         source: reqwest::Error,
     },
 
+    /// IMS did not answer in time.
+    #[error("IMS did not answer within {} ms", .after.as_millis())]
+    ImsTimeout {
+        /// The timeout that ran out.
+        after: std::time::Duration,
+    },
+
     /// IMS refused the exchange.
     #[error("IMS answered {}{}", .0.status, ims_reason(.0))]
     ImsRefused(ImsRefusal),
@@ -242,7 +249,8 @@ impl Error {
             Self::ImsUnreachable { .. }
             | Self::ImsRefused(_)
             | Self::ImsMalformed { .. }
-            | Self::DevTokenExpired => ErrorCode::ExchangeTokenError,
+            | Self::DevTokenExpired
+            | Self::ImsTimeout { .. } => ErrorCode::ExchangeTokenError,
             Self::Request { .. } | Self::Aborted | Self::Timeout { .. } => ErrorCode::RequestError,
             Self::BodyTooLarge { .. } => ErrorCode::ResponseError,
             Self::Attempted { source, .. } => source.code(),
@@ -304,7 +312,7 @@ impl Error {
                 details.excerpt = Some(excerpt.clone());
                 details.request_id = request_id.clone();
             }
-            Self::Timeout { .. } => details.timeout = Some(true),
+            Self::Timeout { .. } | Self::ImsTimeout { .. } => details.timeout = Some(true),
             Self::GraphQl { errors, data, .. } => {
                 details.errors = Some(errors.clone());
                 details.data = data.clone();

@@ -13,6 +13,9 @@ use crate::jwt::{DEFAULT_JWT_LIFETIME, ServiceClaims};
 use crate::retry::{self, RetryPolicy};
 use crate::secret::Secret;
 
+/// The longest a token request to IMS may take, retries included.
+pub const IMS_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The largest IMS response accepted: a token response is well under 10 KB.
 const IMS_MAX_BODY_BYTES: u64 = 1024 * 1024;
 
@@ -134,16 +137,21 @@ async fn post_form(
         source: source.without_url(),
     };
     // IMS is retried like AEM: connection errors, 429 and 5xx, with backoff and Retry-After.
-    let sent = retry::send(&RetryPolicy::default(), true, || http.post(url).form(form)).await;
-    let attempts = sent.attempts;
-    let outcome = match sent.result {
-        Err(source) => Err(unreachable(source)),
-        Ok(response) => read_token(response, unit).await,
+    let exchange = async {
+        let sent = retry::send(&RetryPolicy::default(), true, || http.post(url).form(form)).await;
+        let attempts = sent.attempts;
+        let outcome = match sent.result {
+            Err(source) => Err(unreachable(source)),
+            Ok(response) => read_token(response, unit).await,
+        };
+        outcome.map_err(|error| Error::Attempted {
+            attempts,
+            source: Box::new(error),
+        })
     };
-    outcome.map_err(|error| Error::Attempted {
-        attempts,
-        source: Box::new(error),
-    })
+    tokio::time::timeout(IMS_TIMEOUT, exchange)
+        .await
+        .unwrap_or(Err(Error::ImsTimeout { after: IMS_TIMEOUT }))
 }
 
 /// Reads an IMS response: the token, or IMS's refusal.
@@ -195,7 +203,8 @@ fn parse_token(status: u16, json: Option<Value>, unit: ExpiresIn) -> Result<ImsT
     let expires_in = json
         .get("expires_in")
         .and_then(|v| v.as_u64().or_else(|| v.as_f64().map(|f| f as u64)))
-        .ok_or_else(|| malformed("expires_in is missing or not a number"))?;
+        .filter(|&n| n > 0)
+        .ok_or_else(|| malformed("expires_in is missing, not a number, or not positive"))?;
     let token_type = json
         .get("token_type")
         .and_then(Value::as_str)

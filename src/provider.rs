@@ -2,6 +2,7 @@
 //! fetched once however many callers ask at the same time, and never poisoned by a failed
 //! refresh while the old token is still valid.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -77,7 +78,13 @@ type Flight = Shared<BoxFuture<'static, Result<CachedToken, Arc<Error>>>>;
 struct State {
     token: Option<CachedToken>,
     flight: Option<Flight>,
+    /// When the last refresh failed: while the old token is valid, the next refresh waits
+    /// [`FAILED_REFRESH_PAUSE`] after it rather than asking IMS again at once.
+    failed_at: Option<SystemTime>,
 }
+
+/// How long a provider that still holds a valid token waits after a failed refresh.
+pub const FAILED_REFRESH_PAUSE: Duration = Duration::from_secs(5);
 
 struct Inner {
     credentials: Arc<Credentials>,
@@ -133,6 +140,13 @@ impl TokenProvider {
                 return Ok(token.clone());
             }
             let fallback = state.token.clone().filter(|t| t.is_valid(now));
+            let pausing = state
+                .failed_at
+                .and_then(|at| at.checked_add(FAILED_REFRESH_PAUSE))
+                .is_some_and(|until| now < until);
+            if let (Some(valid), true, None) = (&fallback, pausing, &state.flight) {
+                return Ok(valid.clone());
+            }
             let flight = state
                 .flight
                 .get_or_insert_with(|| self.start_refresh())
@@ -163,13 +177,25 @@ impl TokenProvider {
         let inner = Arc::clone(&self.inner);
         let task = tokio::spawn(async move {
             let obtained = SystemTime::now();
-            let result = fetch_token(&inner.http, &inner.credentials)
+            // A panic in the fetch must not leave this flight in place for ever.
+            let fetched = AssertUnwindSafe(fetch_token(&inner.http, &inner.credentials))
+                .catch_unwind()
                 .await
+                .unwrap_or_else(|_| {
+                    Err(Error::InvalidParam(
+                        "the token request failed unexpectedly".to_owned(),
+                    ))
+                });
+            let result = fetched
                 .map(|token| cached(token, obtained, &inner.policy))
                 .map_err(Arc::new);
             let mut state = inner.state.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Ok(token) = &result {
-                state.token = Some(token.clone());
+            match &result {
+                Ok(token) => {
+                    state.token = Some(token.clone());
+                    state.failed_at = None;
+                }
+                Err(_) => state.failed_at = Some(SystemTime::now()),
             }
             state.flight = None;
             result

@@ -48,11 +48,17 @@ pub async fn fetch_token(http: &Client, credentials: &Credentials) -> Result<Acc
         Credentials::Service(service) => ims::exchange_jwt(http, service).await?,
         Credentials::OAuth(oauth) => ims::exchange_client_credentials(http, oauth).await?,
     };
+    let expires_at = issued
+        .checked_add(token.lifetime)
+        .ok_or_else(|| Error::ImsMalformed {
+            status: 200,
+            reason: "expires_in is too large".to_owned(),
+        })?;
     Ok(AccessToken {
         access_token: token.access_token,
         token_type: token.token_type,
         expires: u64::try_from(token.lifetime.as_millis()).unwrap_or(u64::MAX),
-        expires_at: issued + token.lifetime,
+        expires_at,
         raw: Some(token.raw),
     })
 }

@@ -60,9 +60,9 @@ pub struct CallOptions {
     pub timeout_ms: Option<f64>,
 }
 
-fn millis(ms: Option<f64>) -> Option<Duration> {
-    ms.filter(|ms| ms.is_finite() && *ms >= 0.0)
-        .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+/// Milliseconds as a duration; `None` for values that are negative, not finite or too large.
+pub(crate) fn millis(ms: Option<f64>) -> Option<Duration> {
+    ms.and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok())
 }
 
 fn retry_policy(base: RetryPolicy, options: Option<RetryOptions>) -> RetryPolicy {
@@ -138,7 +138,7 @@ impl NativeClient {
     /// Sends `method` to `endpoint` (relative to the service URL) and resolves with the JSON
     /// text of the response body. `headers` apply to this request only, over the client's.
     /// Cancelling `cancel` drops the request in flight and rejects with `REQUEST_ERROR`.
-    #[napi(ts_return_type = "Promise<string>")]
+    #[napi(ts_return_type = "Promise<string>", catch_unwind)]
     #[allow(
         clippy::too_many_arguments,
         reason = "each argument is one JavaScript parameter of the binding"

@@ -1,9 +1,8 @@
 //! `NativeTokenProvider`: the core `TokenProvider` behind the JavaScript `TokenProvider`.
 
-use std::time::Duration;
-
 use napi_derive::napi;
 
+use super::client::millis;
 use super::credentials::LoadedCredentials;
 use super::error::to_js_error;
 use crate::http::{HttpConfig, build_client, shared_client};
@@ -68,11 +67,7 @@ impl NativeTokenProvider {
         let defaults = RefreshPolicy::default();
         let policy = RefreshPolicy {
             ratio: refresh_ratio.unwrap_or(defaults.ratio),
-            min_margin: refresh_margin_ms
-                .filter(|ms| ms.is_finite() && *ms >= 0.0)
-                .map_or(defaults.min_margin, |ms| {
-                    Duration::from_secs_f64(ms / 1000.0)
-                }),
+            min_margin: millis(refresh_margin_ms).unwrap_or(defaults.min_margin),
         };
         Ok(Self {
             inner: TokenProvider::new(credentials.inner.clone(), http, policy),

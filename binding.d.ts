@@ -94,6 +94,8 @@ export interface LoadCredentialsOptions {
   passphrase?: string
   /** Replaces the credentials' `imsEndpoint` (`host[:port]` or an `https://` URL). */
   imsEndpoint?: string
+  /** Allows a plain `http://` IMS endpoint (a local test server). Default false. */
+  allowInsecureHttp?: boolean
 }
 
 /** The configuration `index.js` passes after applying Adobe's defaults. */
@@ -116,6 +118,8 @@ export interface NativeClientConfig {
   connectTimeoutMs?: number
   /** The largest response body accepted, in bytes. Default 64 MiB. */
   maxResponseBytes?: number
+  /** A proxy URL for every request; without it `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` apply. */
+  proxy?: string
 }
 
 /** Adobe's `getToken` result. */
@@ -161,12 +165,18 @@ export interface TokenOptions {
   ca?: string
   /** The passphrase of an encrypted PKCS#8 private key. */
   passphrase?: string
+  /** Allows a plain `http://` IMS endpoint (a local test server). Default false. */
+  allowInsecureHttp?: boolean
+  /** A proxy URL for IMS; without it the proxy environment variables apply. */
+  proxy?: string
 }
 
 /** Options of a token provider. */
 export interface TokenProviderOptions {
   /** Extra trusted CA certificates (PEM) for IMS. */
   ca?: string
+  /** A proxy URL for IMS; without it the proxy environment variables apply. */
+  proxy?: string
   /** Refresh once this share of the lifetime is left. Default 0.1. */
   refreshRatio?: number
   /** Refresh once this many milliseconds are left, if that comes first. Default 300000. */

@@ -134,6 +134,8 @@ declare namespace AEMHeadless {
     credentials?: string | CredentialsJSON | LoadedCredentials
     /** The passphrase of an encrypted private key in `credentials`. */
     passphrase?: string
+    /** Allows a plain `http://` imsEndpoint for `credentials` (a local test server). */
+    allowInsecureHttp?: boolean
     /** Replaces the `imsEndpoint` of `credentials`. */
     imsEndpoint?: string
     /** A provider shared with other clients (instead of `credentials`). */
@@ -150,6 +152,8 @@ declare namespace AEMHeadless {
     connectTimeout?: number
     /** The largest response body accepted (after decompression), in bytes. Default 64 MiB. */
     maxResponseBytes?: number
+    /** A proxy for AEM and IMS (`http://[user:password@]host:port`). Without it, HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply. */
+    proxy?: string
   }
 
   /** Retry settings of a client. */
@@ -291,6 +295,8 @@ declare namespace AEMHeadless {
     passphrase?: string
     /** Replaces the credentials' `imsEndpoint`. */
     imsEndpoint?: string
+    /** Allows a plain `http://` imsEndpoint (a local test server). Default false: the token request carries the client secret. */
+    allowInsecureHttp?: boolean
   }
 
   /** A token from a TokenProvider. */
@@ -318,6 +324,8 @@ declare namespace AEMHeadless {
   export interface TokenProviderOptions extends LoadCredentialsOptions {
     /** Extra trusted CA certificates (PEM) for IMS. */
     ca?: string
+    /** A proxy for IMS. Without it, HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply. */
+    proxy?: string
     /** Refresh once this share of the lifetime is left. Default 0.1. */
     refreshRatio?: number
     /** Refresh once this many milliseconds are left, if that comes first. Default 300000. Never before half the lifetime. */
@@ -359,6 +367,10 @@ declare namespace AEMHeadless {
     ca?: string
     /** The passphrase of an encrypted PKCS#8 private key. */
     passphrase?: string
+    /** Allows a plain `http://` imsEndpoint (a local test server). */
+    allowInsecureHttp?: boolean
+    /** A proxy for IMS. Without it, HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply. */
+    proxy?: string
   }
 
   /** Adobe's `getToken` result. */

@@ -53,8 +53,8 @@ class AEMHeadless {
       }
       this.#tokens = provider
     } else if (options.credentials !== undefined) {
-      const { passphrase, imsEndpoint, ca } = options
-      this.#tokens = new TokenProvider(options.credentials, { passphrase, imsEndpoint, ca })
+      const { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy } = options
+      this.#tokens = new TokenProvider(options.credentials, { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy })
     }
     if (options.fetch !== undefined) {
       throw sdkError('INVALID_PARAM', 'the fetch option is not supported: requests go through the Rust HTTP client; use headers, ca and per-call options instead')
@@ -73,7 +73,8 @@ class AEMHeadless {
         retries: checkRetries(options.retries),
         timeoutMs: positiveNumber(options.timeout, 'timeout', MAX_TIMEOUT_MS),
         connectTimeoutMs: positiveNumber(options.connectTimeout, 'connectTimeout', MAX_TIMEOUT_MS),
-        maxResponseBytes: positiveNumber(options.maxResponseBytes, 'maxResponseBytes', Number.MAX_SAFE_INTEGER)
+        maxResponseBytes: positiveNumber(options.maxResponseBytes, 'maxResponseBytes', Number.MAX_SAFE_INTEGER),
+        proxy: optionalString(options.proxy, 'proxy')
       })
     } catch (error) {
       throw fromNative(error, { serviceURL: withoutUserinfo(options.serviceURL) })
@@ -265,6 +266,12 @@ class AEMHeadless {
   }
 }
 
+function optionalString (value, what) {
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'string') throw sdkError('INVALID_PARAM', `${what} must be a string`)
+  return value
+}
+
 /** A URL without any user name or password in it, for error details. */
 function withoutUserinfo (url) {
   try {
@@ -313,10 +320,14 @@ function pageOf (model, type, data, serviceURL) {
 async function getToken (credentials, options = undefined) {
   if (options !== undefined && options !== null) {
     if (typeof options !== 'object') throw sdkError('INVALID_PARAM', 'options must be an object')
-    for (const key of ['imsEndpoint', 'ca', 'passphrase']) {
+    for (const key of ['imsEndpoint', 'ca', 'passphrase', 'proxy']) {
       if (options[key] !== undefined && typeof options[key] !== 'string') throw sdkError('INVALID_PARAM', `options.${key} must be a string`)
     }
-    options = { imsEndpoint: options.imsEndpoint, ca: options.ca, passphrase: options.passphrase }
+    if (options.allowInsecureHttp !== undefined && typeof options.allowInsecureHttp !== 'boolean') {
+      throw sdkError('INVALID_PARAM', 'options.allowInsecureHttp must be a boolean')
+    }
+    const { imsEndpoint, ca, passphrase, allowInsecureHttp, proxy } = options
+    options = { imsEndpoint, ca, passphrase, allowInsecureHttp, proxy }
   }
   try {
     if (typeof credentials === 'string') {

@@ -10,7 +10,7 @@ const { sdkError, fromNative } = require('./errors')
  * secret can be read back from it) and can be given to `TokenProvider`, `signServiceJwt`,
  * `exchange` and `AEMHeadless`.
  * @param {string | object | import('../binding').LoadedCredentials} credentials a file path, the parsed JSON, or loaded credentials
- * @param {{passphrase?: string, imsEndpoint?: string}} [options]
+ * @param {{passphrase?: string, imsEndpoint?: string, allowInsecureHttp?: boolean}} [options]
  * @returns {Promise<import('../binding').LoadedCredentials>}
  */
 async function loadCredentials (credentials, options = undefined) {
@@ -49,10 +49,11 @@ function loadCredentialsSync (credentials, options = undefined) {
 function checkLoadOptions (options) {
   if (options === undefined || options === null) return undefined
   if (typeof options !== 'object') throw sdkError('INVALID_PARAM', 'options must be an object')
-  const { passphrase, imsEndpoint } = options
+  const { passphrase, imsEndpoint, allowInsecureHttp } = options
   if (passphrase !== undefined && typeof passphrase !== 'string') throw sdkError('INVALID_PARAM', 'options.passphrase must be a string')
   if (imsEndpoint !== undefined && typeof imsEndpoint !== 'string') throw sdkError('INVALID_PARAM', 'options.imsEndpoint must be a string')
-  return { passphrase, imsEndpoint }
+  if (allowInsecureHttp !== undefined && typeof allowInsecureHttp !== 'boolean') throw sdkError('INVALID_PARAM', 'options.allowInsecureHttp must be a boolean')
+  return { passphrase, imsEndpoint, allowInsecureHttp }
 }
 
 function stringify (value) {

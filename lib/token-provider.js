@@ -127,10 +127,10 @@ class TokenProvider {
 
   async #provider () {
     if (this.#native === null) {
-      const { passphrase, imsEndpoint, ca, refreshRatio, refreshMarginMs } = this.#options
-      const loaded = await loadCredentials(this.#credentials, { passphrase, imsEndpoint })
+      const { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy, refreshRatio, refreshMarginMs } = this.#options
+      const loaded = await loadCredentials(this.#credentials, { passphrase, imsEndpoint, allowInsecureHttp })
       try {
-        this.#native = new native.NativeTokenProvider(loaded, { ca, refreshRatio, refreshMarginMs })
+        this.#native = new native.NativeTokenProvider(loaded, { ca, proxy, refreshRatio, refreshMarginMs })
       } catch (error) {
         throw fromNative(error)
       }

@@ -93,6 +93,8 @@ pub struct ClientConfig {
     pub connect_timeout: Option<Duration>,
     /// The largest response body accepted, in bytes. Default 64 MiB.
     pub max_body_bytes: Option<u64>,
+    /// A proxy for every request; without it the proxy environment variables apply.
+    pub proxy: Option<String>,
 }
 
 /// The default whole-request timeout.
@@ -150,6 +152,7 @@ impl AemClient {
             ca: config.ca,
             default_headers: headers,
             connect_timeout: config.connect_timeout,
+            proxy: config.proxy,
         })?;
         Ok(Self {
             http,

@@ -28,6 +28,8 @@ pub struct LoadOptions {
     /// Replaces the credentials' `imsEndpoint` (`host[:port]` or an `https://` URL), for the
     /// token request and the JWT audience alike.
     pub ims_endpoint: Option<String>,
+    /// Allows a plain `http://` IMS endpoint (a local test server). Off by default.
+    pub allow_insecure_http: bool,
 }
 
 /// Service credentials (`integration`), validated, with the private key parsed and ready.
@@ -47,6 +49,8 @@ pub struct ServiceCredentials {
     pub metascopes: Vec<String>,
     /// The private key, parsed once.
     pub signer: JwtSigner,
+    /// Whether a plain `http://` IMS endpoint is allowed.
+    pub allow_insecure_http: bool,
 }
 
 /// OAuth Server-to-Server credentials, as the Developer Console shows them.
@@ -60,6 +64,8 @@ pub struct OAuthCredentials {
     pub client_secret: Secret,
     /// `scopes` (an array or a comma-separated string), trimmed, at least one.
     pub scopes: Vec<String>,
+    /// Whether a plain `http://` IMS endpoint is allowed.
+    pub allow_insecure_http: bool,
 }
 
 /// A local development token.
@@ -74,20 +80,40 @@ pub struct DevToken {
 /// The IMS host OAuth Server-to-Server credentials use when they name none.
 pub const DEFAULT_IMS_ENDPOINT: &str = "ims-na1.adobelogin.com";
 
+/// The largest credentials file read: real ones are a few kilobytes.
+pub const MAX_CREDENTIALS_FILE_BYTES: u64 = 1024 * 1024;
+
 /// How long a development token lasts when it does not say.
 pub const DEV_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl Credentials {
     /// Reads and parses a credentials file.
+    /// Files larger than [`MAX_CREDENTIALS_FILE_BYTES`] are refused before they are read.
     pub async fn from_file(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
+        use tokio::io::AsyncReadExt as _;
         let path = path.as_ref();
-        let text =
-            tokio::fs::read_to_string(path)
-                .await
-                .map_err(|source| Error::CredentialsFileRead {
-                    path: path.display().to_string(),
-                    source,
-                })?;
+        let read_error = |source| Error::CredentialsFileRead {
+            path: path.display().to_string(),
+            source,
+        };
+        let file = tokio::fs::File::open(path).await.map_err(read_error)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_CREDENTIALS_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(read_error)?;
+        if bytes.len() as u64 > MAX_CREDENTIALS_FILE_BYTES {
+            return Err(Error::CredentialsFileTooLarge {
+                path: path.display().to_string(),
+                limit: MAX_CREDENTIALS_FILE_BYTES,
+            });
+        }
+        let text = String::from_utf8(bytes).map_err(|_| {
+            read_error(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the file is not UTF-8 text",
+            ))
+        })?;
         Self::from_json_str(&text, options)
     }
 
@@ -118,12 +144,20 @@ impl Credentials {
         } else {
             Credentials::Service(service_credentials(root, options)?)
         };
-        if let Some(endpoint) = &options.ims_endpoint {
-            match &mut credentials {
-                Credentials::Service(s) => s.ims_endpoint.clone_from(endpoint),
-                Credentials::OAuth(o) => o.ims_endpoint.clone_from(endpoint),
-                Credentials::DevToken(_) => {}
+        match &mut credentials {
+            Credentials::Service(s) => {
+                s.allow_insecure_http = options.allow_insecure_http;
+                if let Some(endpoint) = &options.ims_endpoint {
+                    s.ims_endpoint.clone_from(endpoint);
+                }
             }
+            Credentials::OAuth(o) => {
+                o.allow_insecure_http = options.allow_insecure_http;
+                if let Some(endpoint) = &options.ims_endpoint {
+                    o.ims_endpoint.clone_from(endpoint);
+                }
+            }
+            Credentials::DevToken(_) => {}
         }
         Ok(credentials)
     }
@@ -258,6 +292,7 @@ fn oauth_credentials(root: &Map<String, Value>) -> Result<OAuthCredentials> {
                 client_id,
                 client_secret: Secret::new(client_secret),
                 scopes,
+                allow_insecure_http: false,
             })
         }
         _ => Err(Error::InvalidCredentials {
@@ -345,6 +380,7 @@ fn service_credentials(
             client_secret: Secret::new(client_secret),
             metascopes,
             signer,
+            allow_insecure_http: false,
         }),
         _ => Err(Error::InvalidCredentials {
             problems: fields.problems,

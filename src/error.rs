@@ -76,6 +76,15 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The credentials file is larger than any real one.
+    #[error("{path} is larger than {limit} bytes: not a credentials file")]
+    CredentialsFileTooLarge {
+        /// The path as given.
+        path: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+
     /// The credentials are not JSON.
     #[error("not valid JSON: {0}")]
     CredentialsFileParse(#[source] serde_json::Error),
@@ -244,7 +253,9 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::InvalidParam(_) | Self::InvalidCredentials { .. } => ErrorCode::InvalidParam,
-            Self::CredentialsFileRead { .. } => ErrorCode::AuthFileReadError,
+            Self::CredentialsFileRead { .. } | Self::CredentialsFileTooLarge { .. } => {
+                ErrorCode::AuthFileReadError
+            }
             Self::CredentialsFileParse(_) => ErrorCode::AuthFileParseError,
             Self::ImsUnreachable { .. }
             | Self::ImsRefused(_)
@@ -319,6 +330,7 @@ impl Error {
             }
             Self::InvalidParam(_)
             | Self::CredentialsFileRead { .. }
+            | Self::CredentialsFileTooLarge { .. }
             | Self::CredentialsFileParse(_)
             | Self::ImsMalformed { .. }
             | Self::NotJson { .. }

@@ -24,6 +24,9 @@ pub struct HttpConfig {
     pub default_headers: HeaderMap,
     /// The longest a connection may take to open. Default 10 s.
     pub connect_timeout: Option<Duration>,
+    /// A proxy for every request (`http://[user:password@]host:port`). Without it,
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` apply, as with curl.
+    pub proxy: Option<String>,
 }
 
 /// Builds a client. TLS trust is the platform's roots, plus the PEM file named by
@@ -40,7 +43,17 @@ pub fn build_client(config: &HttpConfig) -> Result<Client> {
             })?;
         certificates.extend(bundle);
     }
-    Client::builder()
+    let mut builder = Client::builder();
+    if let Some(proxy) = &config.proxy {
+        let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|_| {
+            Error::InvalidParam(format!(
+                "proxy is not a valid proxy URL: {}",
+                without_userinfo(proxy)
+            ))
+        })?;
+        builder = builder.proxy(proxy);
+    }
+    builder
         .user_agent(USER_AGENT)
         .default_headers(config.default_headers.clone())
         .tls_certs_merge(certificates)
@@ -86,6 +99,16 @@ pub async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Ve
     Ok(body)
 }
 
+/// A URL with any `user:password@` replaced by `***@`, for messages.
+pub fn without_userinfo(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
 fn node_extra_ca_certs() -> Vec<Certificate> {
     std::env::var_os("NODE_EXTRA_CA_CERTS")
         .filter(|path| !path.is_empty())
@@ -106,6 +129,23 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(err.to_string(), "ca is not a PEM bundle of CA certificates");
+    }
+
+    #[test]
+    fn proxy_urls_are_checked_without_showing_credentials() {
+        let err = build_client(&HttpConfig {
+            proxy: Some("http://user:hunter2@[bad".into()),
+            ..HttpConfig::default()
+        })
+        .unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        build_client(&HttpConfig {
+            proxy: Some("http://user:pw@127.0.0.1:3128".into()),
+            ..HttpConfig::default()
+        })
+        .unwrap();
+        assert_eq!(without_userinfo("http://u:p@h:1"), "http://***@h:1");
+        assert_eq!(without_userinfo("http://h:1"), "http://h:1");
     }
 
     #[test]

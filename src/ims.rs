@@ -45,11 +45,18 @@ enum ExpiresIn {
 }
 
 /// The base URL of an IMS endpoint: `host[:port]` becomes `https://host[:port]`; an
-/// `https://` URL is kept. Plain `http://` is refused: the exchange carries the client secret.
-pub fn ims_base_url(ims_endpoint: &str) -> Result<String> {
+/// `https://` URL is kept. Plain `http://` is refused, since the exchange carries the client
+/// secret, unless `allow_insecure_http` (for a local test IMS).
+pub fn ims_base_url(ims_endpoint: &str, allow_insecure_http: bool) -> Result<String> {
     let endpoint = ims_endpoint.trim().trim_end_matches('/');
-    let url = if endpoint.starts_with("https://") {
+    let url = if endpoint.starts_with("https://")
+        || (allow_insecure_http && endpoint.starts_with("http://"))
+    {
         endpoint.to_owned()
+    } else if endpoint.starts_with("http://") {
+        return Err(Error::InvalidParam(format!(
+            "imsEndpoint {endpoint} is plain http: the token request carries the client secret; use https, or allowInsecureHttp for a local test server"
+        )));
     } else if endpoint.contains("://") {
         return Err(Error::InvalidParam(format!(
             "imsEndpoint must be a host name or an https:// URL, not {endpoint}"
@@ -68,12 +75,15 @@ pub fn ims_base_url(ims_endpoint: &str) -> Result<String> {
 /// The IMS host as it appears in JWT claims: the endpoint without scheme.
 pub fn ims_host(ims_endpoint: &str) -> &str {
     let endpoint = ims_endpoint.trim().trim_end_matches('/');
-    endpoint.strip_prefix("https://").unwrap_or(endpoint)
+    endpoint
+        .strip_prefix("https://")
+        .or_else(|| endpoint.strip_prefix("http://"))
+        .unwrap_or(endpoint)
 }
 
 /// Signs a service JWT and exchanges it at IMS (`/ims/exchange/jwt`) for an access token.
 pub async fn exchange_jwt(http: &Client, credentials: &ServiceCredentials) -> Result<ImsToken> {
-    let base = ims_base_url(&credentials.ims_endpoint)?;
+    let base = ims_base_url(&credentials.ims_endpoint, credentials.allow_insecure_http)?;
     let jwt = sign_service_jwt(credentials, DEFAULT_JWT_LIFETIME);
     let form = [
         ("client_id", credentials.client_id.as_str()),
@@ -95,7 +105,7 @@ pub async fn exchange_client_credentials(
     http: &Client,
     credentials: &OAuthCredentials,
 ) -> Result<ImsToken> {
-    let base = ims_base_url(&credentials.ims_endpoint)?;
+    let base = ims_base_url(&credentials.ims_endpoint, credentials.allow_insecure_http)?;
     let scope = credentials.scopes.join(",");
     let form = [
         ("grant_type", "client_credentials"),
@@ -231,21 +241,26 @@ mod tests {
     #[test]
     fn base_url_from_host_port_or_url() {
         assert_eq!(
-            ims_base_url("ims-na1.adobelogin.com").unwrap(),
+            ims_base_url("ims-na1.adobelogin.com", false).unwrap(),
             "https://ims-na1.adobelogin.com"
         );
         assert_eq!(
-            ims_base_url("127.0.0.1:8443").unwrap(),
+            ims_base_url("127.0.0.1:8443", false).unwrap(),
             "https://127.0.0.1:8443"
         );
         assert_eq!(
-            ims_base_url("https://localhost:9/").unwrap(),
+            ims_base_url("https://localhost:9/", false).unwrap(),
             "https://localhost:9"
         );
         assert_eq!(ims_host("https://localhost:9/"), "localhost:9");
+        assert_eq!(
+            ims_base_url("http://127.0.0.1:9", true).unwrap(),
+            "http://127.0.0.1:9"
+        );
+        assert_eq!(ims_host("http://127.0.0.1:9"), "127.0.0.1:9");
         for bad in ["http://ims", "ftp://x", "", "host/with/path", "a b"] {
             assert_eq!(
-                ims_base_url(bad).unwrap_err().code().as_str(),
+                ims_base_url(bad, false).unwrap_err().code().as_str(),
                 "INVALID_PARAM",
                 "{bad}"
             );

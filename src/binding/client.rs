@@ -38,6 +38,8 @@ pub struct NativeClientConfig {
     pub connect_timeout_ms: Option<f64>,
     /// The largest response body accepted, in bytes. Default 64 MiB.
     pub max_response_bytes: Option<f64>,
+    /// A proxy URL for every request; without it `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` apply.
+    pub proxy: Option<String>,
 }
 
 /// Retry settings; unset fields keep their defaults.
@@ -105,6 +107,7 @@ impl NativeClient {
                 .max_response_bytes
                 .filter(|b| b.is_finite() && *b >= 0.0)
                 .map(|b| b as u64),
+            proxy: config.proxy,
         };
         let inner = AemClient::new(core).map_err(to_js_error)?;
         Ok(Self {

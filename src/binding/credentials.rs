@@ -20,6 +20,8 @@ pub struct LoadCredentialsOptions {
     pub passphrase: Option<String>,
     /// Replaces the credentials' `imsEndpoint` (`host[:port]` or an `https://` URL).
     pub ims_endpoint: Option<String>,
+    /// Allows a plain `http://` IMS endpoint (a local test server). Default false.
+    pub allow_insecure_http: Option<bool>,
 }
 
 impl From<Option<LoadCredentialsOptions>> for LoadOptions {
@@ -27,10 +29,12 @@ impl From<Option<LoadCredentialsOptions>> for LoadOptions {
         let options = options.unwrap_or(LoadCredentialsOptions {
             passphrase: None,
             ims_endpoint: None,
+            allow_insecure_http: None,
         });
         LoadOptions {
             passphrase: options.passphrase.map(Secret::new),
             ims_endpoint: options.ims_endpoint,
+            allow_insecure_http: options.allow_insecure_http.unwrap_or(false),
         }
     }
 }

@@ -5,7 +5,7 @@ use napi_derive::napi;
 use super::client::millis;
 use super::credentials::LoadedCredentials;
 use super::error::to_js_error;
-use crate::http::{HttpConfig, build_client, shared_client};
+use super::token::client_for;
 use crate::provider::{CachedToken, RefreshPolicy, TokenProvider};
 use crate::token::epoch_millis;
 
@@ -14,6 +14,8 @@ use crate::token::epoch_millis;
 pub struct TokenProviderOptions {
     /// Extra trusted CA certificates (PEM) for IMS.
     pub ca: Option<String>,
+    /// A proxy URL for IMS; without it the proxy environment variables apply.
+    pub proxy: Option<String>,
     /// Refresh once this share of the lifetime is left. Default 0.1.
     pub refresh_ratio: Option<f64>,
     /// Refresh once this many milliseconds are left, if that comes first. Default 300000.
@@ -49,21 +51,16 @@ impl NativeTokenProvider {
     ) -> napi::Result<Self> {
         let TokenProviderOptions {
             ca,
+            proxy,
             refresh_ratio,
             refresh_margin_ms,
         } = options.unwrap_or(TokenProviderOptions {
             ca: None,
+            proxy: None,
             refresh_ratio: None,
             refresh_margin_ms: None,
         });
-        let http = match ca {
-            Some(ca) => build_client(&HttpConfig {
-                ca: Some(ca),
-                ..HttpConfig::default()
-            }),
-            None => shared_client(),
-        }
-        .map_err(to_js_error)?;
+        let http = client_for(ca, proxy)?;
         let defaults = RefreshPolicy::default();
         let policy = RefreshPolicy {
             ratio: refresh_ratio.unwrap_or(defaults.ratio),

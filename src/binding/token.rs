@@ -19,6 +19,10 @@ pub struct TokenOptions {
     pub ca: Option<String>,
     /// The passphrase of an encrypted PKCS#8 private key.
     pub passphrase: Option<String>,
+    /// Allows a plain `http://` IMS endpoint (a local test server). Default false.
+    pub allow_insecure_http: Option<bool>,
+    /// A proxy URL for IMS; without it the proxy environment variables apply.
+    pub proxy: Option<String>,
 }
 
 /// Adobe's `getToken` result.
@@ -39,7 +43,7 @@ pub async fn exchange_raw(
     credentials: &LoadedCredentials,
     ca: Option<String>,
 ) -> napi::Result<String> {
-    let http = client_for(ca)?;
+    let http = client_for(ca, None)?;
     let token = fetch_token(&http, &credentials.inner)
         .await
         .map_err(to_js_error)?;
@@ -74,36 +78,49 @@ pub async fn get_token_from_json(
     token_for(&credentials, ca).await
 }
 
-fn split(options: Option<TokenOptions>) -> (LoadOptions, Option<String>) {
+type Connection = (Option<String>, Option<String>);
+
+fn split(options: Option<TokenOptions>) -> (LoadOptions, Connection) {
     match options {
-        None => (LoadOptions::default(), None),
+        None => (LoadOptions::default(), (None, None)),
         Some(TokenOptions {
             ims_endpoint,
             ca,
             passphrase,
+            allow_insecure_http,
+            proxy,
         }) => (
             LoadOptions {
                 passphrase: passphrase.map(Secret::new),
                 ims_endpoint,
+                allow_insecure_http: allow_insecure_http.unwrap_or(false),
             },
-            ca,
+            (ca, proxy),
         ),
     }
 }
 
-fn client_for(ca: Option<String>) -> napi::Result<reqwest::Client> {
-    match ca {
-        Some(ca) => build_client(&HttpConfig {
-            ca: Some(ca),
-            ..HttpConfig::default()
-        }),
-        None => shared_client(),
+/// The process-wide client, or one of its own when a `ca` or a `proxy` is given.
+pub(crate) fn client_for(
+    ca: Option<String>,
+    proxy: Option<String>,
+) -> napi::Result<reqwest::Client> {
+    if ca.is_none() && proxy.is_none() {
+        return shared_client().map_err(to_js_error);
     }
+    build_client(&HttpConfig {
+        ca,
+        proxy,
+        ..HttpConfig::default()
+    })
     .map_err(to_js_error)
 }
 
-async fn token_for(credentials: &Credentials, ca: Option<String>) -> napi::Result<NativeToken> {
-    let http = client_for(ca)?;
+async fn token_for(
+    credentials: &Credentials,
+    (ca, proxy): Connection,
+) -> napi::Result<NativeToken> {
+    let http = client_for(ca, proxy)?;
     let token = get_token(&http, credentials).await.map_err(to_js_error)?;
     Ok(NativeToken {
         access_token: token.access_token.expose().to_owned(),

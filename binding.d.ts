@@ -120,6 +120,8 @@ export interface NativeClientConfig {
   maxResponseBytes?: number
   /** A proxy URL for every request; without it `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` apply. */
   proxy?: string
+  /** How many requests may be in flight at once; more wait their turn. Default 256. */
+  maxConcurrentRequests?: number
 }
 
 /** Adobe's `getToken` result. */

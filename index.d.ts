@@ -154,6 +154,8 @@ declare namespace AEMHeadless {
     maxResponseBytes?: number
     /** A proxy for AEM and IMS (`http://[user:password@]host:port`). Without it, HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply. */
     proxy?: string
+    /** How many requests may be in flight at once; more wait their turn (within their timeout). Default 256. */
+    maxConcurrentRequests?: number
   }
 
   /** Retry settings of a client. */

@@ -74,7 +74,8 @@ class AEMHeadless {
         timeoutMs: positiveNumber(options.timeout, 'timeout', MAX_TIMEOUT_MS),
         connectTimeoutMs: positiveNumber(options.connectTimeout, 'connectTimeout', MAX_TIMEOUT_MS),
         maxResponseBytes: positiveNumber(options.maxResponseBytes, 'maxResponseBytes', Number.MAX_SAFE_INTEGER),
-        proxy: optionalString(options.proxy, 'proxy')
+        proxy: optionalString(options.proxy, 'proxy'),
+        maxConcurrentRequests: positiveInteger(options.maxConcurrentRequests, 'maxConcurrentRequests', 100000)
       })
     } catch (error) {
       throw fromNative(error, { serviceURL: withoutUserinfo(options.serviceURL) })
@@ -264,6 +265,12 @@ class AEMHeadless {
     }
     return JSON.parse(text)
   }
+}
+
+function positiveInteger (value, what, max) {
+  if (value === undefined || value === null) return undefined
+  if (!(Number.isInteger(value) && value > 0 && value <= max)) throw sdkError('INVALID_PARAM', `${what} must be a whole number from 1 to ${max}`)
+  return value
 }
 
 function optionalString (value, what) {

@@ -4,6 +4,7 @@
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Method, Url};
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 use crate::aem::{self, normalize_endpoint, normalize_service_url};
 use crate::error::{Error, Result};
@@ -95,7 +96,12 @@ pub struct ClientConfig {
     pub max_body_bytes: Option<u64>,
     /// A proxy for every request; without it the proxy environment variables apply.
     pub proxy: Option<String>,
+    /// How many requests may be in flight at once; more wait their turn. Default 256.
+    pub max_concurrent_requests: Option<usize>,
 }
+
+/// The default bound on requests in flight per client.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 256;
 
 /// The default whole-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -131,6 +137,7 @@ pub struct AemClient {
     retry: RetryPolicy,
     timeout: Duration,
     max_body_bytes: u64,
+    permits: Semaphore,
 }
 
 impl AemClient {
@@ -161,6 +168,12 @@ impl AemClient {
             retry: config.retry,
             timeout: config.timeout.unwrap_or(DEFAULT_TIMEOUT),
             max_body_bytes: config.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            permits: Semaphore::new(
+                config
+                    .max_concurrent_requests
+                    .unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS)
+                    .clamp(1, Semaphore::MAX_PERMITS),
+            ),
         })
     }
 
@@ -213,8 +226,9 @@ impl AemClient {
 
     /// Sends a request and returns the response body as JSON text. Connection errors, 429 and
     /// 5xx are retried with backoff (a PUT only when the connection failed before anything was
-    /// sent); the timeout covers every attempt and the waits between them. Errors say how many
-    /// attempts were made.
+    /// sent); the timeout covers every attempt and the waits between them, and the wait for a
+    /// turn when `max_concurrent_requests` are already in flight. Errors say how many attempts
+    /// were made.
     pub async fn execute(&self, request: AemRequest) -> Result<String> {
         let url = self.url(&request.endpoint)?;
         let headers = parse_headers(&request.headers)?;
@@ -222,6 +236,8 @@ impl AemClient {
         let policy = request.retry.unwrap_or(self.retry);
         let repeatable = request.method != Method::PUT;
         let attempt = async {
+            // Waiting for a turn counts towards the timeout; the semaphore is never closed.
+            let _turn = self.permits.acquire().await.ok();
             let sent = retry::send(&policy, repeatable, || {
                 let builder = self
                     .http

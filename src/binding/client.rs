@@ -40,6 +40,8 @@ pub struct NativeClientConfig {
     pub max_response_bytes: Option<f64>,
     /// A proxy URL for every request; without it `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` apply.
     pub proxy: Option<String>,
+    /// How many requests may be in flight at once; more wait their turn. Default 256.
+    pub max_concurrent_requests: Option<u32>,
 }
 
 /// Retry settings; unset fields keep their defaults.
@@ -108,6 +110,9 @@ impl NativeClient {
                 .filter(|b| b.is_finite() && *b >= 0.0)
                 .map(|b| b as u64),
             proxy: config.proxy,
+            max_concurrent_requests: config
+                .max_concurrent_requests
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         };
         let inner = AemClient::new(core).map_err(to_js_error)?;
         Ok(Self {

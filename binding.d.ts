@@ -68,6 +68,8 @@ export interface CallOptions {
   retries?: RetryOptions
   /** The timeout of this call, in milliseconds. */
   timeoutMs?: number
+  /** The connect timeout of this call, in milliseconds. */
+  connectTimeoutMs?: number
 }
 
 /** The raw IMS response of an exchange, for `exchange()`. */

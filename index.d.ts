@@ -178,6 +178,8 @@ declare namespace AEMHeadless {
     signal?: AbortSignal
     /** The timeout of this call, in milliseconds, retries included. */
     timeout?: number
+    /** The connect timeout of this call (TCP and TLS), in milliseconds. */
+    connectTimeout?: number
   }
 
   /** How `runPaginatedQuery` and `buildQuery` page. */

@@ -244,7 +244,7 @@ class AEMHeadless {
     }
   }
 
-  async #send ({ method, headers, signal, timeout, retries }, endpoint, body) {
+  async #send ({ method, headers, signal, timeout, connectTimeout, retries }, endpoint, body) {
     const base = { serviceURL: this.serviceURL, endpoint }
     if (signal && signal.aborted) throw aborted(signal, base)
     let cancel
@@ -255,7 +255,9 @@ class AEMHeadless {
     }
     let text
     try {
-      const call = timeout === undefined && retries === undefined ? undefined : { timeoutMs: timeout, retries }
+      const call = timeout === undefined && retries === undefined && connectTimeout === undefined
+        ? undefined
+        : { timeoutMs: timeout, connectTimeoutMs: connectTimeout, retries }
       text = await this.#native.request(method, endpoint, body, headers, cancel, call)
     } catch (error) {
       if (signal && signal.aborted) throw aborted(signal, base)

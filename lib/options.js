@@ -15,13 +15,13 @@ const LIMITS = {
 
 /**
  * Checks per-call options: `method`, `headers` (merged over the client's), `signal` (an
- * AbortSignal). Other keys, such as fetch options Adobe's client passes through, are ignored.
+ * AbortSignal), `timeout` and `connectTimeout` (milliseconds). Other keys, such as fetch options Adobe's client passes through, are ignored.
  * @param {unknown} options
  * @param {string} defaultMethod
  * @returns {{method: string, headers: Record<string, string> | undefined, signal: AbortSignal | undefined}}
  */
 function callOptions (options, defaultMethod) {
-  if (options === undefined || options === null) return { method: defaultMethod, headers: undefined, signal: undefined, timeout: undefined }
+  if (options === undefined || options === null) return { method: defaultMethod, headers: undefined, signal: undefined, timeout: undefined, connectTimeout: undefined }
   if (typeof options !== 'object') throw sdkError('INVALID_PARAM', 'options must be an object')
   const method = options.method === undefined ? defaultMethod : String(options.method).toUpperCase()
   const signal = options.signal ?? undefined
@@ -29,7 +29,8 @@ function callOptions (options, defaultMethod) {
     throw sdkError('INVALID_PARAM', 'options.signal must be an AbortSignal')
   }
   const timeout = positiveNumber(options.timeout, 'options.timeout', MAX_TIMEOUT_MS)
-  return { method, headers: headerRecord(options.headers, 'options.headers'), signal, timeout }
+  const connectTimeout = positiveNumber(options.connectTimeout, 'options.connectTimeout', MAX_TIMEOUT_MS)
+  return { method, headers: headerRecord(options.headers, 'options.headers'), signal, timeout, connectTimeout }
 }
 
 /**

@@ -9,6 +9,7 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install --locked cargo-fuzz
 fi
 export RUSTC_BOOTSTRAP=1
+cargo fuzz build --release
 for target in credentials persisted_query_url response_decoder; do
   echo "== fuzz $target for ${seconds}s"
   cargo fuzz run --release "$target" -- -max_total_time="$seconds" 2>&1 | grep -E "^Done|ERROR|panicked|SUMMARY" || true

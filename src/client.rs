@@ -3,6 +3,8 @@
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Method, Url};
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -126,12 +128,18 @@ pub struct AemRequest {
     pub retry: Option<RetryPolicy>,
     /// A timeout for this request instead of the client's.
     pub timeout: Option<Duration>,
+    /// A connect timeout for this request instead of the client's.
+    pub connect_timeout: Option<Duration>,
 }
 
 /// A client for AEM's GraphQL APIs.
 #[derive(Debug)]
 pub struct AemClient {
     http: Client,
+    /// How `http` was built, to build siblings with another connect timeout.
+    http_config: HttpConfig,
+    /// Siblings of `http` for calls with their own connect timeout, built on first use.
+    by_connect_timeout: Mutex<HashMap<Duration, Client>>,
     service_url: String,
     endpoint: String,
     retry: RetryPolicy,
@@ -155,14 +163,17 @@ impl AemClient {
         if let Some(auth) = &config.auth {
             headers.insert(AUTHORIZATION, auth.header_value()?);
         }
-        let http = build_client(&HttpConfig {
+        let http_config = HttpConfig {
             ca: config.ca,
             default_headers: headers,
             connect_timeout: config.connect_timeout,
             proxy: config.proxy,
-        })?;
+        };
+        let http = build_client(&http_config)?;
         Ok(Self {
             http,
+            http_config,
+            by_connect_timeout: Mutex::new(HashMap::new()),
             service_url: normalize_service_url(&config.service_url),
             endpoint: normalize_endpoint(&config.endpoint).to_owned(),
             retry: config.retry,
@@ -205,6 +216,7 @@ impl AemClient {
             headers: Vec::new(),
             retry: None,
             timeout: None,
+            connect_timeout: None,
         }
     }
 
@@ -221,6 +233,7 @@ impl AemClient {
             headers: Vec::new(),
             retry: None,
             timeout: None,
+            connect_timeout: None,
         })
     }
 
@@ -235,12 +248,12 @@ impl AemClient {
         let timeout = request.timeout.unwrap_or(self.timeout);
         let policy = request.retry.unwrap_or(self.retry);
         let repeatable = request.method != Method::PUT;
+        let http = self.http_for(request.connect_timeout)?;
         let attempt = async {
             // Waiting for a turn counts towards the timeout; the semaphore is never closed.
             let _turn = self.permits.acquire().await.ok();
             let sent = retry::send(&policy, repeatable, || {
-                let builder = self
-                    .http
+                let builder = http
                     .request(request.method.clone(), url.clone())
                     .headers(headers.clone());
                 match &request.body {
@@ -263,6 +276,28 @@ impl AemClient {
             Ok(result) => result,
             Err(_) => Err(Error::Timeout { after: timeout }),
         }
+    }
+
+    /// The HTTP client for a connect timeout: the client's own, or a sibling with the same
+    /// configuration (its own connection pool), built once per distinct timeout.
+    fn http_for(&self, connect_timeout: Option<Duration>) -> Result<Client> {
+        let Some(wanted) = connect_timeout.filter(|t| Some(*t) != self.http_config.connect_timeout)
+        else {
+            return Ok(self.http.clone());
+        };
+        let mut siblings = self
+            .by_connect_timeout
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(client) = siblings.get(&wanted) {
+            return Ok(client.clone());
+        }
+        let client = build_client(&HttpConfig {
+            connect_timeout: Some(wanted),
+            ..self.http_config.clone()
+        })?;
+        siblings.insert(wanted, client.clone());
+        Ok(client)
     }
 
     async fn read(&self, response: reqwest::Response) -> Result<String> {

@@ -307,6 +307,7 @@ impl Error {
             }
             Self::ImsUnreachable { source, .. } | Self::Request { source } => {
                 details.cause = std::error::Error::source(source).map(chain);
+                details.timeout = source.is_timeout().then_some(true);
             }
             Self::Api {
                 body, request_id, ..

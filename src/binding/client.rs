@@ -62,6 +62,8 @@ pub struct CallOptions {
     pub retries: Option<RetryOptions>,
     /// The timeout of this call, in milliseconds.
     pub timeout_ms: Option<f64>,
+    /// The connect timeout of this call, in milliseconds.
+    pub connect_timeout_ms: Option<f64>,
 }
 
 /// Milliseconds as a duration; `None` for values that are negative, not finite or too large.
@@ -162,12 +164,13 @@ impl NativeClient {
         call: Option<CallOptions>,
     ) -> napi::Result<PromiseRaw<'env, String>> {
         let client = Arc::clone(&self.inner);
-        let (retry, timeout) = match call {
-            None => (None, None),
+        let (retry, timeout, connect_timeout) = match call {
+            None => (None, None, None),
             Some(call) => (
                 call.retries
                     .map(|r| retry_policy(client.retry_policy(), Some(r))),
                 millis(call.timeout_ms),
+                millis(call.connect_timeout_ms),
             ),
         };
         let cancelled = cancel.map(|handle| handle.token.clone());
@@ -182,6 +185,7 @@ impl NativeClient {
                 headers: headers.unwrap_or_default().into_iter().collect(),
                 retry,
                 timeout,
+                connect_timeout,
             };
             let response = async { client.execute(request).await.map_err(to_js_error) };
             match cancelled {

@@ -73,7 +73,7 @@ export interface CallOptions {
 }
 
 /** The raw IMS response of an exchange, for `exchange()`. */
-export declare function exchangeRaw(credentials: LoadedCredentials, ca?: string | undefined | null): Promise<string>
+export declare function exchangeRaw(credentials: LoadedCredentials, ca?: string | undefined | null, proxy?: string | undefined | null): Promise<string>
 
 /** Reads a credentials file and returns an access token. */
 export declare function getTokenFromFile(path: string, options?: TokenOptions | undefined | null): Promise<NativeToken>

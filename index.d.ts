@@ -358,7 +358,7 @@ declare namespace AEMHeadless {
   export function signServiceJwt(credentials: ServiceCredentials | LoadedCredentials, options?: { expiresIn?: number; passphrase?: string }): string
 
   /** `@adobe/aemcs-api-client-lib`'s `exchange`: IMS's raw JSON (`expires_in` in milliseconds). */
-  export function exchange(config: ServiceCredentials, options?: { passphrase?: string; ca?: string }): Promise<{ token_type: string; access_token: string; expires_in: number }>
+  export function exchange(config: ServiceCredentials, options?: { passphrase?: string; ca?: string; proxy?: string }): Promise<{ token_type: string; access_token: string; expires_in: number }>
 
   /** A TokenStore over a connected node-redis or ioredis client. */
   export function createRedisStore(client: object, options?: { prefix?: string; flavor?: 'node-redis' | 'ioredis' }): TokenStore

@@ -73,7 +73,7 @@ class AEMHeadless {
         retries: checkRetries(options.retries),
         timeoutMs: positiveNumber(options.timeout, 'timeout', MAX_TIMEOUT_MS),
         connectTimeoutMs: positiveNumber(options.connectTimeout, 'connectTimeout', MAX_TIMEOUT_MS),
-        maxResponseBytes: positiveNumber(options.maxResponseBytes, 'maxResponseBytes', Number.MAX_SAFE_INTEGER),
+        maxResponseBytes: positiveInteger(options.maxResponseBytes, 'maxResponseBytes', Number.MAX_SAFE_INTEGER),
         proxy: optionalString(options.proxy, 'proxy'),
         maxConcurrentRequests: positiveInteger(options.maxConcurrentRequests, 'maxConcurrentRequests', 100000)
       })
@@ -203,14 +203,22 @@ class AEMHeadless {
     const provider = this.#tokens
     const ownAuth = call.headers && Object.keys(call.headers).some((name) => name.toLowerCase() === 'authorization')
     if (provider === null || ownAuth) return this.#send(call, endpoint, body)
-    const first = await this.#tokenFor(provider, call, endpoint)
+    // One deadline for the whole call: token waits, the request and the retry after a 401.
+    const limit = call.timeout ?? this.#timeout
+    const deadline = Date.now() + limit
+    const remaining = () => {
+      const left = deadline - Date.now()
+      if (left <= 0) throw sdkError('REQUEST_ERROR', `the request timed out after ${limit} ms`, { serviceURL: this.serviceURL, endpoint, timeout: true })
+      return left
+    }
+    const first = await this.#tokenFor(provider, { ...call, timeout: remaining() }, endpoint)
     try {
-      return await this.#send(withBearer(call, first), endpoint, body)
+      return await this.#send(withBearer({ ...call, timeout: remaining() }, first), endpoint, body)
     } catch (error) {
       if (!(error instanceof AEMHeadlessError) || error.sdkDetails.status !== 401 || (call.signal && call.signal.aborted)) throw error
       if (typeof provider.invalidate === 'function') provider.invalidate(first)
-      const second = await this.#tokenFor(provider, call, endpoint)
-      return this.#send(withBearer(call, second), endpoint, body)
+      const second = await this.#tokenFor(provider, { ...call, timeout: remaining() }, endpoint)
+      return this.#send(withBearer({ ...call, timeout: remaining() }, second), endpoint, body)
     }
   }
 

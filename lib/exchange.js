@@ -20,7 +20,7 @@ const REQUIRED_PATHS = [
  * (`{token_type, access_token, expires_in}`, `expires_in` in milliseconds). Missing
  * configuration is named, every path at once, in one INVALID_PARAM.
  * @param {object} config the service credentials, with the `integration` wrapper
- * @param {{passphrase?: string, ca?: string}} [options]
+ * @param {{passphrase?: string, ca?: string, proxy?: string}} [options]
  * @returns {Promise<{token_type: string, access_token: string, expires_in: number}>}
  */
 async function exchange (config, options = {}) {
@@ -30,10 +30,13 @@ async function exchange (config, options = {}) {
   if (missing.length > 0) {
     throw sdkError('INVALID_PARAM', `The following configuration elements are missing: ${missing.join(',')}`, { problems: missing.map((p) => `${p} is missing`) })
   }
-  const { passphrase, ca } = options || {}
+  const { passphrase, ca, proxy } = options || {}
+  for (const [key, value] of Object.entries({ ca, proxy })) {
+    if (value !== undefined && typeof value !== 'string') throw sdkError('INVALID_PARAM', `options.${key} must be a string`)
+  }
   const loaded = await loadCredentials(config, { passphrase })
   try {
-    return JSON.parse(await native.exchangeRaw(loaded, ca))
+    return JSON.parse(await native.exchangeRaw(loaded, ca, proxy))
   } catch (error) {
     throw fromNative(error)
   }

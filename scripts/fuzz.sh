@@ -12,9 +12,14 @@ export RUSTC_BOOTSTRAP=1
 cargo fuzz build --release
 for target in credentials persisted_query_url response_decoder; do
   echo "== fuzz $target for ${seconds}s"
-  cargo fuzz run --release "$target" -- -max_total_time="$seconds" 2>&1 | grep -E "^Done|ERROR|panicked|SUMMARY" || true
-  if [ -d "fuzz/artifacts/$target" ] && [ -n "$(ls -A "fuzz/artifacts/$target")" ]; then
-    echo "fuzz target $target found a failing input: fuzz/artifacts/$target" >&2
+  rm -rf "fuzz/artifacts/$target"
+  log="$(mktemp)"
+  status=0
+  cargo fuzz run --release "$target" -- -max_total_time="$seconds" >"$log" 2>&1 || status=$?
+  grep -E "^Done|ERROR|panicked|SUMMARY" "$log" || true
+  rm -f "$log"
+  if [ "$status" -ne 0 ]; then
+    echo "fuzz target $target failed (exit $status); failing inputs, if any, are in fuzz/artifacts/$target" >&2
     exit 1
   fi
 done

@@ -4,9 +4,11 @@
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Method, Url};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
 use crate::aem::{self, normalize_endpoint, normalize_service_url};
 use crate::error::{Error, Result};
@@ -100,6 +102,14 @@ pub struct ClientConfig {
     pub proxy: Option<String>,
     /// How many requests may be in flight at once; more wait their turn. Default 256.
     pub max_concurrent_requests: Option<usize>,
+}
+
+/// How many clients with other connect timeouts one client keeps.
+pub const MAX_CONNECT_TIMEOUT_SIBLINGS: usize = 8;
+
+fn round_up_to_100ms(timeout: Duration) -> Duration {
+    let steps = timeout.as_millis().div_ceil(100).max(1);
+    Duration::from_millis(u64::try_from(steps * 100).unwrap_or(u64::MAX))
 }
 
 /// The default bound on requests in flight per client.
@@ -246,13 +256,16 @@ impl AemClient {
         let url = self.url(&request.endpoint)?;
         let headers = parse_headers(&request.headers)?;
         let timeout = request.timeout.unwrap_or(self.timeout);
+        let deadline = Instant::now() + timeout;
         let policy = request.retry.unwrap_or(self.retry);
-        let repeatable = request.method != Method::PUT;
+        // persistQuery's PUT answers 409 when sent twice: only a failed connection is retried.
+        let repeatable = !matches!(request.method, Method::PUT | Method::PATCH);
         let http = self.http_for(request.connect_timeout)?;
+        let counter = AtomicU32::new(0);
         let attempt = async {
             // Waiting for a turn counts towards the timeout; the semaphore is never closed.
             let _turn = self.permits.acquire().await.ok();
-            let sent = retry::send(&policy, repeatable, || {
+            let sent = retry::send(&policy, repeatable, deadline, &counter, || {
                 let builder = http
                     .request(request.method.clone(), url.clone())
                     .headers(headers.clone());
@@ -272,32 +285,45 @@ impl AemClient {
                 source: Box::new(error),
             })
         };
-        match tokio::time::timeout(timeout, attempt).await {
+        match tokio::time::timeout_at(deadline, attempt).await {
             Ok(result) => result,
-            Err(_) => Err(Error::Timeout { after: timeout }),
+            Err(_) => Err(Error::Attempted {
+                attempts: counter.load(Ordering::Relaxed),
+                source: Box::new(Error::Timeout { after: timeout }),
+            }),
         }
     }
 
     /// The HTTP client for a connect timeout: the client's own, or a sibling with the same
-    /// configuration (its own connection pool), built once per distinct timeout.
+    /// configuration (its own connection pool). Timeouts are rounded up to 100 ms, and at most
+    /// [`MAX_CONNECT_TIMEOUT_SIBLINGS`] siblings are kept (the oldest are dropped once idle).
     fn http_for(&self, connect_timeout: Option<Duration>) -> Result<Client> {
-        let Some(wanted) = connect_timeout.filter(|t| Some(*t) != self.http_config.connect_timeout)
-        else {
+        let own = self
+            .http_config
+            .connect_timeout
+            .unwrap_or(crate::http::DEFAULT_CONNECT_TIMEOUT);
+        let Some(wanted) = connect_timeout.map(round_up_to_100ms).filter(|t| *t != own) else {
             return Ok(self.http.clone());
         };
-        let mut siblings = self
-            .by_connect_timeout
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(client) = siblings.get(&wanted) {
+        if let Some(client) = self.siblings().get(&wanted) {
             return Ok(client.clone());
         }
         let client = build_client(&HttpConfig {
             connect_timeout: Some(wanted),
             ..self.http_config.clone()
         })?;
+        let mut siblings = self.siblings();
+        if siblings.len() >= MAX_CONNECT_TIMEOUT_SIBLINGS {
+            siblings.clear();
+        }
         siblings.insert(wanted, client.clone());
         Ok(client)
+    }
+
+    fn siblings(&self) -> std::sync::MutexGuard<'_, HashMap<Duration, Client>> {
+        self.by_connect_timeout
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     async fn read(&self, response: reqwest::Response) -> Result<String> {

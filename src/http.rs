@@ -99,12 +99,12 @@ pub async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Ve
     Ok(body)
 }
 
-/// A URL with any `user:password@` replaced by `***@`, for messages.
+/// A URL with anything before its last `@` (after the scheme, if any) replaced by `***`, so
+/// that no `user:password` shows in a message.
 pub fn without_userinfo(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            format!("{}***{}", &url[..scheme + 3], &url[at..])
-        }
+    let start = url.find("://").map_or(0, |scheme| scheme + 3);
+    match url.rfind('@') {
+        Some(at) if at >= start => format!("{}***{}", &url[..start], &url[at..]),
         _ => url.to_owned(),
     }
 }
@@ -146,6 +146,7 @@ mod tests {
         .unwrap();
         assert_eq!(without_userinfo("http://u:p@h:1"), "http://***@h:1");
         assert_eq!(without_userinfo("http://h:1"), "http://h:1");
+        assert_eq!(without_userinfo("user:hunter2@[bad"), "***@[bad");
     }
 
     #[test]

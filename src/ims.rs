@@ -1,7 +1,10 @@
 //! Adobe IMS: the JWT exchange (`/ims/exchange/jwt`) and OAuth Server-to-Server
 //! (`/ims/token/v3`), whose `expires_in` come in different units.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
 
 use reqwest::Client;
 use serde_json::Value;
@@ -65,6 +68,9 @@ pub fn ims_base_url(ims_endpoint: &str, allow_insecure_http: bool) -> Result<Str
         format!("https://{endpoint}")
     };
     match reqwest::Url::parse(&url) {
+        Ok(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => Err(
+            Error::InvalidParam("imsEndpoint must not hold a user name or password".to_owned()),
+        ),
         Ok(parsed) if parsed.host_str().is_some() && parsed.path() == "/" => Ok(url),
         _ => Err(Error::InvalidParam(format!(
             "imsEndpoint is not a valid host name: {endpoint}"
@@ -147,8 +153,13 @@ async fn post_form(
         source: source.without_url(),
     };
     // IMS is retried like AEM: connection errors, 429 and 5xx, with backoff and Retry-After.
+    let deadline = Instant::now() + IMS_TIMEOUT;
+    let counter = AtomicU32::new(0);
     let exchange = async {
-        let sent = retry::send(&RetryPolicy::default(), true, || http.post(url).form(form)).await;
+        let sent = retry::send(&RetryPolicy::default(), true, deadline, &counter, || {
+            http.post(url).form(form)
+        })
+        .await;
         let attempts = sent.attempts;
         let outcome = match sent.result {
             Err(source) => Err(unreachable(source)),
@@ -159,9 +170,14 @@ async fn post_form(
             source: Box::new(error),
         })
     };
-    tokio::time::timeout(IMS_TIMEOUT, exchange)
+    tokio::time::timeout_at(deadline, exchange)
         .await
-        .unwrap_or(Err(Error::ImsTimeout { after: IMS_TIMEOUT }))
+        .unwrap_or_else(|_| {
+            Err(Error::Attempted {
+                attempts: counter.load(Ordering::Relaxed),
+                source: Box::new(Error::ImsTimeout { after: IMS_TIMEOUT }),
+            })
+        })
 }
 
 /// Reads an IMS response: the token, or IMS's refusal.

@@ -1,6 +1,9 @@
 //! Retries: which failures are retried, full-jitter exponential backoff, and `Retry-After`.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use reqwest::header::RETRY_AFTER;
@@ -88,15 +91,20 @@ pub struct Sent {
 
 /// Sends the request `build` makes, retrying connection errors, 429 and 5xx as `policy` allows.
 /// `repeatable` says whether the request may be sent again after it may have reached the
-/// server (false for a non-idempotent PUT).
+/// server (false for a non-idempotent PUT). A retry whose wait would end after `deadline` is not
+/// made: the last answer is returned instead. `counter` follows the attempts as they start, for
+/// a caller whose own timeout may end this future early.
 pub async fn send(
     policy: &RetryPolicy,
     repeatable: bool,
+    deadline: Instant,
+    counter: &AtomicU32,
     build: impl Fn() -> RequestBuilder,
 ) -> Sent {
     let mut attempts = 0;
     loop {
         attempts += 1;
+        counter.store(attempts, Ordering::Relaxed);
         let may_retry = attempts <= policy.max_retries;
         let result = build().send().await;
         let wait = match &result {
@@ -108,6 +116,9 @@ pub async fn send(
             }
             _ => return Sent { result, attempts },
         };
+        if Instant::now() + wait >= deadline {
+            return Sent { result, attempts };
+        }
         drop(result);
         tokio::time::sleep(wait).await;
     }

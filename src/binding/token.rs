@@ -42,8 +42,9 @@ pub struct NativeToken {
 pub async fn exchange_raw(
     credentials: &LoadedCredentials,
     ca: Option<String>,
+    proxy: Option<String>,
 ) -> napi::Result<String> {
-    let http = client_for(ca, None)?;
+    let http = client_for(ca, proxy)?;
     let token = fetch_token(&http, &credentials.inner)
         .await
         .map_err(to_js_error)?;

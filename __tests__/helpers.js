@@ -71,4 +71,20 @@ function formFields (body) {
   return Object.fromEntries(new URLSearchParams(body))
 }
 
-module.exports = { setup, writeJson, rejectsWith, secretsOf, assertNoSecret, formFields }
+/**
+ * A TCP port on loopback that accepts connections and never answers: TLS handshakes and
+ * requests to it hang until the client gives up.
+ */
+async function silentServer () {
+  const net = require('node:net')
+  const sockets = new Set()
+  const server = net.createServer((socket) => sockets.add(socket))
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: server.address().port,
+    url: `https://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(resolve) })
+  }
+}
+
+module.exports = { setup, writeJson, rejectsWith, secretsOf, assertNoSecret, formFields, silentServer }

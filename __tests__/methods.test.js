@@ -113,17 +113,7 @@ test('a signal stops pagination between pages', async () => {
 })
 
 test('buildQuery gives the text of Adobe\'s builder and leaves args alone', () => {
-  const cases = [
-    ['adventure', '{ title }', {}, {}],
-    ['adventure', '{ title }', { pageSize: 5 }, {}],
-    ['article', '{ title slug }', { pageSize: 5, after: 'abc' }, { sort: 'title' }],
-    ['article', '{ title }', { useLimitOffset: true }, {}],
-    ['article', '{ title }', { useLimitOffset: true, pageSize: 7, after: 14 }, { filter: { title: { _expressions: [{ value: 'a"b', _operator: 'CONTAINS' }] } } }],
-    ['adventure', '{ title }', {}, { _path: '/content/x' }],
-    ['a', '{b}', { pageSize: 3 }, { first: 9, after: 'c' }],
-    ['a', '{b}', { useLimitOffset: true }, { limit: 4, offset: 8 }],
-    ['a', '{b}', undefined, undefined]
-  ]
+  const cases = require('./support/build-query-cases')
   for (const [model, fields, config, args] of cases) {
     const before = structuredClone(args)
     const ours = aem.buildQuery(model, fields, config, args)

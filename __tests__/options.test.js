@@ -5,7 +5,7 @@
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const AEMHeadless = require('..')
-const { setup, rejectsWith } = require('./helpers')
+const { setup, rejectsWith, silentServer } = require('./helpers')
 
 let env
 let aem
@@ -42,17 +42,6 @@ test('the method option: a persisted query with POST', async () => {
   await aem.runPersistedQuery('test/echo', { a: 1 }, { method: 'post' })
   assert.equal(env.emu.requests.at(-1).method, 'POST')
 })
-
-/** A TLS port that accepts connections and never answers: requests to it hang. */
-async function silentServer () {
-  const sockets = new Set()
-  const server = require('node:net').createServer((socket) => { sockets.add(socket) })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `https://127.0.0.1:${server.address().port}`,
-    close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(resolve) })
-  }
-}
 
 test('an AbortSignal cancels the request in flight with REQUEST_ERROR and the abort as cause', async () => {
   const silent = await silentServer()

@@ -6,7 +6,7 @@ const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const { randomUUID } = require('node:crypto')
 const AEMHeadless = require('..')
-const { setup, rejectsWith } = require('./helpers')
+const { setup, rejectsWith, silentServer } = require('./helpers')
 
 let env
 let aem
@@ -155,19 +155,15 @@ test('absurd timeouts and delays are refused, never a crash', async () => {
 })
 
 test('a per-call connectTimeout bounds opening the connection (TCP and TLS)', async () => {
-  const net = require('node:net')
-  const sockets = new Set()
-  const silent = net.createServer((socket) => sockets.add(socket))
-  await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  const silent = await silentServer()
   try {
-    const hanging = new AEMHeadless({ serviceURL: `https://127.0.0.1:${silent.address().port}`, auth: 't', timeout: 60000, retries: { maxRetries: 0 } })
+    const hanging = new AEMHeadless({ serviceURL: silent.url, auth: 't', timeout: 60000, retries: { maxRetries: 0 } })
     const error = await rejectsWith(hanging.runPersistedQuery('a/b', {}, { connectTimeout: 300 }), 'REQUEST_ERROR')
     assert.equal(error.sdkDetails.timeout, true)
     assert.equal(error.sdkDetails.attempts, 1)
     const data = await aem.runPersistedQuery('wknd-shared/adventures-all', {}, { connectTimeout: 5000 })
     assert.equal(data.data.adventureList.items.length, 16)
   } finally {
-    for (const socket of sockets) socket.destroy()
-    await new Promise((resolve) => silent.close(resolve))
+    await silent.close()
   }
 })

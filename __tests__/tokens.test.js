@@ -9,7 +9,7 @@ const crypto = require('node:crypto')
 const util = require('node:util')
 const AEMHeadless = require('..')
 const { TokenProvider, loadCredentials, signServiceJwt, exchange, getToken } = AEMHeadless
-const { setup, writeJson, rejectsWith, secretsOf, assertNoSecret } = require('./helpers')
+const { setup, writeJson, rejectsWith, secretsOf, assertNoSecret, silentServer } = require('./helpers')
 
 let env
 before(async () => { env = await setup() })
@@ -282,13 +282,10 @@ test('a development token with an absurd exp is read as one without: 24 h', asyn
 })
 
 test('an IMS that never answers does not hang AEM calls: their timeout and signal apply', async () => {
-  const net = require('node:net')
-  const sockets = new Set()
-  const silent = net.createServer((socket) => sockets.add(socket))
-  await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  const silent = await silentServer()
   try {
     const creds = structuredClone(env.emu.credentials)
-    creds.integration.imsEndpoint = `127.0.0.1:${silent.address().port}`
+    creds.integration.imsEndpoint = `127.0.0.1:${silent.port}`
     const aem = new AEMHeadless({ serviceURL: env.emu.url, credentials: creds, ca: ca(), timeout: 500 })
     const timedOut = await rejectsWith(aem.runPersistedQuery('wknd-shared/adventures-all'), 'REQUEST_ERROR')
     assert.equal(timedOut.sdkDetails.timeout, true)
@@ -298,8 +295,7 @@ test('an IMS that never answers does not hang AEM calls: their timeout and signa
     const stopped = await rejectsWith(aem.runPersistedQuery('wknd-shared/adventures-all', {}, { signal: controller.signal, timeout: 60000 }), 'REQUEST_ERROR')
     assert.equal(stopped.cause.name, 'AbortError')
   } finally {
-    for (const socket of sockets) socket.destroy()
-    await new Promise((resolve) => silent.close(resolve))
+    await silent.close()
   }
 })
 

@@ -47,15 +47,7 @@ async function main () {
   results.push(await pages(aem.runPaginatedQuery('adventure', '{ slug }', { pageSize: 5, after: Buffer.from('cursor:9').toString('base64') })))
   results.push(await pages(aem.runPaginatedQuery('adventure', '{ title }', {}, { _path: '/content/dam/aem-demo-assets/en/adventures/bali-surf-camp/bali-surf-camp' }), 1))
   results.push(await pages(aem.runPaginatedQuery('adventure', '{ nope }', { pageSize: 5 })))
-  for (const [model, fields, config, args] of [
-    ['adventure', '{ title }', {}, {}],
-    ['adventure', '{ title }', { pageSize: 5 }, {}],
-    ['article', '{ title slug }', { pageSize: 5, after: 'abc' }, { sort: 'title' }],
-    ['article', '{ title }', { useLimitOffset: true }, {}],
-    ['article', '{ title }', { useLimitOffset: true, pageSize: 7, after: 14 }, { filter: { title: { _expressions: [{ value: 'a"b', _operator: 'CONTAINS' }] } } }],
-    ['adventure', '{ title }', {}, { _path: '/content/x' }],
-    ['a', '{b}', { pageSize: 3 }, { first: 9, after: 'c' }]
-  ]) {
+  for (const [model, fields, config, args] of require('./build-query-cases')) {
     results.push(aem.buildQuery(model, fields, config, args))
   }
   process.stdout.write(JSON.stringify(results))

@@ -72,28 +72,19 @@ impl JwtSigner {
             let passphrase = passphrase
                 .filter(|p| !p.is_empty())
                 .ok_or(KeyError::PassphraseRequired)?;
-            return Self::from_encrypted_pkcs8(&pem, passphrase);
+            let document = decrypt_pkcs8(&pem, passphrase)?;
+            return Self::from_key_pair(RsaKeyPair::from_pkcs8(document.as_bytes()));
         }
         // jsonwebtoken does the PEM and PKCS#8 unwrapping; it yields PKCS#1 DER for RSA keys.
         let encoding_key = jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes())
             .map_err(|_| KeyError::NotRsaPem)?;
-        let key_pair = RsaKeyPair::from_der(encoding_key.as_bytes())
-            .map_err(|rejected| KeyError::Rejected(rejected.to_string()))?;
-        Ok(Self {
-            key_pair,
-            rng: SystemRandom::new(),
-        })
+        Self::from_key_pair(RsaKeyPair::from_der(encoding_key.as_bytes()))
     }
 
-    fn from_encrypted_pkcs8(pem: &str, passphrase: &str) -> Result<Self, KeyError> {
-        let block = pem::parse(pem).map_err(|_| KeyError::NotRsaPem)?;
-        let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(block.contents())
-            .map_err(|_| KeyError::NotRsaPem)?;
-        let document = info
-            .decrypt(passphrase)
-            .map_err(|_| KeyError::WrongPassphrase)?;
-        let key_pair = RsaKeyPair::from_pkcs8(document.as_bytes())
-            .map_err(|rejected| KeyError::Rejected(rejected.to_string()))?;
+    fn from_key_pair(
+        parsed: Result<RsaKeyPair, aws_lc_rs::error::KeyRejected>,
+    ) -> Result<Self, KeyError> {
+        let key_pair = parsed.map_err(|rejected| KeyError::Rejected(rejected.to_string()))?;
         Ok(Self {
             key_pair,
             rng: SystemRandom::new(),
@@ -127,6 +118,15 @@ impl JwtSigner {
         URL_SAFE_NO_PAD.encode_string(&signature, &mut jwt);
         Secret::new(jwt)
     }
+}
+
+/// The PKCS#8 DER inside an encrypted PKCS#8 PEM (PBES2), decrypted with `passphrase`.
+fn decrypt_pkcs8(pem: &str, passphrase: &str) -> Result<pkcs8::SecretDocument, KeyError> {
+    let block = pem::parse(pem).map_err(|_| KeyError::NotRsaPem)?;
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(block.contents())
+        .map_err(|_| KeyError::NotRsaPem)?;
+    info.decrypt(passphrase)
+        .map_err(|_| KeyError::WrongPassphrase)
 }
 
 /// The claims of a service-credentials JWT (PROTOCOL §3).

@@ -27,4 +27,4 @@ pub use credentials::{Credentials, DevToken, LoadOptions, OAuthCredentials, Serv
 pub use error::{Error, ErrorCode, ErrorDetails, Result};
 pub use provider::{CachedToken, RefreshPolicy, TokenProvider};
 pub use secret::Secret;
-pub use token::{AccessToken, fetch_token, get_token};
+pub use token::{AccessToken, fetch_token};

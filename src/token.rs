@@ -29,7 +29,8 @@ pub struct AccessToken {
 }
 
 /// Gets an access token: the development token as it is, or an exchange at IMS (the JWT
-/// exchange for service credentials, `client_credentials` for OAuth Server-to-Server).
+/// exchange for service credentials, `client_credentials` for OAuth Server-to-Server). Every
+/// call is a new exchange, as Adobe's `getToken`; `TokenProvider` caches.
 pub async fn fetch_token(http: &Client, credentials: &Credentials) -> Result<AccessToken> {
     let issued = SystemTime::now();
     let token = match credentials {
@@ -61,11 +62,6 @@ pub async fn fetch_token(http: &Client, credentials: &Credentials) -> Result<Acc
         expires_at,
         raw: Some(token.raw),
     })
-}
-
-/// Adobe's `getToken`: every call is a new exchange.
-pub async fn get_token(http: &Client, credentials: &Credentials) -> Result<AccessToken> {
-    fetch_token(http, credentials).await
 }
 
 /// Milliseconds since the Unix epoch.

@@ -8,7 +8,7 @@ use crate::credentials::{Credentials, LoadOptions};
 use crate::error::Error;
 use crate::http::{HttpConfig, build_client, shared_client};
 use crate::secret::Secret;
-use crate::token::{fetch_token, get_token};
+use crate::token::fetch_token;
 
 /// Options of `getToken` beyond Adobe's.
 #[napi(object)]
@@ -122,7 +122,7 @@ async fn token_for(
     (ca, proxy): Connection,
 ) -> napi::Result<NativeToken> {
     let http = client_for(ca, proxy)?;
-    let token = get_token(&http, credentials).await.map_err(to_js_error)?;
+    let token = fetch_token(&http, credentials).await.map_err(to_js_error)?;
     Ok(NativeToken {
         access_token: token.access_token.expose().to_owned(),
         token_type: token.token_type,

@@ -39,6 +39,8 @@ export declare class NativeClient {
   get serviceUrl(): string
   /** The ad-hoc query endpoint without its leading `/`. */
   get endpoint(): string
+  /** Drops every cached response. */
+  clearCache(): void
   /**
    * The relative URL of a persisted query run with GET. `variables` is a flat list of
    * names and values in text form: `[name1, value1, name2, value2, …]`.
@@ -60,6 +62,14 @@ export declare class NativeTokenProvider {
   getAccessToken(): Promise<ProvidedToken>
   /** Forgets the cached token (only if it is `token`, when given). */
   invalidate(token?: string | undefined | null): void
+}
+
+/** Bounds of the response cache; unset fields keep their defaults. */
+export interface CacheOptions {
+  /** The most responses kept. Default 1000. */
+  maxEntries?: number
+  /** The most bytes kept, keys and bodies together. Default 64 MiB. */
+  maxBytes?: number
 }
 
 /** Per-call settings over the client's. */
@@ -124,6 +134,10 @@ export interface NativeClientConfig {
   proxy?: string
   /** How many requests may be in flight at once; more wait their turn. Default 256. */
   maxConcurrentRequests?: number
+  /** Keep persisted-query GET responses for as long as their `Cache-Control` allows. */
+  cache?: CacheOptions
+  /** Let identical persisted-query GETs in flight at the same time share one request. */
+  coalesce?: boolean
 }
 
 /** Adobe's `getToken` result. */

@@ -41,6 +41,8 @@ declare class AEMHeadless {
   ): AsyncGenerator<TItem[], void, undefined>
   /** The query `runPaginatedQuery` sends for one page, with the same text as Adobe's builder. */
   buildQuery(model: string, fields: string, config?: AEMHeadless.PaginationConfig, args?: AEMHeadless.QueryArgs): AEMHeadless.QueryBuilderResult
+  /** Drops every response the `cache` option kept. Does nothing without a cache. */
+  clearCache(): void
 }
 
 declare namespace AEMHeadless {
@@ -156,6 +158,26 @@ declare namespace AEMHeadless {
     proxy?: string
     /** How many requests may be in flight at once; more wait their turn (within their timeout). Default 256. */
     maxConcurrentRequests?: number
+    /**
+     * Keep persisted-query GET responses in memory for as long as their `Cache-Control: max-age`
+     * (less `Age`) allows, keyed by URL, the `Authorization` in force and the call's headers.
+     * Errors and responses marked `private`, `no-store` or `no-cache` are never stored.
+     * `true` for the defaults. Off by default.
+     */
+    cache?: boolean | CacheOptions
+    /**
+     * Let identical persisted-query GETs (same URL, `Authorization` and headers) in flight at the
+     * same time share one request and its outcome. Off by default.
+     */
+    coalesce?: boolean
+  }
+
+  /** Bounds of the response cache; the least recently used entries go first. */
+  export interface CacheOptions {
+    /** The most responses kept. Default 1000. */
+    maxEntries?: number
+    /** The most bytes kept (URLs and bodies). Default 64 MiB. */
+    maxBytes?: number
   }
 
   /** Retry settings of a client. */

@@ -3,7 +3,7 @@
 const path = require('node:path')
 const native = require('./binding.js')
 const { AEMHeadlessError, ErrorCodes, sdkError, fromNative } = require('./lib/errors')
-const { callOptions, checkRetryOptions, checkRetries, positiveNumber, headerRecord, MAX_TIMEOUT_MS } = require('./lib/options')
+const { callOptions, checkRetryOptions, checkRetries, checkCache, optionalBoolean, positiveNumber, headerRecord, MAX_TIMEOUT_MS } = require('./lib/options')
 const { QueryTypes, resolveArgs, queryText, buildQuery } = require('./lib/query-builder')
 const { TokenProvider } = require('./lib/token-provider')
 const { loadCredentials } = require('./lib/credentials')
@@ -32,7 +32,8 @@ class AEMHeadless {
   /**
    * @param {string | {serviceURL?: string, endpoint?: string, auth?: string | [string, string],
    *   credentials?: string | object, passphrase?: string, imsEndpoint?: string,
-   *   tokenProvider?: TokenProvider, headers?: Record<string, string>, ca?: string}} config the
+   *   tokenProvider?: TokenProvider, headers?: Record<string, string>, ca?: string,
+   *   cache?: boolean | {maxEntries?: number, maxBytes?: number}, coalesce?: boolean}} config the
    *   AEM host, or a configuration
    */
   constructor (config) {
@@ -75,7 +76,9 @@ class AEMHeadless {
         connectTimeoutMs: positiveNumber(options.connectTimeout, 'connectTimeout', MAX_TIMEOUT_MS),
         maxResponseBytes: positiveInteger(options.maxResponseBytes, 'maxResponseBytes', Number.MAX_SAFE_INTEGER),
         proxy: optionalString(options.proxy, 'proxy'),
-        maxConcurrentRequests: positiveInteger(options.maxConcurrentRequests, 'maxConcurrentRequests', 100000)
+        maxConcurrentRequests: positiveInteger(options.maxConcurrentRequests, 'maxConcurrentRequests', 100000),
+        cache: checkCache(options.cache),
+        coalesce: optionalBoolean(options.coalesce, 'coalesce')
       })
     } catch (error) {
       throw fromNative(error, { serviceURL: withoutUserinfo(options.serviceURL) })
@@ -193,6 +196,14 @@ class AEMHeadless {
    */
   buildQuery (model, fields, config = {}, args = {}) {
     return buildQuery(model, fields, config, args)
+  }
+
+  /**
+   * Drops every response the `cache` option kept; later calls go to AEM again. Does nothing
+   * without a cache.
+   */
+  clearCache () {
+    this.#native.clearCache()
   }
 
   /**

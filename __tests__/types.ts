@@ -12,6 +12,11 @@ async function usage (): Promise<void> {
   const plain = new AEMHeadless('https://publish.example')
   const patient = new AEMHeadless({ serviceURL: 'https://publish.example', retries: { maxRetries: 5, initialDelayMs: 200 }, timeout: 60000, connectTimeout: 5000, maxResponseBytes: 1e6 })
   await patient.runPersistedQuery('x/y', {}, { timeout: 1000 })
+  const cached = new AEMHeadless({ serviceURL: 'https://publish.example', cache: { maxEntries: 500, maxBytes: 16e6 }, coalesce: true })
+  cached.clearCache()
+  new AEMHeadless({ serviceURL: 'https://publish.example', cache: true })
+  // @ts-expect-error cache bounds are numbers
+  new AEMHeadless({ serviceURL: 'https://publish.example', cache: { maxEntries: '5' } })
   const { data } = await aem.runPersistedQuery<{ adventureList: { items: Adventure[] } }>('wknd-shared/adventures-all', { imageWidth: 1200 })
   const slugs: string[] = data.adventureList.items.map((a) => a.slug)
   await basic.runQuery({ query: '{ a }', variables: { x: 1 } }, { method: 'POST' })

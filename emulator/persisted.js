@@ -111,6 +111,31 @@ function adventureBySlug (variables) {
   return { status: 200, json: { data: { adventureList: { items } } }, headers: CACHEABLE }
 }
 
+/** How many times `test/cache-control` has answered, in this process. */
+let cacheControlServed = 0
+
+/**
+ * @returns {Answer|Promise<Answer>} an answer whose `serial` grows with every answer, with the
+ * `Cache-Control` (`cc`), `Age` (`age`) and `Vary` (`vary`) the variables ask for, after
+ * `delay` milliseconds; `status` sets the status (a servlet error body unless 2xx), and
+ * `errors` adds GraphQL errors to a 200
+ */
+function cacheControl ({ cc, age, vary, delay, status, errors }) {
+  const headers = {}
+  if (cc !== undefined) headers['cache-control'] = String(cc)
+  if (age !== undefined) headers.age = String(age)
+  if (vary !== undefined) headers.vary = String(vary)
+  cacheControlServed += 1
+  const code = Number(status) || 200
+  const data = { cached: { serial: cacheControlServed } }
+  const json = code >= 300
+    ? servletError(`failure ${cacheControlServed}`)
+    : errors ? { errors: [{ message: `query failed ${cacheControlServed}` }], data } : { data }
+  const answer = { status: code, json, headers }
+  if (!(Number(delay) > 0)) return answer
+  return new Promise((resolve) => setTimeout(() => resolve(answer), Math.min(Number(delay), 10000)))
+}
+
 /** Queries keyed by `conf/name`; each gets ({variables, rawPath, method}). */
 const QUERIES = {
   'wknd-shared/adventures-all': ({ variables }) => adventuresAll(variables),
@@ -132,6 +157,7 @@ const QUERIES = {
       data: { adventureList: null }
     }
   }),
+  'test/cache-control': ({ rawVariables }) => cacheControl(rawVariables),
   'test/html-502': () => ({ status: 502, contentType: 'text/html;charset=utf-8', text: DISPATCHER_502 }),
   'test/not-json': () => ({ status: 200, contentType: 'text/plain;charset=utf-8', text: 'this is not json' })
 }

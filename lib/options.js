@@ -75,6 +75,39 @@ function checkRetries (retries) {
 }
 
 /**
+ * Checks the client's `cache` option: `true` for the defaults, or `{maxEntries, maxBytes}`;
+ * `false`, `null` or absent for no cache.
+ * @param {unknown} cache
+ * @returns {{maxEntries?: number, maxBytes?: number} | undefined}
+ */
+function checkCache (cache) {
+  if (cache === undefined || cache === null || cache === false) return undefined
+  if (cache === true) return {}
+  if (typeof cache !== 'object' || Array.isArray(cache)) {
+    throw sdkError('INVALID_PARAM', 'cache must be true or an object: {maxEntries, maxBytes}')
+  }
+  const { maxEntries, maxBytes } = cache
+  if (maxEntries !== undefined && !(Number.isInteger(maxEntries) && maxEntries > 0 && maxEntries <= 10000000)) {
+    throw sdkError('INVALID_PARAM', 'cache.maxEntries must be a whole number from 1 to 10000000')
+  }
+  if (maxBytes !== undefined && !(Number.isInteger(maxBytes) && maxBytes > 0 && maxBytes <= Number.MAX_SAFE_INTEGER)) {
+    throw sdkError('INVALID_PARAM', `cache.maxBytes must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`)
+  }
+  return { maxEntries, maxBytes }
+}
+
+/**
+ * Checks an optional boolean option.
+ * @param {unknown} value
+ * @param {string} what
+ */
+function optionalBoolean (value, what) {
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'boolean') throw sdkError('INVALID_PARAM', `${what} must be a boolean`)
+  return value
+}
+
+/**
  * Checks an optional positive number of milliseconds or bytes, up to `max`.
  * @param {unknown} value
  * @param {string} what
@@ -102,4 +135,4 @@ function headerRecord (headers, what) {
   return out
 }
 
-module.exports = { callOptions, checkRetryOptions, checkRetries, positiveNumber, headerRecord, MAX_TIMEOUT_MS }
+module.exports = { callOptions, checkRetryOptions, checkRetries, checkCache, optionalBoolean, positiveNumber, headerRecord, MAX_TIMEOUT_MS }

@@ -5,15 +5,17 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, Header
 use reqwest::{Client, Method, Url};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use crate::aem::{self, normalize_endpoint, normalize_service_url};
+use crate::coalesce::Coalescer;
 use crate::error::{Error, Result};
 use crate::http::{HttpConfig, build_client, read_body};
 use crate::response;
+use crate::response_cache::{self, CacheConfig, ResponseCache};
 use crate::retry::{self, RetryPolicy};
 use crate::secret::Secret;
 
@@ -102,6 +104,10 @@ pub struct ClientConfig {
     pub proxy: Option<String>,
     /// How many requests may be in flight at once; more wait their turn. Default 256.
     pub max_concurrent_requests: Option<usize>,
+    /// Keep persisted-query GET responses for as long as their `Cache-Control` allows.
+    pub cache: Option<CacheConfig>,
+    /// Let identical persisted-query GETs in flight at the same time share one request.
+    pub coalesce: bool,
 }
 
 /// How many clients with other connect timeouts one client keeps.
@@ -156,6 +162,23 @@ pub struct AemClient {
     timeout: Duration,
     max_body_bytes: u64,
     permits: Semaphore,
+    cache: Option<ResponseCache>,
+    coalescer: Option<Coalescer<SharedOutcome>>,
+    /// Who the client's own `Authorization` speaks for, in cache and coalescing keys.
+    identity: String,
+}
+
+/// The outcome of a request that callers share: a body, or the error.
+type SharedOutcome = std::result::Result<Arc<str>, Arc<Error>>;
+
+/// The prefix of persisted-query endpoints, the requests that may be cached and coalesced.
+const PERSISTED_QUERY_PREFIX: &str = "graphql/execute.json/";
+
+/// A digest of an `Authorization` value: keys tell identities apart without holding secrets.
+fn identity_of(authorization: &[u8]) -> String {
+    use base64::Engine as _;
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, authorization);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref())
 }
 
 impl AemClient {
@@ -173,6 +196,9 @@ impl AemClient {
         if let Some(auth) = &config.auth {
             headers.insert(AUTHORIZATION, auth.header_value()?);
         }
+        let identity = headers
+            .get(AUTHORIZATION)
+            .map_or_else(String::new, |value| identity_of(value.as_bytes()));
         let http_config = HttpConfig {
             ca: config.ca,
             default_headers: headers,
@@ -195,7 +221,17 @@ impl AemClient {
                     .unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS)
                     .clamp(1, Semaphore::MAX_PERMITS),
             ),
+            cache: config.cache.map(ResponseCache::new),
+            coalescer: config.coalesce.then(Coalescer::default),
+            identity,
         })
+    }
+
+    /// Drops every cached response.
+    pub fn clear_cache(&self) {
+        if let Some(cache) = &self.cache {
+            cache.clear();
+        }
     }
 
     /// The client's retry policy.
@@ -252,7 +288,73 @@ impl AemClient {
     /// sent); the timeout covers every attempt and the waits between them, and the wait for a
     /// turn when `max_concurrent_requests` are already in flight. Errors say how many attempts
     /// were made.
+    ///
+    /// With a cache, a persisted-query GET is answered from it while fresh; with coalescing,
+    /// identical persisted-query GETs in flight together share one request (its timeout and
+    /// retries are the first caller's; each caller still waits no longer than its own timeout).
     pub async fn execute(&self, request: AemRequest) -> Result<String> {
+        let Some(key) = self.shared_key(&request) else {
+            return self.fetch(&request).await.map(|(body, _)| body);
+        };
+        if let Some(body) = self.cache.as_ref().and_then(|cache| cache.get(&key)) {
+            return Ok(body.to_string());
+        }
+        let fetch_and_store = || async {
+            let (body, freshness) = self.fetch(&request).await.map_err(Arc::new)?;
+            let body: Arc<str> = body.into();
+            if let (Some(cache), Some(ttl)) = (&self.cache, freshness) {
+                cache.put(key.clone(), Arc::clone(&body), ttl);
+            }
+            Ok(body)
+        };
+        let outcome = match &self.coalescer {
+            None => fetch_and_store().await,
+            Some(coalescer) => {
+                let timeout = request.timeout.unwrap_or(self.timeout);
+                tokio::time::timeout(timeout, coalescer.run(&key, fetch_and_store))
+                    .await
+                    .unwrap_or_else(|_| Err(Arc::new(Error::Timeout { after: timeout })))
+            }
+        };
+        outcome
+            .map(|body| body.to_string())
+            .map_err(|shared| Arc::try_unwrap(shared).unwrap_or_else(Error::Shared))
+    }
+
+    /// The key that identical persisted-query GETs share for caching and coalescing: the
+    /// endpoint, a digest of the `Authorization` in force, and the call's other headers.
+    /// `None` for other requests, or when neither is on.
+    fn shared_key(&self, request: &AemRequest) -> Option<String> {
+        if (self.cache.is_none() && self.coalescer.is_none())
+            || request.method != Method::GET
+            || !request.endpoint.starts_with(PERSISTED_QUERY_PREFIX)
+        {
+            return None;
+        }
+        let mut identity = None;
+        let mut others: Vec<(String, &str)> = Vec::with_capacity(request.headers.len());
+        for (name, value) in &request.headers {
+            if name.eq_ignore_ascii_case("authorization") {
+                identity = Some(identity_of(value.as_bytes()));
+            } else {
+                others.push((name.to_ascii_lowercase(), value));
+            }
+        }
+        others.sort_unstable();
+        let identity = identity.as_deref().unwrap_or(&self.identity);
+        let mut key = format!("{}\n{identity}", request.endpoint);
+        for (name, value) in others {
+            key.push('\n');
+            key.push_str(&name);
+            key.push(':');
+            key.push_str(value);
+        }
+        Some(key)
+    }
+
+    /// Sends a request and returns its body and, for a 200, how long `Cache-Control` lets it
+    /// be reused.
+    async fn fetch(&self, request: &AemRequest) -> Result<(String, Option<Duration>)> {
         let url = self.url(&request.endpoint)?;
         let headers = parse_headers(&request.headers)?;
         let timeout = request.timeout.unwrap_or(self.timeout);
@@ -326,15 +428,19 @@ impl AemClient {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    async fn read(&self, response: reqwest::Response) -> Result<String> {
+    async fn read(&self, response: reqwest::Response) -> Result<(String, Option<Duration>)> {
         let status = response.status().as_u16();
+        let freshness = match &self.cache {
+            Some(_) if status == 200 => response_cache::freshness(response.headers()),
+            _ => None,
+        };
         let request_id = ["x-request-id", "x-vhost-request-id", "x-amz-cf-id"]
             .iter()
             .find_map(|name| response.headers().get(*name))
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let body = read_body(response, self.max_body_bytes).await?;
-        response::decode(status, request_id, &body)
+        Ok((response::decode(status, request_id, &body)?, freshness))
     }
 
     fn url(&self, endpoint: &str) -> Result<Url> {

@@ -160,6 +160,10 @@ pub enum Error {
     #[error("the request was aborted")]
     Aborted,
 
+    /// The error of a request shared by several callers (coalesced identical requests).
+    #[error("{0}")]
+    Shared(std::sync::Arc<Error>),
+
     /// AEM answered non-2xx with a JSON body.
     #[error("HTTP {status}: {}", summarize_errors(.body))]
     Api {
@@ -265,6 +269,7 @@ impl Error {
             Self::Request { .. } | Self::Aborted | Self::Timeout { .. } => ErrorCode::RequestError,
             Self::BodyTooLarge { .. } => ErrorCode::ResponseError,
             Self::Attempted { source, .. } => source.code(),
+            Self::Shared(source) => source.code(),
             Self::Api { .. } => ErrorCode::ApiError,
             Self::HttpStatus { .. } | Self::NotJson { .. } | Self::GraphQl { .. } => {
                 ErrorCode::ResponseError
@@ -277,6 +282,7 @@ impl Error {
         match self {
             Self::ImsRefused(refusal) => Some(refusal.status),
             Self::Attempted { source, .. } => source.status(),
+            Self::Shared(source) => source.status(),
             Self::ImsMalformed { status, .. }
             | Self::BodyTooLarge { status, .. }
             | Self::Api { status, .. }
@@ -293,6 +299,9 @@ impl Error {
             let mut details = source.details();
             details.attempts = Some(*attempts);
             return details;
+        }
+        if let Self::Shared(source) = self {
+            return source.details();
         }
         let mut details = ErrorDetails {
             status: self.status(),
@@ -338,7 +347,8 @@ impl Error {
             | Self::Aborted
             | Self::DevTokenExpired
             | Self::BodyTooLarge { .. }
-            | Self::Attempted { .. } => {}
+            | Self::Attempted { .. }
+            | Self::Shared(_) => {}
         }
         details
     }

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use crate::client::{AemClient, AemRequest, Auth, ClientConfig};
 use crate::error::Error;
+use crate::response_cache::CacheConfig;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 
@@ -42,6 +43,32 @@ pub struct NativeClientConfig {
     pub proxy: Option<String>,
     /// How many requests may be in flight at once; more wait their turn. Default 256.
     pub max_concurrent_requests: Option<u32>,
+    /// Keep persisted-query GET responses for as long as their `Cache-Control` allows.
+    pub cache: Option<CacheOptions>,
+    /// Let identical persisted-query GETs in flight at the same time share one request.
+    pub coalesce: Option<bool>,
+}
+
+/// Bounds of the response cache; unset fields keep their defaults.
+#[napi(object)]
+pub struct CacheOptions {
+    /// The most responses kept. Default 1000.
+    pub max_entries: Option<u32>,
+    /// The most bytes kept, keys and bodies together. Default 64 MiB.
+    pub max_bytes: Option<f64>,
+}
+
+fn cache_config(options: CacheOptions) -> CacheConfig {
+    let defaults = CacheConfig::default();
+    CacheConfig {
+        max_entries: options.max_entries.map_or(defaults.max_entries, |n| {
+            usize::try_from(n).unwrap_or(usize::MAX)
+        }),
+        max_bytes: options
+            .max_bytes
+            .filter(|b| b.is_finite() && *b >= 0.0)
+            .map_or(defaults.max_bytes, |b| b as usize),
+    }
 }
 
 /// Retry settings; unset fields keep their defaults.
@@ -115,6 +142,8 @@ impl NativeClient {
             max_concurrent_requests: config
                 .max_concurrent_requests
                 .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            cache: config.cache.map(cache_config),
+            coalesce: config.coalesce.unwrap_or(false),
         };
         let inner = AemClient::new(core).map_err(to_js_error)?;
         Ok(Self {
@@ -132,6 +161,12 @@ impl NativeClient {
     #[napi(getter)]
     pub fn endpoint(&self) -> String {
         self.inner.endpoint().to_owned()
+    }
+
+    /// Drops every cached response.
+    #[napi]
+    pub fn clear_cache(&self) {
+        self.inner.clear_cache();
     }
 
     /// The relative URL of a persisted query run with GET. `variables` is a flat list of

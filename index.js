@@ -5,7 +5,7 @@ const native = require('./binding.js')
 const { AEMHeadlessError, ErrorCodes, sdkError, fromNative } = require('./lib/errors')
 const { callOptions, checkRetryOptions, checkRetries, checkCache, optionalBoolean, positiveNumber, headerRecord, MAX_TIMEOUT_MS } = require('./lib/options')
 const { QueryTypes, resolveArgs, queryText, buildQuery } = require('./lib/query-builder')
-const { TokenProvider } = require('./lib/token-provider')
+const { TokenProvider, FRESH_TOKEN } = require('./lib/token-provider')
 const { loadCredentials } = require('./lib/credentials')
 const { exchange, signServiceJwt } = require('./lib/exchange')
 const { createRedisStore } = require('./lib/redis-store')
@@ -18,8 +18,8 @@ const DEFAULT_TIMEOUT_MS = 30000
 
 /**
  * A client for AEM's GraphQL APIs, a drop-in for `@adobe/aem-headless-client-nodejs`'s
- * `AEMHeadless`. Requests, TLS and JSON checks run in the Rust core; one connection pool per
- * instance.
+ * `AEMHeadless`. Requests, TLS and JSON checks run in the Rust core; clients with the same
+ * `ca`, `proxy` and `connectTimeout` share one connection pool.
  */
 class AEMHeadless {
   /** @type {import('./binding').NativeClient} */
@@ -240,6 +240,8 @@ class AEMHeadless {
   async #tokenFor (provider, { signal, timeout }, endpoint) {
     const base = { serviceURL: this.serviceURL, endpoint }
     if (signal && signal.aborted) throw aborted(signal, base)
+    const fresh = provider instanceof TokenProvider ? provider[FRESH_TOKEN]() : null
+    if (fresh !== null) return fresh
     const limit = timeout ?? this.#timeout
     let timer
     let onAbort

@@ -6,6 +6,8 @@ const { loadCredentials } = require('./credentials')
 
 /** How long a store may take to answer before it is bypassed. */
 const STORE_TIMEOUT_MS = 1000
+/** The method that gives a cached token synchronously, for `AEMHeadless`'s requests. */
+const FRESH_TOKEN = Symbol('freshToken')
 const DAY_MS = 24 * 60 * 60 * 1000
 
 /**
@@ -71,6 +73,16 @@ class TokenProvider {
       return cached.view
     }
     return this.#pending
+  }
+
+  /**
+   * The cached access token while no refresh is due, else null: what `getAccessToken` would
+   * resolve with at once, without a promise or a timer.
+   * @returns {string | null}
+   */
+  [FRESH_TOKEN] () {
+    const cached = this.#cached
+    return cached !== null && Date.now() < cached.refreshAt ? cached.view.accessToken : null
   }
 
   /**
@@ -178,4 +190,4 @@ async function callStore (operation, timeoutMs) {
   }
 }
 
-module.exports = { TokenProvider }
+module.exports = { TokenProvider, FRESH_TOKEN }

@@ -3,9 +3,8 @@
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Method, Url};
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
@@ -13,7 +12,7 @@ use tokio::time::Instant;
 use crate::aem::{self, normalize_endpoint, normalize_service_url};
 use crate::coalesce::Coalescer;
 use crate::error::{Error, Result};
-use crate::http::{HttpConfig, build_client, read_body};
+use crate::http::{HttpConfig, client_for, read_body};
 use crate::response;
 use crate::response_cache::{self, CacheConfig, ResponseCache};
 use crate::retry::{self, RetryPolicy};
@@ -110,9 +109,6 @@ pub struct ClientConfig {
     pub coalesce: bool,
 }
 
-/// How many clients with other connect timeouts one client keeps.
-pub const MAX_CONNECT_TIMEOUT_SIBLINGS: usize = 8;
-
 fn round_up_to_100ms(timeout: Duration) -> Duration {
     let steps = timeout.as_millis().div_ceil(100).max(1);
     Duration::from_millis(u64::try_from(steps * 100).unwrap_or(u64::MAX))
@@ -152,10 +148,10 @@ pub struct AemRequest {
 #[derive(Debug)]
 pub struct AemClient {
     http: Client,
-    /// How `http` was built, to build siblings with another connect timeout.
+    /// How `http` was built, to find the client for a call with its own connect timeout.
     http_config: HttpConfig,
-    /// Siblings of `http` for calls with their own connect timeout, built on first use.
-    by_connect_timeout: Mutex<HashMap<Duration, Client>>,
+    /// Headers of every request: `Content-Type`, the auth and the configured headers.
+    headers: HeaderMap,
     service_url: String,
     endpoint: String,
     retry: RetryPolicy,
@@ -201,15 +197,14 @@ impl AemClient {
             .map_or_else(String::new, |value| identity_of(value.as_bytes()));
         let http_config = HttpConfig {
             ca: config.ca,
-            default_headers: headers,
             connect_timeout: config.connect_timeout,
             proxy: config.proxy,
         };
-        let http = build_client(&http_config)?;
+        let http = client_for(&http_config)?;
         Ok(Self {
             http,
             http_config,
-            by_connect_timeout: Mutex::new(HashMap::new()),
+            headers,
             service_url: normalize_service_url(&config.service_url),
             endpoint: normalize_endpoint(&config.endpoint).to_owned(),
             retry: config.retry,
@@ -370,6 +365,7 @@ impl AemClient {
             let sent = retry::send(&policy, repeatable, deadline, &counter, || {
                 let builder = http
                     .request(request.method.clone(), url.clone())
+                    .headers(self.headers.clone())
                     .headers(headers.clone());
                 match &request.body {
                     Some(body) => builder.body(body.clone()),
@@ -396,36 +392,20 @@ impl AemClient {
         }
     }
 
-    /// The HTTP client for a connect timeout: the client's own, or a sibling with the same
-    /// configuration (its own connection pool). Timeouts are rounded up to 100 ms, and at most
-    /// [`MAX_CONNECT_TIMEOUT_SIBLINGS`] siblings are kept (the oldest are dropped once idle).
+    /// The HTTP client for a connect timeout: the client's own, or the process-wide one with
+    /// the same settings and that connect timeout, rounded up to 100 ms.
     fn http_for(&self, connect_timeout: Option<Duration>) -> Result<Client> {
         let own = self
             .http_config
             .connect_timeout
             .unwrap_or(crate::http::DEFAULT_CONNECT_TIMEOUT);
-        let Some(wanted) = connect_timeout.map(round_up_to_100ms).filter(|t| *t != own) else {
-            return Ok(self.http.clone());
-        };
-        if let Some(client) = self.siblings().get(&wanted) {
-            return Ok(client.clone());
+        match connect_timeout.map(round_up_to_100ms).filter(|t| *t != own) {
+            None => Ok(self.http.clone()),
+            Some(wanted) => client_for(&HttpConfig {
+                connect_timeout: Some(wanted),
+                ..self.http_config.clone()
+            }),
         }
-        let client = build_client(&HttpConfig {
-            connect_timeout: Some(wanted),
-            ..self.http_config.clone()
-        })?;
-        let mut siblings = self.siblings();
-        if siblings.len() >= MAX_CONNECT_TIMEOUT_SIBLINGS {
-            siblings.clear();
-        }
-        siblings.insert(wanted, client.clone());
-        Ok(client)
-    }
-
-    fn siblings(&self) -> std::sync::MutexGuard<'_, HashMap<Duration, Client>> {
-        self.by_connect_timeout
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
     }
 
     async fn read(&self, response: reqwest::Response) -> Result<(String, Option<Duration>)> {

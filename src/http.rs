@@ -1,9 +1,9 @@
 //! The HTTP client: pooled, HTTP/2 by ALPN, compressed, trusting what Node would trust.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use reqwest::header::HeaderMap;
 use reqwest::{Certificate, Client};
 
 use crate::error::{Error, Result};
@@ -14,14 +14,13 @@ pub const USER_AGENT: &str = concat!("aem-headless-rs/", env!("CARGO_PKG_VERSION
 /// The default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How the HTTP client is built.
-#[derive(Debug, Clone, Default)]
+/// How the HTTP client is built. Headers are not part of it: they go with each request, so
+/// that clients with other headers or auth share one connection pool.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct HttpConfig {
     /// Extra trusted CA certificates, as a PEM bundle, on top of the platform's roots and
     /// `NODE_EXTRA_CA_CERTS`.
     pub ca: Option<String>,
-    /// Headers sent with every request.
-    pub default_headers: HeaderMap,
     /// The longest a connection may take to open. Default 10 s.
     pub connect_timeout: Option<Duration>,
     /// A proxy for every request (`http://[user:password@]host:port`). Without it,
@@ -55,7 +54,6 @@ pub fn build_client(config: &HttpConfig) -> Result<Client> {
     }
     builder
         .user_agent(USER_AGENT)
-        .default_headers(config.default_headers.clone())
         .tls_certs_merge(certificates)
         .pool_idle_timeout(Duration::from_secs(60))
         .connect_timeout(config.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
@@ -63,15 +61,27 @@ pub fn build_client(config: &HttpConfig) -> Result<Client> {
         .map_err(|err| Error::InvalidParam(format!("cannot build the HTTP client: {err}")))
 }
 
-/// The process-wide client for calls that have no client of their own (`getToken`), built on
-/// first use with the default configuration.
-pub fn shared_client() -> Result<Client> {
-    static SHARED: OnceLock<Client> = OnceLock::new();
-    if let Some(client) = SHARED.get() {
+/// How many differently configured clients [`client_for`] keeps; past that it starts afresh
+/// (clients in use stay alive with their users).
+pub const MAX_SHARED_CLIENTS: usize = 16;
+
+/// The process-wide client for `config`, built on first use: every AEM client and token request
+/// with the same TLS, proxy and connect-timeout settings shares its connection pool, and
+/// building a client (loading the platform's roots takes milliseconds) happens once.
+pub fn client_for(config: &HttpConfig) -> Result<Client> {
+    static CLIENTS: OnceLock<Mutex<HashMap<HttpConfig, Client>>> = OnceLock::new();
+    let clients = CLIENTS.get_or_init(Mutex::default);
+    let lock = || clients.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(client) = lock().get(config) {
         return Ok(client.clone());
     }
-    let client = build_client(&HttpConfig::default())?;
-    Ok(SHARED.get_or_init(|| client).clone())
+    // Built outside the lock: a slow build does not hold up other configurations.
+    let client = build_client(config)?;
+    let mut clients = lock();
+    if clients.len() >= MAX_SHARED_CLIENTS {
+        clients.clear();
+    }
+    Ok(clients.entry(config.clone()).or_insert(client).clone())
 }
 
 /// Reads a response body, refusing more than `limit` bytes (after decompression) while it
@@ -152,5 +162,29 @@ mod tests {
     #[test]
     fn builds_with_platform_roots() {
         build_client(&HttpConfig::default()).unwrap();
+    }
+
+    #[test]
+    fn clients_are_shared_per_configuration_and_bounded() {
+        let slow = HttpConfig {
+            connect_timeout: Some(Duration::from_millis(12_345)),
+            ..HttpConfig::default()
+        };
+        client_for(&slow).unwrap();
+        client_for(&slow).unwrap();
+        for ms in 0..(MAX_SHARED_CLIENTS as u64 + 2) {
+            client_for(&HttpConfig {
+                connect_timeout: Some(Duration::from_millis(20_000 + ms)),
+                ..HttpConfig::default()
+            })
+            .unwrap();
+        }
+        assert!(
+            client_for(&HttpConfig {
+                ca: Some("not a certificate".into()),
+                ..HttpConfig::default()
+            })
+            .is_err()
+        );
     }
 }

@@ -6,7 +6,7 @@ use super::credentials::LoadedCredentials;
 use super::error::to_js_error;
 use crate::credentials::{Credentials, LoadOptions};
 use crate::error::Error;
-use crate::http::{HttpConfig, build_client, shared_client};
+use crate::http::{self, HttpConfig};
 use crate::secret::Secret;
 use crate::token::fetch_token;
 
@@ -101,15 +101,12 @@ fn split(options: Option<TokenOptions>) -> (LoadOptions, Connection) {
     }
 }
 
-/// The process-wide client, or one of its own when a `ca` or a `proxy` is given.
+/// The process-wide client for these TLS and proxy settings.
 pub(crate) fn client_for(
     ca: Option<String>,
     proxy: Option<String>,
 ) -> napi::Result<reqwest::Client> {
-    if ca.is_none() && proxy.is_none() {
-        return shared_client().map_err(to_js_error);
-    }
-    build_client(&HttpConfig {
+    http::client_for(&HttpConfig {
         ca,
         proxy,
         ..HttpConfig::default()

@@ -1,0 +1,101 @@
+'use strict'
+
+// One contender of the request benchmarks, in its own process (Adobe's client reads
+// NODE_EXTRA_CA_CERTS at start): `total` GETs of one persisted query by `concurrency` workers
+// in a closed loop, after `warmUp` more. Prints {seconds, cpuSeconds, latencies, rss} as JSON;
+// `cpuSeconds` is this process's user + system CPU over the timed part only, `server` the
+// server's CPU seconds and answers over the same part, and `rss` the resident set sizes
+// sampled after the warm-up, at each `checkpoints` count, and at the peak.
+//
+//   node query-worker.js ours|adobe|undici SERVICE_URL QUERY_PATH TOTAL CONCURRENCY WARM_UP [CHECKPOINTS]
+
+const [contender, serviceURL, queryPath, totalText, concurrencyText, warmUpText, checkpointsText] = process.argv.slice(2)
+const total = Number(totalText)
+const concurrency = Number(concurrencyText)
+const checkpoints = new Set((checkpointsText || '').split(',').filter(Boolean).map(Number))
+const TOKEN = 'bench-token'
+
+/** A function that runs the query once and resolves with the parsed JSON. */
+function contenderCall () {
+  if (contender === 'undici') {
+    const { Agent, request } = require('undici')
+    const dispatcher = new Agent({ connections: concurrency, pipelining: 1 })
+    const url = `${serviceURL}/graphql/execute.json/${queryPath}`
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }
+    return async () => {
+      const { statusCode, body } = await request(url, { dispatcher, headers })
+      const json = JSON.parse(await body.text())
+      if (statusCode !== 200) throw new Error(`HTTP ${statusCode}`)
+      return json
+    }
+  }
+  const { AEMHeadless } = contender === 'adobe' ? require('@adobe/aem-headless-client-nodejs') : require('../..')
+  const aem = new AEMHeadless({ serviceURL, auth: TOKEN })
+  return () => aem.runPersistedQuery(queryPath)
+}
+
+/** `count` calls by `workers` in a closed loop; the latency of each call in ms. */
+async function run (call, count, workers, onDone = () => {}) {
+  const latencies = new Float64Array(count)
+  let started = 0
+  let done = 0
+  async function worker () {
+    while (started < count) {
+      const index = started++
+      const start = process.hrtime.bigint()
+      const json = await call()
+      if (!json.data) throw new Error('no data in the answer')
+      latencies[index] = Number(process.hrtime.bigint() - start) / 1e6
+      onDone(++done)
+    }
+  }
+  await Promise.all(Array.from({ length: workers }, worker))
+  return latencies
+}
+
+/** The server's `/_stats`: its CPU seconds so far and how many answers it sent. */
+function serverStats () {
+  const https = require('node:https')
+  return new Promise((resolve, reject) => {
+    https.get(`${serviceURL}/_stats`, { agent: false }, (response) => {
+      let text = ''
+      response.on('data', (chunk) => { text += chunk })
+      response.on('end', () => {
+        const { cpu, served } = JSON.parse(text)
+        resolve({ cpuSeconds: (cpu.user + cpu.system) / 1e6, served })
+      })
+    }).on('error', reject)
+  })
+}
+
+function rssNow () {
+  if (global.gc) global.gc()
+  return process.memoryUsage.rss()
+}
+
+async function main () {
+  const call = contenderCall()
+  await run(call, Number(warmUpText), concurrency)
+  const rss = { afterWarmUp: rssNow(), at: {}, peak: 0 }
+  const serverBefore = await serverStats()
+  const sampler = setInterval(() => { rss.peak = Math.max(rss.peak, process.memoryUsage.rss()) }, 50)
+  const cpu = process.cpuUsage()
+  const start = process.hrtime.bigint()
+  const latencies = await run(call, total, concurrency, (done) => {
+    if (checkpoints.has(done)) rss.at[done] = process.memoryUsage.rss()
+  })
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  const used = process.cpuUsage(cpu)
+  clearInterval(sampler)
+  rss.peak = Math.max(rss.peak, process.memoryUsage.rss())
+  const serverAfter = await serverStats()
+  rss.end = rssNow()
+  const server = { cpuSeconds: serverAfter.cpuSeconds - serverBefore.cpuSeconds, served: serverAfter.served - serverBefore.served }
+  process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (used.user + used.system) / 1e6, latencies: Array.from(latencies), rss, server }))
+  process.exit(0)
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -90,18 +90,25 @@ impl Credentials {
     /// Reads and parses a credentials file.
     /// Files larger than [`MAX_CREDENTIALS_FILE_BYTES`] are refused before they are read.
     pub async fn from_file(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
-        use tokio::io::AsyncReadExt as _;
+        use std::io::Read as _;
         let path = path.as_ref();
         let read_error = |source| Error::CredentialsFileRead {
             path: path.display().to_string(),
             source,
         };
-        let file = tokio::fs::File::open(path).await.map_err(read_error)?;
-        let mut bytes = Vec::new();
-        file.take(MAX_CREDENTIALS_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .await
-            .map_err(read_error)?;
+        // One blocking task for the open and the reads: tokio's file type would hop threads
+        // for each of them.
+        let owned = path.to_path_buf();
+        let bytes = tokio::task::spawn_blocking(move || {
+            let mut bytes = Vec::new();
+            std::fs::File::open(owned)?
+                .take(MAX_CREDENTIALS_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)?;
+            Ok(bytes)
+        })
+        .await
+        .unwrap_or_else(|join| Err(std::io::Error::other(join.to_string())))
+        .map_err(read_error)?;
         if bytes.len() as u64 > MAX_CREDENTIALS_FILE_BYTES {
             return Err(Error::CredentialsFileTooLarge {
                 path: path.display().to_string(),

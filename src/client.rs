@@ -420,7 +420,7 @@ impl AemClient {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let body = read_body(response, self.max_body_bytes).await?;
-        Ok((response::decode(status, request_id, &body)?, freshness))
+        Ok((response::decode_owned(status, request_id, body)?, freshness))
     }
 
     fn url(&self, endpoint: &str) -> Result<Url> {

@@ -89,13 +89,14 @@ pub fn client_for(config: &HttpConfig) -> Result<Client> {
 pub async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>> {
     let status = response.status().as_u16();
     let too_large = || Error::BodyTooLarge { status, limit };
-    if response
-        .content_length()
-        .is_some_and(|length| length > limit)
-    {
+    let length = response.content_length();
+    if length.is_some_and(|length| length > limit) {
         return Err(too_large());
     }
-    let mut body = Vec::new();
+    // Content-Length is a hint (it counts compressed bytes); it saves the regrowing of the
+    // buffer for the usual uncompressed answer. At most 1 MiB is reserved up front.
+    let reserve = length.map_or(0, |length| length.min(1024 * 1024));
+    let mut body = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0));
     while let Some(chunk) = response
         .chunk()
         .await

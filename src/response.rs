@@ -27,7 +27,30 @@ struct Envelope<'a> {
 /// - 2xx that is not JSON: [`Error::NotJson`];
 /// - 2xx with truthy GraphQL `errors`: [`Error::GraphQl`] with the errors and any partial `data`.
 pub fn decode(status: u16, request_id: Option<String>, body: &[u8]) -> Result<String> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    check(status, request_id, body).map(|start| {
+        // `check` validated `body[start..]` as UTF-8.
+        String::from_utf8_lossy(&body[start..]).into_owned()
+    })
+}
+
+/// [`decode`] of a body the caller owns: the text is the body's own buffer, not a copy.
+pub fn decode_owned(status: u16, request_id: Option<String>, mut body: Vec<u8>) -> Result<String> {
+    let start = check(status, request_id, &body)?;
+    body.drain(..start);
+    String::from_utf8(body).map_err(|err| Error::NotJson {
+        status,
+        reason: err.utf8_error().to_string(),
+    })
+}
+
+/// The checks of [`decode`]; on success, where the JSON text starts (after any UTF-8 BOM).
+fn check(status: u16, request_id: Option<String>, body: &[u8]) -> Result<usize> {
+    let start = if body.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let body = &body[start..];
     if !(200..300).contains(&status) {
         return Err(match serde_json::from_slice::<Value>(body) {
             Ok(json) => Error::Api {
@@ -59,7 +82,7 @@ pub fn decode(status: u16, request_id: Option<String>, body: &[u8]) -> Result<St
         serde_json::from_str::<serde::de::IgnoredAny>(text)
             .map_err(|err| not_json(err.to_string()))?;
     }
-    Ok(text.to_owned())
+    Ok(start)
 }
 
 /// JavaScript truthiness of a JSON value given as text.
@@ -87,6 +110,19 @@ mod tests {
         assert_eq!(decode(200, None, body).unwrap().as_bytes(), body);
         assert_eq!(decode(200, None, b"[1,2]").unwrap(), "[1,2]");
         assert_eq!(decode(200, None, b"\xEF\xBB\xBF{}").unwrap(), "{}");
+        for owned in [&b"\xEF\xBB\xBF{\"a\":\"\xC3\xBC\"}"[..], body, b"[1,2]"] {
+            assert_eq!(
+                decode_owned(200, None, owned.to_vec()).unwrap(),
+                decode(200, None, owned).unwrap()
+            );
+        }
+        assert_eq!(
+            decode_owned(200, None, b"\xFF{}".to_vec())
+                .unwrap_err()
+                .code()
+                .as_str(),
+            "RESPONSE_ERROR"
+        );
         assert_eq!(
             decode(200, None, br#"{"errors":null,"data":1}"#).unwrap(),
             r#"{"errors":null,"data":1}"#

@@ -30,6 +30,9 @@ async function measure (server, contender, { queryPath, total, concurrency, warm
     child.on('error', reject)
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(text)) : reject(new Error(`${contender} exited with ${code}`))))
   })
+  if (out.server.served !== total) {
+    throw new Error(`${contender}: the server answered ${out.server.served} of ${total} timed calls; every call must reach it`)
+  }
   const latencies = out.latencies.sort((a, b) => a - b)
   return {
     rate: total / out.seconds,

@@ -2,10 +2,11 @@
 
 // One contender of the request benchmarks, in its own process (Adobe's client reads
 // NODE_EXTRA_CA_CERTS at start): `total` GETs of one persisted query by `concurrency` workers
-// in a closed loop, after `warmUp` more. Prints {seconds, cpuSeconds, latencies, rss} as JSON;
+// in a closed loop, after `warmUp` more. Prints {seconds, cpuSeconds, latencies, rss, server} as JSON;
 // `cpuSeconds` is this process's user + system CPU over the timed part only, `server` the
 // server's CPU seconds and answers over the same part, and `rss` the resident set sizes
-// sampled after the warm-up, at each `checkpoints` count, and at the peak.
+// after the warm-up and at each `checkpoints` count (after a GC with --expose-gc), and the
+// peak: the kernel's high-water mark of the process (startup and warm-up included).
 //
 //   node query-worker.js ours|adobe|undici SERVICE_URL QUERY_PATH TOTAL CONCURRENCY WARM_UP [CHECKPOINTS]
 
@@ -36,7 +37,8 @@ function contenderCall () {
 
 /** `count` calls by `workers` in a closed loop; the latency of each call in ms. */
 async function run (call, count, workers, onDone = () => {}) {
-  const latencies = new Float64Array(count)
+  // Written through once, so that its pages are resident before any RSS is sampled.
+  const latencies = new Float64Array(count).fill(-1)
   let started = 0
   let done = 0
   async function worker () {
@@ -68,31 +70,33 @@ function serverStats () {
   })
 }
 
+/** The resident set size now, after a full GC when the process runs with --expose-gc. */
 function rssNow () {
   if (global.gc) global.gc()
   return process.memoryUsage.rss()
 }
 
+/** Warm-up, then the timed calls; prints what was measured as JSON on stdout. */
 async function main () {
   const call = contenderCall()
   await run(call, Number(warmUpText), concurrency)
-  const rss = { afterWarmUp: rssNow(), at: {}, peak: 0 }
+  const rss = { afterWarmUp: rssNow(), at: {} }
   const serverBefore = await serverStats()
-  const sampler = setInterval(() => { rss.peak = Math.max(rss.peak, process.memoryUsage.rss()) }, 50)
   const cpu = process.cpuUsage()
   const start = process.hrtime.bigint()
   const latencies = await run(call, total, concurrency, (done) => {
-    if (checkpoints.has(done)) rss.at[done] = process.memoryUsage.rss()
+    if (checkpoints.has(done)) rss.at[done] = rssNow()
   })
   const seconds = Number(process.hrtime.bigint() - start) / 1e9
   const used = process.cpuUsage(cpu)
-  clearInterval(sampler)
-  rss.peak = Math.max(rss.peak, process.memoryUsage.rss())
+  rss.peak = process.resourceUsage().maxRSS * 1024
   const serverAfter = await serverStats()
   rss.end = rssNow()
   const server = { cpuSeconds: serverAfter.cpuSeconds - serverBefore.cpuSeconds, served: serverAfter.served - serverBefore.served }
-  process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (used.user + used.system) / 1e6, latencies: Array.from(latencies), rss, server }))
-  process.exit(0)
+  const result = JSON.stringify({ seconds, cpuSeconds: (used.user + used.system) / 1e6, latencies: Array.from(latencies), rss, server })
+  // Writes to a pipe are asynchronous: exit (open keep-alive connections would keep the process
+  // alive) only once the whole result has been written.
+  process.stdout.write(result, () => process.exit(0))
 }
 
 main().catch((error) => {

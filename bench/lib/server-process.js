@@ -41,6 +41,7 @@ function prepareBodies () {
   ])
 }
 
+/** Prepares the bodies, listens on a free port and sends the port, certificate and sizes to the parent. */
 async function main () {
   const bodies = prepareBodies()
   const { key, cert } = await createTlsCertificate()

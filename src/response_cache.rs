@@ -3,7 +3,6 @@
 //! `Cache-Control: max-age` (less its `Age`) allows, and never when it is an error or is marked
 //! `private`, `no-store` or `no-cache`.
 
-use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -56,13 +55,16 @@ impl std::fmt::Debug for ResponseCache {
 }
 
 impl ResponseCache {
-    /// An empty cache with these bounds; a bound of 0 is taken as 1.
+    /// An empty cache with these bounds; a bound of 0 is taken as 1. Nothing is allocated
+    /// up front: a large `max_entries` costs memory only as entries arrive.
     pub fn new(config: CacheConfig) -> Self {
-        let capacity = NonZeroUsize::new(config.max_entries).unwrap_or(NonZeroUsize::MIN);
         Self {
-            config,
+            config: CacheConfig {
+                max_entries: config.max_entries.max(1),
+                max_bytes: config.max_bytes.max(1),
+            },
             entries: Mutex::new(Entries {
-                lru: LruCache::new(capacity),
+                lru: LruCache::unbounded(),
                 bytes: 0,
             }),
         }
@@ -100,7 +102,7 @@ impl ResponseCache {
             entries.bytes -= replaced.bytes;
         }
         entries.bytes += bytes;
-        while entries.bytes > self.config.max_bytes {
+        while entries.bytes > self.config.max_bytes || entries.lru.len() > self.config.max_entries {
             match entries.lru.pop_lru() {
                 Some((_, evicted)) => entries.bytes -= evicted.bytes,
                 None => break,

@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+'use strict'
+
+// The command line: `token` exchanges a credentials file at IMS and prints IMS's JSON, as
+// `@adobe/aemcs-api-client-lib`'s `cli.js exchange` does; `query` runs a persisted query and
+// prints its JSON. Exit codes: 0 done, 1 failed, 2 wrong usage. Nothing secret is printed
+// except the token `token` was asked for.
+
+const fs = require('node:fs')
+const path = require('node:path')
+
+const USAGE = `Usage:
+  aem-headless-rs token <credentials.json> [--ca <file>]
+      Exchanges the credentials at Adobe IMS and prints IMS's JSON
+      ({"token_type","access_token","expires_in"}, expires_in in milliseconds).
+      Service credentials (JWT) go through /ims/exchange/jwt; OAuth Server-to-Server
+      credentials and development tokens are turned into the same shape.
+  aem-headless-rs query <host> <conf/name> [--var name=value ...] [--credentials <file>]
+                        [--token <token>] [--method GET|POST] [--ca <file>]
+      Runs a persisted query on the AEM host and prints its JSON. --var values that are
+      JSON numbers, booleans or null are sent as such, anything else as a string. Auth comes
+      from --credentials, else --token, else the AEM_TOKEN environment variable, else none.
+  aem-headless-rs --help
+
+Exit codes: 0 done, 1 the request or exchange failed, 2 wrong usage.`
+
+/** A usage mistake: printed with the usage, exit code 2. */
+class UsageError extends Error {}
+
+/** `argv` as positional arguments and options; `--var` may repeat. */
+function parseArgs (argv) {
+  const positional = []
+  const options = { var: [] }
+  const takesValue = new Set(['--var', '--credentials', '--token', '--method', '--ca'])
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--help' || arg === '-h') {
+      options.help = true
+    } else if (takesValue.has(arg)) {
+      const value = argv[++i]
+      if (value === undefined) throw new UsageError(`${arg} needs a value`)
+      if (arg === '--var') options.var.push(value)
+      else options[arg.slice(2)] = value
+    } else if (arg.startsWith('--')) {
+      throw new UsageError(`unknown option ${arg}`)
+    } else {
+      positional.push(arg)
+    }
+  }
+  return { positional, options }
+}
+
+/** `name=value` pairs as variables; JSON numbers, booleans and null keep their type. */
+function variablesOf (pairs) {
+  const variables = {}
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw new UsageError(`--var takes name=value, not ${JSON.stringify(pair)}`)
+    const name = pair.slice(0, eq)
+    const text = pair.slice(eq + 1)
+    let value = text
+    try {
+      const parsed = JSON.parse(text)
+      if (parsed === null || typeof parsed === 'number' || typeof parsed === 'boolean') value = parsed
+    } catch {}
+    variables[name] = value
+  }
+  return variables
+}
+
+/** The PEM of `--ca`, if given. */
+function caOf (options) {
+  if (options.ca === undefined) return undefined
+  try {
+    return fs.readFileSync(options.ca, 'utf8')
+  } catch (error) {
+    throw new UsageError(`cannot read --ca ${options.ca}: ${error.code || error.message}`)
+  }
+}
+
+async function token ([file, ...rest], options) {
+  if (!file || rest.length) throw new UsageError('token takes one credentials file')
+  const { exchange, getToken } = require('..')
+  const ca = caOf(options)
+  let config
+  try {
+    config = JSON.parse(fs.readFileSync(file, 'utf8'))
+  } catch {
+    config = undefined // getToken reports the file's problem with its own codes
+  }
+  if (config && typeof config === 'object' && config.integration) {
+    return exchange(config, { ca })
+  }
+  const { accessToken, type, expires } = await getToken(path.resolve(file), { ca })
+  return { token_type: type.toLowerCase(), access_token: accessToken, expires_in: expires }
+}
+
+async function query ([host, queryPath, ...rest], options) {
+  if (!host || !queryPath || rest.length) throw new UsageError('query takes a host and a persisted query path (conf/name)')
+  const method = (options.method || 'GET').toUpperCase()
+  if (method !== 'GET' && method !== 'POST') throw new UsageError('--method is GET or POST')
+  const AEMHeadless = require('..')
+  const config = { serviceURL: host, ca: caOf(options) }
+  if (options.credentials !== undefined) config.credentials = path.resolve(options.credentials)
+  else if (options.token !== undefined || process.env.AEM_TOKEN) config.auth = options.token ?? process.env.AEM_TOKEN
+  const aem = new AEMHeadless(config)
+  return aem.runPersistedQuery(queryPath, variablesOf(options.var), { method })
+}
+
+async function main (argv) {
+  let parsed
+  try {
+    parsed = parseArgs(argv)
+  } catch (error) {
+    return usage(error.message)
+  }
+  const { positional: [command, ...args], options } = parsed
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`)
+    return 0
+  }
+  const commands = { token, query }
+  if (!Object.hasOwn(commands, command || '')) return usage(command ? `unknown command ${command}` : 'no command given')
+  try {
+    const result = await commands[command](args, options)
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+    return 0
+  } catch (error) {
+    if (error instanceof UsageError) return usage(error.message)
+    process.stderr.write(`aem-headless-rs: ${error.message}\n`)
+    return 1
+  }
+}
+
+function usage (problem) {
+  process.stderr.write(`aem-headless-rs: ${problem}\n\n${USAGE}\n`)
+  return 2
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code })

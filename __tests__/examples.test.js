@@ -1,0 +1,84 @@
+'use strict'
+
+// Every example in examples/, run as its own process against the emulator (trusted through
+// NODE_EXTRA_CA_CERTS, as a user would trust a corporate CA).
+
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const { spawn, execFile } = require('node:child_process')
+const { promisify } = require('node:util')
+const { setup, secretsOf } = require('./helpers')
+
+const EXAMPLES = path.join(__dirname, '..', 'examples')
+const run = promisify(execFile)
+
+let env
+let childEnv
+
+before(async () => {
+  env = await setup()
+  childEnv = { ...process.env, NODE_EXTRA_CA_CERTS: env.files.caFile }
+})
+after(() => env.close())
+
+test('the sync job pages through every adventure and writes them to a file', async () => {
+  const out = path.join(env.dir, 'adventures.json')
+  const { stdout } = await run(process.execPath, [path.join(EXAMPLES, 'sync-adventures.js'), env.emu.url, env.files.credentialsFile, out, '5'], { env: childEnv })
+  assert.match(stdout, /^wrote 16 adventures in 4 pages to /)
+  const written = JSON.parse(fs.readFileSync(out, 'utf8'))
+  assert.equal(written.adventures.length, 16)
+  assert.equal(new Set(written.adventures.map((a) => a.slug)).size, 16)
+  assert.ok(!fs.existsSync(`${out}.partial`))
+
+  await assert.rejects(run(process.execPath, [path.join(EXAMPLES, 'sync-adventures.js')], { env: childEnv }), (error) => error.code === 2)
+})
+
+test('the sync job fails with exit code 1 and the error, and keeps the old file', async () => {
+  const out = path.join(env.dir, 'kept.json')
+  fs.writeFileSync(out, '{"adventures":[]}')
+  const error = await run(process.execPath, [path.join(EXAMPLES, 'sync-adventures.js'), env.emu.url, path.join(env.dir, 'missing.json'), out], { env: childEnv }).then(() => null, (e) => e)
+  assert.equal(error.code, 1)
+  assert.match(error.stderr, /AUTH_FILE_READ_ERROR/)
+  assert.equal(fs.readFileSync(out, 'utf8'), '{"adventures":[]}')
+})
+
+/** Starts the node:http example against `serviceURL`; resolves with its base URL. */
+async function startRoute (t, serviceURL) {
+  const child = spawn(process.execPath, [path.join(EXAMPLES, 'http-route.js'), serviceURL, env.files.credentialsFile, '0'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.after(() => child.kill())
+  let stderr = ''
+  child.stderr.on('data', (chunk) => { stderr += chunk })
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      const match = /listening on (http:\/\/\S+)/.exec(String(chunk))
+      if (match) resolve(match[1])
+    })
+    child.on('exit', (code) => reject(new Error(`the example exited with ${code}: ${stderr}`)))
+  })
+}
+
+test('the node:http route serves AEM content through one shared TokenProvider', async (t) => {
+  const base = await startRoute(t, env.emu.url)
+  const exchangesBefore = env.emu.stats.exchanges
+  const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${base}/adventures`)))
+  for (const answer of answers) assert.equal(answer.status, 200)
+  assert.equal((await answers[0].json()).length, 16)
+  const one = await fetch(`${base}/adventures/bali-surf-camp`)
+  assert.equal(one.status, 200)
+  assert.equal((await one.json()).slug, 'bali-surf-camp')
+  assert.equal((await fetch(`${base}/adventures/nowhere`)).status, 404)
+  assert.equal((await fetch(`${base}/nope`)).status, 404)
+  assert.equal((await fetch(`${base}/adventures`, { method: 'POST' })).status, 405)
+  assert.equal(env.emu.stats.exchanges - exchangesBefore, 1, 'one token for every request')
+})
+
+test('the node:http route answers 502 with the error code when AEM cannot be reached', async (t) => {
+  const base = await startRoute(t, 'https://127.0.0.1:1')
+  const answer = await fetch(`${base}/adventures`)
+  assert.equal(answer.status, 502)
+  const body = await answer.text()
+  assert.deepEqual(JSON.parse(body), { error: 'AEM request failed', code: 'REQUEST_ERROR' })
+  for (const secret of secretsOf(env.emu)) assert.ok(!body.includes(secret))
+})

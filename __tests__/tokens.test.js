@@ -320,3 +320,16 @@ test('mistyped options never echo their values', async () => {
     assert.throws(() => new TokenProvider(env.emu.credentials, options), (e) => e.code === 'INVALID_PARAM')
   }
 })
+
+test('the README\'s @adobe/jwt-auth migration: its fields in the Developer Console shape', async () => {
+  const i = env.emu.credentials.integration
+  // What an @adobe/jwt-auth caller has at hand.
+  const [clientId, clientSecret, technicalAccountId, orgId, privateKey, metaScopes] =
+    [i.technicalAccount.clientId, i.technicalAccount.clientSecret, i.id, i.org, i.privateKey, i.metascopes.split(',')]
+  const integration = { imsEndpoint: i.imsEndpoint, org: orgId, id: technicalAccountId, technicalAccount: { clientId, clientSecret }, metascopes: metaScopes.join(','), privateKey }
+  const tokens = new TokenProvider({ integration }, { ca: ca() })
+  const { accessToken } = await tokens.getAccessToken()
+  assert.match(accessToken, /^emu-/)
+  const ims = await AEMHeadless.exchange({ integration }, { ca: ca() })
+  assert.deepEqual(Object.keys(ims).sort(), ['access_token', 'expires_in', 'token_type'])
+})

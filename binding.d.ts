@@ -48,10 +48,11 @@ export declare class NativeClient {
   persistedQueryPath(path: string, variables: Array<string>): string
   /**
    * Sends `method` to `endpoint` (relative to the service URL) and resolves with the JSON
-   * text of the response body. `headers` apply to this request only, over the client's.
-   * Cancelling `cancel` drops the request in flight and rejects with `REQUEST_ERROR`.
+   * text of the response body, or with a `TracedResponse` when `call.trace` is set.
+   * `headers` apply to this request only, over the client's. Cancelling `cancel` drops the
+   * request in flight and rejects with `REQUEST_ERROR`.
    */
-  request(method: string, endpoint: string, body?: string | undefined | null, headers?: Record<string, string> | undefined | null, cancel?: CancelToken | undefined | null, call?: CallOptions | undefined | null): Promise<string>
+  request(method: string, endpoint: string, body?: string | undefined | null, headers?: Record<string, string> | undefined | null, cancel?: CancelToken | undefined | null, call?: CallOptions | undefined | null): Promise<string | TracedResponse>
 }
 
 /** A cached, self-refreshing, single-flight access token for one set of credentials. */
@@ -80,6 +81,8 @@ export interface CallOptions {
   timeoutMs?: number
   /** The connect timeout of this call, in milliseconds. */
   connectTimeoutMs?: number
+  /** Resolve with a `TracedResponse` (status, attempts, cache) instead of the body alone. */
+  trace?: boolean
 }
 
 /** The raw IMS response of an exchange, for `exchange()`. */
@@ -199,4 +202,16 @@ export interface TokenProviderOptions {
   refreshRatio?: number
   /** Refresh once this many milliseconds are left, if that comes first. Default 300000. */
   refreshMarginMs?: number
+}
+
+/** A body with what a log needs to know about how it came. */
+export interface TracedResponse {
+  /** The JSON text of the body. */
+  body: string
+  /** The HTTP status. */
+  status: number
+  /** How many attempts were made, retries included; 0 when the cache answered. */
+  attempts: number
+  /** Whether the response cache answered. */
+  cached: boolean
 }

@@ -170,6 +170,8 @@ declare namespace AEMHeadless {
      * same time share one request and its outcome. Off by default.
      */
     coalesce?: boolean
+    /** Where request and token events go; off by default (see `LoggerOption`). */
+    logger?: LoggerOption
   }
 
   /** Bounds of the response cache; the least recently used entries go first. */
@@ -362,7 +364,70 @@ declare namespace AEMHeadless {
     storeKey?: string
     /** How long the store may take to answer before it is bypassed, in milliseconds. Default 1000. */
     storeTimeoutMs?: number
+    /** Where token events go (see `AEMHeadlessConfig.logger`). */
+    logger?: LoggerOption
   }
+
+  /** A log level, most severe first. */
+  export type LogLevel = 'error' | 'warn' | 'info' | 'debug'
+
+  /** A finished request (`debug` on success, `warn` on failure). */
+  export interface RequestLogEvent {
+    event: 'request'
+    method: string
+    /** The service URL and endpoint (persisted-query variables included); never a user name or password. */
+    url: string
+    durationMs: number
+    /** The HTTP status, when a response arrived. */
+    status?: number
+    /** Attempts made, retries included; 0 when the cache answered. */
+    attempts?: number
+    /** Whether the response cache answered (successes only). */
+    cached?: boolean
+    /** The error code (failures only). */
+    code?: ErrorCode
+    /** The error message, which holds no secret (failures only). */
+    message?: string
+  }
+
+  /** AEM refused a token with 401; a new one is fetched and the request sent once more (`info`). */
+  export interface TokenRejectedLogEvent {
+    event: 'token-rejected'
+    url: string
+    action: string
+  }
+
+  /** A token from a refresh (`info`), from the shared store (`info`), or a failed refresh (`warn`). */
+  export interface TokenLogEvent {
+    event: 'token'
+    source: 'refresh' | 'store'
+    durationMs?: number
+    tokenType?: string
+    /** Epoch milliseconds. */
+    expiresAt?: number
+    code?: ErrorCode
+    message?: string
+    /** After a failed refresh: whether the old token, still valid, is used meanwhile. */
+    keepsValidToken?: boolean
+  }
+
+  /** Every event the client logs. None holds a header, a body, a token or a secret. */
+  export type LogEvent = RequestLogEvent | TokenRejectedLogEvent | TokenLogEvent
+
+  /** An object logger such as `console`, pino or winston: the method of the event's level is called. */
+  export interface LevelLogger {
+    error?(event: LogEvent): void
+    warn?(event: LogEvent): void
+    info?(event: LogEvent): void
+    debug?(event: LogEvent): void
+  }
+
+  /**
+   * Where events go: a function (it receives the event with its `level`), an object logger, or
+   * `false` for none. Without it, `AEM_HEADLESS_LOG` (or `LOG_LEVEL`) set to a level writes JSON
+   * lines to stderr.
+   */
+  export type LoggerOption = false | ((event: LogEvent & { level: LogLevel }) => void) | LevelLogger
 
   /** An access token that manages itself: cached, refreshed ahead of expiry, single-flight. */
   export class TokenProvider implements AccessTokenSource {

@@ -9,6 +9,7 @@ const { TokenProvider, FRESH_TOKEN } = require('./lib/token-provider')
 const { loadCredentials } = require('./lib/credentials')
 const { exchange, signServiceJwt } = require('./lib/exchange')
 const { createRedisStore } = require('./lib/redis-store')
+const { resolveLogger, requestEvent } = require('./lib/logger')
 
 const DEFAULT_SERVICE_URL = '/'
 const DEFAULT_ENDPOINT = 'content/graphql/global/endpoint.json'
@@ -28,12 +29,15 @@ class AEMHeadless {
   #tokens = null
   /** The client's timeout in milliseconds, which also bounds waiting for a token. */
   #timeout = DEFAULT_TIMEOUT_MS
+  /** `log(level, event)` when logging is on, else null. */
+  #log = null
 
   /**
    * @param {string | {serviceURL?: string, endpoint?: string, auth?: string | [string, string],
    *   credentials?: string | object, passphrase?: string, imsEndpoint?: string,
    *   tokenProvider?: TokenProvider, headers?: Record<string, string>, ca?: string,
-   *   cache?: boolean | {maxEntries?: number, maxBytes?: number}, coalesce?: boolean}} config the
+   *   cache?: boolean | {maxEntries?: number, maxBytes?: number}, coalesce?: boolean,
+   *   logger?: false | ((event: object) => void) | object}} config the
    *   AEM host, or a configuration
    */
   constructor (config) {
@@ -47,6 +51,7 @@ class AEMHeadless {
     if ((options.tokenProvider !== undefined || options.credentials !== undefined) && options.auth !== undefined) {
       throw sdkError('INVALID_PARAM', 'give either auth or credentials/tokenProvider, not both')
     }
+    this.#log = resolveLogger(options.logger)
     if (options.tokenProvider !== undefined) {
       const provider = options.tokenProvider
       if (provider === null || typeof provider.getAccessToken !== 'function') {
@@ -54,8 +59,8 @@ class AEMHeadless {
       }
       this.#tokens = provider
     } else if (options.credentials !== undefined) {
-      const { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy } = options
-      this.#tokens = new TokenProvider(options.credentials, { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy })
+      const { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy, logger } = options
+      this.#tokens = new TokenProvider(options.credentials, { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy, logger })
     }
     if (options.fetch !== undefined) {
       throw sdkError('INVALID_PARAM', 'the fetch option is not supported: requests go through the Rust HTTP client; use headers, ca and per-call options instead')
@@ -227,6 +232,7 @@ class AEMHeadless {
       return await this.#send(withBearer({ ...call, timeout: remaining() }, first), endpoint, body)
     } catch (error) {
       if (!(error instanceof AEMHeadlessError) || error.sdkDetails.status !== 401 || (call.signal && call.signal.aborted)) throw error
+      if (this.#log !== null) this.#log('info', { event: 'token-rejected', url: this.serviceURL + endpoint, action: 'a new token, and the request once more' })
       if (typeof provider.invalidate === 'function') provider.invalidate(first)
       const second = await this.#tokenFor(provider, { ...call, timeout: remaining() }, endpoint)
       return this.#send(withBearer({ ...call, timeout: remaining() }, second), endpoint, body)
@@ -268,25 +274,32 @@ class AEMHeadless {
   async #send ({ method, headers, signal, timeout, connectTimeout, retries }, endpoint, body) {
     const base = { serviceURL: this.serviceURL, endpoint }
     if (signal && signal.aborted) throw aborted(signal, base)
+    const log = this.#log
     let cancel
     const onAbort = () => cancel.cancel()
     if (signal) {
       cancel = new native.CancelToken()
       signal.addEventListener('abort', onAbort, { once: true })
     }
-    let text
+    // With logging on, the native side also says the status, the attempts and whether the
+    // cache answered.
+    const call = log === null && timeout === undefined && retries === undefined && connectTimeout === undefined
+      ? undefined
+      : { timeoutMs: timeout, connectTimeoutMs: connectTimeout, retries, trace: log !== null || undefined }
+    const startedAt = log === null ? 0 : performance.now()
+    let answer
     try {
-      const call = timeout === undefined && retries === undefined && connectTimeout === undefined
-        ? undefined
-        : { timeoutMs: timeout, connectTimeoutMs: connectTimeout, retries }
-      text = await this.#native.request(method, endpoint, body, headers, cancel, call)
+      answer = await this.#native.request(method, endpoint, body, headers, cancel, call)
     } catch (error) {
-      if (signal && signal.aborted) throw aborted(signal, base)
-      throw fromNative(error, base)
+      const failure = signal && signal.aborted ? aborted(signal, base) : fromNative(error, base)
+      if (log !== null) log('warn', requestEvent(method, this.serviceURL + endpoint, startedAt, { error: failure }))
+      throw failure
     } finally {
       if (signal) signal.removeEventListener('abort', onAbort)
     }
-    return JSON.parse(text)
+    if (log === null) return JSON.parse(answer)
+    log('debug', requestEvent(method, this.serviceURL + endpoint, startedAt, answer))
+    return JSON.parse(answer.body)
   }
 }
 

@@ -14,6 +14,11 @@ async function usage (): Promise<void> {
   await patient.runPersistedQuery('x/y', {}, { timeout: 1000 })
   const cached = new AEMHeadless({ serviceURL: 'https://publish.example', cache: { maxEntries: 500, maxBytes: 16e6 }, coalesce: true })
   cached.clearCache()
+  new AEMHeadless({ serviceURL: 'https://publish.example', logger: (event) => { if (event.event === 'request') console.log(event.level, event.method, event.url, event.status, event.attempts) } })
+  new AEMHeadless({ serviceURL: 'https://publish.example', logger: console })
+  new AEMHeadless({ serviceURL: 'https://publish.example', logger: false })
+  // @ts-expect-error a logger is a function, an object logger or false
+  new AEMHeadless({ serviceURL: 'https://publish.example', logger: 'debug' })
   new AEMHeadless({ serviceURL: 'https://publish.example', cache: true })
   // @ts-expect-error cache bounds are numbers
   new AEMHeadless({ serviceURL: 'https://publish.example', cache: { maxEntries: '5' } })

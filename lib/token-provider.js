@@ -3,6 +3,7 @@
 const native = require('../binding.js')
 const { sdkError, fromNative } = require('./errors')
 const { loadCredentials } = require('./credentials')
+const { resolveLogger, round } = require('./logger')
 
 /** How long a store may take to answer before it is bypassed. */
 const STORE_TIMEOUT_MS = 1000
@@ -27,13 +28,14 @@ class TokenProvider {
   #pending = null
   #invalidated = null
   #generation = 0
+  #log = null
 
   /**
    * @param {string | object | import('../binding').LoadedCredentials} credentials a file path, the parsed JSON, or loadCredentials' result
    * @param {{passphrase?: string, imsEndpoint?: string, ca?: string, refreshRatio?: number,
    *   refreshMarginMs?: number, store?: {get(key: string): Promise<string | null | undefined>,
    *   set(key: string, value: string, ttlMs: number): Promise<void>}, storeKey?: string,
-   *   storeTimeoutMs?: number}} [options]
+   *   storeTimeoutMs?: number, logger?: false | ((event: object) => void) | object}} [options]
    */
   constructor (credentials, options = {}) {
     if (credentials === undefined || credentials === null) {
@@ -55,6 +57,7 @@ class TokenProvider {
     }
     this.#credentials = credentials
     this.#options = { ...options }
+    this.#log = resolveLogger(options.logger)
   }
 
   /**
@@ -110,19 +113,25 @@ class TokenProvider {
     if (store) {
       const shared = parseStored(await callStore(() => store.get(key), timeoutMs))
       if (shared && shared.view.accessToken !== this.#invalidated && Date.now() < shared.refreshAt) {
+        if (this.#log !== null) this.#log('info', { event: 'token', source: 'store', expiresAt: shared.expiresAt })
         if (generation === this.#generation) this.#cached = shared
         return shared.view
       }
     }
     let token
+    const startedAt = performance.now()
     try {
       token = await provider.getAccessToken()
     } catch (error) {
+      const failure = fromNative(error)
       const old = this.#cached
-      if (old !== null && Date.now() < old.expiresAt) return old.view
-      throw fromNative(error)
+      const keepsOld = old !== null && Date.now() < old.expiresAt
+      if (this.#log !== null) this.#log('warn', { event: 'token', source: 'refresh', durationMs: round(performance.now() - startedAt), code: failure.code, message: failure.message, keepsValidToken: keepsOld })
+      if (keepsOld) return old.view
+      throw failure
     }
     const entry = entryOf(token)
+    if (this.#log !== null) this.#log('info', { event: 'token', source: 'refresh', durationMs: round(performance.now() - startedAt), tokenType: entry.view.tokenType, expiresAt: entry.expiresAt })
     // The native provider answers with the old token while its refresh pauses after a failure:
     // that is returned, but neither cached as fresh nor written to the store.
     const fresh = Date.now() < entry.refreshAt && entry.view.accessToken !== this.#invalidated

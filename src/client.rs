@@ -164,8 +164,37 @@ pub struct AemClient {
     identity: String,
 }
 
+/// A successful answer from AEM, or from the response cache.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The body, checked to be JSON without GraphQL `errors`.
+    pub body: String,
+    /// The HTTP status (2xx).
+    pub status: u16,
+    /// How many attempts were made, retries included; 0 when the cache answered.
+    pub attempts: u32,
+    /// Whether the answer came from the response cache.
+    pub cached: bool,
+}
+
+/// A body with its status and attempts, as callers of one coalesced request share it.
+#[derive(Debug, Clone)]
+struct SharedBody {
+    body: Arc<str>,
+    status: u16,
+    attempts: u32,
+}
+
 /// The outcome of a request that callers share: a body, or the error.
-type SharedOutcome = std::result::Result<Arc<str>, Arc<Error>>;
+type SharedOutcome = std::result::Result<SharedBody, Arc<Error>>;
+
+/// What [`AemClient::fetch`] got: the answer, and for a 200 how long it may be cached.
+struct Fetched {
+    body: String,
+    status: u16,
+    attempts: u32,
+    freshness: Option<Duration>,
+}
 
 /// The prefix of persisted-query endpoints, the requests that may be cached and coalesced.
 const PERSISTED_QUERY_PREFIX: &str = "graphql/execute.json/";
@@ -288,19 +317,40 @@ impl AemClient {
     /// identical persisted-query GETs in flight together share one request (its timeout and
     /// retries are the first caller's; each caller still waits no longer than its own timeout).
     pub async fn execute(&self, request: AemRequest) -> Result<String> {
+        self.send(request).await.map(|response| response.body)
+    }
+
+    /// [`AemClient::execute`], with the status, the number of attempts and whether the cache
+    /// answered.
+    pub async fn send(&self, request: AemRequest) -> Result<Response> {
         let Some(key) = self.shared_key(&request) else {
-            return self.fetch(&request).await.map(|(body, _)| body);
+            let fetched = self.fetch(&request).await?;
+            return Ok(Response {
+                body: fetched.body,
+                status: fetched.status,
+                attempts: fetched.attempts,
+                cached: false,
+            });
         };
         if let Some(body) = self.cache.as_ref().and_then(|cache| cache.get(&key)) {
-            return Ok(body.to_string());
+            return Ok(Response {
+                body: body.to_string(),
+                status: 200,
+                attempts: 0,
+                cached: true,
+            });
         }
         let fetch_and_store = || async {
-            let (body, freshness) = self.fetch(&request).await.map_err(Arc::new)?;
-            let body: Arc<str> = body.into();
-            if let (Some(cache), Some(ttl)) = (&self.cache, freshness) {
+            let fetched = self.fetch(&request).await.map_err(Arc::new)?;
+            let body: Arc<str> = fetched.body.into();
+            if let (Some(cache), Some(ttl)) = (&self.cache, fetched.freshness) {
                 cache.put(key.clone(), Arc::clone(&body), ttl);
             }
-            Ok(body)
+            Ok(SharedBody {
+                body,
+                status: fetched.status,
+                attempts: fetched.attempts,
+            })
         };
         let outcome = match &self.coalescer {
             None => fetch_and_store().await,
@@ -312,7 +362,12 @@ impl AemClient {
             }
         };
         outcome
-            .map(|body| body.to_string())
+            .map(|shared| Response {
+                body: shared.body.to_string(),
+                status: shared.status,
+                attempts: shared.attempts,
+                cached: false,
+            })
             .map_err(|shared| Arc::try_unwrap(shared).unwrap_or_else(Error::Shared))
     }
 
@@ -347,9 +402,9 @@ impl AemClient {
         Some(key)
     }
 
-    /// Sends a request and returns its body and, for a 200, how long `Cache-Control` lets it
+    /// Sends a request and returns its answer and, for a 200, how long `Cache-Control` lets it
     /// be reused.
-    async fn fetch(&self, request: &AemRequest) -> Result<(String, Option<Duration>)> {
+    async fn fetch(&self, request: &AemRequest) -> Result<Fetched> {
         let url = self.url(&request.endpoint)?;
         let headers = parse_headers(&request.headers)?;
         let timeout = request.timeout.unwrap_or(self.timeout);
@@ -378,10 +433,17 @@ impl AemClient {
                 Err(source) => Err(Error::Request { source }),
                 Ok(response) => self.read(response).await,
             };
-            outcome.map_err(|error| Error::Attempted {
-                attempts,
-                source: Box::new(error),
-            })
+            outcome
+                .map(|(body, status, freshness)| Fetched {
+                    body,
+                    status,
+                    attempts,
+                    freshness,
+                })
+                .map_err(|error| Error::Attempted {
+                    attempts,
+                    source: Box::new(error),
+                })
         };
         match tokio::time::timeout_at(deadline, attempt).await {
             Ok(result) => result,
@@ -408,7 +470,7 @@ impl AemClient {
         }
     }
 
-    async fn read(&self, response: reqwest::Response) -> Result<(String, Option<Duration>)> {
+    async fn read(&self, response: reqwest::Response) -> Result<(String, u16, Option<Duration>)> {
         let status = response.status().as_u16();
         let freshness = match &self.cache {
             Some(_) if status == 200 => response_cache::freshness(response.headers()),
@@ -420,7 +482,8 @@ impl AemClient {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let body = read_body(response, self.max_body_bytes).await?;
-        Ok((response::decode_owned(status, request_id, body)?, freshness))
+        let body = response::decode_owned(status, request_id, body)?;
+        Ok((body, status, freshness))
     }
 
     fn url(&self, endpoint: &str) -> Result<Url> {

@@ -24,7 +24,7 @@ pub mod token;
 #[cfg(test)]
 mod test_keys;
 
-pub use client::{AemClient, AemRequest, Auth, ClientConfig};
+pub use client::{AemClient, AemRequest, Auth, ClientConfig, Response};
 pub use credentials::{Credentials, DevToken, LoadOptions, OAuthCredentials, ServiceCredentials};
 pub use error::{Error, ErrorCode, ErrorDetails, Result};
 pub use provider::{CachedToken, RefreshPolicy, TokenProvider};

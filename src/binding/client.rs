@@ -91,6 +91,21 @@ pub struct CallOptions {
     pub timeout_ms: Option<f64>,
     /// The connect timeout of this call, in milliseconds.
     pub connect_timeout_ms: Option<f64>,
+    /// Resolve with a `TracedResponse` (status, attempts, cache) instead of the body alone.
+    pub trace: Option<bool>,
+}
+
+/// A body with what a log needs to know about how it came.
+#[napi(object)]
+pub struct TracedResponse {
+    /// The JSON text of the body.
+    pub body: String,
+    /// The HTTP status.
+    pub status: u32,
+    /// How many attempts were made, retries included; 0 when the cache answered.
+    pub attempts: u32,
+    /// Whether the response cache answered.
+    pub cached: bool,
 }
 
 /// Milliseconds as a duration; `None` for values that are negative, not finite or too large.
@@ -181,9 +196,10 @@ impl NativeClient {
     }
 
     /// Sends `method` to `endpoint` (relative to the service URL) and resolves with the JSON
-    /// text of the response body. `headers` apply to this request only, over the client's.
-    /// Cancelling `cancel` drops the request in flight and rejects with `REQUEST_ERROR`.
-    #[napi(ts_return_type = "Promise<string>", catch_unwind)]
+    /// text of the response body, or with a `TracedResponse` when `call.trace` is set.
+    /// `headers` apply to this request only, over the client's. Cancelling `cancel` drops the
+    /// request in flight and rejects with `REQUEST_ERROR`.
+    #[napi(ts_return_type = "Promise<string | TracedResponse>", catch_unwind)]
     #[allow(
         clippy::too_many_arguments,
         reason = "each argument is one JavaScript parameter of the binding"
@@ -197,15 +213,16 @@ impl NativeClient {
         headers: Option<HashMap<String, String>>,
         cancel: Option<&CancelToken>,
         call: Option<CallOptions>,
-    ) -> napi::Result<PromiseRaw<'env, String>> {
+    ) -> napi::Result<PromiseRaw<'env, Either<String, TracedResponse>>> {
         let client = Arc::clone(&self.inner);
-        let (retry, timeout, connect_timeout) = match call {
-            None => (None, None, None),
+        let (retry, timeout, connect_timeout, trace) = match call {
+            None => (None, None, None, false),
             Some(call) => (
                 call.retries
                     .map(|r| retry_policy(client.retry_policy(), Some(r))),
                 millis(call.timeout_ms),
                 millis(call.connect_timeout_ms),
+                call.trace.unwrap_or(false),
             ),
         };
         let cancelled = cancel.map(|handle| handle.token.clone());
@@ -222,7 +239,19 @@ impl NativeClient {
                 timeout,
                 connect_timeout,
             };
-            let response = async { client.execute(request).await.map_err(to_js_error) };
+            let response = async {
+                let response = client.send(request).await.map_err(to_js_error)?;
+                Ok(if trace {
+                    Either::B(TracedResponse {
+                        body: response.body,
+                        status: u32::from(response.status),
+                        attempts: response.attempts,
+                        cached: response.cached,
+                    })
+                } else {
+                    Either::A(response.body)
+                })
+            };
             match cancelled {
                 None => response.await,
                 Some(token) => tokio::select! {

@@ -7,7 +7,9 @@ mod error;
 mod provider;
 mod token;
 
-pub use client::{CallOptions, CancelToken, NativeClient, NativeClientConfig, RetryOptions};
+pub use client::{
+    CallOptions, CancelToken, NativeClient, NativeClientConfig, RetryOptions, TracedResponse,
+};
 pub use credentials::{
     LoadCredentialsOptions, LoadedCredentials, load_credentials_from_file,
     load_credentials_from_json, load_credentials_from_json_sync, sign_service_jwt,

@@ -77,4 +77,4 @@ function requestEvent (method, url, startedAt, outcome) {
 
 const round = (ms) => Math.round(ms * 1000) / 1000
 
-module.exports = { resolveLogger, requestEvent, round, LEVELS }
+module.exports = { resolveLogger, requestEvent, round }

@@ -7,6 +7,7 @@
 //   node cache-worker.js ours|adobe plain|cache|coalesce|both SERVICE_URL TOKEN TOTAL CONCURRENCY
 
 const { percentile } = require('./report')
+const { closedLoop } = require('./closed-loop')
 
 const [contender, mode, serviceURL, auth, totalText, concurrencyText] = process.argv.slice(2)
 const total = Number(totalText)
@@ -22,21 +23,9 @@ function client () {
   return new AEMHeadless({ serviceURL, auth, cache: mode === 'cache' || mode === 'both', coalesce: mode === 'coalesce' || mode === 'both' })
 }
 
-/** Runs `count` calls with `workers` in a closed loop; returns each call's latency in ms. */
-async function run (aem, count, workers, variables = {}) {
-  const latencies = []
-  let next = 0
-  async function worker () {
-    while (next < count) {
-      next++
-      const start = process.hrtime.bigint()
-      const { data } = await aem.runPersistedQuery(QUERY, variables)
-      if (!data.adventureList.items.length) throw new Error('empty answer')
-      latencies.push(Number(process.hrtime.bigint() - start) / 1e6)
-    }
-  }
-  await Promise.all(Array.from({ length: workers }, worker))
-  return latencies
+/** `count` calls of the adventures query with `variables`; the latency of each in ms. */
+function run (aem, count, workers, variables = {}) {
+  return closedLoop(() => aem.runPersistedQuery(QUERY, variables), count, workers)
 }
 
 async function main () {
@@ -46,7 +35,7 @@ async function main () {
   const start = process.hrtime.bigint()
   const latencies = await run(aem, total, concurrency)
   const seconds = Number(process.hrtime.bigint() - start) / 1e9
-  latencies.sort((a, b) => a - b)
+  latencies.sort()
   process.stdout.write(JSON.stringify({ rate: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) }))
 }
 

@@ -15,6 +15,7 @@ const total = Number(totalText)
 const concurrency = Number(concurrencyText)
 const checkpoints = new Set((checkpointsText || '').split(',').filter(Boolean).map(Number))
 const TOKEN = 'bench-token'
+const { closedLoop: run } = require('./closed-loop')
 
 /** A function that runs the query once and resolves with the parsed JSON. */
 function contenderCall () {
@@ -33,26 +34,6 @@ function contenderCall () {
   const { AEMHeadless } = contender === 'adobe' ? require('@adobe/aem-headless-client-nodejs') : require('../..')
   const aem = new AEMHeadless({ serviceURL, auth: TOKEN })
   return () => aem.runPersistedQuery(queryPath)
-}
-
-/** `count` calls by `workers` in a closed loop; the latency of each call in ms. */
-async function run (call, count, workers, onDone = () => {}) {
-  // Written through once, so that its pages are resident before any RSS is sampled.
-  const latencies = new Float64Array(count).fill(-1)
-  let started = 0
-  let done = 0
-  async function worker () {
-    while (started < count) {
-      const index = started++
-      const start = process.hrtime.bigint()
-      const json = await call()
-      if (!json.data) throw new Error('no data in the answer')
-      latencies[index] = Number(process.hrtime.bigint() - start) / 1e6
-      onDone(++done)
-    }
-  }
-  await Promise.all(Array.from({ length: workers }, worker))
-  return latencies
 }
 
 /** The server's `/_stats`: its CPU seconds so far and how many answers it sent. */

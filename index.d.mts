@@ -54,3 +54,5 @@ export type TokenLogEvent = AEMHeadless.TokenLogEvent
 export type TokenRejectedLogEvent = AEMHeadless.TokenRejectedLogEvent
 export type LevelLogger = AEMHeadless.LevelLogger
 export type LoggerOption = AEMHeadless.LoggerOption
+export type RequestTraceContext = AEMHeadless.RequestTraceContext
+export type TokenTraceContext = AEMHeadless.TokenTraceContext

@@ -429,6 +429,50 @@ declare namespace AEMHeadless {
    */
   export type LoggerOption = false | ((event: LogEvent & { level: LogLevel }) => void) | LevelLogger
 
+  /**
+   * The context of the `aem-headless-rs:request` TracingChannel (`diagnostics_channel`), one per
+   * AEM request. It grows as the request goes; it never holds a header, body, token or secret.
+   */
+  export interface RequestTraceContext {
+    operation: 'runPersistedQuery' | 'runQuery' | 'runPaginatedQuery' | 'persistQuery' | 'listPersistedQueries'
+    method: string
+    /** The service URL and endpoint; never user info, and `sig`-like query values redacted. */
+    url: string
+    /** `conf/name`, for runPersistedQuery and persistQuery. */
+    persistedQuery?: string
+    /** The HTTP status, once a response arrived. */
+    status?: number
+    /** Attempts made, retries included; 0 when the cache answered. */
+    attempts?: number
+    /** Whether the response cache answered (successes only). */
+    cached?: boolean
+    /** The parsed response (successes only; set by the channel). */
+    result?: unknown
+    /** What the call rejects with (failures only). */
+    error?: AEMHeadlessError
+  }
+
+  /**
+   * The context of the `aem-headless-rs:token` TracingChannel, one per token fetch or refresh of
+   * a `TokenProvider`. It never holds the token: `result` stays undefined.
+   */
+  export interface TokenTraceContext {
+    /** Where the token came from: IMS, the shared store, or a development token. */
+    source: 'ims' | 'store' | 'dev-token' | undefined
+    /** IMS's token URL (source `ims`). */
+    url?: string
+    /** The HTTP status of IMS's answer, when known. */
+    status?: number
+    /** Attempts made at IMS, retries included, when known. */
+    attempts?: number
+    tokenType?: string
+    /** Epoch milliseconds. */
+    expiresAt?: number
+    error?: AEMHeadlessError
+    /** After a failed refresh: whether the old token, still valid, is returned instead. */
+    keptValidToken?: boolean
+  }
+
   /** An access token that manages itself: cached, refreshed ahead of expiry, single-flight. */
   export class TokenProvider implements AccessTokenSource {
     constructor(credentials: string | CredentialsJSON | LoadedCredentials, options?: TokenProviderOptions)

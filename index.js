@@ -10,6 +10,7 @@ const { loadCredentials } = require('./lib/credentials')
 const { exchange, signServiceJwt } = require('./lib/exchange')
 const { createRedisStore } = require('./lib/redis-store')
 const { resolveLogger, requestEvent } = require('./lib/logger')
+const { requestTrace } = require('./lib/tracing')
 
 const DEFAULT_SERVICE_URL = '/'
 const DEFAULT_ENDPOINT = 'content/graphql/global/endpoint.json'
@@ -104,6 +105,8 @@ class AEMHeadless {
   async runPersistedQuery (path, variables = {}, options = {}, retryOptions = {}) {
     const call = callOptions(options, 'GET')
     call.retries = checkRetryOptions(retryOptions)
+    call.operation = 'runPersistedQuery'
+    call.persistedQuery = String(path)
     if (variables === null || typeof variables !== 'object') {
       throw sdkError('INVALID_PARAM', 'variables must be an object')
     }
@@ -123,8 +126,13 @@ class AEMHeadless {
    * @param {{maxRetries?: number, initialDelayInMillis?: number}} [retryOptions]
    */
   async runQuery (body, options = {}, retryOptions = {}) {
+    return this.#query('runQuery', body, options, retryOptions)
+  }
+
+  async #query (operation, body, options, retryOptions) {
     const call = callOptions(options, 'POST')
     call.retries = checkRetryOptions(retryOptions)
+    call.operation = operation
     if (!this.endpoint) {
       throw sdkError('INVALID_PARAM', "this client has no GraphQL endpoint (it was built with endpoint: ''), so it runs persisted queries only", { serviceURL: this.serviceURL, endpoint: '' })
     }
@@ -142,6 +150,8 @@ class AEMHeadless {
   async persistQuery (query, path, options = {}, retryOptions = {}) {
     const call = callOptions(options, 'PUT')
     call.retries = checkRetryOptions(retryOptions)
+    call.operation = 'persistQuery'
+    call.persistedQuery = String(path)
     return this.#request(call, `${PERSIST_PATH}/${path}`, String(query))
   }
 
@@ -153,6 +163,7 @@ class AEMHeadless {
   async listPersistedQueries (options = {}, retryOptions = {}) {
     const call = callOptions(options, 'GET')
     call.retries = checkRetryOptions(retryOptions)
+    call.operation = 'listPersistedQueries'
     return this.#request(call, LIST_PATH, null)
   }
 
@@ -176,7 +187,7 @@ class AEMHeadless {
     let pageArgs = resolved.args
     const size = (args && (args.first || args.limit)) || 0
     for (;;) {
-      const { data } = await this.runQuery(queryText(model, fields, resolved.type, pageArgs), options, retryOptions)
+      const { data } = await this.#query('runPaginatedQuery', queryText(model, fields, resolved.type, pageArgs), options, retryOptions)
       const page = pageOf(model, resolved.type, data, this.serviceURL)
       yield page.items
       if (resolved.type === QueryTypes.BY_PATH) return
@@ -271,7 +282,13 @@ class AEMHeadless {
     }
   }
 
-  async #send ({ method, headers, signal, timeout, connectTimeout, retries }, endpoint, body) {
+  /** Sends one request; traced (lib/tracing.js) when anyone listens. */
+  #send (call, endpoint, body) {
+    const trace = requestTrace(call, this.serviceURL, endpoint)
+    return trace === null ? this.#call(call, endpoint, body, null) : trace.run(() => this.#call(call, endpoint, body, trace))
+  }
+
+  async #call ({ method, headers, signal, timeout, connectTimeout, retries }, endpoint, body, trace) {
     const base = { serviceURL: this.serviceURL, endpoint }
     if (signal && signal.aborted) throw aborted(signal, base)
     const log = this.#log
@@ -281,11 +298,12 @@ class AEMHeadless {
       cancel = new native.CancelToken()
       signal.addEventListener('abort', onAbort, { once: true })
     }
-    // With logging on, the native side also says the status, the attempts and whether the
-    // cache answered.
-    const call = log === null && timeout === undefined && retries === undefined && connectTimeout === undefined
+    // With logging or tracing on, the native side also says the status, the attempts and
+    // whether the cache answered.
+    const traced = log !== null || trace !== null
+    const call = !traced && timeout === undefined && retries === undefined && connectTimeout === undefined
       ? undefined
-      : { timeoutMs: timeout, connectTimeoutMs: connectTimeout, retries, trace: log !== null || undefined }
+      : { timeoutMs: timeout, connectTimeoutMs: connectTimeout, retries, trace: traced || undefined }
     const startedAt = log === null ? 0 : performance.now()
     let answer
     try {
@@ -293,12 +311,14 @@ class AEMHeadless {
     } catch (error) {
       const failure = signal && signal.aborted ? aborted(signal, base) : fromNative(error, base)
       if (log !== null) log('warn', requestEvent(method, this.serviceURL + endpoint, startedAt, { error: failure }))
+      if (trace !== null) trace.failed(failure)
       throw failure
     } finally {
       if (signal) signal.removeEventListener('abort', onAbort)
     }
-    if (log === null) return JSON.parse(answer)
-    log('debug', requestEvent(method, this.serviceURL + endpoint, startedAt, answer))
+    if (!traced) return JSON.parse(answer)
+    if (log !== null) log('debug', requestEvent(method, this.serviceURL + endpoint, startedAt, answer))
+    if (trace !== null) trace.answered(answer)
     return JSON.parse(answer.body)
   }
 }

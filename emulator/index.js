@@ -43,8 +43,8 @@ const DAY_MS = 24 * 60 * 60 * 1000
  * @property {{ok: true, statusCode: 200, accessToken: string}} devToken a local development token (24 h)
  * @property {(dir: string) => {credentialsFile: string, devTokenFile: string, caFile: string}} writeFiles
  *   writes `service-credentials.json`, `dev-token.json` and `ca.pem` into `dir` (created if missing)
- * @property {Array<{method: string, url: string, headers: object, body: string}>} requests every request
- *   received, `url` raw as received
+ * @property {Array<{method: string, url: string, headers: object, body: string, traceparent?: string}>} requests every
+ *   request received, `url` raw as received, `traceparent` the W3C trace context it carried, if any
  * @property {() => void} clearRequests empties `requests`
  * @property {{exchanges: number, oauthTokens: number}} stats calls to `/ims/exchange/jwt` and `/ims/token/v3`
  * @property {(count?: number) => void} failNextTokenRequests the next `count` IMS token requests (either
@@ -105,7 +105,7 @@ async function startEmulator (options = {}) {
   async function onRequest (req, res) {
     try {
       const body = await readBody(req)
-      requests.push({ method: req.method, url: req.url, headers: { ...req.headers }, body })
+      requests.push({ method: req.method, url: req.url, headers: { ...req.headers }, body, traceparent: req.headers.traceparent })
       await ready
       const handle = req.url.startsWith('/ims/') ? handlers.ims : handlers.aem
       await handle(req, res, body)

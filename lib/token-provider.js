@@ -4,6 +4,7 @@ const native = require('../binding.js')
 const { sdkError, fromNative } = require('./errors')
 const { loadCredentials } = require('./credentials')
 const { resolveLogger, round } = require('./logger')
+const { tokenTrace } = require('./tracing')
 
 /** How long a store may take to answer before it is bypassed. */
 const STORE_TIMEOUT_MS = 1000
@@ -29,6 +30,8 @@ class TokenProvider {
   #invalidated = null
   #generation = 0
   #log = null
+  /** The credentials' kind (`service`, `oauth` or `dev`), once loaded. */
+  #kind = null
 
   /**
    * @param {string | object | import('../binding').LoadedCredentials} credentials a file path, the parsed JSON, or loadCredentials' result
@@ -69,7 +72,9 @@ class TokenProvider {
     const now = Date.now()
     if (cached !== null && now < cached.refreshAt) return cached.view
     if (this.#pending === null) {
-      this.#pending = this.#refresh().finally(() => { this.#pending = null })
+      const trace = tokenTrace()
+      const refresh = trace === null ? this.#refresh(null) : trace.run(() => this.#refresh(trace))
+      this.#pending = refresh.finally(() => { this.#pending = null })
     }
     if (cached !== null && now < cached.expiresAt) {
       this.#pending.catch(() => {})
@@ -104,7 +109,8 @@ class TokenProvider {
     if (this.#native !== null) this.#native.invalidate(accessToken)
   }
 
-  async #refresh () {
+  /** Gets a token from the store or the native provider; `trace` follows it (lib/tracing.js). */
+  async #refresh (trace) {
     const generation = this.#generation
     const provider = await this.#provider()
     const store = this.#options.store
@@ -114,12 +120,14 @@ class TokenProvider {
       const shared = parseStored(await callStore(() => store.get(key), timeoutMs))
       if (shared && shared.view.accessToken !== this.#invalidated && Date.now() < shared.refreshAt) {
         if (this.#log !== null) this.#log('info', { event: 'token', source: 'store', expiresAt: shared.expiresAt })
+        if (trace !== null) trace.fromStore(shared.expiresAt)
         if (generation === this.#generation) this.#cached = shared
         return shared.view
       }
     }
     let token
     const startedAt = performance.now()
+    if (trace !== null) trace.exchanging(this.#kind, null)
     try {
       token = await provider.getAccessToken()
     } catch (error) {
@@ -127,10 +135,12 @@ class TokenProvider {
       const old = this.#cached
       const keepsOld = old !== null && Date.now() < old.expiresAt
       if (this.#log !== null) this.#log('warn', { event: 'token', source: 'refresh', durationMs: round(performance.now() - startedAt), code: failure.code, message: failure.message, keepsValidToken: keepsOld })
+      if (trace !== null) trace.failed(failure, keepsOld)
       if (keepsOld) return old.view
       throw failure
     }
     const entry = entryOf(token)
+    if (trace !== null) trace.obtained(entry.view.tokenType, entry.expiresAt)
     if (this.#log !== null) this.#log('info', { event: 'token', source: 'refresh', durationMs: round(performance.now() - startedAt), tokenType: entry.view.tokenType, expiresAt: entry.expiresAt })
     // The native provider answers with the old token while its refresh pauses after a failure:
     // that is returned, but neither cached as fresh nor written to the store.
@@ -156,6 +166,7 @@ class TokenProvider {
         throw fromNative(error)
       }
       this.#identity = `aem-headless-rs|${loaded.identity}`
+      this.#kind = loaded.kind
     }
     return this.#native
   }

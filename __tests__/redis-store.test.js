@@ -10,13 +10,15 @@ const { setTimeout: sleep } = require('node:timers/promises')
 const redis = require('redis')
 const IORedis = require('ioredis')
 const { createRedisStore, detectFlavor } = require('../lib/redis-store')
-const { startRedis } = require('./support/redis-server')
+const { startRedis, skipWithoutRedis } = require('./support/redis-server')
 
+const skip = skipWithoutRedis()
 let server
 /** @type {Record<string, {client: object, pttl: (key: string) => Promise<number>, close: () => Promise<unknown>}>} */
 const clients = {}
 
 before(async () => {
+  if (skip) return
   server = await startRedis()
   const nodeRedis = redis.createClient({ url: server.url })
   nodeRedis.on('error', () => {}) // reconnection noise after stop() must not crash the test process
@@ -52,11 +54,11 @@ async function eventually (check, limitMs) {
 }
 
 for (const flavor of ['node-redis', 'ioredis']) {
-  test(`${flavor}: the client's library is detected`, () => {
+  test(`${flavor}: the client's library is detected`, { skip }, () => {
     assert.equal(detectFlavor(clients[flavor].client), flavor)
   })
 
-  test(`${flavor}: set then get round-trips the value; get of a missing key is null`, async () => {
+  test(`${flavor}: set then get round-trips the value; get of a missing key is null`, { skip }, async () => {
     const store = createRedisStore(clients[flavor].client)
     const key = randomUUID()
     const value = JSON.stringify({ accessToken: 'tok-' + flavor, expiresAt: 1234567890123, note: 'é ✓' })
@@ -65,7 +67,7 @@ for (const flavor of ['node-redis', 'ioredis']) {
     assert.equal(await store.get(randomUUID()), null)
   })
 
-  test(`${flavor}: keys are prefix + key; a store with another prefix does not see them`, async () => {
+  test(`${flavor}: keys are prefix + key; a store with another prefix does not see them`, { skip }, async () => {
     const { client } = clients[flavor]
     const key = randomUUID()
     const store = createRedisStore(client, { prefix: 'test-a:' })
@@ -79,14 +81,14 @@ for (const flavor of ['node-redis', 'ioredis']) {
     assert.equal(await store.get(key), 'v1')
   })
 
-  test(`${flavor}: the flavor option overrides detection`, async () => {
+  test(`${flavor}: the flavor option overrides detection`, { skip }, async () => {
     const store = createRedisStore(clients[flavor].client, { flavor })
     const key = randomUUID()
     await store.set(key, 'x', 60000)
     assert.equal(await store.get(key), 'x')
   })
 
-  test(`${flavor}: the pttl of a fresh key is > 0 and <= the ttl`, async () => {
+  test(`${flavor}: the pttl of a fresh key is > 0 and <= the ttl`, { skip }, async () => {
     const { client, pttl } = clients[flavor]
     const store = createRedisStore(client)
     const key = randomUUID()
@@ -98,7 +100,7 @@ for (const flavor of ['node-redis', 'ioredis']) {
     assert.ok(rounded > 0 && rounded <= 2501, `pttl ${rounded}`)
   })
 
-  test(`${flavor}: an entry disappears after its ttl`, async () => {
+  test(`${flavor}: an entry disappears after its ttl`, { skip }, async () => {
     const store = createRedisStore(clients[flavor].client)
     const key = randomUUID()
     await store.set(key, 'short-lived', 300)
@@ -106,7 +108,7 @@ for (const flavor of ['node-redis', 'ioredis']) {
     assert.ok(await eventually(async () => (await store.get(key)) === null, 3000), 'the key is still there')
   })
 
-  test(`${flavor}: a bad ttl, key or value rejects and writes nothing`, async () => {
+  test(`${flavor}: a bad ttl, key or value rejects and writes nothing`, { skip }, async () => {
     const { client } = clients[flavor]
     const store = createRedisStore(client)
     const key = randomUUID()
@@ -130,7 +132,9 @@ test('bad arguments to createRedisStore throw a TypeError', () => {
   assert.throws(() => createRedisStore({ get () {}, isOpen: true }), { name: 'TypeError', message: /get\(\) and set\(\)/ })
   assert.throws(() => createRedisStore({ get () {}, set () {} }), { name: 'TypeError', message: /flavor/ })
   assert.throws(() => createRedisStore({ get () {}, set () {} }, { flavor: 'memcached' }), { name: 'TypeError', message: /flavor/ })
-  assert.throws(() => createRedisStore(clients.ioredis.client, { prefix: 7 }), { name: 'TypeError', message: /prefix/ })
+  const unconnected = new IORedis({ lazyConnect: true })
+  assert.throws(() => createRedisStore(unconnected, { prefix: 7 }), { name: 'TypeError', message: /prefix/ })
+  unconnected.disconnect()
 })
 
 test('the flavor decides how the TTL is passed to set', async () => {
@@ -139,4 +143,17 @@ test('the flavor decides how the TTL is passed to set', async () => {
   await createRedisStore(fake, { flavor: 'node-redis', prefix: 'p:' }).set('k', 'v', 1.5)
   await createRedisStore(fake, { flavor: 'ioredis', prefix: 'p:' }).set('k', 'v', 1000)
   assert.deepEqual(calls, [['p:k', 'v', { PX: 2 }], ['p:k', 'v', 'PX', 1000]])
+})
+
+test('without redis-server on PATH the Redis tests are skipped with a notice, but fail under CI', async () => {
+  const { execFile } = require('node:child_process')
+  const { promisify } = require('node:util')
+  const support = require.resolve('./support/redis-server')
+  const probe = `try { console.log(JSON.stringify(require(${JSON.stringify(support)}).skipWithoutRedis())) } catch (e) { console.log('threw: ' + e.message) }`
+  const run = (ci) => promisify(execFile)(process.execPath, ['--no-warnings', '-e', probe], {
+    env: { ...process.env, PATH: '', CI: ci }
+  })
+  const local = JSON.parse((await run('')).stdout)
+  assert.match(local, /^redis-server is not on PATH: install it \(Debian\/Ubuntu: sudo apt-get install redis-server/)
+  assert.match((await run('true')).stdout, /^threw: CI is set and redis-server is not on PATH/)
 })

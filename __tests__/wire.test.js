@@ -3,8 +3,10 @@
 // Differential tests: the same calls through Adobe's @adobe/aem-headless-client-nodejs and
 // through ours, against one emulator, must put the same requests on the wire and give the same
 // results and error codes. Adobe's client calls IMS on port 443 only and trusts extra CAs only
-// through NODE_EXTRA_CA_CERTS set before Node starts, so the emulator listens on 127.0.0.1:443
-// (root, or permission to bind low ports) and each client runs in its own process.
+// through NODE_EXTRA_CA_CERTS set before Node starts, so each client runs in its own process, and
+// the emulator listens on a free port: each child preloads emulator/redirect-443.js, which sends
+// Adobe's connections for port 443 to the emulator's port (no root, no port 443). Ours calls the
+// credentials' `imsEndpoint` (`127.0.0.1:PORT`) directly; both sign the same JWT audience.
 
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
@@ -20,23 +22,28 @@ const ADOBE = require.resolve('@adobe/aem-headless-client-nodejs')
 const OURS = require.resolve('..')
 const RUNNER = path.join(__dirname, 'support', 'run-calls.js')
 
+const REDIRECT_443 = path.join(__dirname, '..', 'emulator', 'redirect-443.js')
+
 let env
-before(async () => {
-  try {
-    env = await setup({ port: 443 })
-  } catch (error) {
-    throw new Error(`the differential tests need to bind 127.0.0.1:443 (run as root, or allow it with sysctl net.ipv4.ip_unprivileged_port_start=443): ${error.message}`)
-  }
-})
+before(async () => { env = await setup() })
 after(() => env && env.close())
 
-/** Runs `script` with `args` under NODE_EXTRA_CA_CERTS and returns stdout and the requests it made. */
-async function traced (script, args) {
-  env.emu.clearRequests()
-  const { stdout } = await run(process.execPath, [script, ...args], {
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: env.files.caFile },
+/**
+ * Runs `script` with `args` in a child process that trusts the emulator's CA and reaches it on
+ * port 443, and resolves with its stdout.
+ */
+async function runChild (emulator, script, args) {
+  const { stdout } = await run(process.execPath, ['--require', REDIRECT_443, script, ...args], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: emulator.files.caFile, AEM_EMULATOR_PORT: String(emulator.emu.port) },
     maxBuffer: 64 * 1024 * 1024
   })
+  return stdout
+}
+
+/** Runs `script` with `args` (see runChild) and returns stdout and the requests it made. */
+async function traced (script, args) {
+  env.emu.clearRequests()
+  const stdout = await runChild(env, script, args)
   return { stdout, requests: env.emu.requests.slice() }
 }
 
@@ -132,12 +139,9 @@ test('the example app prints the same JSON on Adobe\'s package and on ours', asy
 test('persisted-query management, pagination and buildQuery match Adobe\'s on the wire', async () => {
   // Each client gets a fresh emulator, so both start from the same persisted queries.
   async function methodsFor (module) {
-    const fresh = await setup({ port: 443 })
+    const fresh = await setup()
     try {
-      const { stdout } = await run(process.execPath, [path.join(__dirname, 'support', 'run-methods.js'), module, fresh.emu.url, fresh.emu.devToken.accessToken], {
-        env: { ...process.env, NODE_EXTRA_CA_CERTS: fresh.files.caFile },
-        maxBuffer: 64 * 1024 * 1024
-      })
+      const stdout = await runChild(fresh, path.join(__dirname, 'support', 'run-methods.js'), [module, fresh.emu.url, fresh.emu.devToken.accessToken])
       const requests = fresh.emu.requests.map((r) => ({
         method: r.method,
         url: r.url,
@@ -150,28 +154,35 @@ test('persisted-query management, pagination and buildQuery match Adobe\'s on th
       await fresh.close()
     }
   }
-  // The emulator of the other tests holds port 443; free it for the fresh ones and take it back.
-  await env.close()
-  try {
-    const adobe = await methodsFor(ADOBE)
-    const ours = await methodsFor(OURS)
-    const adobeRequests = collapseRetries(adobe.requests, (r) => r)
-    const ourRequests = collapseRetries(ours.requests, (r) => r)
-    assert.deepEqual(ourRequests.kept, adobeRequests.kept)
-    assert.deepEqual(ours.results, adobe.results)
+  const adobe = await methodsFor(ADOBE)
+  const ours = await methodsFor(OURS)
+  const adobeRequests = collapseRetries(adobe.requests, (r) => r)
+  const ourRequests = collapseRetries(ours.requests, (r) => r)
+  assert.deepEqual(ourRequests.kept, adobeRequests.kept)
+  assert.deepEqual(ours.results, adobe.results)
 
-    const [created, conflict, createdJson, updated, invalid, list] = ours.results
-    assert.equal(created.ok.action, 'create')
-    assert.equal(conflict.code, 'API_ERROR')
-    assert.equal(conflict.status, 409)
-    assert.equal(createdJson.ok.shortPath, '/diff/first-n')
-    assert.equal(updated.ok.action, 'update')
-    assert.equal(invalid.code, 'API_ERROR')
-    assert.ok(list.ok.some((conf) => conf.configurationName === 'diff' && conf.queries.length === 2))
-    const cursorPages = ours.results[9]
-    assert.deepEqual(cursorPages.map((page) => page.length), [10, 10, 10, 10, 10, 7])
-    assert.equal(new Set(cursorPages.flat().map((a) => a.slug)).size, 57)
-  } finally {
-    env = await setup({ port: 443 })
-  }
+  const [created, conflict, createdJson, updated, invalid, list] = ours.results
+  assert.equal(created.ok.action, 'create')
+  assert.equal(conflict.code, 'API_ERROR')
+  assert.equal(conflict.status, 409)
+  assert.equal(createdJson.ok.shortPath, '/diff/first-n')
+  assert.equal(updated.ok.action, 'update')
+  assert.equal(invalid.code, 'API_ERROR')
+  assert.ok(list.ok.some((conf) => conf.configurationName === 'diff' && conf.queries.length === 2))
+  const cursorPages = ours.results[9]
+  assert.deepEqual(cursorPages.map((page) => page.length), [10, 10, 10, 10, 10, 7])
+  assert.equal(new Set(cursorPages.flat().map((a) => a.slug)).size, 57)
+})
+
+test('the preload sends Adobe\'s IMS call on port 443 to the emulator, and nothing else', async () => {
+  // Without the preload, Adobe's getToken cannot reach the emulator (it asks for port 443).
+  const script = path.join(env.dir, 'adobe-token.js')
+  fs.writeFileSync(script, `require(${JSON.stringify(ADOBE)}).getToken(process.argv[2]).then((t) => console.log(t.type), (e) => console.log(e.code))`)
+  const bare = await run(process.execPath, [script, env.files.credentialsFile], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: env.files.caFile }
+  })
+  assert.equal(bare.stdout.trim(), 'EXCHANGE_TOKEN_ERROR')
+  env.emu.clearRequests()
+  assert.equal((await runChild(env, script, [env.files.credentialsFile])).trim(), 'bearer')
+  assert.deepEqual(env.emu.requests.map((r) => r.url), ['/ims/exchange/jwt'])
 })

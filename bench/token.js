@@ -29,8 +29,10 @@ diagnostics.subscribe('net.server.socket', () => { accepted.count++ })
 async function coldRun (env, contender, count) {
   const worker = path.join(__dirname, 'lib', 'token-worker.js')
   const [connections, exchanges] = [accepted.count, env.emu.stats.exchanges]
-  const { stdout } = await run(process.execPath, [worker, contender, env.files.credentialsFile, String(count), String(WARM_UP)], {
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: env.files.caFile }
+  // Adobe's getToken calls IMS on port 443 only: the preload sends that connection to the emulator's port.
+  const redirect = path.join(__dirname, '..', 'emulator', 'redirect-443.js')
+  const { stdout } = await run(process.execPath, ['--require', redirect, worker, contender, env.files.credentialsFile, String(count), String(WARM_UP)], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: env.files.caFile, AEM_EMULATOR_PORT: String(env.emu.port) }
   })
   const { latencies, cpuUs } = JSON.parse(stdout)
   return {
@@ -51,15 +53,9 @@ async function perCallUs (call, count) {
 
 const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length
 
-/** The cold-token table; Adobe's getToken calls IMS on port 443 only, so the emulator listens there. */
+/** The cold-token table. */
 async function coldTokens () {
-  let env
-  try {
-    env = await setup({ port: 443 })
-  } catch (error) {
-    console.log(`\n(token: skipped the cold-token comparison, which needs to bind 127.0.0.1:443: ${error.message})`)
-    return
-  }
+  const env = await setup()
   try {
     const count = QUICK ? 20 : 200
     const ours = await coldRun(env, 'ours', count)

@@ -59,8 +59,19 @@ export declare class NativeClient {
 export declare class NativeTokenProvider {
   /** A provider for loaded credentials. */
   constructor(credentials: LoadedCredentials, options?: TokenProviderOptions | undefined | null)
-  /** A valid token, from the cache or from IMS. */
-  getAccessToken(): Promise<ProvidedToken>
+  /**
+   * A valid token, from the cache or from IMS. When this call starts a refresh, `headers`
+   * (the trace context) go with the request to IMS, the call waits for it, and `exchange`
+   * says how IMS answered.
+   */
+  getAccessToken(headers?: Record<string, string> | undefined | null): Promise<ProvidedToken>
+  /**
+   * Whether the next `getAccessToken` would start a refresh (from IMS, or of a development
+   * token): none under way, none paused after a failure, and the token due for one.
+   */
+  needsRefresh(): boolean
+  /** The IMS URL token requests go to; null for a development token. */
+  get tokenUrl(): string | null
   /** Forgets the cached token (only if it is `token`, when given). */
   invalidate(token?: string | undefined | null): void
 }
@@ -88,11 +99,33 @@ export interface CallOptions {
 /** The raw IMS response of an exchange, for `exchange()`. */
 export declare function exchangeRaw(credentials: LoadedCredentials, ca?: string | undefined | null, proxy?: string | undefined | null): Promise<string>
 
-/** Reads a credentials file and returns an access token. */
-export declare function getTokenFromFile(path: string, options?: TokenOptions | undefined | null): Promise<NativeToken>
+/** A token from `fetchToken`: Adobe's `getToken` fields and how IMS answered. */
+export interface FetchedToken {
+  /** The access token. */
+  accessToken: string
+  /** The token type: `bearer` from IMS, `Bearer` for a development token. */
+  type: string
+  /** IMS's `expires_in` in milliseconds, or 86400000 for a development token. */
+  expires: number
+  /** How IMS answered; absent for a development token. */
+  exchange?: TokenExchange
+}
 
-/** Parses credentials from JSON text and returns an access token. */
-export declare function getTokenFromJson(json: string, options?: TokenOptions | undefined | null): Promise<NativeToken>
+/**
+ * Adobe's `getToken` for loaded credentials: every call a new exchange at IMS (the development
+ * token as it is).
+ */
+export declare function fetchTokenFor(credentials: LoadedCredentials, options?: FetchTokenOptions | undefined | null): Promise<FetchedToken>
+
+/** Options of `fetchToken`. */
+export interface FetchTokenOptions {
+  /** Extra trusted CA certificates (PEM) for the IMS call. */
+  ca?: string
+  /** A proxy URL for IMS; without it the proxy environment variables apply. */
+  proxy?: string
+  /** Headers for the request to IMS (the trace context). */
+  headers?: Record<string, string>
+}
 
 /** Reads and parses a credentials file. */
 export declare function loadCredentialsFromFile(path: string, options?: LoadCredentialsOptions | undefined | null): Promise<LoadedCredentials>
@@ -143,16 +176,6 @@ export interface NativeClientConfig {
   coalesce?: boolean
 }
 
-/** Adobe's `getToken` result. */
-export interface NativeToken {
-  /** The access token. */
-  accessToken: string
-  /** The token type: `bearer` from IMS, `Bearer` for a development token. */
-  type: string
-  /** IMS's `expires_in` in milliseconds, or 86400000 for a development token. */
-  expires: number
-}
-
 /** A token as the provider hands it out. */
 export interface ProvidedToken {
   /** The token for `Authorization: Bearer`. */
@@ -163,6 +186,8 @@ export interface ProvidedToken {
   expiresAt: number
   /** When the provider will fetch a new one, in epoch milliseconds. */
   refreshAt: number
+  /** How IMS answered, when this call exchanged the credentials there. */
+  exchange?: TokenExchange
 }
 
 /** Retry settings; unset fields keep their defaults. */
@@ -178,18 +203,14 @@ export interface RetryOptions {
 /** Signs a service JWT valid for `expires_in_seconds` (default 300: it is used once). */
 export declare function signServiceJwt(credentials: LoadedCredentials, expiresInSeconds?: number | undefined | null): string
 
-/** Options of `getToken` beyond Adobe's. */
-export interface TokenOptions {
-  /** Overrides the credentials' `imsEndpoint` (`host[:port]` or an `https://` URL). */
-  imsEndpoint?: string
-  /** Extra trusted CA certificates (PEM) for the IMS call. */
-  ca?: string
-  /** The passphrase of an encrypted PKCS#8 private key. */
-  passphrase?: string
-  /** Allows a plain `http://` IMS endpoint (a local test server). Default false. */
-  allowInsecureHttp?: boolean
-  /** A proxy URL for IMS; without it the proxy environment variables apply. */
-  proxy?: string
+/** How an exchange at IMS went, for tracing. */
+export interface TokenExchange {
+  /** The HTTP status of IMS's answer. */
+  status: number
+  /** Attempts made, retries included. */
+  attempts: number
+  /** The HTTP version of the answer (`1.1`, `2`). */
+  httpVersion: string
 }
 
 /** Options of a token provider. */
@@ -204,6 +225,9 @@ export interface TokenProviderOptions {
   refreshMarginMs?: number
 }
 
+/** The IMS URL token requests for `credentials` go to; null for a development token. */
+export declare function tokenUrlOf(credentials: LoadedCredentials): string | null
+
 /** A body with what a log needs to know about how it came. */
 export interface TracedResponse {
   /** The JSON text of the body. */
@@ -214,4 +238,6 @@ export interface TracedResponse {
   attempts: number
   /** Whether the response cache answered. */
   cached: boolean
+  /** The HTTP version of the response (`1.1`, `2`); absent when the cache answered. */
+  httpVersion?: string
 }

@@ -172,6 +172,14 @@ declare namespace AEMHeadless {
     coalesce?: boolean
     /** Where request and token events go; off by default (see `LoggerOption`). */
     logger?: LoggerOption
+    /**
+     * `false` keeps this client's requests (and the token requests of the `TokenProvider` that
+     * `credentials` makes) out of OpenTelemetry: no span, no `http.client.request.duration`, no
+     * `traceparent` on the wire. Default true: with `@opentelemetry/api` installed and an SDK
+     * registered, every request is a CLIENT span. The `diagnostics_channel` channels publish
+     * to their subscribers either way.
+     */
+    tracing?: boolean
   }
 
   /** Bounds of the response cache; the least recently used entries go first. */
@@ -366,6 +374,8 @@ declare namespace AEMHeadless {
     storeTimeoutMs?: number
     /** Where token events go (see `AEMHeadlessConfig.logger`). */
     logger?: LoggerOption
+    /** `false` keeps the IMS requests out of OpenTelemetry (see `AEMHeadlessConfig.tracing`). */
+    tracing?: boolean
   }
 
   /** A log level, most severe first. */
@@ -506,6 +516,8 @@ declare namespace AEMHeadless {
     allowInsecureHttp?: boolean
     /** A proxy for IMS. Without it, HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply. */
     proxy?: string
+    /** `false` keeps the IMS request out of OpenTelemetry (see `AEMHeadlessConfig.tracing`). */
+    tracing?: boolean
   }
 
   /** Adobe's `getToken` result. */

@@ -7,10 +7,10 @@ const { callOptions, checkRetryOptions, checkRetries, checkCache, optionalBoolea
 const { QueryTypes, resolveArgs, queryText, buildQuery } = require('./lib/query-builder')
 const { TokenProvider, FRESH_TOKEN } = require('./lib/token-provider')
 const { loadCredentials } = require('./lib/credentials')
-const { exchange, signServiceJwt } = require('./lib/exchange')
+const { exchange, signServiceJwt, fetchToken } = require('./lib/exchange')
 const { createRedisStore } = require('./lib/redis-store')
 const { resolveLogger, requestEvent } = require('./lib/logger')
-const { requestTrace } = require('./lib/tracing')
+const { requestTrace, tracingTarget } = require('./lib/tracing')
 
 const DEFAULT_SERVICE_URL = '/'
 const DEFAULT_ENDPOINT = 'content/graphql/global/endpoint.json'
@@ -32,13 +32,15 @@ class AEMHeadless {
   #timeout = DEFAULT_TIMEOUT_MS
   /** `log(level, event)` when logging is on, else null. */
   #log = null
+  /** Where the requests go, for OpenTelemetry; null with `tracing: false`. */
+  #target = null
 
   /**
    * @param {string | {serviceURL?: string, endpoint?: string, auth?: string | [string, string],
    *   credentials?: string | object, passphrase?: string, imsEndpoint?: string,
    *   tokenProvider?: TokenProvider, headers?: Record<string, string>, ca?: string,
    *   cache?: boolean | {maxEntries?: number, maxBytes?: number}, coalesce?: boolean,
-   *   logger?: false | ((event: object) => void) | object}} config the
+   *   logger?: false | ((event: object) => void) | object, tracing?: boolean}} config the
    *   AEM host, or a configuration
    */
   constructor (config) {
@@ -53,6 +55,7 @@ class AEMHeadless {
       throw sdkError('INVALID_PARAM', 'give either auth or credentials/tokenProvider, not both')
     }
     this.#log = resolveLogger(options.logger)
+    const tracing = optionalBoolean(options.tracing, 'tracing')
     if (options.tokenProvider !== undefined) {
       const provider = options.tokenProvider
       if (provider === null || typeof provider.getAccessToken !== 'function') {
@@ -61,7 +64,7 @@ class AEMHeadless {
       this.#tokens = provider
     } else if (options.credentials !== undefined) {
       const { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy, logger } = options
-      this.#tokens = new TokenProvider(options.credentials, { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy, logger })
+      this.#tokens = new TokenProvider(options.credentials, { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy, logger, tracing })
     }
     if (options.fetch !== undefined) {
       throw sdkError('INVALID_PARAM', 'the fetch option is not supported: requests go through the Rust HTTP client; use headers, ca and per-call options instead')
@@ -92,6 +95,7 @@ class AEMHeadless {
     this.#timeout = options.timeout ?? DEFAULT_TIMEOUT_MS
     this.serviceURL = this.#native.serviceUrl
     this.endpoint = this.#native.endpoint
+    this.#target = tracingTarget(tracing, this.serviceURL)
   }
 
   /**
@@ -284,13 +288,14 @@ class AEMHeadless {
 
   /** Sends one request; traced (lib/tracing.js) when anyone listens. */
   #send (call, endpoint, body) {
-    const trace = requestTrace(call, this.serviceURL, endpoint)
+    const trace = requestTrace(call, this.serviceURL, endpoint, this.#target)
     return trace === null ? this.#call(call, endpoint, body, null) : trace.run(() => this.#call(call, endpoint, body, trace))
   }
 
   async #call ({ method, headers, signal, timeout, connectTimeout, retries }, endpoint, body, trace) {
     const base = { serviceURL: this.serviceURL, endpoint }
     if (signal && signal.aborted) throw aborted(signal, base)
+    if (trace !== null) headers = trace.headers(headers)
     const log = this.#log
     let cancel
     const onAbort = () => cancel.cancel()
@@ -375,9 +380,11 @@ function pageOf (model, type, data, serviceURL) {
 
 /**
  * Exchanges credentials for an access token, as Adobe's `getToken` does: a development token
- * is returned as is; service credentials are signed into a JWT and exchanged at IMS.
+ * is returned as is; service credentials are signed into a JWT and exchanged at IMS (traced as
+ * a token fetch; `tracing: false` keeps it out of OpenTelemetry).
  * @param {string | object} credentials a credentials file path, or its parsed content
- * @param {{imsEndpoint?: string, ca?: string}} [options]
+ * @param {{imsEndpoint?: string, ca?: string, passphrase?: string, allowInsecureHttp?: boolean,
+ *   proxy?: string, tracing?: boolean}} [options]
  * @returns {Promise<{accessToken: string, type: string, expires: number}>}
  */
 async function getToken (credentials, options = undefined) {
@@ -389,20 +396,14 @@ async function getToken (credentials, options = undefined) {
     if (options.allowInsecureHttp !== undefined && typeof options.allowInsecureHttp !== 'boolean') {
       throw sdkError('INVALID_PARAM', 'options.allowInsecureHttp must be a boolean')
     }
-    const { imsEndpoint, ca, passphrase, allowInsecureHttp, proxy } = options
-    options = { imsEndpoint, ca, passphrase, allowInsecureHttp, proxy }
+    optionalBoolean(options.tracing, 'options.tracing')
   }
-  try {
-    if (typeof credentials === 'string') {
-      return await native.getTokenFromFile(path.resolve(credentials), options)
-    }
-    if (credentials !== null && typeof credentials === 'object') {
-      return await native.getTokenFromJson(stringify(credentials, 'credentials'), options)
-    }
-  } catch (error) {
-    throw fromNative(error)
+  const { imsEndpoint, ca, passphrase, allowInsecureHttp, proxy, tracing } = options || {}
+  if (typeof credentials !== 'string' && (credentials === null || typeof credentials !== 'object')) {
+    throw sdkError('INVALID_PARAM', 'credentials must be a file path or a credentials object')
   }
-  throw sdkError('INVALID_PARAM', 'credentials must be a file path or a credentials object')
+  const loaded = await loadCredentials(credentials, { imsEndpoint, passphrase, allowInsecureHttp })
+  return fetchToken(loaded, { ca, proxy }, tracing !== false)
 }
 
 /** A string auth is a Bearer token; a `[user, password]` pair is Basic auth. */

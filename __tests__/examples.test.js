@@ -82,3 +82,32 @@ test('the node:http route answers 502 with the error code when AEM cannot be rea
   assert.deepEqual(JSON.parse(body), { error: 'AEM request failed', code: 'REQUEST_ERROR' })
   for (const secret of secretsOf(env.emu)) assert.ok(!body.includes(secret))
 })
+
+test('the tracing example prints the IMS and AEM CLIENT spans under the app span, in one trace, with no secret', async () => {
+  const { stdout } = await run(process.execPath, [path.join(EXAMPLES, 'tracing.js'), env.emu.url, env.files.credentialsFile], { env: childEnv })
+  assert.match(stdout, /^16 adventures$/m)
+  // ConsoleSpanExporter prints each span as an object: in the order they end.
+  const spans = stdout.split(/\n(?=\{\n)/).filter((s) => s.includes('traceId')).map((text) => ({
+    scope: /instrumentationScope: \{ name: '([^']+)'/.exec(text)[1],
+    name: /\n {2}name: '([^']+)'/.exec(text)[1],
+    kind: Number(/\n {2}kind: (\d)/.exec(text)[1]),
+    traceId: /traceId: '([0-9a-f]+)'/.exec(text)[1],
+    id: /\n {2}id: '([0-9a-f]+)'/.exec(text)[1],
+    parentSpanId: (/parentSpanContext: \{[^}]*spanId: '([0-9a-f]+)'/.exec(text) || [])[1],
+    text
+  }))
+  assert.deepEqual(spans.map((s) => [s.scope, s.name, s.kind]), [
+    ['aem-headless-rs', 'POST', 2],
+    ['aem-headless-rs', 'GET', 2],
+    ['example-app', 'list adventures', 0]
+  ])
+  const app = spans[2]
+  for (const span of spans.slice(0, 2)) {
+    assert.equal(span.traceId, app.traceId)
+    assert.equal(span.parentSpanId, app.id)
+    assert.match(span.text, /'http.response.status_code': 200/)
+  }
+  assert.match(spans[0].text, /'url.full': 'https:\/\/127\.0\.0\.1:\d+\/ims\/exchange\/jwt'/)
+  assert.match(spans[1].text, /'aem.graphql.persisted_query': 'wknd-shared\/adventures-all'/)
+  for (const secret of secretsOf(env.emu)) assert.ok(!stdout.includes(secret))
+})

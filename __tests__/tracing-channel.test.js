@@ -66,6 +66,9 @@ test('a cold credentials client: the token fetch from IMS, then the request, eac
     assert.deepEqual(tokens.events.map((e) => e.event), ['start', 'end', 'asyncStart', 'asyncEnd'])
     const token = tokens.events.at(-1).context
     assert.equal(token.source, 'ims')
+    assert.equal(token.url, `https://${env.emu.imsEndpoint}/ims/exchange/jwt`)
+    assert.equal(token.status, 200)
+    assert.equal(token.attempts, 1)
     assert.equal(token.tokenType, 'bearer')
     assert.ok(token.expiresAt > Date.now())
     assert.equal(token.result, undefined, 'the token is never in a context')

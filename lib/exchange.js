@@ -3,6 +3,7 @@
 const native = require('../binding.js')
 const { sdkError, fromNative } = require('./errors')
 const { loadCredentials, loadCredentialsSync } = require('./credentials')
+const { tokenTrace, tracingTarget } = require('./tracing')
 
 /** The configuration paths `@adobe/aemcs-api-client-lib` requires, in its order. */
 const REQUIRED_PATHS = [
@@ -43,6 +44,36 @@ async function exchange (config, options = {}) {
 }
 
 /**
+ * Adobe's `getToken` for loaded credentials: a new exchange at IMS at every call (the
+ * development token as it is), traced as a token fetch (lib/tracing.js).
+ * @param {import('../binding').LoadedCredentials} loaded
+ * @param {{ca?: string, proxy?: string}} connection
+ * @param {boolean} tracing whether OpenTelemetry may see it
+ * @returns {Promise<{accessToken: string, type: string, expires: number}>}
+ */
+function fetchToken (loaded, { ca, proxy }, tracing) {
+  const trace = tokenTrace(tracing)
+  const fetch = async () => {
+    let headers
+    if (trace !== null) {
+      const url = native.tokenUrlOf(loaded)
+      headers = trace.exchanging(loaded.kind, url, url === null ? null : tracingTarget(tracing, url))
+    }
+    let token
+    try {
+      token = await native.fetchTokenFor(loaded, { ca, proxy, headers })
+    } catch (error) {
+      const failure = fromNative(error)
+      if (trace !== null) trace.failed(failure, false)
+      throw failure
+    }
+    if (trace !== null) trace.obtained(token.type, Date.now() + token.expires, token.exchange)
+    return { accessToken: token.accessToken, type: token.type, expires: token.expires }
+  }
+  return trace === null ? fetch() : trace.run(fetch)
+}
+
+/**
  * Signs the service JWT that IMS exchanges for an access token, for callers that exchange it
  * elsewhere. With loaded credentials no key is parsed.
  * @param {object | import('../binding').LoadedCredentials} credentials service credentials, or loadCredentials' result
@@ -62,4 +93,4 @@ function signServiceJwt (credentials, options = {}) {
   }
 }
 
-module.exports = { exchange, signServiceJwt }
+module.exports = { exchange, signServiceJwt, fetchToken }

@@ -4,7 +4,7 @@ const native = require('../binding.js')
 const { sdkError, fromNative } = require('./errors')
 const { loadCredentials } = require('./credentials')
 const { resolveLogger, round } = require('./logger')
-const { tokenTrace } = require('./tracing')
+const { tokenTrace, tracingTarget } = require('./tracing')
 
 /** How long a store may take to answer before it is bypassed. */
 const STORE_TIMEOUT_MS = 1000
@@ -32,13 +32,19 @@ class TokenProvider {
   #log = null
   /** The credentials' kind (`service`, `oauth` or `dev`), once loaded. */
   #kind = null
+  /** Whether OpenTelemetry may see the token requests (the `tracing` option). */
+  #tracing = true
+  /** IMS's token URL, and where it is for OpenTelemetry, once loaded. */
+  #tokenUrl = null
+  #imsTarget = null
 
   /**
    * @param {string | object | import('../binding').LoadedCredentials} credentials a file path, the parsed JSON, or loadCredentials' result
    * @param {{passphrase?: string, imsEndpoint?: string, ca?: string, refreshRatio?: number,
    *   refreshMarginMs?: number, store?: {get(key: string): Promise<string | null | undefined>,
    *   set(key: string, value: string, ttlMs: number): Promise<void>}, storeKey?: string,
-   *   storeTimeoutMs?: number, logger?: false | ((event: object) => void) | object}} [options]
+   *   storeTimeoutMs?: number, logger?: false | ((event: object) => void) | object,
+   *   tracing?: boolean}} [options]
    */
   constructor (credentials, options = {}) {
     if (credentials === undefined || credentials === null) {
@@ -61,6 +67,10 @@ class TokenProvider {
     this.#credentials = credentials
     this.#options = { ...options }
     this.#log = resolveLogger(options.logger)
+    if (options.tracing !== undefined && typeof options.tracing !== 'boolean') {
+      throw sdkError('INVALID_PARAM', 'tracing must be a boolean')
+    }
+    this.#tracing = options.tracing !== false
   }
 
   /**
@@ -72,7 +82,7 @@ class TokenProvider {
     const now = Date.now()
     if (cached !== null && now < cached.refreshAt) return cached.view
     if (this.#pending === null) {
-      const trace = tokenTrace()
+      const trace = tokenTrace(this.#tracing)
       const refresh = trace === null ? this.#refresh(null) : trace.run(() => this.#refresh(trace))
       this.#pending = refresh.finally(() => { this.#pending = null })
     }
@@ -127,9 +137,12 @@ class TokenProvider {
     }
     let token
     const startedAt = performance.now()
-    if (trace !== null) trace.exchanging(this.#kind, null)
+    // The trace context goes to IMS only when this call is the one that asks it.
+    const headers = trace === null
+      ? undefined
+      : trace.exchanging(this.#kind, this.#tokenUrl, this.#tracing && provider.needsRefresh() ? this.#imsTarget : null)
     try {
-      token = await provider.getAccessToken()
+      token = await provider.getAccessToken(headers)
     } catch (error) {
       const failure = fromNative(error)
       const old = this.#cached
@@ -140,7 +153,7 @@ class TokenProvider {
       throw failure
     }
     const entry = entryOf(token)
-    if (trace !== null) trace.obtained(entry.view.tokenType, entry.expiresAt)
+    if (trace !== null) trace.obtained(entry.view.tokenType, entry.expiresAt, token.exchange)
     if (this.#log !== null) this.#log('info', { event: 'token', source: 'refresh', durationMs: round(performance.now() - startedAt), tokenType: entry.view.tokenType, expiresAt: entry.expiresAt })
     // The native provider answers with the old token while its refresh pauses after a failure:
     // that is returned, but neither cached as fresh nor written to the store.
@@ -167,6 +180,8 @@ class TokenProvider {
       }
       this.#identity = `aem-headless-rs|${loaded.identity}`
       this.#kind = loaded.kind
+      this.#tokenUrl = this.#native.tokenUrl
+      this.#imsTarget = this.#tokenUrl === null ? null : tracingTarget(this.#tracing, this.#tokenUrl)
     }
     return this.#native
   }

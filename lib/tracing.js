@@ -1,13 +1,18 @@
 'use strict'
 
-// Tracing of AEM requests and token fetches through Node's `diagnostics_channel`: the
-// TracingChannels `aem-headless-rs:request` and `aem-headless-rs:token` publish `start`, `end`,
-// `asyncStart`, `asyncEnd` and `error` with a context object that grows as the call goes. When
-// nobody subscribes, no trace object is made and nothing is published.
+// Tracing of AEM requests and token fetches, for two kinds of listener:
+// - Node's `diagnostics_channel`: the TracingChannels `aem-headless-rs:request` and
+//   `aem-headless-rs:token` publish `start`, `end`, `asyncStart`, `asyncEnd` and `error` with a
+//   context object that grows as the call goes;
+// - OpenTelemetry (lib/otel.js): CLIENT spans, the W3C trace context on the wire and the
+//   `http.client.request.duration` metric, when the app has registered an SDK.
+// When nobody listens, no trace object is made and nothing is published.
 //
-// Contexts are built field by field: no header, body, token or secret is ever put in one.
+// Contexts and attributes are built field by field: no header, body, token or secret is ever put
+// in one.
 
 const diagnostics = require('node:diagnostics_channel')
+const { startHttpSpan, targetOf, sdkRegistered } = require('./otel')
 
 /** The channel around every AEM request. */
 const requestChannel = diagnostics.tracingChannel('aem-headless-rs:request')
@@ -27,36 +32,58 @@ function subscribed (channel) {
 }
 
 /**
- * One AEM request as the channel sees it. Its `context` is what subscribers receive:
+ * What a client's OpenTelemetry spans need to know of where its requests go, or null with
+ * `tracing: false`.
+ * @param {boolean | undefined} tracing the `tracing` option
+ * @param {string} url the service URL, or IMS's token URL
+ */
+function tracingTarget (tracing, url) {
+  return tracing === false ? null : targetOf(url)
+}
+
+/**
+ * One AEM request as its listeners see it. The channel's `context` is
  * `{operation, method, url, persistedQuery}`, then `status`, `attempts` and `cached` once an
  * answer came, or `error` (an `AEMHeadlessError`), `status` and `attempts` on failure; the
  * channel adds `result` (the parsed response).
  */
 class RequestTrace {
-  constructor (method, url, operation, persistedQuery) {
-    this.context = { operation, method, url, persistedQuery }
+  constructor (context, http) {
+    this.context = context
+    this.http = http
   }
 
   /** Runs `send` (which resolves with the response) under the channel. */
   run (send) {
-    return subscribed(requestChannel) ? requestChannel.tracePromise(send, this.context) : send()
+    return this.context === null ? send() : requestChannel.tracePromise(send, this.context)
   }
 
-  /** The native side's answer: `{status, attempts, cached}`. */
-  answered ({ status, attempts, cached }) {
+  /** The request's headers with the trace context added. */
+  headers (headers) {
+    return this.http === null ? headers : this.http.inject(headers)
+  }
+
+  /** The native side's answer: `{status, attempts, cached, httpVersion}`. */
+  answered (answer) {
     const context = this.context
-    context.status = status
-    context.attempts = attempts
-    context.cached = cached
+    if (context !== null) {
+      context.status = answer.status
+      context.attempts = answer.attempts
+      context.cached = answer.cached
+    }
+    if (this.http !== null) this.http.end(answer)
   }
 
   /** The call failed with `error`, an `AEMHeadlessError`. */
   failed (error) {
-    const context = this.context
     const { status, attempts } = error.sdkDetails || {}
-    if (status !== undefined) context.status = status
-    if (attempts !== undefined) context.attempts = attempts
-    context.error = error
+    const context = this.context
+    if (context !== null) {
+      if (status !== undefined) context.status = status
+      if (attempts !== undefined) context.attempts = attempts
+      context.error = error
+    }
+    if (this.http !== null) this.http.end({ status, attempts }, error)
   }
 }
 
@@ -65,27 +92,34 @@ class RequestTrace {
  * @param {{method: string, operation?: string, persistedQuery?: string}} call
  * @param {string} serviceURL the AEM host, with its trailing `/` and without user info
  * @param {string} endpoint the path after it
+ * @param {{scheme: string, address: string, port: number} | null} target the client's, from tracingTarget
  * @returns {RequestTrace | null}
  */
-function requestTrace (call, serviceURL, endpoint) {
-  if (!subscribed(requestChannel)) return null
-  return new RequestTrace(call.method, safeUrl(serviceURL + endpoint), call.operation, call.persistedQuery)
+function requestTrace (call, serviceURL, endpoint, target) {
+  const channel = subscribed(requestChannel)
+  const url = channel || target !== null ? safeUrl(serviceURL + endpoint) : ''
+  const http = target === null ? null : startHttpSpan(target, call.method, url, call.persistedQuery)
+  if (http === null && !channel) return null
+  const context = channel ? { operation: call.operation, method: call.method, url, persistedQuery: call.persistedQuery } : null
+  return new RequestTrace(context, http)
 }
 
 /**
- * One token fetch or refresh as the channel sees it: `{source}` (`store`, `ims` or
- * `dev-token`), with `url` for IMS, then `tokenType` and `expiresAt` (epoch ms), or `error`, and
- * `keptValidToken` when a failed refresh fell back on the token still valid. The channel's
- * `result` is always undefined: the token is never put in a context.
+ * One token fetch or refresh as its listeners see it. The channel's context is `{source}`
+ * (`store`, `ims` or `dev-token`), with `url` for IMS, then `tokenType` and `expiresAt` (epoch
+ * ms), `status` and `attempts` of IMS's answer, or `error`, and `keptValidToken` when a failed
+ * refresh fell back on the token still valid. The channel's `result` is always undefined: the
+ * token is never put in a context. An IMS exchange is also an OpenTelemetry CLIENT span.
  */
 class TokenTrace {
-  constructor () {
-    this.context = { source: undefined }
+  constructor (context) {
+    this.context = context
+    this.http = null
   }
 
   /** Runs `refresh` (which resolves with the token) under the channel; resolves with the token. */
   async run (refresh) {
-    if (!subscribed(tokenChannel)) return refresh()
+    if (this.context === null) return refresh()
     let token
     await tokenChannel.tracePromise(async () => { token = await refresh() }, this.context)
     return token
@@ -93,50 +127,79 @@ class TokenTrace {
 
   /** The token comes from the shared store. */
   fromStore (expiresAt) {
+    if (this.context === null) return
     this.context.source = 'store'
     this.context.expiresAt = expiresAt
   }
 
   /**
    * A token is asked of the native provider: IMS for `service` and `oauth` credentials, the
-   * development token itself for `dev`.
+   * development token itself for `dev`. Returns the headers for IMS's request (the trace
+   * context), or undefined.
    * @param {string} kind the credentials' kind
    * @param {string | null} url the IMS token URL
+   * @param {{scheme: string, address: string, port: number} | null} target from tracingTarget, or
+   *   null when no exchange is due or tracing is off
+   * @returns {Record<string, string> | undefined}
    */
-  exchanging (kind, url) {
-    if (kind === 'dev') {
-      this.context.source = 'dev-token'
-    } else {
-      this.context.source = 'ims'
-      if (url !== null) this.context.url = url
+  exchanging (kind, url, target) {
+    const context = this.context
+    if (context !== null) {
+      context.source = kind === 'dev' ? 'dev-token' : 'ims'
+      if (kind !== 'dev' && url !== null) context.url = url
     }
+    if (kind === 'dev' || target === null || url === null) return undefined
+    this.http = startHttpSpan(target, 'POST', url, undefined)
+    return this.http === null ? undefined : this.http.inject(undefined)
   }
 
-  /** The provider gave a token of `tokenType` expiring at `expiresAt`. */
-  obtained (tokenType, expiresAt) {
-    this.context.tokenType = tokenType
-    this.context.expiresAt = expiresAt
+  /**
+   * The provider gave a token of `tokenType` expiring at `expiresAt`; `exchange` says how IMS
+   * answered, when this fetch went to IMS.
+   * @param {{status: number, attempts: number, httpVersion?: string} | null | undefined} exchange
+   */
+  obtained (tokenType, expiresAt, exchange) {
+    const context = this.context
+    if (context !== null) {
+      context.tokenType = tokenType
+      context.expiresAt = expiresAt
+      if (exchange) {
+        context.status = exchange.status
+        context.attempts = exchange.attempts
+      }
+    }
+    if (this.http !== null) this.http.end(exchange || {})
   }
 
   /** The fetch failed with `error`; `keptValidToken` when the old token is returned instead. */
   failed (error, keptValidToken) {
-    const context = this.context
     const { status, attempts } = error.sdkDetails || {}
-    if (status !== undefined) context.status = status
-    if (attempts !== undefined) context.attempts = attempts
-    context.error = error
-    context.keptValidToken = keptValidToken
+    const context = this.context
+    if (context !== null) {
+      if (status !== undefined) context.status = status
+      if (attempts !== undefined) context.attempts = attempts
+      context.error = error
+      context.keptValidToken = keptValidToken
+    }
+    if (this.http !== null) this.http.end({ status, attempts }, error)
   }
 }
 
-/** The trace of one token fetch, or null when nobody listens. */
-function tokenTrace () {
-  return subscribed(tokenChannel) ? new TokenTrace() : null
+/**
+ * The trace of one token fetch, or null when nobody listens: no channel subscriber, and no
+ * OpenTelemetry span possible (`tracing: false`, or no SDK registered).
+ * @param {boolean} tracing whether OpenTelemetry is allowed for this provider
+ */
+function tokenTrace (tracing) {
+  const channel = subscribed(tokenChannel)
+  if (!channel && !(tracing && sdkRegistered())) return null
+  return new TokenTrace(channel ? { source: undefined } : null)
 }
 
 /**
  * `url` with the query values the HTTP semantic conventions redact replaced by `REDACTED`.
- * URLs here never hold user info: the native client refuses a serviceURL with it.
+ * URLs here never hold user info: the native client refuses a serviceURL with it, and IMS's
+ * endpoint is refused with it too.
  */
 function safeUrl (url) {
   const question = url.indexOf('?')
@@ -150,4 +213,4 @@ function safeUrl (url) {
   return `${url.slice(0, question)}?${redacted}${hash < 0 ? '' : url.slice(hash)}`
 }
 
-module.exports = { requestTrace, tokenTrace, safeUrl, requestChannel, tokenChannel }
+module.exports = { requestTrace, tokenTrace, tracingTarget, safeUrl }

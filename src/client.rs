@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use crate::aem::{self, normalize_endpoint, normalize_service_url};
 use crate::coalesce::Coalescer;
 use crate::error::{Error, Result};
-use crate::http::{HttpConfig, client_for, read_body};
+use crate::http::{HttpConfig, TRACE_CONTEXT_HEADERS, client_for, protocol_version, read_body};
 use crate::response;
 use crate::response_cache::{self, CacheConfig, ResponseCache};
 use crate::retry::{self, RetryPolicy};
@@ -59,7 +59,7 @@ pub const NO_ENDPOINT: &str = "this client has no GraphQL endpoint (it was built
 
 /// Validates header names and values; an `Authorization` value is marked sensitive. Errors name
 /// the header, never its value.
-fn parse_headers(headers: &[(String, String)]) -> Result<HeaderMap> {
+pub(crate) fn parse_headers(headers: &[(String, String)]) -> Result<HeaderMap> {
     let mut map = HeaderMap::with_capacity(headers.len());
     for (name, value) in headers {
         let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
@@ -175,6 +175,8 @@ pub struct Response {
     pub attempts: u32,
     /// Whether the answer came from the response cache.
     pub cached: bool,
+    /// The HTTP version of the response (`1.1`, `2`); `None` when the cache answered.
+    pub http_version: Option<&'static str>,
 }
 
 /// A body with its status and attempts, as callers of one coalesced request share it.
@@ -183,6 +185,7 @@ struct SharedBody {
     body: Arc<str>,
     status: u16,
     attempts: u32,
+    http_version: &'static str,
 }
 
 /// The outcome of a request that callers share: a body, or the error.
@@ -193,6 +196,7 @@ struct Fetched {
     body: String,
     status: u16,
     attempts: u32,
+    http_version: &'static str,
     freshness: Option<Duration>,
 }
 
@@ -330,6 +334,7 @@ impl AemClient {
                 status: fetched.status,
                 attempts: fetched.attempts,
                 cached: false,
+                http_version: Some(fetched.http_version),
             });
         };
         if let Some(body) = self.cache.as_ref().and_then(|cache| cache.get(&key)) {
@@ -338,6 +343,7 @@ impl AemClient {
                 status: 200,
                 attempts: 0,
                 cached: true,
+                http_version: None,
             });
         }
         let fetch_and_store = || async {
@@ -350,6 +356,7 @@ impl AemClient {
                 body,
                 status: fetched.status,
                 attempts: fetched.attempts,
+                http_version: fetched.http_version,
             })
         };
         let outcome = match &self.coalescer {
@@ -367,6 +374,7 @@ impl AemClient {
                 status: shared.status,
                 attempts: shared.attempts,
                 cached: false,
+                http_version: Some(shared.http_version),
             })
             .map_err(|shared| Arc::try_unwrap(shared).unwrap_or_else(Error::Shared))
     }
@@ -386,7 +394,11 @@ impl AemClient {
         for (name, value) in &request.headers {
             if name.eq_ignore_ascii_case("authorization") {
                 identity = Some(identity_of(value.as_bytes()));
-            } else {
+            } else if !TRACE_CONTEXT_HEADERS
+                .iter()
+                .any(|trace| name.eq_ignore_ascii_case(trace))
+            {
+                // Each call's own trace context is not part of what the answer depends on.
                 others.push((name.to_ascii_lowercase(), value));
             }
         }
@@ -434,10 +446,11 @@ impl AemClient {
                 Ok(response) => self.read(response).await,
             };
             outcome
-                .map(|(body, status, freshness)| Fetched {
+                .map(|(body, status, http_version, freshness)| Fetched {
                     body,
                     status,
                     attempts,
+                    http_version,
                     freshness,
                 })
                 .map_err(|error| Error::Attempted {
@@ -470,8 +483,12 @@ impl AemClient {
         }
     }
 
-    async fn read(&self, response: reqwest::Response) -> Result<(String, u16, Option<Duration>)> {
+    async fn read(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<(String, u16, &'static str, Option<Duration>)> {
         let status = response.status().as_u16();
+        let http_version = protocol_version(response.version());
         let freshness = match &self.cache {
             Some(_) if status == 200 => response_cache::freshness(response.headers()),
             _ => None,
@@ -483,7 +500,7 @@ impl AemClient {
             .map(str::to_owned);
         let body = read_body(response, self.max_body_bytes).await?;
         let body = response::decode_owned(status, request_id, body)?;
-        Ok((body, status, freshness))
+        Ok((body, status, http_version, freshness))
     }
 
     fn url(&self, endpoint: &str) -> Result<Url> {

@@ -110,6 +110,21 @@ pub async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Ve
     Ok(body)
 }
 
+/// The HTTP version of a response as OpenTelemetry's `network.protocol.version` names it.
+pub fn protocol_version(version: reqwest::Version) -> &'static str {
+    match version {
+        reqwest::Version::HTTP_09 => "0.9",
+        reqwest::Version::HTTP_10 => "1.0",
+        reqwest::Version::HTTP_2 => "2",
+        reqwest::Version::HTTP_3 => "3",
+        _ => "1.1",
+    }
+}
+
+/// Request headers that carry the trace context (W3C `traceparent`, `tracestate`, `baggage`):
+/// they differ from call to call, so the response cache and coalescing ignore them.
+pub const TRACE_CONTEXT_HEADERS: [&str; 3] = ["traceparent", "tracestate", "baggage"];
+
 /// A URL with anything before its last `@` (after the scheme, if any) replaced by `***`, so
 /// that no `user:password` shows in a message.
 pub fn without_userinfo(url: &str) -> String {

@@ -7,11 +7,12 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use reqwest::Client;
+use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::credentials::{OAuthCredentials, ServiceCredentials};
 use crate::error::{Error, ImsRefusal, Result};
-use crate::http::read_body;
+use crate::http::{protocol_version, read_body};
 use crate::jwt::{DEFAULT_JWT_LIFETIME, ServiceClaims};
 use crate::retry::{self, RetryPolicy};
 use crate::secret::Secret;
@@ -21,6 +22,24 @@ pub const IMS_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The largest IMS response accepted: a token response is well under 10 KB.
 const IMS_MAX_BODY_BYTES: u64 = 1024 * 1024;
+
+/// The path of the JWT exchange.
+pub const JWT_EXCHANGE_PATH: &str = "/ims/exchange/jwt";
+
+/// The path of OAuth Server-to-Server's `client_credentials` grant.
+pub const CLIENT_CREDENTIALS_PATH: &str = "/ims/token/v3";
+
+/// How an exchange at IMS went, for tracing: the final status, the attempts made and the HTTP
+/// version of the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exchange {
+    /// The HTTP status of IMS's answer.
+    pub status: u16,
+    /// Attempts made, retries included.
+    pub attempts: u32,
+    /// `1.1` or `2`.
+    pub http_version: &'static str,
+}
 
 /// An access token as IMS returns it.
 #[derive(Debug, Clone)]
@@ -36,6 +55,8 @@ pub struct ImsToken {
     pub lifetime: Duration,
     /// The whole response body as IMS sent it (JSON text; it holds the token).
     pub raw: Secret,
+    /// How the exchange went.
+    pub exchange: Exchange,
 }
 
 /// The unit of an IMS endpoint's `expires_in`.
@@ -88,7 +109,12 @@ pub fn ims_host(ims_endpoint: &str) -> &str {
 }
 
 /// Signs a service JWT and exchanges it at IMS (`/ims/exchange/jwt`) for an access token.
-pub async fn exchange_jwt(http: &Client, credentials: &ServiceCredentials) -> Result<ImsToken> {
+/// `headers` go with the request (the trace context).
+pub async fn exchange_jwt(
+    http: &Client,
+    credentials: &ServiceCredentials,
+    headers: &HeaderMap,
+) -> Result<ImsToken> {
     let base = ims_base_url(&credentials.ims_endpoint, credentials.allow_insecure_http)?;
     let jwt = sign_service_jwt(credentials, DEFAULT_JWT_LIFETIME);
     let form = [
@@ -98,18 +124,20 @@ pub async fn exchange_jwt(http: &Client, credentials: &ServiceCredentials) -> Re
     ];
     post_form(
         http,
-        &format!("{base}/ims/exchange/jwt"),
+        &format!("{base}{JWT_EXCHANGE_PATH}"),
         &form,
         ExpiresIn::Milliseconds,
+        headers,
     )
     .await
 }
 
 /// Exchanges OAuth Server-to-Server credentials at IMS (`/ims/token/v3`,
-/// `grant_type=client_credentials`) for an access token.
+/// `grant_type=client_credentials`) for an access token. `headers` go with the request.
 pub async fn exchange_client_credentials(
     http: &Client,
     credentials: &OAuthCredentials,
+    headers: &HeaderMap,
 ) -> Result<ImsToken> {
     let base = ims_base_url(&credentials.ims_endpoint, credentials.allow_insecure_http)?;
     let scope = credentials.scopes.join(",");
@@ -121,9 +149,10 @@ pub async fn exchange_client_credentials(
     ];
     post_form(
         http,
-        &format!("{base}/ims/token/v3"),
+        &format!("{base}{CLIENT_CREDENTIALS_PATH}"),
         &form,
         ExpiresIn::Seconds,
+        headers,
     )
     .await
 }
@@ -147,6 +176,7 @@ async fn post_form(
     url: &str,
     form: &[(&str, &str)],
     unit: ExpiresIn,
+    headers: &HeaderMap,
 ) -> Result<ImsToken> {
     let unreachable = |source: reqwest::Error| Error::ImsUnreachable {
         url: url.to_owned(),
@@ -157,13 +187,16 @@ async fn post_form(
     let counter = AtomicU32::new(0);
     let exchange = async {
         let sent = retry::send(&RetryPolicy::default(), true, deadline, &counter, || {
-            http.post(url).form(form)
+            http.post(url).headers(headers.clone()).form(form)
         })
         .await;
         let attempts = sent.attempts;
         let outcome = match sent.result {
             Err(source) => Err(unreachable(source)),
-            Ok(response) => read_token(response, unit).await,
+            Ok(response) => read_token(response, unit).await.map(|mut token| {
+                token.exchange.attempts = attempts;
+                token
+            }),
         };
         outcome.map_err(|error| Error::Attempted {
             attempts,
@@ -183,6 +216,7 @@ async fn post_form(
 /// Reads an IMS response: the token, or IMS's refusal.
 async fn read_token(response: reqwest::Response, unit: ExpiresIn) -> Result<ImsToken> {
     let status = response.status().as_u16();
+    let http_version = protocol_version(response.version());
     let debug_id = response
         .headers()
         .get("x-debug-id")
@@ -211,6 +245,7 @@ async fn read_token(response: reqwest::Response, unit: ExpiresIn) -> Result<ImsT
     }
     let mut token = parse_token(status, json, unit)?;
     token.raw = Secret::new(String::from_utf8_lossy(&body).into_owned());
+    token.exchange.http_version = http_version;
     Ok(token)
 }
 
@@ -246,6 +281,11 @@ fn parse_token(status: u16, json: Option<Value>, unit: ExpiresIn) -> Result<ImsT
         expires_in,
         lifetime,
         raw: Secret::new(String::new()),
+        exchange: Exchange {
+            status,
+            attempts: 1,
+            http_version: "1.1",
+        },
     })
 }
 

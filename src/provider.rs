@@ -9,9 +9,11 @@ use std::time::{Duration, SystemTime};
 use futures_util::FutureExt as _;
 use futures_util::future::{BoxFuture, Shared};
 use reqwest::Client;
+use reqwest::header::HeaderMap;
 
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
+use crate::ims::Exchange;
 use crate::secret::Secret;
 use crate::token::{AccessToken, fetch_token};
 
@@ -72,7 +74,10 @@ impl CachedToken {
     }
 }
 
-type Flight = Shared<BoxFuture<'static, Result<CachedToken, Arc<Error>>>>;
+/// A refreshed token, and how IMS answered when it was exchanged there.
+type Refreshed = (CachedToken, Option<Exchange>);
+
+type Flight = Shared<BoxFuture<'static, Result<Refreshed, Arc<Error>>>>;
 
 #[derive(Default)]
 struct State {
@@ -131,31 +136,74 @@ impl TokenProvider {
     /// runs, callers get the old token if it is still valid; otherwise they all wait for that one
     /// refresh. A failed refresh leaves the old token in place, and the next call tries again.
     pub async fn access_token(&self) -> Result<CachedToken, Arc<Error>> {
+        self.token(HeaderMap::new(), false)
+            .await
+            .map(|(token, _)| token)
+    }
+
+    /// [`TokenProvider::access_token`] for a caller that traces the exchange: when this call
+    /// starts a refresh, `headers` (the trace context) go with the request to IMS, the call
+    /// waits for that refresh even while the old token is still valid, and it gets how IMS
+    /// answered. Other calls get `None` with their token.
+    pub async fn access_token_traced(
+        &self,
+        headers: HeaderMap,
+    ) -> Result<(CachedToken, Option<Exchange>), Arc<Error>> {
+        self.token(headers, true).await
+    }
+
+    /// Whether the next call would start a refresh: no token due for one, no refresh under way,
+    /// and no pause after a failed one.
+    pub fn needs_refresh(&self) -> bool {
         let now = SystemTime::now();
-        let (flight, fallback) = {
+        let state = self.lock();
+        if state.flight.is_some() {
+            return false;
+        }
+        match &state.token {
+            None => true,
+            Some(token) if now < token.refresh_at => false,
+            Some(token) => !(token.is_valid(now) && Self::pausing(&state, now)),
+        }
+    }
+
+    fn pausing(state: &State, now: SystemTime) -> bool {
+        state
+            .failed_at
+            .and_then(|at| at.checked_add(FAILED_REFRESH_PAUSE))
+            .is_some_and(|until| now < until)
+    }
+
+    async fn token(
+        &self,
+        headers: HeaderMap,
+        traced: bool,
+    ) -> Result<(CachedToken, Option<Exchange>), Arc<Error>> {
+        let now = SystemTime::now();
+        let (flight, fallback, started) = {
             let mut state = self.lock();
             if let Some(token) = &state.token
                 && now < token.refresh_at
             {
-                return Ok(token.clone());
+                return Ok((token.clone(), None));
             }
             let fallback = state.token.clone().filter(|t| t.is_valid(now));
-            let pausing = state
-                .failed_at
-                .and_then(|at| at.checked_add(FAILED_REFRESH_PAUSE))
-                .is_some_and(|until| now < until);
+            let pausing = Self::pausing(&state, now);
             if let (Some(valid), true, None) = (&fallback, pausing, &state.flight) {
-                return Ok(valid.clone());
+                return Ok((valid.clone(), None));
             }
+            let started = state.flight.is_none();
             let flight = state
                 .flight
-                .get_or_insert_with(|| self.start_refresh())
+                .get_or_insert_with(|| self.start_refresh(headers))
                 .clone();
-            (flight, fallback)
+            (flight, fallback.filter(|_| !(traced && started)), started)
         };
         match fallback {
-            Some(valid) => Ok(valid),
-            None => flight.await,
+            Some(valid) => Ok((valid, None)),
+            None => flight
+                .await
+                .map(|(token, exchange)| (token, exchange.filter(|_| started))),
         }
     }
 
@@ -173,12 +221,12 @@ impl TokenProvider {
     }
 
     /// Starts one refresh on the runtime; it stores its result in the cache and clears itself.
-    fn start_refresh(&self) -> Flight {
+    fn start_refresh(&self, headers: HeaderMap) -> Flight {
         let inner = Arc::clone(&self.inner);
         let task = tokio::spawn(async move {
             let obtained = SystemTime::now();
             // A panic in the fetch must not leave this flight in place for ever.
-            let fetched = AssertUnwindSafe(fetch_token(&inner.http, &inner.credentials))
+            let fetched = AssertUnwindSafe(fetch_token(&inner.http, &inner.credentials, &headers))
                 .catch_unwind()
                 .await
                 .unwrap_or_else(|_| {
@@ -187,11 +235,14 @@ impl TokenProvider {
                     ))
                 });
             let result = fetched
-                .map(|token| cached(token, obtained, &inner.policy))
+                .map(|token| {
+                    let exchange = token.exchange;
+                    (cached(token, obtained, &inner.policy), exchange)
+                })
                 .map_err(Arc::new);
             let mut state = inner.state.lock().unwrap_or_else(PoisonError::into_inner);
             match &result {
-                Ok(token) => {
+                Ok((token, _)) => {
                     state.token = Some(token.clone());
                     state.failed_at = None;
                 }

@@ -3,10 +3,11 @@
 use std::time::{Duration, SystemTime};
 
 use reqwest::Client;
+use reqwest::header::HeaderMap;
 
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
-use crate::ims;
+use crate::ims::{self, Exchange};
 use crate::secret::Secret;
 
 /// How long a local development token is valid, in milliseconds (what Adobe's client reports).
@@ -26,12 +27,19 @@ pub struct AccessToken {
     pub expires_at: SystemTime,
     /// The IMS response body, as IMS sent it (none for a development token).
     pub raw: Option<Secret>,
+    /// How the exchange at IMS went (none for a development token).
+    pub exchange: Option<Exchange>,
 }
 
 /// Gets an access token: the development token as it is, or an exchange at IMS (the JWT
 /// exchange for service credentials, `client_credentials` for OAuth Server-to-Server). Every
-/// call is a new exchange, as Adobe's `getToken`; `TokenProvider` caches.
-pub async fn fetch_token(http: &Client, credentials: &Credentials) -> Result<AccessToken> {
+/// call is a new exchange, as Adobe's `getToken`; `TokenProvider` caches. `headers` go with
+/// the request to IMS (the trace context).
+pub async fn fetch_token(
+    http: &Client,
+    credentials: &Credentials,
+    headers: &HeaderMap,
+) -> Result<AccessToken> {
     let issued = SystemTime::now();
     let token = match credentials {
         Credentials::DevToken(dev) => {
@@ -44,10 +52,11 @@ pub async fn fetch_token(http: &Client, credentials: &Credentials) -> Result<Acc
                 expires: DEV_TOKEN_LIFETIME_MS,
                 expires_at: dev.expires_at,
                 raw: None,
+                exchange: None,
             });
         }
-        Credentials::Service(service) => ims::exchange_jwt(http, service).await?,
-        Credentials::OAuth(oauth) => ims::exchange_client_credentials(http, oauth).await?,
+        Credentials::Service(service) => ims::exchange_jwt(http, service, headers).await?,
+        Credentials::OAuth(oauth) => ims::exchange_client_credentials(http, oauth, headers).await?,
     };
     let expires_at = issued
         .checked_add(token.lifetime)
@@ -61,7 +70,29 @@ pub async fn fetch_token(http: &Client, credentials: &Credentials) -> Result<Acc
         expires: u64::try_from(token.lifetime.as_millis()).unwrap_or(u64::MAX),
         expires_at,
         raw: Some(token.raw),
+        exchange: Some(token.exchange),
     })
+}
+
+/// The IMS URL that [`fetch_token`] posts to for `credentials`; `None` for a development token
+/// (or an endpoint that is not valid, which the fetch reports).
+pub fn token_url(credentials: &Credentials) -> Option<String> {
+    let (endpoint, insecure, path) = match credentials {
+        Credentials::DevToken(_) => return None,
+        Credentials::Service(service) => (
+            &service.ims_endpoint,
+            service.allow_insecure_http,
+            ims::JWT_EXCHANGE_PATH,
+        ),
+        Credentials::OAuth(oauth) => (
+            &oauth.ims_endpoint,
+            oauth.allow_insecure_http,
+            ims::CLIENT_CREDENTIALS_PATH,
+        ),
+    };
+    ims::ims_base_url(endpoint, insecure)
+        .ok()
+        .map(|base| format!("{base}{path}"))
 }
 
 /// Milliseconds since the Unix epoch.

@@ -106,6 +106,8 @@ pub struct TracedResponse {
     pub attempts: u32,
     /// Whether the response cache answered.
     pub cached: bool,
+    /// The HTTP version of the response (`1.1`, `2`); absent when the cache answered.
+    pub http_version: Option<String>,
 }
 
 /// Milliseconds as a duration; `None` for values that are negative, not finite or too large.
@@ -247,6 +249,7 @@ impl NativeClient {
                         status: u32::from(response.status),
                         attempts: response.attempts,
                         cached: response.cached,
+                        http_version: response.http_version.map(str::to_owned),
                     })
                 } else {
                     Either::A(response.body)

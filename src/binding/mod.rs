@@ -16,7 +16,7 @@ pub use credentials::{
 };
 pub use provider::{NativeTokenProvider, ProvidedToken, TokenProviderOptions};
 pub use token::{
-    NativeToken, TokenOptions, exchange_raw, get_token_from_file, get_token_from_json,
+    FetchTokenOptions, FetchedToken, TokenExchange, exchange_raw, fetch_token_for, token_url_of,
 };
 
 /// The environment variable that sets how many threads run the Rust side's I/O.

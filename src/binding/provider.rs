@@ -1,13 +1,16 @@
 //! `NativeTokenProvider`: the core `TokenProvider` behind the JavaScript `TokenProvider`.
 
+use std::collections::HashMap;
+
 use napi_derive::napi;
 
 use super::client::millis;
 use super::credentials::LoadedCredentials;
 use super::error::to_js_error;
-use super::token::client_for;
+use super::token::{TokenExchange, client_for};
+use crate::client::parse_headers;
 use crate::provider::{CachedToken, RefreshPolicy, TokenProvider};
-use crate::token::epoch_millis;
+use crate::token::{epoch_millis, token_url};
 
 /// Options of a token provider.
 #[napi(object)]
@@ -33,6 +36,8 @@ pub struct ProvidedToken {
     pub expires_at: f64,
     /// When the provider will fetch a new one, in epoch milliseconds.
     pub refresh_at: f64,
+    /// How IMS answered, when this call exchanged the credentials there.
+    pub exchange: Option<TokenExchange>,
 }
 
 /// A cached, self-refreshing, single-flight access token for one set of credentials.
@@ -71,16 +76,41 @@ impl NativeTokenProvider {
         })
     }
 
-    /// A valid token, from the cache or from IMS.
+    /// A valid token, from the cache or from IMS. When this call starts a refresh, `headers`
+    /// (the trace context) go with the request to IMS, the call waits for it, and `exchange`
+    /// says how IMS answered.
     #[napi]
-    pub async fn get_access_token(&self) -> napi::Result<ProvidedToken> {
-        let token: CachedToken = self.inner.access_token().await.map_err(to_js_error)?;
+    pub async fn get_access_token(
+        &self,
+        headers: Option<HashMap<String, String>>,
+    ) -> napi::Result<ProvidedToken> {
+        let headers = parse_headers(&headers.unwrap_or_default().into_iter().collect::<Vec<_>>())
+            .map_err(to_js_error)?;
+        let (token, exchange): (CachedToken, _) = self
+            .inner
+            .access_token_traced(headers)
+            .await
+            .map_err(to_js_error)?;
         Ok(ProvidedToken {
             access_token: token.access_token.expose().to_owned(),
             token_type: token.token_type,
             expires_at: epoch_millis(token.expires_at),
             refresh_at: epoch_millis(token.refresh_at),
+            exchange: exchange.map(TokenExchange::from),
         })
+    }
+
+    /// Whether the next `getAccessToken` would start a refresh (from IMS, or of a development
+    /// token): none under way, none paused after a failure, and the token due for one.
+    #[napi]
+    pub fn needs_refresh(&self) -> bool {
+        self.inner.needs_refresh()
+    }
+
+    /// The IMS URL token requests go to; null for a development token.
+    #[napi(getter)]
+    pub fn token_url(&self) -> Option<String> {
+        token_url(self.inner.credentials())
     }
 
     /// Forgets the cached token (only if it is `token`, when given).

@@ -1,33 +1,53 @@
-//! `getToken`: credentials to an access token.
+//! `getToken` and `exchange`: loaded credentials to an access token, or to IMS's answer.
+
+use std::collections::HashMap;
 
 use napi_derive::napi;
 
 use super::credentials::LoadedCredentials;
 use super::error::to_js_error;
-use crate::credentials::{Credentials, LoadOptions};
+use crate::client::parse_headers;
 use crate::error::Error;
 use crate::http::{self, HttpConfig};
-use crate::secret::Secret;
-use crate::token::fetch_token;
+use crate::ims::Exchange;
+use crate::token::{fetch_token, token_url};
+use reqwest::header::HeaderMap;
 
-/// Options of `getToken` beyond Adobe's.
+/// How an exchange at IMS went, for tracing.
 #[napi(object)]
-pub struct TokenOptions {
-    /// Overrides the credentials' `imsEndpoint` (`host[:port]` or an `https://` URL).
-    pub ims_endpoint: Option<String>,
-    /// Extra trusted CA certificates (PEM) for the IMS call.
-    pub ca: Option<String>,
-    /// The passphrase of an encrypted PKCS#8 private key.
-    pub passphrase: Option<String>,
-    /// Allows a plain `http://` IMS endpoint (a local test server). Default false.
-    pub allow_insecure_http: Option<bool>,
-    /// A proxy URL for IMS; without it the proxy environment variables apply.
-    pub proxy: Option<String>,
+pub struct TokenExchange {
+    /// The HTTP status of IMS's answer.
+    pub status: u32,
+    /// Attempts made, retries included.
+    pub attempts: u32,
+    /// The HTTP version of the answer (`1.1`, `2`).
+    pub http_version: String,
 }
 
-/// Adobe's `getToken` result.
+impl From<Exchange> for TokenExchange {
+    fn from(exchange: Exchange) -> Self {
+        Self {
+            status: u32::from(exchange.status),
+            attempts: exchange.attempts,
+            http_version: exchange.http_version.to_owned(),
+        }
+    }
+}
+
+/// Options of `fetchToken`.
 #[napi(object)]
-pub struct NativeToken {
+pub struct FetchTokenOptions {
+    /// Extra trusted CA certificates (PEM) for the IMS call.
+    pub ca: Option<String>,
+    /// A proxy URL for IMS; without it the proxy environment variables apply.
+    pub proxy: Option<String>,
+    /// Headers for the request to IMS (the trace context).
+    pub headers: Option<HashMap<String, String>>,
+}
+
+/// A token from `fetchToken`: Adobe's `getToken` fields and how IMS answered.
+#[napi(object)]
+pub struct FetchedToken {
     /// The access token.
     pub access_token: String,
     /// The token type: `bearer` from IMS, `Bearer` for a development token.
@@ -35,6 +55,40 @@ pub struct NativeToken {
     pub token_type: String,
     /// IMS's `expires_in` in milliseconds, or 86400000 for a development token.
     pub expires: f64,
+    /// How IMS answered; absent for a development token.
+    pub exchange: Option<TokenExchange>,
+}
+
+/// The IMS URL token requests for `credentials` go to; null for a development token.
+#[napi]
+pub fn token_url_of(credentials: &LoadedCredentials) -> Option<String> {
+    token_url(&credentials.inner)
+}
+
+/// Adobe's `getToken` for loaded credentials: every call a new exchange at IMS (the development
+/// token as it is).
+#[napi]
+pub async fn fetch_token_for(
+    credentials: &LoadedCredentials,
+    options: Option<FetchTokenOptions>,
+) -> napi::Result<FetchedToken> {
+    let FetchTokenOptions { ca, proxy, headers } = options.unwrap_or(FetchTokenOptions {
+        ca: None,
+        proxy: None,
+        headers: None,
+    });
+    let headers = parse_headers(&headers.unwrap_or_default().into_iter().collect::<Vec<_>>())
+        .map_err(to_js_error)?;
+    let http = client_for(ca, proxy)?;
+    let token = fetch_token(&http, &credentials.inner, &headers)
+        .await
+        .map_err(to_js_error)?;
+    Ok(FetchedToken {
+        access_token: token.access_token.expose().to_owned(),
+        token_type: token.token_type,
+        expires: token.expires as f64,
+        exchange: token.exchange.map(TokenExchange::from),
+    })
 }
 
 /// The raw IMS response of an exchange, for `exchange()`.
@@ -45,7 +99,7 @@ pub async fn exchange_raw(
     proxy: Option<String>,
 ) -> napi::Result<String> {
     let http = client_for(ca, proxy)?;
-    let token = fetch_token(&http, &credentials.inner)
+    let token = fetch_token(&http, &credentials.inner, &HeaderMap::new())
         .await
         .map_err(to_js_error)?;
     token.raw.map(|raw| raw.expose().to_owned()).ok_or_else(|| {
@@ -53,52 +107,6 @@ pub async fn exchange_raw(
             "a local development token is not exchanged at IMS".to_owned(),
         ))
     })
-}
-
-/// Reads a credentials file and returns an access token.
-#[napi]
-pub async fn get_token_from_file(
-    path: String,
-    options: Option<TokenOptions>,
-) -> napi::Result<NativeToken> {
-    let (load, ca) = split(options);
-    let credentials = Credentials::from_file(&path, &load)
-        .await
-        .map_err(to_js_error)?;
-    token_for(&credentials, ca).await
-}
-
-/// Parses credentials from JSON text and returns an access token.
-#[napi]
-pub async fn get_token_from_json(
-    json: String,
-    options: Option<TokenOptions>,
-) -> napi::Result<NativeToken> {
-    let (load, ca) = split(options);
-    let credentials = Credentials::from_json_str(&json, &load).map_err(to_js_error)?;
-    token_for(&credentials, ca).await
-}
-
-type Connection = (Option<String>, Option<String>);
-
-fn split(options: Option<TokenOptions>) -> (LoadOptions, Connection) {
-    match options {
-        None => (LoadOptions::default(), (None, None)),
-        Some(TokenOptions {
-            ims_endpoint,
-            ca,
-            passphrase,
-            allow_insecure_http,
-            proxy,
-        }) => (
-            LoadOptions {
-                passphrase: passphrase.map(Secret::new),
-                ims_endpoint,
-                allow_insecure_http: allow_insecure_http.unwrap_or(false),
-            },
-            (ca, proxy),
-        ),
-    }
 }
 
 /// The process-wide client for these TLS and proxy settings.
@@ -112,17 +120,4 @@ pub(crate) fn client_for(
         ..HttpConfig::default()
     })
     .map_err(to_js_error)
-}
-
-async fn token_for(
-    credentials: &Credentials,
-    (ca, proxy): Connection,
-) -> napi::Result<NativeToken> {
-    let http = client_for(ca, proxy)?;
-    let token = fetch_token(&http, credentials).await.map_err(to_js_error)?;
-    Ok(NativeToken {
-        access_token: token.access_token.expose().to_owned(),
-        token_type: token.token_type,
-        expires: token.expires as f64,
-    })
 }

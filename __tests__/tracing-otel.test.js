@@ -1,0 +1,285 @@
+'use strict'
+
+// OpenTelemetry with the real SDK against the emulator: CLIENT spans under the app's active span,
+// named and attributed by the HTTP client semantic conventions, the W3C trace context on every
+// AEM and IMS request, the http.client.request.duration histogram, ERROR spans, and nothing at
+// all without a registered provider or with `tracing: false`.
+
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const api = require('@opentelemetry/api')
+const { BasicTracerProvider, SimpleSpanProcessor, InMemorySpanExporter } = require('@opentelemetry/sdk-trace-base')
+const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks')
+const { W3CTraceContextPropagator } = require('@opentelemetry/core')
+const { MeterProvider, MetricReader, AggregationTemporality } = require('@opentelemetry/sdk-metrics')
+const AEMHeadless = require('..')
+const { TokenProvider } = AEMHeadless
+const { setup, rejectsWith, secretsOf } = require('./helpers')
+
+let env
+const exporter = new InMemorySpanExporter()
+const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
+/** A reader the test collects from when it wants, each time what was recorded since the last. */
+class CollectingReader extends MetricReader {
+  constructor () {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA })
+  }
+
+  async onForceFlush () {}
+  async onShutdown () {}
+}
+const reader = new CollectingReader()
+const meterProvider = new MeterProvider({ readers: [reader] })
+
+before(async () => {
+  env = await setup()
+  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+  api.propagation.setGlobalPropagator(new W3CTraceContextPropagator())
+})
+after(async () => {
+  api.trace.disable()
+  api.metrics.disable()
+  api.propagation.disable()
+  api.context.disable()
+  await env.close()
+})
+
+function register () {
+  api.trace.setGlobalTracerProvider(provider)
+  api.metrics.setGlobalMeterProvider(meterProvider)
+}
+
+function unregister () {
+  api.trace.disable()
+  api.metrics.disable()
+}
+
+/** Runs `work` under an active app span and returns that span's context. */
+async function underAppSpan (work) {
+  const tracer = api.trace.getTracer('app')
+  return tracer.startActiveSpan('GET /adventures', { kind: api.SpanKind.SERVER }, async (span) => {
+    try {
+      await work()
+      return span.spanContext()
+    } finally {
+      span.end()
+    }
+  })
+}
+
+/** The library's spans (not the app's). */
+function ourSpans () {
+  return exporter.getFinishedSpans().filter((s) => s.instrumentationScope.name === 'aem-headless-rs')
+}
+
+function assertNoSecretIn (spans, extra = []) {
+  const text = JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, status: s.status, events: s.events })))
+  for (const secret of [...secretsOf(env.emu), ...extra]) assert.ok(!text.includes(secret), `a secret in a span: ${text.slice(0, 300)}`)
+}
+
+const port = () => Number(new URL(env.emu.url).port)
+
+test('without a registered provider: no span, no traceparent, and the calls work', async () => {
+  exporter.reset()
+  env.emu.clearRequests()
+  const aem = new AEMHeadless({ serviceURL: env.emu.url, credentials: env.files.credentialsFile, ca: env.emu.caPem })
+  const { data } = await aem.runPersistedQuery('wknd-shared/adventures-all')
+  assert.equal(data.adventureList.items.length, 16)
+  assert.equal(exporter.getFinishedSpans().length, 0)
+  assert.deepEqual(env.emu.requests.map((r) => r.traceparent), [undefined, undefined])
+})
+
+test('a cold credentials client: an IMS span and an AEM span, CLIENT children of the active span, the traceparent of each on the wire', async () => {
+  register()
+  try {
+    exporter.reset()
+    env.emu.clearRequests()
+    const aem = new AEMHeadless({ serviceURL: env.emu.url, credentials: env.files.credentialsFile, ca: env.emu.caPem })
+    let accessToken
+    const app = await underAppSpan(async () => {
+      await aem.runPersistedQuery('wknd-shared/adventures-all', { imageWidth: 1200 })
+    })
+    const spans = ourSpans()
+    assert.equal(spans.length, 2)
+    const [ims, query] = spans
+    for (const span of spans) {
+      assert.equal(span.kind, api.SpanKind.CLIENT)
+      assert.equal(span.spanContext().traceId, app.traceId)
+      assert.equal(span.parentSpanContext.spanId, app.spanId, 'a child of the app span')
+      assert.equal(span.status.code, api.SpanStatusCode.UNSET)
+    }
+    assert.equal(ims.name, 'POST')
+    assert.deepEqual(ims.attributes, {
+      'http.request.method': 'POST',
+      'url.full': `https://${env.emu.imsEndpoint}/ims/exchange/jwt`,
+      'server.address': '127.0.0.1',
+      'server.port': port(),
+      'http.response.status_code': 200,
+      'network.protocol.version': ims.attributes['network.protocol.version']
+    })
+    assert.match(ims.attributes['network.protocol.version'], /^(1\.1|2)$/)
+    assert.equal(query.name, 'GET')
+    const [imsRequest, aemRequest] = env.emu.requests
+    assert.equal(aemRequest.url, '/graphql/execute.json/wknd-shared/adventures-all%3BimageWidth%3D1200;')
+    assert.deepEqual(query.attributes, {
+      'http.request.method': 'GET',
+      'url.full': `${env.emu.url}${aemRequest.url}`,
+      'server.address': '127.0.0.1',
+      'server.port': port(),
+      'aem.graphql.persisted_query': 'wknd-shared/adventures-all',
+      'http.response.status_code': 200,
+      'network.protocol.version': query.attributes['network.protocol.version'],
+      'aem.cache.hit': false
+    })
+    // The trace context on the wire: each request carries its own span as parent.
+    assert.equal(imsRequest.url, '/ims/exchange/jwt')
+    assert.equal(imsRequest.traceparent, `00-${app.traceId}-${ims.spanContext().spanId}-01`)
+    assert.equal(aemRequest.traceparent, `00-${app.traceId}-${query.spanContext().spanId}-01`)
+    accessToken = aemRequest.headers.authorization.slice('Bearer '.length)
+    assertNoSecretIn(spans, [accessToken])
+  } finally {
+    unregister()
+  }
+})
+
+test('a 401 and a timeout are ERROR spans with error.type; a retried call has its resend count; a cache hit says so', async () => {
+  register()
+  try {
+    exporter.reset()
+    const token = env.emu.issueToken()
+    const refused = new AEMHeadless({ serviceURL: env.emu.url, auth: 'not-a-token', ca: env.emu.caPem })
+    const aem = new AEMHeadless({ serviceURL: env.emu.url, auth: token, ca: env.emu.caPem, cache: true })
+    await underAppSpan(async () => {
+      // AEM's 401 has an empty body.
+      await rejectsWith(refused.runPersistedQuery('wknd-shared/adventures-all'), 'RESPONSE_ERROR')
+      await rejectsWith(aem.runPersistedQuery('fault/stall', { ms: 3000 }, { timeout: 200 }), 'REQUEST_ERROR')
+      await aem.runPersistedQuery('fault/flaky', { key: `otel-${Date.now()}`, failures: 2 }, {}, { initialDelayInMillis: 1 })
+      await aem.runPersistedQuery('wknd-shared/adventures-all')
+      await aem.runPersistedQuery('wknd-shared/adventures-all')
+    })
+    const [unauthorized, timedOut, retried, miss, hit] = ourSpans()
+    assert.equal(unauthorized.status.code, api.SpanStatusCode.ERROR)
+    assert.equal(unauthorized.attributes['http.response.status_code'], 401)
+    assert.equal(unauthorized.attributes['error.type'], '401')
+    assert.equal(timedOut.status.code, api.SpanStatusCode.ERROR)
+    assert.equal(timedOut.attributes['error.type'], 'timeout')
+    assert.equal(timedOut.attributes['http.response.status_code'], undefined)
+    assert.equal(retried.status.code, api.SpanStatusCode.UNSET)
+    assert.equal(retried.attributes['http.request.resend_count'], 2)
+    assert.equal(miss.attributes['aem.cache.hit'], false)
+    assert.equal(miss.attributes['http.request.resend_count'], undefined)
+    assert.equal(hit.attributes['aem.cache.hit'], true)
+    assert.equal(hit.attributes['http.response.status_code'], 200)
+    assertNoSecretIn(ourSpans(), [token, 'not-a-token'])
+  } finally {
+    unregister()
+  }
+})
+
+test('the trace context does not split the response cache', async () => {
+  register()
+  try {
+    env.emu.clearRequests()
+    const aem = new AEMHeadless({ serviceURL: env.emu.url, auth: env.emu.issueToken(), ca: env.emu.caPem, cache: true })
+    await underAppSpan(() => aem.runPersistedQuery('wknd-shared/adventure-by-slug', { slug: 'bali-surf-camp' }))
+    await underAppSpan(() => aem.runPersistedQuery('wknd-shared/adventure-by-slug', { slug: 'bali-surf-camp' }))
+    assert.equal(env.emu.requests.length, 1, 'the second call, under another trace, is a cache hit')
+  } finally {
+    unregister()
+  }
+})
+
+test('http.client.request.duration: a histogram in seconds with the conventions\' attributes', async () => {
+  register()
+  try {
+    await reader.collect() // start afresh
+    const aem = new AEMHeadless({ serviceURL: env.emu.url, auth: env.emu.issueToken(), ca: env.emu.caPem })
+    await aem.runPersistedQuery('wknd-shared/adventures-all')
+    await rejectsWith(aem.runPersistedQuery('test/error-400'), 'API_ERROR')
+    const { resourceMetrics } = await reader.collect()
+    const metrics = resourceMetrics.scopeMetrics.filter((s) => s.scope.name === 'aem-headless-rs').flatMap((s) => s.metrics)
+    assert.equal(metrics.length, 1)
+    const [duration] = metrics
+    assert.equal(duration.descriptor.name, 'http.client.request.duration')
+    assert.equal(duration.descriptor.unit, 's')
+    const points = duration.dataPoints.map((p) => p.attributes)
+    const ok = points.find((a) => a['http.response.status_code'] === 200)
+    assert.deepEqual({ ...ok, 'network.protocol.version': undefined }, {
+      'http.request.method': 'GET',
+      'server.address': '127.0.0.1',
+      'server.port': port(),
+      'url.scheme': 'https',
+      'http.response.status_code': 200,
+      'network.protocol.version': undefined
+    })
+    const failed = points.find((a) => a['http.response.status_code'] === 400)
+    assert.equal(failed['error.type'], '400')
+    const okPoint = duration.dataPoints.find((p) => p.attributes === ok)
+    assert.ok(okPoint.value.count >= 1)
+    assert.ok(okPoint.value.sum > 0 && okPoint.value.sum < 30, 'seconds, not milliseconds')
+  } finally {
+    unregister()
+  }
+})
+
+test('tracing: false: no span, no metric and no traceparent for that client, nor for its token provider', async () => {
+  register()
+  try {
+    exporter.reset()
+    await reader.collect()
+    env.emu.clearRequests()
+    const aem = new AEMHeadless({ serviceURL: env.emu.url, credentials: env.files.credentialsFile, ca: env.emu.caPem, tracing: false })
+    const provider = new TokenProvider(env.files.credentialsFile, { ca: env.emu.caPem, tracing: false })
+    await underAppSpan(async () => {
+      await aem.runPersistedQuery('wknd-shared/adventures-all')
+      await provider.getAccessToken()
+    })
+    assert.deepEqual(ourSpans(), [])
+    assert.deepEqual(env.emu.requests.map((r) => r.traceparent), [undefined, undefined, undefined])
+    const { resourceMetrics } = await reader.collect()
+    assert.deepEqual(resourceMetrics.scopeMetrics.filter((s) => s.scope.name === 'aem-headless-rs').flatMap((s) => s.metrics.flatMap((m) => m.dataPoints)), [])
+    assert.throws(() => new AEMHeadless({ serviceURL: env.emu.url, tracing: 'no' }), { code: 'INVALID_PARAM' })
+  } finally {
+    unregister()
+  }
+})
+
+test('getToken and a TokenProvider: one IMS span per exchange, none for a development token or a cached token', async () => {
+  register()
+  try {
+    exporter.reset()
+    env.emu.clearRequests()
+    const provider = new TokenProvider(env.files.credentialsFile, { ca: env.emu.caPem })
+    const app = await underAppSpan(async () => {
+      await AEMHeadless.getToken(env.files.credentialsFile, { ca: env.emu.caPem })
+      await AEMHeadless.getToken(env.files.devTokenFile)
+      await provider.getAccessToken()
+      await provider.getAccessToken()
+    })
+    const spans = ourSpans()
+    assert.deepEqual(spans.map((s) => s.name), ['POST', 'POST'])
+    assert.ok(spans.every((s) => s.parentSpanContext.spanId === app.spanId))
+    assert.deepEqual(env.emu.requests.map((r) => r.traceparent), spans.map((s) => `00-${app.traceId}-${s.spanContext().spanId}-01`))
+  } finally {
+    unregister()
+  }
+})
+
+test('an IMS failure is an ERROR span with IMS\'s status', async () => {
+  register()
+  try {
+    exporter.reset()
+    env.emu.failNextTokenRequests(10)
+    const provider = new TokenProvider(env.files.credentialsFile, { ca: env.emu.caPem })
+    await underAppSpan(() => assert.rejects(provider.getAccessToken(), { name: 'AEMHeadlessError' }))
+    env.emu.failNextTokenRequests(0)
+    const [span] = ourSpans()
+    assert.equal(span.status.code, api.SpanStatusCode.ERROR)
+    assert.equal(span.attributes['http.response.status_code'], 503)
+    assert.equal(span.attributes['error.type'], '503')
+    assert.equal(span.attributes['http.request.resend_count'], 3)
+  } finally {
+    env.emu.failNextTokenRequests(0)
+    unregister()
+  }
+})

@@ -44,6 +44,7 @@ export type LoadCredentialsOptions = AEMHeadless.LoadCredentialsOptions
 export type AccessToken = AEMHeadless.AccessToken
 export type AccessTokenSource = AEMHeadless.AccessTokenSource
 export type TokenStore = AEMHeadless.TokenStore
+export type HeaderInput = AEMHeadless.HeaderInput
 export type TokenProviderOptions = AEMHeadless.TokenProviderOptions
 export type GetTokenOptions = AEMHeadless.GetTokenOptions
 export type Token = AEMHeadless.Token

@@ -30,7 +30,16 @@ declare class AEMHeadless {
   persistQuery(query: string, path: string, options?: AEMHeadless.RequestOptions, retryOptions?: AEMHeadless.RetryOptions): Promise<AEMHeadless.PersistResult>
   /** Lists the persisted queries: GET `graphql/list.json`. */
   listPersistedQueries(options?: AEMHeadless.RequestOptions, retryOptions?: AEMHeadless.RetryOptions): Promise<AEMHeadless.PersistedQueryList[]>
-  /** Pages through a model's items, yielding one array of items per page (one item for `_path`). */
+  /** With `args._path`: the one item at that path (`{model}ByPath`), yielded once. */
+  runPaginatedQuery<TItem = Record<string, unknown>>(
+    model: string,
+    fields: string,
+    config: AEMHeadless.PaginationConfig | undefined,
+    args: AEMHeadless.QueryArgs & { _path: string },
+    options?: AEMHeadless.RequestOptions,
+    retryOptions?: AEMHeadless.RetryOptions
+  ): AsyncGenerator<TItem, void, undefined>
+  /** Pages through a model's items, yielding one array of items per page. */
   runPaginatedQuery<TItem = Record<string, unknown>>(
     model: string,
     fields: string,
@@ -142,8 +151,8 @@ declare namespace AEMHeadless {
     imsEndpoint?: string
     /** A provider shared with other clients (instead of `credentials`). */
     tokenProvider?: AccessTokenSource
-    /** Headers sent with every request. */
-    headers?: Record<string, string | number | boolean>
+    /** Headers sent with every request, in any shape fetch takes. */
+    headers?: HeaderInput
     /** Extra trusted CA certificates (PEM), on top of the platform's and `NODE_EXTRA_CA_CERTS`. */
     ca?: string
     /** How failed requests (connection errors, 429, 5xx) are retried. */
@@ -200,12 +209,19 @@ declare namespace AEMHeadless {
     maxDelayMs?: number
   }
 
+  /** Headers as fetch takes them: an object, a WHATWG `Headers`, a `Map` or `[name, value]` pairs. */
+  export type HeaderInput =
+    | Record<string, string | number | boolean>
+    | Headers
+    | Map<string, string | number | boolean>
+    | ReadonlyArray<readonly [string, string | number | boolean]>
+
   /** Per-call options. */
   export interface RequestOptions {
     /** The HTTP method. */
     method?: string
     /** Headers for this call, merged over the client's; an `Authorization` here replaces the client's auth. */
-    headers?: Record<string, string | number | boolean>
+    headers?: HeaderInput
     /** Cancels the call; it then rejects with REQUEST_ERROR whose `cause` is the signal's reason. */
     signal?: AbortSignal
     /** The timeout of this call, in milliseconds, retries included. */
@@ -340,7 +356,7 @@ declare namespace AEMHeadless {
     accessToken: string
     /** `bearer` from IMS, `Bearer` for a development token. */
     tokenType: string
-    /** When it expires, in epoch milliseconds. */
+    /** When it expires, in whole epoch milliseconds. */
     expiresAt: number
   }
 
@@ -354,6 +370,13 @@ declare namespace AEMHeadless {
   export interface TokenStore {
     get(key: string): Promise<string | null | undefined>
     set(key: string, value: string, ttlMs: number): Promise<void>
+    /**
+     * Optional: takes the refresh lease `key` for `ttlMs` milliseconds if no one holds it
+     * (atomically, as Redis's `SET key value NX PX ttl`). Resolves with a function that gives
+     * it back, only if this holder still has it (compare-and-delete), or with null while
+     * another process holds it. With it, one process refreshes and the others wait for its token.
+     */
+    lease?(key: string, ttlMs: number): Promise<(() => Promise<void>) | null>
   }
 
   /** Options of a TokenProvider. */
@@ -372,6 +395,12 @@ declare namespace AEMHeadless {
     storeKey?: string
     /** How long the store may take to answer before it is bypassed, in milliseconds. Default 1000. */
     storeTimeoutMs?: number
+    /**
+     * How long a refresh lease lasts, in milliseconds, with a store that has `lease`: a holder
+     * that dies or hangs is overtaken once it ends; a provider without a valid token waits up to
+     * twice this for the holder's token. 100 to 300000, default 10000.
+     */
+    leaseMs?: number
     /** Where token events go (see `AEMHeadlessConfig.logger`). */
     logger?: LoggerOption
     /** `false` keeps the IMS requests out of OpenTelemetry (see `AEMHeadlessConfig.tracing`). */
@@ -498,8 +527,8 @@ declare namespace AEMHeadless {
   /** Signs the service JWT IMS exchanges for a token (default lifetime 300 s). */
   export function signServiceJwt(credentials: ServiceCredentials | LoadedCredentials, options?: { expiresIn?: number; passphrase?: string }): string
 
-  /** `@adobe/aemcs-api-client-lib`'s `exchange`: IMS's raw JSON (`expires_in` in milliseconds). */
-  export function exchange(config: ServiceCredentials, options?: { passphrase?: string; ca?: string; proxy?: string }): Promise<{ token_type: string; access_token: string; expires_in: number }>
+  /** `@adobe/aemcs-api-client-lib`'s `exchange`: IMS's raw JSON (`expires_in` as IMS sent it: milliseconds from the JWT exchange). Takes loaded credentials too. */
+  export function exchange(config: ServiceCredentials | LoadedCredentials, options?: { passphrase?: string; ca?: string; proxy?: string }): Promise<{ token_type: string; access_token: string; expires_in: number }>
 
   /** A TokenStore over a connected node-redis or ioredis client. */
   export function createRedisStore(client: object, options?: { prefix?: string; flavor?: 'node-redis' | 'ioredis' }): TokenStore

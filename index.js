@@ -6,11 +6,12 @@ const { AEMHeadlessError, ErrorCodes, sdkError, fromNative } = require('./lib/er
 const { callOptions, checkRetryOptions, checkRetries, checkCache, optionalBoolean, positiveNumber, headerRecord, MAX_TIMEOUT_MS } = require('./lib/options')
 const { QueryTypes, resolveArgs, queryText, buildQuery } = require('./lib/query-builder')
 const { TokenProvider, FRESH_TOKEN } = require('./lib/token-provider')
-const { loadCredentials } = require('./lib/credentials')
+const { loadCredentials, credentialsOptions } = require('./lib/credentials')
 const { exchange, signServiceJwt, fetchToken } = require('./lib/exchange')
 const { createRedisStore } = require('./lib/redis-store')
 const { resolveLogger, requestEvent } = require('./lib/logger')
 const { requestTrace, tracingTarget } = require('./lib/tracing')
+const { onAbort } = require('./lib/abort')
 
 const DEFAULT_SERVICE_URL = '/'
 const DEFAULT_ENDPOINT = 'content/graphql/global/endpoint.json'
@@ -21,7 +22,7 @@ const DEFAULT_TIMEOUT_MS = 30000
 /**
  * A client for AEM's GraphQL APIs, a drop-in for `@adobe/aem-headless-client-nodejs`'s
  * `AEMHeadless`. Requests, TLS and JSON checks run in the Rust core; clients with the same
- * `ca`, `proxy` and `connectTimeout` share one connection pool.
+ * `ca` and `proxy` share one connection pool, whatever their `connectTimeout`.
  */
 class AEMHeadless {
   /** @type {import('./binding').NativeClient} */
@@ -265,11 +266,10 @@ class AEMHeadless {
     if (fresh !== null) return fresh
     const limit = timeout ?? this.#timeout
     let timer
-    let onAbort
+    let stopListening
     const stop = new Promise((resolve, reject) => {
       timer = setTimeout(() => reject(sdkError('REQUEST_ERROR', `the request timed out after ${limit} ms waiting for an access token`, { ...base, timeout: true })), limit)
-      onAbort = () => reject(aborted(signal, base))
-      if (signal) signal.addEventListener('abort', onAbort, { once: true })
+      if (signal) stopListening = onAbort(signal, () => reject(aborted(signal, base)))
     })
     try {
       const { accessToken } = await Promise.race([provider.getAccessToken(), stop])
@@ -282,7 +282,7 @@ class AEMHeadless {
       throw sdkError('EXCHANGE_TOKEN_ERROR', 'the token provider failed', base, error)
     } finally {
       clearTimeout(timer)
-      if (signal) signal.removeEventListener('abort', onAbort)
+      if (stopListening) stopListening()
     }
   }
 
@@ -298,10 +298,10 @@ class AEMHeadless {
     if (trace !== null) headers = trace.headers(headers)
     const log = this.#log
     let cancel
-    const onAbort = () => cancel.cancel()
+    let stopListening
     if (signal) {
       cancel = new native.CancelToken()
-      signal.addEventListener('abort', onAbort, { once: true })
+      stopListening = onAbort(signal, () => cancel.cancel())
     }
     // With logging or tracing on, the native side also says the status, the attempts and
     // whether the cache answered.
@@ -319,7 +319,7 @@ class AEMHeadless {
       if (trace !== null) trace.failed(failure)
       throw failure
     } finally {
-      if (signal) signal.removeEventListener('abort', onAbort)
+      if (stopListening) stopListening()
     }
     if (!traced) return JSON.parse(answer)
     if (log !== null) log('debug', requestEvent(method, this.serviceURL + endpoint, startedAt, answer))
@@ -388,17 +388,9 @@ function pageOf (model, type, data, serviceURL) {
  * @returns {Promise<{accessToken: string, type: string, expires: number}>}
  */
 async function getToken (credentials, options = undefined) {
-  if (options !== undefined && options !== null) {
-    if (typeof options !== 'object') throw sdkError('INVALID_PARAM', 'options must be an object')
-    for (const key of ['imsEndpoint', 'ca', 'passphrase', 'proxy']) {
-      if (options[key] !== undefined && typeof options[key] !== 'string') throw sdkError('INVALID_PARAM', `options.${key} must be a string`)
-    }
-    if (options.allowInsecureHttp !== undefined && typeof options.allowInsecureHttp !== 'boolean') {
-      throw sdkError('INVALID_PARAM', 'options.allowInsecureHttp must be a boolean')
-    }
-    optionalBoolean(options.tracing, 'options.tracing')
-  }
-  const { imsEndpoint, ca, passphrase, allowInsecureHttp, proxy, tracing } = options || {}
+  const checked = credentialsOptions(options)
+  const tracing = optionalBoolean(options && options.tracing, 'options.tracing')
+  const { imsEndpoint, ca, passphrase, allowInsecureHttp, proxy } = checked || {}
   if (typeof credentials !== 'string' && (credentials === null || typeof credentials !== 'object')) {
     throw sdkError('INVALID_PARAM', 'credentials must be a file path or a credentials object')
   }

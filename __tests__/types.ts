@@ -42,6 +42,14 @@ async function usage (): Promise<void> {
     const titles: string[] = page.map((a) => a.title)
     void titles
   }
+  // A `_path` query yields the one item, not an array.
+  for await (const item of aem.runPaginatedQuery<Adventure>('adventure', '{ title slug }', {}, { _path: '/content/dam/a' })) {
+    const title: string = item.title
+    void title
+  }
+  await aem.runPersistedQuery('a/b', {}, { headers: new Headers({ 'X-A': '1' }) })
+  await aem.runPersistedQuery('a/b', {}, { headers: new Map([['X-A', '1']]) })
+  await aem.runPersistedQuery('a/b', {}, { headers: [['X-A', '1']] })
   const built: AEMHeadless.QueryBuilderResult = aem.buildQuery('adventure', '{ title }', { useLimitOffset: true }, { filter: {} })
   const persisted = await aem.persistQuery('{ a }', 'conf/name')
   const shortPath: string = persisted.shortPath
@@ -58,7 +66,14 @@ async function usage (): Promise<void> {
   const jwt: string = AEMHeadless.signServiceJwt(loaded, { expiresIn: 60 })
   const raw = await AEMHeadless.exchange({ integration: { imsEndpoint: 'i', metascopes: 'm', technicalAccount: { clientId: 'c', clientSecret: 's' }, id: 'i', org: 'o', privateKey: 'k' } })
   const ms: number = raw.expires_in
-  void [expiresAt, shared, fromFile, kind, jwt, ms]
+  const fromLoaded = await AEMHeadless.exchange(loaded, { ca: 'pem' })
+  const leasing: AEMHeadless.TokenStore = {
+    get: async () => null,
+    set: async () => {},
+    lease: async () => async () => {}
+  }
+  new AEMHeadless.TokenProvider('./c.json', { store: leasing, leaseMs: 5000 })
+  void [expiresAt, shared, fromFile, kind, jwt, ms, fromLoaded]
   // @ts-expect-error a token store needs get and set
   new AEMHeadless.TokenProvider('./c.json', { store: { get: async () => null } })
   // @ts-expect-error signal must be an AbortSignal

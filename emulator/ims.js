@@ -82,7 +82,8 @@ function checkClient (form, technicalAccount) {
  * @param {crypto.KeyObject} ctx.publicKey the technical account's public key
  * @param {{issue: (ms?: number) => string}} ctx.tokens the token store
  * @param {{exchanges: number, oauthTokens: number}} ctx.stats counters, updated in place
- * @param {{failNext: number}} [ctx.faults] while `failNext` > 0, token requests fail with a 503
+ * @param {{failNext: number, delayMs?: number}} [ctx.faults] while `failNext` > 0, token requests fail
+ *   with a 503; every answer comes `delayMs` late
  * @param {number | (() => number)} ctx.tokenLifetimeMs lifetime of issued tokens, or a function giving the
  *   current one (read at every issue, so that it can change at runtime)
  * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: string) => void}
@@ -137,7 +138,9 @@ function createImsHandler (ctx) {
     if (!route) return sendJson(res, 404, imsError('not_found', 'Not found'), headers)
     if (req.method !== 'POST') return sendJson(res, 405, imsError('invalid_request', 'Method not allowed'), headers)
     const { status, body: answer } = route(new URLSearchParams(body))
-    sendJson(res, status, answer, headers)
+    const delayMs = (ctx.faults && ctx.faults.delayMs) || 0
+    if (delayMs > 0) setTimeout(() => sendJson(res, status, answer, headers), delayMs)
+    else sendJson(res, status, answer, headers)
   }
 }
 

@@ -49,6 +49,8 @@ const DAY_MS = 24 * 60 * 60 * 1000
  * @property {{exchanges: number, oauthTokens: number}} stats calls to `/ims/exchange/jwt` and `/ims/token/v3`
  * @property {(count?: number) => void} failNextTokenRequests the next `count` IMS token requests (either
  *   route) answer 503 `internal_error` ("Please try again later"), as IMS does in an outage
+ * @property {(ms: number) => void} delayTokenRequests IMS answers every token request (either route)
+ *   `ms` milliseconds late from then on (0 to stop), as a slow IMS does; counted as it arrives
  * @property {(seconds: number) => void} setTokenLifetime sets the lifetime of the tokens that both IMS
  *   routes (and `issueToken()` without argument) issue from then on; tokens issued before keep theirs.
  *   Seconds, fractions allowed; RangeError unless a positive finite number
@@ -93,7 +95,7 @@ async function startEmulator (options = {}) {
 
   const requests = []
   const stats = { exchanges: 0, oauthTokens: 0 }
-  const faults = { failNext: 0 }
+  const faults = { failNext: 0, delayMs: 0 }
   let tokenLifetimeMs = tokenLifetimeSeconds === undefined
     ? lifetimeMsOption
     : secondsToMs(tokenLifetimeSeconds, 'tokenLifetimeSeconds')
@@ -158,6 +160,7 @@ async function startEmulator (options = {}) {
     clearRequests () { requests.length = 0 },
     stats,
     failNextTokenRequests (count = 1) { faults.failNext = count },
+    delayTokenRequests (ms) { faults.delayMs = Math.max(0, Math.min(Number(ms) || 0, 60000)) },
     setTokenLifetime (seconds) { tokenLifetimeMs = secondsToMs(seconds, 'setTokenLifetime(seconds)') },
     issueToken: (lifetimeMs = tokenLifetimeMs) => tokens.issue(lifetimeMs),
     revokeToken: (token) => tokens.revoke(token),

@@ -15,7 +15,7 @@ const { sdkError, fromNative } = require('./errors')
  */
 async function loadCredentials (credentials, options = undefined) {
   if (credentials instanceof native.LoadedCredentials) return credentials
-  const loadOptions = checkLoadOptions(options)
+  const loadOptions = loadOptionsOf(credentialsOptions(options))
   try {
     if (typeof credentials === 'string') {
       return await native.loadCredentialsFromFile(path.resolve(credentials), loadOptions)
@@ -40,19 +40,44 @@ function loadCredentialsSync (credentials, options = undefined) {
     throw sdkError('INVALID_PARAM', 'credentials must be a credentials object or loaded credentials (use loadCredentials for a file)')
   }
   try {
-    return native.loadCredentialsFromJsonSync(stringify(credentials), checkLoadOptions(options))
+    return native.loadCredentialsFromJsonSync(stringify(credentials), loadOptionsOf(credentialsOptions(options)))
   } catch (error) {
     throw fromNative(error)
   }
 }
 
-function checkLoadOptions (options) {
+/** The options about credentials and their token request, and the type each must have. */
+const OPTION_TYPES = {
+  passphrase: 'string',
+  imsEndpoint: 'string',
+  allowInsecureHttp: 'boolean',
+  ca: 'string',
+  proxy: 'string'
+}
+
+/**
+ * The one check of the options that go with credentials (`getToken`, `loadCredentials`,
+ * `exchange`, `signServiceJwt`): `passphrase`, `imsEndpoint`, `ca` and `proxy` are strings,
+ * `allowInsecureHttp` a boolean. Other keys are ignored.
+ * @param {unknown} options
+ * @returns {{passphrase?: string, imsEndpoint?: string, allowInsecureHttp?: boolean, ca?: string, proxy?: string} | undefined}
+ */
+function credentialsOptions (options) {
   if (options === undefined || options === null) return undefined
   if (typeof options !== 'object') throw sdkError('INVALID_PARAM', 'options must be an object')
-  const { passphrase, imsEndpoint, allowInsecureHttp } = options
-  if (passphrase !== undefined && typeof passphrase !== 'string') throw sdkError('INVALID_PARAM', 'options.passphrase must be a string')
-  if (imsEndpoint !== undefined && typeof imsEndpoint !== 'string') throw sdkError('INVALID_PARAM', 'options.imsEndpoint must be a string')
-  if (allowInsecureHttp !== undefined && typeof allowInsecureHttp !== 'boolean') throw sdkError('INVALID_PARAM', 'options.allowInsecureHttp must be a boolean')
+  const checked = {}
+  for (const [key, type] of Object.entries(OPTION_TYPES)) {
+    const value = options[key]
+    if (value !== undefined && typeof value !== type) throw sdkError('INVALID_PARAM', `options.${key} must be a ${type}`)
+    checked[key] = value
+  }
+  return checked
+}
+
+/** The part of checked options that loading credentials takes. */
+function loadOptionsOf (checked) {
+  if (checked === undefined) return undefined
+  const { passphrase, imsEndpoint, allowInsecureHttp } = checked
   return { passphrase, imsEndpoint, allowInsecureHttp }
 }
 
@@ -64,4 +89,4 @@ function stringify (value) {
   }
 }
 
-module.exports = { loadCredentials, loadCredentialsSync }
+module.exports = { loadCredentials, loadCredentialsSync, credentialsOptions }

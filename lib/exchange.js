@@ -2,7 +2,7 @@
 
 const native = require('../binding.js')
 const { sdkError, fromNative } = require('./errors')
-const { loadCredentials, loadCredentialsSync } = require('./credentials')
+const { loadCredentials, loadCredentialsSync, credentialsOptions } = require('./credentials')
 const { tokenTrace, tracingTarget } = require('./tracing')
 
 /** The configuration paths `@adobe/aemcs-api-client-lib` requires, in its order. */
@@ -18,23 +18,23 @@ const REQUIRED_PATHS = [
 
 /**
  * `@adobe/aemcs-api-client-lib`'s `exchange`: service credentials in, IMS's JSON out
- * (`{token_type, access_token, expires_in}`, `expires_in` in milliseconds). Missing
- * configuration is named, every path at once, in one INVALID_PARAM.
- * @param {object} config the service credentials, with the `integration` wrapper
+ * (`{token_type, access_token, expires_in}`, `expires_in` as IMS sent it: milliseconds from the
+ * JWT exchange). Missing configuration is named, every path at once, in one INVALID_PARAM.
+ * Loaded credentials (`loadCredentials`' result) are exchanged as they are.
+ * @param {object | import('../binding').LoadedCredentials} config the service credentials, with the `integration` wrapper, or loaded credentials
  * @param {{passphrase?: string, ca?: string, proxy?: string}} [options]
  * @returns {Promise<{token_type: string, access_token: string, expires_in: number}>}
  */
 async function exchange (config, options = {}) {
-  const missing = config !== null && typeof config === 'object'
-    ? REQUIRED_PATHS.filter((path) => !path.split('.').reduce((node, key) => node && node[key], config))
-    : REQUIRED_PATHS
+  const missing = config instanceof native.LoadedCredentials
+    ? []
+    : config !== null && typeof config === 'object'
+      ? REQUIRED_PATHS.filter((path) => !path.split('.').reduce((node, key) => node && node[key], config))
+      : REQUIRED_PATHS
   if (missing.length > 0) {
     throw sdkError('INVALID_PARAM', `The following configuration elements are missing: ${missing.join(',')}`, { problems: missing.map((p) => `${p} is missing`) })
   }
-  const { passphrase, ca, proxy } = options || {}
-  for (const [key, value] of Object.entries({ ca, proxy })) {
-    if (value !== undefined && typeof value !== 'string') throw sdkError('INVALID_PARAM', `options.${key} must be a string`)
-  }
+  const { passphrase, ca, proxy } = credentialsOptions(options) || {}
   const loaded = await loadCredentials(config, { passphrase })
   try {
     return JSON.parse(await native.exchangeRaw(loaded, ca, proxy))
@@ -81,7 +81,8 @@ function fetchToken (loaded, { ca, proxy }, tracing) {
  * @returns {string}
  */
 function signServiceJwt (credentials, options = {}) {
-  const { expiresIn, passphrase } = options || {}
+  const { expiresIn } = options || {}
+  const { passphrase } = credentialsOptions(options) || {}
   if (expiresIn !== undefined && !(Number.isInteger(expiresIn) && expiresIn > 0 && expiresIn <= 0xffffffff)) {
     throw sdkError('INVALID_PARAM', 'expiresIn must be a positive whole number of seconds')
   }

@@ -120,17 +120,45 @@ function positiveNumber (value, what, max) {
 }
 
 /**
- * Headers as a string record (values converted with String, as fetch does; null and
- * undefined values dropped).
+ * Headers as a string record, from what fetch takes: a plain object, a WHATWG `Headers`, a
+ * `Map`, or an array of `[name, value]` pairs (a name given twice is joined with `, `, as
+ * `Headers` does). Values are converted with String, as fetch does; null and undefined values
+ * of an object or Map are dropped. Anything else is INVALID_PARAM.
  * @param {unknown} headers
  * @param {string} what the option's name, for the error
+ * @returns {Record<string, string> | undefined}
  */
 function headerRecord (headers, what) {
   if (headers === undefined || headers === null) return undefined
-  if (typeof headers !== 'object' || Array.isArray(headers)) throw sdkError('INVALID_PARAM', `${what} must be an object`)
   const out = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && value !== null) out[name] = String(value)
+  if (typeof Headers === 'function' && headers instanceof Headers) {
+    for (const [name, value] of headers) out[name] = value
+    return out
+  }
+  if (Array.isArray(headers)) {
+    const index = new Map()
+    headers.forEach((pair, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw sdkError('INVALID_PARAM', `${what}[${i}] must be a [name, value] pair`)
+      }
+      const name = String(pair[0])
+      const value = String(pair[1])
+      const seen = index.get(name.toLowerCase())
+      if (seen === undefined) {
+        index.set(name.toLowerCase(), name)
+        out[name] = value
+      } else {
+        out[seen] = `${out[seen]}, ${value}`
+      }
+    })
+    return out
+  }
+  let entries
+  if (headers instanceof Map) entries = headers.entries()
+  else if (typeof headers === 'object' && typeof headers[Symbol.iterator] !== 'function') entries = Object.entries(headers)
+  else throw sdkError('INVALID_PARAM', `${what} must be an object, a Headers, a Map or an array of [name, value] pairs`)
+  for (const [name, value] of entries) {
+    if (value !== undefined && value !== null) out[String(name)] = String(value)
   }
   return out
 }

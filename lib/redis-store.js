@@ -7,7 +7,12 @@
  * @module aem-headless-rs/lib/redis-store
  */
 
-/** @typedef {{ get(key: string): Promise<string | null | undefined>, set(key: string, value: string, ttlMs: number): Promise<void> }} TokenStore */
+/** @typedef {{ get(key: string): Promise<string | null | undefined>, set(key: string, value: string, ttlMs: number): Promise<void>, lease?(key: string, ttlMs: number): Promise<(() => Promise<void>) | null> }} TokenStore */
+
+const { randomUUID } = require('node:crypto')
+
+/** Deletes KEYS[1] only while it still holds ARGV[1]: a lease is given back by its holder only. */
+const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 /** @typedef {'node-redis' | 'ioredis'} RedisFlavor */
 
 const FLAVORS = ['node-redis', 'ioredis']
@@ -26,7 +31,10 @@ function detectFlavor (client) {
 }
 
 /**
- * Creates a {@link TokenStore} that keeps entries under `prefix + key` with a TTL in milliseconds (PX).
+ * Creates a {@link TokenStore} that keeps entries under `prefix + key` with a TTL in milliseconds (PX),
+ * and refresh leases with `SET prefix+key value NX PX ttl` (a random value per lease) released by
+ * compare-and-delete (a Lua script through EVAL), so that a lease that expired and was taken by
+ * another process is never deleted by its late first holder.
  * @param {object} client a node-redis or ioredis client (or cluster), already connected; not closed here
  * @param {object} [options]
  * @param {string} [options.prefix='aem-headless-rs:token:'] prepended to every key
@@ -65,6 +73,22 @@ function createRedisStore (client, { prefix = 'aem-headless-rs:token:', flavor }
       }
       if (kind === 'ioredis') await client.set(prefix + key, value, 'PX', px)
       else await client.set(prefix + key, value, { PX: px })
+    },
+    async lease (key, ttlMs) {
+      if (typeof key !== 'string') throw new TypeError('TokenStore.lease: key must be a string')
+      const px = Math.ceil(ttlMs)
+      if (!Number.isSafeInteger(px) || px <= 0) {
+        throw new RangeError(`TokenStore.lease: ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`)
+      }
+      const holder = randomUUID()
+      const taken = kind === 'ioredis'
+        ? await client.set(prefix + key, holder, 'PX', px, 'NX')
+        : await client.set(prefix + key, holder, { PX: px, NX: true })
+      if (taken !== 'OK') return null
+      return async function release () {
+        if (kind === 'ioredis') await client.eval(RELEASE_SCRIPT, 1, prefix + key, holder)
+        else await client.eval(RELEASE_SCRIPT, { keys: [prefix + key], arguments: [holder] })
+      }
     }
   }
 }

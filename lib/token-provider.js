@@ -2,12 +2,19 @@
 
 const native = require('../binding.js')
 const { sdkError, fromNative } = require('./errors')
-const { loadCredentials } = require('./credentials')
+const { loadCredentials, credentialsOptions } = require('./credentials')
 const { resolveLogger, round } = require('./logger')
 const { tokenTrace, tracingTarget } = require('./tracing')
 
 /** How long a store may take to answer before it is bypassed. */
 const STORE_TIMEOUT_MS = 1000
+/**
+ * How long a refresh lease lasts: a holder that dies or hangs is overtaken once it ends. It is
+ * also the longest a provider without a valid token waits for another process's refresh.
+ */
+const LEASE_MS = 10000
+/** How often a provider waiting for another process's refresh looks in the store again. */
+const LEASE_POLL_MS = 100
 /** The method that gives a cached token synchronously, for `AEMHeadless`'s requests. */
 const FRESH_TOKEN = Symbol('freshToken')
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -19,6 +26,11 @@ const DAY_MS = 24 * 60 * 60 * 1000
  *
  * A cached token is returned without leaving JavaScript. With a `store`, processes share one
  * token: a provider looks in the store before it asks IMS, and puts what IMS gave it there.
+ * With a store that has `lease`, one process refreshes and the others keep their valid token,
+ * then pick the new one up from the store; without a valid token they wait for the lease
+ * holder (at most `leaseMs`). A store without `lease` still works: each process then takes a
+ * random share of the refresh margin off the stored refresh time, so they do not all ask IMS
+ * at the same moment.
  */
 class TokenProvider {
   #credentials
@@ -42,8 +54,9 @@ class TokenProvider {
    * @param {string | object | import('../binding').LoadedCredentials} credentials a file path, the parsed JSON, or loadCredentials' result
    * @param {{passphrase?: string, imsEndpoint?: string, ca?: string, refreshRatio?: number,
    *   refreshMarginMs?: number, store?: {get(key: string): Promise<string | null | undefined>,
-   *   set(key: string, value: string, ttlMs: number): Promise<void>}, storeKey?: string,
-   *   storeTimeoutMs?: number, logger?: false | ((event: object) => void) | object,
+   *   set(key: string, value: string, ttlMs: number): Promise<void>,
+   *   lease?(key: string, ttlMs: number): Promise<(() => Promise<void>) | null>}, storeKey?: string,
+   *   storeTimeoutMs?: number, leaseMs?: number, logger?: false | ((event: object) => void) | object,
    *   tracing?: boolean}} [options]
    */
   constructor (credentials, options = {}) {
@@ -51,9 +64,16 @@ class TokenProvider {
       throw sdkError('INVALID_PARAM', 'TokenProvider needs credentials: a file path, a credentials object or loaded credentials')
     }
     if (options === null || typeof options !== 'object') throw sdkError('INVALID_PARAM', 'options must be an object')
-    const { store, refreshRatio, refreshMarginMs, storeTimeoutMs } = options
+    credentialsOptions(options)
+    const { store, refreshRatio, refreshMarginMs, storeTimeoutMs, leaseMs } = options
     if (store !== undefined && (store === null || typeof store.get !== 'function' || typeof store.set !== 'function')) {
       throw sdkError('INVALID_PARAM', 'store must have async get(key) and set(key, value, ttlMs)')
+    }
+    if (store !== undefined && store.lease !== undefined && typeof store.lease !== 'function') {
+      throw sdkError('INVALID_PARAM', 'store.lease must be a function: lease(key, ttlMs) resolving with a release function, or null while another process holds it')
+    }
+    if (leaseMs !== undefined && !(Number.isFinite(leaseMs) && leaseMs >= 100 && leaseMs <= 300000)) {
+      throw sdkError('INVALID_PARAM', 'leaseMs must be a number of milliseconds from 100 to 300000')
     }
     if (refreshRatio !== undefined && !(typeof refreshRatio === 'number' && refreshRatio >= 0 && refreshRatio <= 1)) {
       throw sdkError('INVALID_PARAM', 'refreshRatio must be a number from 0 to 1')
@@ -84,7 +104,12 @@ class TokenProvider {
     if (this.#pending === null) {
       const trace = tokenTrace(this.#tracing)
       const refresh = trace === null ? this.#refresh(null) : trace.run(() => this.#refresh(trace))
-      this.#pending = refresh.finally(() => { this.#pending = null })
+      // Only this refresh is cleared when it settles: after invalidate() a newer one may be
+      // pending, and clearing that would start a third.
+      const pending = refresh.finally(() => {
+        if (this.#pending === pending) this.#pending = null
+      })
+      this.#pending = pending
     }
     if (cached !== null && now < cached.expiresAt) {
       this.#pending.catch(() => {})
@@ -124,17 +149,62 @@ class TokenProvider {
     const generation = this.#generation
     const provider = await this.#provider()
     const store = this.#options.store
+    if (!store) return this.#exchange(provider, generation, trace, null)
     const key = this.#options.storeKey || this.#identity
     const timeoutMs = this.#options.storeTimeoutMs || STORE_TIMEOUT_MS
-    if (store) {
-      const shared = parseStored(await callStore(() => store.get(key), timeoutMs))
-      if (shared && shared.view.accessToken !== this.#invalidated && Date.now() < shared.refreshAt) {
-        if (this.#log !== null) this.#log('info', { event: 'token', source: 'store', expiresAt: shared.expiresAt })
-        if (trace !== null) trace.fromStore(shared.expiresAt)
-        if (generation === this.#generation) this.#cached = shared
-        return shared.view
+    const shared = await this.#fromStore(key, timeoutMs, generation, trace)
+    if (shared !== null) return shared
+    if (typeof store.lease !== 'function') return this.#exchange(provider, generation, trace, { key, timeoutMs, release: null })
+    const leaseMs = this.#options.leaseMs || LEASE_MS
+    // Long enough for a holder that died to be overtaken once its lease ends.
+    const waitUntil = Date.now() + 2 * leaseMs
+    for (;;) {
+      const release = await callStore(() => store.lease(`${key}:lease`, leaseMs), timeoutMs)
+      // A store that fails or does not answer is bypassed: this process asks IMS itself.
+      if (typeof release !== 'function' && release !== null) return this.#exchange(provider, generation, trace, { key, timeoutMs, release: null })
+      if (typeof release === 'function') {
+        // The holder looks once more: another may have stored a token just before.
+        const stored = await this.#fromStore(key, timeoutMs, generation, trace)
+        if (stored !== null) {
+          callStore(release, timeoutMs)
+          return stored
+        }
+        return this.#exchange(provider, generation, trace, { key, timeoutMs, release })
       }
+      // Another process is refreshing: keep a valid token meanwhile, and look again soon.
+      const old = this.#cached
+      if (old !== null && Date.now() < old.expiresAt) {
+        if (generation === this.#generation) this.#cached = { ...old, refreshAt: Math.min(old.expiresAt, Date.now() + LEASE_POLL_MS) }
+        return old.view
+      }
+      if (Date.now() >= waitUntil) return this.#exchange(provider, generation, trace, { key, timeoutMs, release: null })
+      await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS))
+      const stored = await this.#fromStore(key, timeoutMs, generation, trace)
+      if (stored !== null) return stored
     }
+  }
+
+  /**
+   * The store's token, cached here, if it is one to use now (not invalidated, not due for a
+   * refresh); else null. Without `lease`, the refresh time is this process's own: a random
+   * share of the margin earlier, so that processes do not all ask IMS at once.
+   */
+  async #fromStore (key, timeoutMs, generation, trace) {
+    const store = this.#options.store
+    const shared = parseStored(await callStore(() => store.get(key), timeoutMs))
+    if (shared === null || shared.view.accessToken === this.#invalidated || Date.now() >= shared.refreshAt) return null
+    if (typeof store.lease !== 'function') shared.refreshAt = jittered(shared)
+    if (this.#log !== null) this.#log('info', { event: 'token', source: 'store', expiresAt: shared.expiresAt })
+    if (trace !== null) trace.fromStore(shared.expiresAt)
+    if (generation === this.#generation) this.#cached = shared
+    return shared.view
+  }
+
+  /**
+   * Asks IMS (through the native provider), caches the token and, with a store, puts it
+   * there and gives the lease back.
+   */
+  async #exchange (provider, generation, trace, shared) {
     let token
     const startedAt = performance.now()
     // The trace context goes to IMS only when this call is the one that asks it.
@@ -144,6 +214,7 @@ class TokenProvider {
     try {
       token = await provider.getAccessToken(headers)
     } catch (error) {
+      if (shared && shared.release) callStore(shared.release, shared.timeoutMs)
       const failure = fromNative(error)
       const old = this.#cached
       const keepsOld = old !== null && Date.now() < old.expiresAt
@@ -158,13 +229,25 @@ class TokenProvider {
     // The native provider answers with the old token while its refresh pauses after a failure:
     // that is returned, but neither cached as fresh nor written to the store.
     const fresh = Date.now() < entry.refreshAt && entry.view.accessToken !== this.#invalidated
+    const store = this.#options.store
     if (fresh && generation === this.#generation) {
+      const previous = this.#cached
+      // A new token gets this process's own refresh time when the store has no lease; the
+      // same one (the native provider's, not yet due) keeps the native refresh time.
+      if (store && typeof store.lease !== 'function' && !(previous && previous.view.accessToken === entry.view.accessToken)) entry.refreshAt = jittered(entry)
       this.#cached = entry
-      if (store) {
-        const ttl = Math.ceil(entry.expiresAt - Date.now())
-        const value = JSON.stringify({ ...entry.view, refreshAt: entry.refreshAt })
-        if (ttl > 0) callStore(() => store.set(key, value, ttl), timeoutMs)
+    }
+    if (fresh && shared) {
+      const ttl = Math.ceil(entry.expiresAt - Date.now())
+      const value = JSON.stringify({ ...entry.view, refreshAt: token.refreshAt })
+      // With a lease, the token is in the store before the lease is given back.
+      const stored = ttl > 0 ? callStore(() => store.set(shared.key, value, ttl), shared.timeoutMs) : undefined
+      if (shared.release) {
+        await stored
+        await callStore(shared.release, shared.timeoutMs)
       }
+    } else if (shared && shared.release) {
+      await callStore(shared.release, shared.timeoutMs)
     }
     return entry.view
   }
@@ -190,6 +273,16 @@ class TokenProvider {
 /** A cache entry: the public view, and when to refresh and when it expires. */
 function entryOf ({ accessToken, tokenType, expiresAt, refreshAt }) {
   return { view: Object.freeze({ accessToken, tokenType, expiresAt }), refreshAt, expiresAt }
+}
+
+/**
+ * A refresh time up to half the refresh margin (the time between refresh and expiry) earlier
+ * than the entry's, at random: processes sharing a store without a lease refresh one by one,
+ * and those after the first find its token in the store.
+ */
+function jittered ({ refreshAt, expiresAt }) {
+  const margin = Math.max(0, expiresAt - refreshAt)
+  return refreshAt - Math.floor(Math.random() * margin / 2)
 }
 
 /** A stored entry, if it is one this package wrote and plausible (expiring within 25 h). */

@@ -2,14 +2,6 @@
 
 /// Where persisted queries run: `graphql/execute.json/{conf}/{name}`.
 pub const EXECUTE_PATH: &str = "graphql/execute.json";
-/// Where persisted queries are listed.
-pub const LIST_PATH: &str = "graphql/list.json";
-/// Where queries are persisted.
-pub const PERSIST_PATH: &str = "graphql/persist.json";
-/// The default endpoint for ad-hoc queries.
-pub const DEFAULT_ENDPOINT: &str = "content/graphql/global/endpoint.json";
-/// The default service URL when none is given (Adobe's default: same origin).
-pub const DEFAULT_SERVICE_URL: &str = "/";
 
 /// A service URL with exactly the trailing `/` Adobe's client gives it.
 pub fn normalize_service_url(service_url: &str) -> String {
@@ -48,11 +40,6 @@ where
     encode_uri_component_into(&joined, &mut url);
     url.push(';');
     url
-}
-
-/// The relative URL of a persisted query run with POST (variables go in the body).
-pub fn persisted_query_post_path(path: &str) -> String {
-    format!("{EXECUTE_PATH}/{path}")
 }
 
 /// Appends `text` percent-encoded as JavaScript's `encodeURIComponent` does (UTF-8, upper-case

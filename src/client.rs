@@ -4,18 +4,19 @@
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Method, Url};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use tokio::sync::Semaphore;
-use tokio::time::Instant;
 
 use crate::aem::{self, normalize_endpoint, normalize_service_url};
 use crate::coalesce::Coalescer;
 use crate::error::{Error, Result};
-use crate::http::{HttpConfig, TRACE_CONTEXT_HEADERS, client_for, protocol_version, read_body};
+use crate::http::{
+    DEFAULT_CONNECT_TIMEOUT, HttpConfig, TRACE_CONTEXT_HEADERS, client_for, protocol_version,
+    read_body,
+};
 use crate::response;
 use crate::response_cache::{self, CacheConfig, ResponseCache};
-use crate::retry::{self, RetryPolicy};
+use crate::retry::{Attempts, RetryPolicy, send_with_retries};
 use crate::secret::Secret;
 
 /// How requests to AEM are authorized.
@@ -40,7 +41,7 @@ impl Auth {
             Self::Basic { user, password } => format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD
-                    .encode(format!("{user}:{}", password.expose()))
+                    .encode(latin1(&format!("{user}:{}", password.expose()))?)
             ),
         };
         let mut value = HeaderValue::from_str(&text).map_err(|_| {
@@ -52,6 +53,21 @@ impl Auth {
         value.set_sensitive(true);
         Ok(value)
     }
+}
+
+/// `text` as ISO-8859-1 bytes, one per character, as `btoa` (which Adobe's client encodes Basic
+/// credentials with) takes it: `ä` is the byte 0xE4, not UTF-8's two bytes. A character past
+/// U+00FF cannot be sent that way (`btoa` throws), so it is an `INVALID_PARAM` that names no
+/// character of the secret.
+fn latin1(text: &str) -> Result<Vec<u8>> {
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(|| {
+            Error::InvalidParam(
+                "auth: a Basic user name or password can only hold characters up to U+00FF (ISO-8859-1), as btoa and Adobe's client take them".to_owned(),
+            )
+        })
 }
 
 /// Why `query` refuses when the endpoint is empty.
@@ -109,18 +125,11 @@ pub struct ClientConfig {
     pub coalesce: bool,
 }
 
-fn round_up_to_100ms(timeout: Duration) -> Duration {
-    let steps = timeout.as_millis().div_ceil(100).max(1);
-    Duration::from_millis(u64::try_from(steps * 100).unwrap_or(u64::MAX))
-}
-
 /// The default bound on requests in flight per client.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 256;
 
 /// The default whole-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default response body limit.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -148,8 +157,8 @@ pub struct AemRequest {
 #[derive(Debug)]
 pub struct AemClient {
     http: Client,
-    /// How `http` was built, to find the client for a call with its own connect timeout.
-    http_config: HttpConfig,
+    /// The connect timeout of a call that sets none.
+    connect_timeout: Duration,
     /// Headers of every request: `Content-Type`, the auth and the configured headers.
     headers: HeaderMap,
     service_url: String,
@@ -203,6 +212,12 @@ struct Fetched {
 /// The prefix of persisted-query endpoints, the requests that may be cached and coalesced.
 const PERSISTED_QUERY_PREFIX: &str = "graphql/execute.json/";
 
+/// Appends `field` to a key as `<length in bytes>:<field>`.
+fn push_field(key: &mut String, field: &str) {
+    use std::fmt::Write as _;
+    let _ = write!(key, "{}:{field}", field.len());
+}
+
 /// A digest of an `Authorization` value: keys tell identities apart without holding secrets.
 fn identity_of(authorization: &[u8]) -> String {
     use base64::Engine as _;
@@ -228,15 +243,13 @@ impl AemClient {
         let identity = headers
             .get(AUTHORIZATION)
             .map_or_else(String::new, |value| identity_of(value.as_bytes()));
-        let http_config = HttpConfig {
+        let http = client_for(&HttpConfig {
             ca: config.ca,
-            connect_timeout: config.connect_timeout,
             proxy: config.proxy,
-        };
-        let http = client_for(&http_config)?;
+        })?;
         Ok(Self {
             http,
-            http_config,
+            connect_timeout: config.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
             headers,
             service_url: normalize_service_url(&config.service_url),
             endpoint: normalize_endpoint(&config.endpoint).to_owned(),
@@ -327,8 +340,10 @@ impl AemClient {
     /// [`AemClient::execute`], with the status, the number of attempts and whether the cache
     /// answered.
     pub async fn send(&self, request: AemRequest) -> Result<Response> {
+        // Headers are checked before the cache is asked: a bad value is refused, not answered.
+        let headers = parse_headers(&request.headers)?;
         let Some(key) = self.shared_key(&request) else {
-            let fetched = self.fetch(&request).await?;
+            let fetched = self.fetch(&request, &headers).await?;
             return Ok(Response {
                 body: fetched.body,
                 status: fetched.status,
@@ -347,7 +362,7 @@ impl AemClient {
             });
         }
         let fetch_and_store = || async {
-            let fetched = self.fetch(&request).await.map_err(Arc::new)?;
+            let fetched = self.fetch(&request, &headers).await.map_err(Arc::new)?;
             let body: Arc<str> = fetched.body.into();
             if let (Some(cache), Some(ttl)) = (&self.cache, fetched.freshness) {
                 cache.put(key.clone(), Arc::clone(&body), ttl);
@@ -380,8 +395,9 @@ impl AemClient {
     }
 
     /// The key that identical persisted-query GETs share for caching and coalescing: the
-    /// endpoint, a digest of the `Authorization` in force, and the call's other headers.
-    /// `None` for other requests, or when neither is on.
+    /// endpoint, a digest of the `Authorization` in force, and the call's other headers (names
+    /// lower-cased, sorted), every field prefixed with its length so that no two different
+    /// header sets give one key. `None` for other requests, or when neither is on.
     fn shared_key(&self, request: &AemRequest) -> Option<String> {
         if (self.cache.is_none() && self.coalescer.is_none())
             || request.method != Method::GET
@@ -404,83 +420,59 @@ impl AemClient {
         }
         others.sort_unstable();
         let identity = identity.as_deref().unwrap_or(&self.identity);
-        let mut key = format!("{}\n{identity}", request.endpoint);
+        let mut key = String::with_capacity(request.endpoint.len() + identity.len() + 16);
+        push_field(&mut key, &request.endpoint);
+        push_field(&mut key, identity);
         for (name, value) in others {
-            key.push('\n');
-            key.push_str(&name);
-            key.push(':');
-            key.push_str(value);
+            push_field(&mut key, &name);
+            push_field(&mut key, value);
         }
         Some(key)
     }
 
     /// Sends a request and returns its answer and, for a 200, how long `Cache-Control` lets it
     /// be reused.
-    async fn fetch(&self, request: &AemRequest) -> Result<Fetched> {
+    async fn fetch(&self, request: &AemRequest, headers: &HeaderMap) -> Result<Fetched> {
         let url = self.url(&request.endpoint)?;
-        let headers = parse_headers(&request.headers)?;
-        let timeout = request.timeout.unwrap_or(self.timeout);
-        let deadline = Instant::now() + timeout;
         let policy = request.retry.unwrap_or(self.retry);
-        // persistQuery's PUT answers 409 when sent twice: only a failed connection is retried.
-        let repeatable = !matches!(request.method, Method::PUT | Method::PATCH);
-        let http = self.http_for(request.connect_timeout)?;
-        let counter = AtomicU32::new(0);
-        let attempt = async {
-            // Waiting for a turn counts towards the timeout; the semaphore is never closed.
-            let _turn = self.permits.acquire().await.ok();
-            let sent = retry::send(&policy, repeatable, deadline, &counter, || {
-                let builder = http
-                    .request(request.method.clone(), url.clone())
-                    .headers(self.headers.clone())
-                    .headers(headers.clone());
-                match &request.body {
-                    Some(body) => builder.body(body.clone()),
-                    None => builder,
-                }
-            })
-            .await;
-            let attempts = sent.attempts;
-            let outcome = match sent.result {
+        let attempts = Attempts {
+            policy: &policy,
+            // persistQuery's PUT answers 409 when sent twice: only a failed connection is retried.
+            repeatable: !matches!(request.method, Method::PUT | Method::PATCH),
+            timeout: request.timeout.unwrap_or(self.timeout),
+            connect_timeout: request.connect_timeout.unwrap_or(self.connect_timeout),
+        };
+        // Waiting for a turn counts towards the timeout; the semaphore is never closed.
+        let turn = async { self.permits.acquire().await.ok() };
+        let build = || {
+            let builder = self
+                .http
+                .request(request.method.clone(), url.clone())
+                .headers(self.headers.clone())
+                .headers(headers.clone());
+            match &request.body {
+                Some(body) => builder.body(body.clone()),
+                None => builder,
+            }
+        };
+        let read = |sent: std::result::Result<reqwest::Response, reqwest::Error>| async {
+            match sent {
                 Err(source) => Err(Error::Request { source }),
                 Ok(response) => self.read(response).await,
-            };
-            outcome
-                .map(|(body, status, http_version, freshness)| Fetched {
-                    body,
-                    status,
-                    attempts,
-                    http_version,
-                    freshness,
-                })
-                .map_err(|error| Error::Attempted {
-                    attempts,
-                    source: Box::new(error),
-                })
+            }
         };
-        match tokio::time::timeout_at(deadline, attempt).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::Attempted {
-                attempts: counter.load(Ordering::Relaxed),
-                source: Box::new(Error::Timeout { after: timeout }),
-            }),
-        }
-    }
-
-    /// The HTTP client for a connect timeout: the client's own, or the process-wide one with
-    /// the same settings and that connect timeout, rounded up to 100 ms.
-    fn http_for(&self, connect_timeout: Option<Duration>) -> Result<Client> {
-        let own = self
-            .http_config
-            .connect_timeout
-            .unwrap_or(crate::http::DEFAULT_CONNECT_TIMEOUT);
-        match connect_timeout.map(round_up_to_100ms).filter(|t| *t != own) {
-            None => Ok(self.http.clone()),
-            Some(wanted) => client_for(&HttpConfig {
-                connect_timeout: Some(wanted),
-                ..self.http_config.clone()
-            }),
-        }
+        let ((body, status, http_version, freshness), attempts) =
+            send_with_retries(attempts, turn, build, read, |after| Error::Timeout {
+                after,
+            })
+            .await?;
+        Ok(Fetched {
+            body,
+            status,
+            attempts,
+            http_version,
+            freshness,
+        })
     }
 
     async fn read(
@@ -590,6 +582,49 @@ mod tests {
         .unwrap();
         assert!(headers[AUTHORIZATION].is_sensitive());
         assert!(!headers["x-trace"].is_sensitive());
+    }
+
+    #[test]
+    fn basic_auth_is_iso_8859_1_as_btoa_makes_it() {
+        let basic = |user: &str, password: &str| {
+            Auth::Basic {
+                user: user.into(),
+                password: Secret::new(password),
+            }
+            .header_value()
+        };
+        // btoa('admin:pä:ss') in Node.js.
+        assert_eq!(
+            basic("admin", "pä:ss").unwrap().to_str().unwrap(),
+            "Basic YWRtaW46cOQ6c3M="
+        );
+        let err = basic("admin", "p€ss-SECRET").unwrap_err();
+        assert_eq!(err.code().as_str(), "INVALID_PARAM");
+        assert!(!err.to_string().contains("SECRET"));
+    }
+
+    #[test]
+    fn shared_keys_of_different_header_sets_differ() {
+        let c = client(ClientConfig {
+            service_url: "https://h".into(),
+            cache: Some(CacheConfig::default()),
+            ..ClientConfig::default()
+        })
+        .unwrap();
+        let key = |headers: &[(&str, &str)]| {
+            let mut request = c.persisted_query::<&str, &str>("a/b", &[]);
+            request.headers = headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect();
+            c.shared_key(&request).unwrap()
+        };
+        assert_ne!(key(&[("a", "1\nb:2")]), key(&[("a", "1"), ("b", "2")]));
+        assert_ne!(key(&[("a", "1:x")]), key(&[("a:1", "x")]));
+        assert_eq!(
+            key(&[("X-A", "1"), ("b", "2")]),
+            key(&[("b", "2"), ("x-a", "1")])
+        );
     }
 
     #[test]

@@ -118,6 +118,10 @@ pub enum Error {
         reason: String,
     },
 
+    /// The token refresh task failed without an answer from IMS (it panicked or was cancelled).
+    #[error("the token refresh failed unexpectedly")]
+    RefreshFailed,
+
     /// The local development token has expired and cannot be refreshed.
     #[error(
         "the local development token has expired; download a new one from the Developer Console"
@@ -265,6 +269,7 @@ impl Error {
             | Self::ImsRefused(_)
             | Self::ImsMalformed { .. }
             | Self::DevTokenExpired
+            | Self::RefreshFailed
             | Self::ImsTimeout { .. } => ErrorCode::ExchangeTokenError,
             Self::Request { .. } | Self::Aborted | Self::Timeout { .. } => ErrorCode::RequestError,
             Self::BodyTooLarge { .. } => ErrorCode::ResponseError,
@@ -346,6 +351,7 @@ impl Error {
             | Self::NotJson { .. }
             | Self::Aborted
             | Self::DevTokenExpired
+            | Self::RefreshFailed
             | Self::BodyTooLarge { .. }
             | Self::Attempted { .. }
             | Self::Shared(_) => {}

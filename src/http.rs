@@ -1,7 +1,10 @@
 //! The HTTP client: pooled, HTTP/2 by ALPN, compressed, trusting what Node would trust.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Mutex, OnceLock, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use reqwest::{Certificate, Client};
@@ -14,15 +17,14 @@ pub const USER_AGENT: &str = concat!("aem-headless-rs/", env!("CARGO_PKG_VERSION
 /// The default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How the HTTP client is built. Headers are not part of it: they go with each request, so
-/// that clients with other headers or auth share one connection pool.
+/// How the HTTP client is built. Headers and the connect timeout are not part of it: they go
+/// with each request, so that clients with other headers, auth or connect timeouts share one
+/// connection pool.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct HttpConfig {
     /// Extra trusted CA certificates, as a PEM bundle, on top of the platform's roots and
     /// `NODE_EXTRA_CA_CERTS`.
     pub ca: Option<String>,
-    /// The longest a connection may take to open. Default 10 s.
-    pub connect_timeout: Option<Duration>,
     /// A proxy for every request (`http://[user:password@]host:port`). Without it,
     /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` apply, as with curl.
     pub proxy: Option<String>,
@@ -56,7 +58,7 @@ pub fn build_client(config: &HttpConfig) -> Result<Client> {
         .user_agent(USER_AGENT)
         .tls_certs_merge(certificates)
         .pool_idle_timeout(Duration::from_secs(60))
-        .connect_timeout(config.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+        .connector_layer(ConnectTimeoutLayer)
         .build()
         .map_err(|err| Error::InvalidParam(format!("cannot build the HTTP client: {err}")))
 }
@@ -66,7 +68,7 @@ pub fn build_client(config: &HttpConfig) -> Result<Client> {
 pub const MAX_SHARED_CLIENTS: usize = 16;
 
 /// The process-wide client for `config`, built on first use: every AEM client and token request
-/// with the same TLS, proxy and connect-timeout settings shares its connection pool, and
+/// with the same TLS and proxy settings shares its connection pool, and
 /// building a client (loading the platform's roots takes milliseconds) happens once.
 pub fn client_for(config: &HttpConfig) -> Result<Client> {
     static CLIENTS: OnceLock<Mutex<HashMap<HttpConfig, Client>>> = OnceLock::new();
@@ -82,6 +84,69 @@ pub fn client_for(config: &HttpConfig) -> Result<Client> {
         clients.clear();
     }
     Ok(clients.entry(config.clone()).or_insert(client).clone())
+}
+
+tokio::task_local! {
+    /// The connect timeout of the request being sent on this task.
+    static CONNECT_TIMEOUT: Duration;
+}
+
+/// Runs `send` (a request's `send()` future) with `limit` as the connect timeout of any
+/// connection it opens: the timeout goes with the request, so one pool serves every value.
+pub async fn with_connect_timeout<F: Future>(limit: Duration, send: F) -> F::Output {
+    CONNECT_TIMEOUT.scope(limit, send).await
+}
+
+/// The connector layer that bounds opening a connection (TCP, proxy and TLS) by the connect
+/// timeout of the request that asked for it ([`DEFAULT_CONNECT_TIMEOUT`] outside
+/// [`with_connect_timeout`]). The pool starts connecting from within that request's task, so
+/// the value is read there.
+#[derive(Debug, Clone, Copy)]
+struct ConnectTimeoutLayer;
+
+impl<S> tower_layer::Layer<S> for ConnectTimeoutLayer {
+    type Service = ConnectTimeout<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        ConnectTimeout { inner }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct ConnectTimeout<S> {
+    inner: S,
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl<S, R> tower_service::Service<R> for ConnectTimeout<S>
+where
+    S: tower_service::Service<R, Error = BoxError>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: R) -> Self::Future {
+        let limit = CONNECT_TIMEOUT
+            .try_with(|limit| *limit)
+            .unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        let connecting = self.inner.call(request);
+        Box::pin(async move {
+            match tokio::time::timeout(limit, connecting).await {
+                Ok(result) => result,
+                Err(_) => Err(Box::new(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("connect timed out after {} ms", limit.as_millis()),
+                )) as BoxError),
+            }
+        })
+    }
 }
 
 /// Reads a response body, refusing more than `limit` bytes (after decompression) while it
@@ -182,15 +247,9 @@ mod tests {
 
     #[test]
     fn clients_are_shared_per_configuration_and_bounded() {
-        let slow = HttpConfig {
-            connect_timeout: Some(Duration::from_millis(12_345)),
-            ..HttpConfig::default()
-        };
-        client_for(&slow).unwrap();
-        client_for(&slow).unwrap();
-        for ms in 0..(MAX_SHARED_CLIENTS as u64 + 2) {
+        for n in 0..(MAX_SHARED_CLIENTS + 2) {
             client_for(&HttpConfig {
-                connect_timeout: Some(Duration::from_millis(20_000 + ms)),
+                proxy: Some(format!("http://127.0.0.1:{}", 3000 + n)),
                 ..HttpConfig::default()
             })
             .unwrap();
@@ -202,5 +261,21 @@ mod tests {
             })
             .is_err()
         );
+    }
+
+    #[tokio::test]
+    async fn the_connect_timeout_goes_with_the_request() {
+        // A listener that never answers: the TLS handshake hangs.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let client = client_for(&HttpConfig::default()).unwrap();
+        let error = with_connect_timeout(
+            Duration::from_millis(200),
+            client.get(format!("https://{address}/")).send(),
+        )
+        .await
+        .unwrap_err();
+        assert!(error.is_connect() && error.is_timeout(), "{error:?}");
+        assert!(format!("{error:?}").contains("after 200 ms"), "{error:?}");
     }
 }

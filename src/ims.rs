@@ -1,10 +1,7 @@
 //! Adobe IMS: the JWT exchange (`/ims/exchange/jwt`) and OAuth Server-to-Server
 //! (`/ims/token/v3`), whose `expires_in` come in different units.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
-
-use tokio::time::Instant;
 
 use reqwest::Client;
 use reqwest::header::HeaderMap;
@@ -12,9 +9,9 @@ use serde_json::Value;
 
 use crate::credentials::{OAuthCredentials, ServiceCredentials};
 use crate::error::{Error, ImsRefusal, Result};
-use crate::http::{protocol_version, read_body};
+use crate::http::{DEFAULT_CONNECT_TIMEOUT, protocol_version, read_body};
 use crate::jwt::{DEFAULT_JWT_LIFETIME, ServiceClaims};
-use crate::retry::{self, RetryPolicy};
+use crate::retry::{Attempts, RetryPolicy, send_with_retries};
 use crate::secret::Secret;
 
 /// The longest a token request to IMS may take, retries included.
@@ -183,34 +180,30 @@ async fn post_form(
         source: source.without_url(),
     };
     // IMS is retried like AEM: connection errors, 429 and 5xx, with backoff and Retry-After.
-    let deadline = Instant::now() + IMS_TIMEOUT;
-    let counter = AtomicU32::new(0);
-    let exchange = async {
-        let sent = retry::send(&RetryPolicy::default(), true, deadline, &counter, || {
-            http.post(url).headers(headers.clone()).form(form)
-        })
-        .await;
-        let attempts = sent.attempts;
-        let outcome = match sent.result {
-            Err(source) => Err(unreachable(source)),
-            Ok(response) => read_token(response, unit).await.map(|mut token| {
-                token.exchange.attempts = attempts;
-                token
-            }),
-        };
-        outcome.map_err(|error| Error::Attempted {
-            attempts,
-            source: Box::new(error),
-        })
+    let attempts = Attempts {
+        policy: &RetryPolicy::default(),
+        repeatable: true,
+        timeout: IMS_TIMEOUT,
+        connect_timeout: DEFAULT_CONNECT_TIMEOUT,
     };
-    tokio::time::timeout_at(deadline, exchange)
-        .await
-        .unwrap_or_else(|_| {
-            Err(Error::Attempted {
-                attempts: counter.load(Ordering::Relaxed),
-                source: Box::new(Error::ImsTimeout { after: IMS_TIMEOUT }),
-            })
-        })
+    let read = |sent: std::result::Result<reqwest::Response, reqwest::Error>| async {
+        match sent {
+            Err(source) => Err(unreachable(source)),
+            Ok(response) => read_token(response, unit).await,
+        }
+    };
+    send_with_retries(
+        attempts,
+        std::future::ready(()),
+        || http.post(url).headers(headers.clone()).form(form),
+        read,
+        |after| Error::ImsTimeout { after },
+    )
+    .await
+    .map(|(mut token, attempts)| {
+        token.exchange.attempts = attempts;
+        token
+    })
 }
 
 /// Reads an IMS response: the token, or IMS's refusal.

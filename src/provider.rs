@@ -134,7 +134,8 @@ impl TokenProvider {
 
     /// A valid token: the cached one until its refresh time; then a fresh one. While a refresh
     /// runs, callers get the old token if it is still valid; otherwise they all wait for that one
-    /// refresh. A failed refresh leaves the old token in place, and the next call tries again.
+    /// refresh. A failed refresh leaves the old token in place; while it is valid, refreshes
+    /// pause for [`FAILED_REFRESH_PAUSE`] after a failure, then the next call tries again.
     pub async fn access_token(&self) -> Result<CachedToken, Arc<Error>> {
         self.token(HeaderMap::new(), false)
             .await
@@ -225,15 +226,7 @@ impl TokenProvider {
         let inner = Arc::clone(&self.inner);
         let task = tokio::spawn(async move {
             let obtained = SystemTime::now();
-            // A panic in the fetch must not leave this flight in place for ever.
-            let fetched = AssertUnwindSafe(fetch_token(&inner.http, &inner.credentials, &headers))
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Error::InvalidParam(
-                        "the token request failed unexpectedly".to_owned(),
-                    ))
-                });
+            let fetched = guarded(fetch_token(&inner.http, &inner.credentials, &headers)).await;
             let result = fetched
                 .map(|token| {
                     let exchange = token.exchange;
@@ -252,11 +245,8 @@ impl TokenProvider {
             result
         });
         async move {
-            task.await.unwrap_or_else(|join| {
-                Err(Arc::new(Error::InvalidParam(format!(
-                    "the token refresh task failed: {join}"
-                ))))
-            })
+            task.await
+                .unwrap_or_else(|_| Err(Arc::new(Error::RefreshFailed)))
         }
         .boxed()
         .shared()
@@ -268,6 +258,15 @@ impl TokenProvider {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Runs a refresh, turning a panic into [`Error::RefreshFailed`]: a panic in the fetch must not
+/// leave its flight in place for ever, nor reach JavaScript as anything but a failed exchange.
+async fn guarded<T>(refresh: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    AssertUnwindSafe(refresh)
+        .catch_unwind()
+        .await
+        .unwrap_or(Err(Error::RefreshFailed))
 }
 
 fn cached(token: AccessToken, obtained: SystemTime, policy: &RefreshPolicy) -> CachedToken {
@@ -305,6 +304,24 @@ mod tests {
         // 6 seconds: never before half-way.
         let six = Duration::from_secs(6);
         assert_eq!(policy.refresh_at(t0, t0 + six), t0 + Duration::from_secs(3));
+    }
+
+    #[tokio::test]
+    #[allow(clippy::panic, reason = "the test is about a refresh that panics")]
+    async fn a_refresh_that_panics_is_an_exchange_token_error() {
+        let err = guarded(async {
+            panic!("boom");
+            #[allow(unreachable_code)]
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(err.code().as_str(), "EXCHANGE_TOKEN_ERROR");
+        assert_eq!(
+            Error::RefreshFailed.code().as_str(),
+            "EXCHANGE_TOKEN_ERROR",
+            "a refresh task that cannot be joined"
+        );
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Retries: which failures are retried, full-jitter exponential backoff, and `Retry-After`.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
+
+use crate::error::Error;
+use crate::http::with_connect_timeout;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use reqwest::header::RETRY_AFTER;
@@ -34,14 +37,6 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// No retries.
-    pub const NONE: Self = Self {
-        max_retries: 0,
-        initial_delay: Duration::ZERO,
-        max_delay: Duration::ZERO,
-        max_retry_after: Duration::ZERO,
-    };
-
     /// The wait before retry number `retry` (0 for the first): `retry_after` when the server
     /// sent one (up to `max_retry_after`), else a uniformly random time up to
     /// `min(max_delay, initial_delay * 2^retry)` ("full jitter").
@@ -71,56 +66,100 @@ pub fn is_retryable_error(error: &reqwest::Error, repeatable: bool) -> bool {
     repeatable && (error.is_request() || error.is_body() || error.is_decode())
 }
 
-/// The wait a `Retry-After` header asks for: delay-seconds or an HTTP date.
+/// The wait a `Retry-After` header asks for: delay-seconds or an HTTP date in any of the three
+/// forms RFC 9110 §5.6.7 has recipients accept (IMF-fixdate, RFC 850, asctime).
 pub fn retry_after(response: &Response, now: SystemTime) -> Option<Duration> {
-    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
+    retry_after_value(response.headers().get(RETRY_AFTER)?.to_str().ok()?, now)
+}
+
+fn retry_after_value(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    let at = parse_http_date(value)?;
+    let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// The outcome of [`send`]: the last response or transport error, and how many attempts it took.
-pub struct Sent {
-    /// The response (possibly a retryable status when retries ran out) or the transport error.
-    pub result: Result<Response, reqwest::Error>,
-    /// Attempts made, at least 1.
-    pub attempts: u32,
+/// How one request is tried: the retry policy, whether it may be sent again after it may have
+/// reached the server (false for a non-idempotent PUT), the timeout over every attempt and the
+/// waits between them, and the connect timeout of each connection opened.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempts<'a> {
+    /// Which failures are retried, and the backoff.
+    pub policy: &'a RetryPolicy,
+    /// Whether the request may be repeated after it may have reached the server.
+    pub repeatable: bool,
+    /// The longest the whole request may take, `turn` and retries included.
+    pub timeout: Duration,
+    /// The longest opening one connection may take.
+    pub connect_timeout: Duration,
 }
 
-/// Sends the request `build` makes, retrying connection errors, 429 and 5xx as `policy` allows.
-/// `repeatable` says whether the request may be sent again after it may have reached the
-/// server (false for a non-idempotent PUT). A retry whose wait would end after `deadline` is not
-/// made: the last answer is returned instead. `counter` follows the attempts as they start, for
-/// a caller whose own timeout may end this future early.
-pub async fn send(
-    policy: &RetryPolicy,
-    repeatable: bool,
-    deadline: Instant,
-    counter: &AtomicU32,
+/// Sends the request `build` makes, retrying connection errors, 429 and 5xx as the policy
+/// allows, and reads the last answer with `read`. `turn` is awaited first (a concurrency
+/// permit, held until the answer is read); waiting for it counts towards the timeout. A retry
+/// whose wait would end after the deadline is not made: the last answer is read instead. Every
+/// failure is an [`Error::Attempted`] that says how many attempts were made; running out of
+/// time gives `read`'s error for `timed_out(timeout)`.
+pub async fn send_with_retries<T, G, Fut>(
+    attempts: Attempts<'_>,
+    turn: impl Future<Output = G>,
     build: impl Fn() -> RequestBuilder,
-) -> Sent {
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        counter.store(attempts, Ordering::Relaxed);
-        let may_retry = attempts <= policy.max_retries;
-        let result = build().send().await;
-        let wait = match &result {
-            Ok(response) if may_retry && repeatable && is_retryable_status(response.status()) => {
-                policy.delay(attempts - 1, retry_after(response, SystemTime::now()))
+    read: impl FnOnce(Result<Response, reqwest::Error>) -> Fut,
+    timed_out: impl FnOnce(Duration) -> Error,
+) -> Result<(T, u32), Error>
+where
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let Attempts {
+        policy,
+        repeatable,
+        timeout,
+        connect_timeout,
+    } = attempts;
+    let deadline = Instant::now() + timeout;
+    // Follows the attempts as they start, for the error when the deadline ends this early.
+    let counter = AtomicU32::new(0);
+    let run = async {
+        let _turn = turn.await;
+        let mut made = 0;
+        let result = loop {
+            made += 1;
+            counter.store(made, Ordering::Relaxed);
+            let may_retry = made <= policy.max_retries;
+            let result = with_connect_timeout(connect_timeout, build().send()).await;
+            let wait = match &result {
+                Ok(response)
+                    if may_retry && repeatable && is_retryable_status(response.status()) =>
+                {
+                    policy.delay(made - 1, retry_after(response, SystemTime::now()))
+                }
+                Err(error) if may_retry && is_retryable_error(error, repeatable) => {
+                    policy.delay(made - 1, None)
+                }
+                _ => break result,
+            };
+            if Instant::now() + wait >= deadline {
+                break result;
             }
-            Err(error) if may_retry && is_retryable_error(error, repeatable) => {
-                policy.delay(attempts - 1, None)
-            }
-            _ => return Sent { result, attempts },
+            drop(result);
+            tokio::time::sleep(wait).await;
         };
-        if Instant::now() + wait >= deadline {
-            return Sent { result, attempts };
+        match read(result).await {
+            Ok(value) => Ok((value, made)),
+            Err(error) => Err(Error::Attempted {
+                attempts: made,
+                source: Box::new(error),
+            }),
         }
-        drop(result);
-        tokio::time::sleep(wait).await;
+    };
+    match tokio::time::timeout_at(deadline, run).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::Attempted {
+            attempts: counter.load(Ordering::Relaxed),
+            source: Box::new(timed_out(timeout)),
+        }),
     }
 }
 
@@ -133,57 +172,10 @@ fn random_unit() -> f64 {
     (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form HTTP dates take.
-fn parse_http_date(text: &str) -> Option<SystemTime> {
-    let mut parts = text.split_whitespace();
-    let _weekday = parts.next()?;
-    let day: u32 = parts.next()?.parse().ok()?;
-    let month = match parts.next()? {
-        "Jan" => 1,
-        "Feb" => 2,
-        "Mar" => 3,
-        "Apr" => 4,
-        "May" => 5,
-        "Jun" => 6,
-        "Jul" => 7,
-        "Aug" => 8,
-        "Sep" => 9,
-        "Oct" => 10,
-        "Nov" => 11,
-        "Dec" => 12,
-        _ => return None,
-    };
-    let year: i64 = parts
-        .next()?
-        .parse()
-        .ok()
-        .filter(|y| (1970..=9999).contains(y))?;
-    let mut clock = parts.next()?.split(':').map(|p| p.parse::<u64>().ok());
-    let (h, m, s) = (clock.next()??, clock.next()??, clock.next()??);
-    if parts.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
-        return None;
-    }
-    // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    let (y, mo) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * i64::from(mo) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = u64::try_from(days)
-        .ok()?
-        .checked_mul(86_400)?
-        .checked_add(h * 3600 + m * 60 + s)?;
-    UNIX_EPOCH.checked_add(Duration::from_secs(secs))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     #[test]
     fn backoff_is_full_jitter_under_a_doubling_capped_ceiling() {
@@ -213,23 +205,27 @@ mod tests {
     }
 
     #[test]
-    fn parses_http_dates() {
-        assert_eq!(
-            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(UNIX_EPOCH + Duration::from_secs(784_111_777))
-        );
-        assert_eq!(
-            parse_http_date("Thu, 26 Nov 2026 16:00:00 GMT"),
-            Some(UNIX_EPOCH + Duration::from_secs(1_795_708_800))
-        );
-        for bad in [
-            "",
-            "yesterday",
-            "Sun, 06 Nov 1994 08:49:37 CET",
-            "Sun, 32 Nov 1994 08:49:37 GMT",
-            "Sun, 06 Nov 300000000000 08:49:37 GMT",
+    fn retry_after_reads_seconds_and_all_three_http_date_forms() {
+        let now = UNIX_EPOCH + Duration::from_secs(784_111_777 - 90);
+        assert_eq!(retry_after_value(" 7 ", now), Some(Duration::from_secs(7)));
+        for date in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
         ] {
-            assert_eq!(parse_http_date(bad), None, "{bad}");
+            assert_eq!(
+                retry_after_value(date, now),
+                Some(Duration::from_secs(90)),
+                "{date}"
+            );
+        }
+        let later = UNIX_EPOCH + Duration::from_secs(784_111_777 + 5);
+        assert_eq!(
+            retry_after_value("Sun, 06 Nov 1994 08:49:37 GMT", later),
+            Some(Duration::ZERO)
+        );
+        for bad in ["", "yesterday", "Sun, 06 Nov 1994 08:49:37 CET", "-3"] {
+            assert_eq!(retry_after_value(bad, now), None, "{bad}");
         }
     }
 

@@ -95,10 +95,20 @@ pub fn token_url(credentials: &Credentials) -> Option<String> {
         .map(|base| format!("{base}{path}"))
 }
 
-/// Milliseconds since the Unix epoch.
+/// Whole milliseconds since the Unix epoch (rounded down, as `Date.now()` counts them).
 pub fn epoch_millis(time: SystemTime) -> f64 {
     time.duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
-        .as_secs_f64()
-        * 1000.0
+        .as_millis() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_millis_are_whole() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_micros(1_796_256_648_530_052);
+        assert_eq!(epoch_millis(at), 1_796_256_648_530.0);
+    }
 }

@@ -36,6 +36,8 @@ async function main () {
   }
   results.push(await outcome(new AEMHeadless({ serviceURL, auth: 'bogus' }).runPersistedQuery('wknd-shared/adventures-all')))
   results.push(await outcome(new AEMHeadless({ serviceURL, auth: ['admin', 'admin'] }).runPersistedQuery('wknd-shared/adventures-all')))
+  // Outside ASCII: btoa's ISO-8859-1 bytes, not UTF-8's.
+  results.push(await outcome(new AEMHeadless({ serviceURL, auth: ['admin', 'pä:ss'] }).runPersistedQuery('wknd-shared/adventures-all')))
   const token = await outcome(getToken(credentialsFile))
   results.push({ token: token.ok ? { type: token.ok.type, expires: token.ok.expires } : token })
   results.push(await outcome(new AEMHeadless({ serviceURL, auth: token.ok && token.ok.accessToken }).runPersistedQuery('wknd-shared/adventures-all')))

@@ -114,10 +114,5 @@ pub(crate) fn client_for(
     ca: Option<String>,
     proxy: Option<String>,
 ) -> napi::Result<reqwest::Client> {
-    http::client_for(&HttpConfig {
-        ca,
-        proxy,
-        ..HttpConfig::default()
-    })
-    .map_err(to_js_error)
+    http::client_for(&HttpConfig { ca, proxy }).map_err(to_js_error)
 }

@@ -141,7 +141,7 @@ test('every operation names itself; a cache hit says cached, with no attempt', a
   }
 })
 
-test('token fetches: from the store, a development token, and a failed refresh', async () => {
+test('token fetches: from the store, a development token, getToken, and a failed refresh', async () => {
   const tokens = record('aem-headless-rs:token')
   try {
     const entries = new Map()
@@ -150,14 +150,16 @@ test('token fetches: from the store, a development token, and a failed refresh',
     await new TokenProvider(env.files.credentialsFile, options).getAccessToken()
     await new TokenProvider(env.files.credentialsFile, options).getAccessToken()
     await new TokenProvider(env.files.devTokenFile).getAccessToken()
+    await AEMHeadless.getToken(env.files.credentialsFile, { ca: env.emu.caPem })
     env.emu.failNextTokenRequests(10)
     const failing = new TokenProvider(env.files.credentialsFile, { ca: env.emu.caPem })
     await assert.rejects(failing.getAccessToken(), { name: 'AEMHeadlessError' })
     env.emu.failNextTokenRequests(0)
     const done = tokens.events.filter((e) => e.event === 'asyncEnd').map((e) => e.context)
-    assert.deepEqual(done.map((c) => c.source), ['ims', 'store', 'dev-token', 'ims'])
+    assert.deepEqual(done.map((c) => c.source), ['ims', 'store', 'dev-token', 'ims', 'ims'])
     assert.equal(done[2].tokenType, 'Bearer')
-    const failed = done[3]
+    assert.equal(done[3].status, 200, 'getToken is a token fetch too')
+    const failed = done[4]
     assert.ok(failed.error, 'the failure is in the context')
     assert.equal(failed.keptValidToken, false)
     assert.deepEqual(tokens.events.slice(-5).map((e) => e.event), ['start', 'end', 'error', 'asyncStart', 'asyncEnd'])

@@ -97,9 +97,10 @@ class RequestTrace {
  */
 function requestTrace (call, serviceURL, endpoint, target) {
   const channel = subscribed(requestChannel)
-  const url = channel || target !== null ? safeUrl(serviceURL + endpoint) : ''
-  const http = target === null ? null : startHttpSpan(target, call.method, url, call.persistedQuery)
-  if (http === null && !channel) return null
+  const sdk = target !== null && sdkRegistered()
+  if (!channel && !sdk) return null
+  const url = safeUrl(serviceURL + endpoint)
+  const http = sdk ? startHttpSpan(target, call.method, url, call.persistedQuery) : null
   const context = channel ? { operation: call.operation, method: call.method, url, persistedQuery: call.persistedQuery } : null
   return new RequestTrace(context, http)
 }

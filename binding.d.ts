@@ -96,8 +96,8 @@ export interface CallOptions {
   trace?: boolean
 }
 
-/** The raw IMS response of an exchange, for `exchange()`. */
-export declare function exchangeRaw(credentials: LoadedCredentials, ca?: string | undefined | null, proxy?: string | undefined | null): Promise<string>
+/** The raw IMS response of an exchange, for `exchange()`; `options.headers` go with the request. */
+export declare function exchangeRaw(credentials: LoadedCredentials, options?: FetchTokenOptions | undefined | null): Promise<RawExchange>
 
 /** A token from `fetchToken`: Adobe's `getToken` fields and how IMS answered. */
 export interface FetchedToken {
@@ -188,6 +188,14 @@ export interface ProvidedToken {
   refreshAt: number
   /** How IMS answered, when this call exchanged the credentials there. */
   exchange?: TokenExchange
+}
+
+/** IMS's answer to an exchange, for `exchange()`. */
+export interface RawExchange {
+  /** The response body as IMS sent it (JSON text; it holds the token). */
+  raw: string
+  /** How IMS answered. */
+  exchange: TokenExchange
 }
 
 /** Retry settings; unset fields keep their defaults. */

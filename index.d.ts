@@ -528,7 +528,7 @@ declare namespace AEMHeadless {
   export function signServiceJwt(credentials: ServiceCredentials | LoadedCredentials, options?: { expiresIn?: number; passphrase?: string }): string
 
   /** `@adobe/aemcs-api-client-lib`'s `exchange`: IMS's raw JSON (`expires_in` as IMS sent it: milliseconds from the JWT exchange). Takes loaded credentials too. */
-  export function exchange(config: ServiceCredentials | LoadedCredentials, options?: { passphrase?: string; ca?: string; proxy?: string }): Promise<{ token_type: string; access_token: string; expires_in: number }>
+  export function exchange(config: ServiceCredentials | LoadedCredentials, options?: { passphrase?: string; ca?: string; proxy?: string; tracing?: boolean }): Promise<{ token_type: string; access_token: string; expires_in: number }>
 
   /** A TokenStore over a connected node-redis or ioredis client. */
   export function createRedisStore(client: object, options?: { prefix?: string; flavor?: 'node-redis' | 'ioredis' }): TokenStore

@@ -7,7 +7,7 @@ const { callOptions, checkRetryOptions, checkRetries, checkCache, optionalBoolea
 const { QueryTypes, resolveArgs, queryText, buildQuery } = require('./lib/query-builder')
 const { TokenProvider, FRESH_TOKEN } = require('./lib/token-provider')
 const { loadCredentials, credentialsOptions } = require('./lib/credentials')
-const { exchange, signServiceJwt, fetchToken } = require('./lib/exchange')
+const { exchange, signServiceJwt, fetchToken, optionalTracing } = require('./lib/exchange')
 const { createRedisStore } = require('./lib/redis-store')
 const { resolveLogger, requestEvent } = require('./lib/logger')
 const { requestTrace, tracingTarget } = require('./lib/tracing')
@@ -389,13 +389,13 @@ function pageOf (model, type, data, serviceURL) {
  */
 async function getToken (credentials, options = undefined) {
   const checked = credentialsOptions(options)
-  const tracing = optionalBoolean(options && options.tracing, 'options.tracing')
+  const tracing = optionalTracing(options)
   const { imsEndpoint, ca, passphrase, allowInsecureHttp, proxy } = checked || {}
   if (typeof credentials !== 'string' && (credentials === null || typeof credentials !== 'object')) {
     throw sdkError('INVALID_PARAM', 'credentials must be a file path or a credentials object')
   }
   const loaded = await loadCredentials(credentials, { imsEndpoint, passphrase, allowInsecureHttp })
-  return fetchToken(loaded, { ca, proxy }, tracing !== false)
+  return fetchToken(loaded, { ca, proxy }, tracing)
 }
 
 /** A string auth is a Bearer token; a `[user, password]` pair is Basic auth. */

@@ -244,7 +244,7 @@ test('tracing: false: no span, no metric and no traceparent for that client, nor
   }
 })
 
-test('getToken and a TokenProvider: one IMS span per exchange, none for a development token or a cached token', async () => {
+test('getToken, exchange and a TokenProvider: one IMS span per exchange, none for a development token, a cached token or tracing: false', async () => {
   register()
   try {
     exporter.reset()
@@ -253,13 +253,16 @@ test('getToken and a TokenProvider: one IMS span per exchange, none for a develo
     const app = await underAppSpan(async () => {
       await AEMHeadless.getToken(env.files.credentialsFile, { ca: env.emu.caPem })
       await AEMHeadless.getToken(env.files.devTokenFile)
+      await AEMHeadless.exchange(env.emu.credentials, { ca: env.emu.caPem })
+      await AEMHeadless.exchange(env.emu.credentials, { ca: env.emu.caPem, tracing: false })
       await provider.getAccessToken()
       await provider.getAccessToken()
     })
     const spans = ourSpans()
-    assert.deepEqual(spans.map((s) => s.name), ['POST', 'POST'])
-    assert.ok(spans.every((s) => s.parentSpanContext.spanId === app.spanId))
-    assert.deepEqual(env.emu.requests.map((r) => r.traceparent), spans.map((s) => `00-${app.traceId}-${s.spanContext().spanId}-01`))
+    assert.deepEqual(spans.map((s) => s.name), ['POST', 'POST', 'POST'], 'getToken, exchange, the provider')
+    assert.ok(spans.every((s) => s.parentSpanContext.spanId === app.spanId && s.attributes['http.response.status_code'] === 200))
+    const traceparents = spans.map((s) => `00-${app.traceId}-${s.spanContext().spanId}-01`)
+    assert.deepEqual(env.emu.requests.map((r) => r.traceparent), [traceparents[0], traceparents[1], undefined, traceparents[2]])
   } finally {
     unregister()
   }

@@ -35,12 +35,13 @@ async function exchange (config, options = {}) {
     throw sdkError('INVALID_PARAM', `The following configuration elements are missing: ${missing.join(',')}`, { problems: missing.map((p) => `${p} is missing`) })
   }
   const { passphrase, ca, proxy } = credentialsOptions(options) || {}
+  const tracing = optionalTracing(options)
   const loaded = await loadCredentials(config, { passphrase })
-  try {
-    return JSON.parse(await native.exchangeRaw(loaded, ca, proxy))
-  } catch (error) {
-    throw fromNative(error)
-  }
+  return traced(loaded, tracing, async (headers) => {
+    const { raw, exchange } = await native.exchangeRaw(loaded, { ca, proxy, headers })
+    const json = JSON.parse(raw)
+    return { value: json, tokenType: json.token_type, lifetimeMs: Number(json.expires_in), exchange }
+  })
 }
 
 /**
@@ -52,6 +53,19 @@ async function exchange (config, options = {}) {
  * @returns {Promise<{accessToken: string, type: string, expires: number}>}
  */
 function fetchToken (loaded, { ca, proxy }, tracing) {
+  return traced(loaded, tracing, async (headers) => {
+    const token = await native.fetchTokenFor(loaded, { ca, proxy, headers })
+    const value = { accessToken: token.accessToken, type: token.type, expires: token.expires }
+    return { value, tokenType: token.type, lifetimeMs: token.expires, exchange: token.exchange }
+  })
+}
+
+/**
+ * Runs `request(headers)`, one token request for `loaded` (to IMS, or the development token),
+ * traced as a token fetch: `headers` carry the trace context when OpenTelemetry sees it.
+ * `request` resolves with `{value, tokenType, lifetimeMs, exchange}`; this resolves with `value`.
+ */
+function traced (loaded, tracing, request) {
   const trace = tokenTrace(tracing)
   const fetch = async () => {
     let headers
@@ -59,18 +73,25 @@ function fetchToken (loaded, { ca, proxy }, tracing) {
       const url = native.tokenUrlOf(loaded)
       headers = trace.exchanging(loaded.kind, url, url === null ? null : tracingTarget(tracing, url))
     }
-    let token
+    let outcome
     try {
-      token = await native.fetchTokenFor(loaded, { ca, proxy, headers })
+      outcome = await request(headers)
     } catch (error) {
       const failure = fromNative(error)
       if (trace !== null) trace.failed(failure, false)
       throw failure
     }
-    if (trace !== null) trace.obtained(token.type, Date.now() + token.expires, token.exchange)
-    return { accessToken: token.accessToken, type: token.type, expires: token.expires }
+    if (trace !== null) trace.obtained(outcome.tokenType, Date.now() + outcome.lifetimeMs, outcome.exchange)
+    return outcome.value
   }
   return trace === null ? fetch() : trace.run(fetch)
+}
+
+/** The `tracing` option of `exchange` and `getToken`: true unless `false`. */
+function optionalTracing (options) {
+  const tracing = options === undefined || options === null ? undefined : options.tracing
+  if (tracing !== undefined && typeof tracing !== 'boolean') throw sdkError('INVALID_PARAM', 'options.tracing must be a boolean')
+  return tracing !== false
 }
 
 /**
@@ -94,4 +115,4 @@ function signServiceJwt (credentials, options = {}) {
   }
 }
 
-module.exports = { exchange, signServiceJwt, fetchToken }
+module.exports = { exchange, signServiceJwt, fetchToken, optionalTracing }

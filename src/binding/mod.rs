@@ -16,7 +16,8 @@ pub use credentials::{
 };
 pub use provider::{NativeTokenProvider, ProvidedToken, TokenProviderOptions};
 pub use token::{
-    FetchTokenOptions, FetchedToken, TokenExchange, exchange_raw, fetch_token_for, token_url_of,
+    FetchTokenOptions, FetchedToken, RawExchange, TokenExchange, exchange_raw, fetch_token_for,
+    token_url_of,
 };
 
 /// The environment variable that sets how many threads run the Rust side's I/O.

@@ -72,14 +72,7 @@ pub async fn fetch_token_for(
     credentials: &LoadedCredentials,
     options: Option<FetchTokenOptions>,
 ) -> napi::Result<FetchedToken> {
-    let FetchTokenOptions { ca, proxy, headers } = options.unwrap_or(FetchTokenOptions {
-        ca: None,
-        proxy: None,
-        headers: None,
-    });
-    let headers = parse_headers(&headers.unwrap_or_default().into_iter().collect::<Vec<_>>())
-        .map_err(to_js_error)?;
-    let http = client_for(ca, proxy)?;
+    let (http, headers) = connection(options)?;
     let token = fetch_token(&http, &credentials.inner, &headers)
         .await
         .map_err(to_js_error)?;
@@ -91,22 +84,46 @@ pub async fn fetch_token_for(
     })
 }
 
-/// The raw IMS response of an exchange, for `exchange()`.
+/// IMS's answer to an exchange, for `exchange()`.
+#[napi(object)]
+pub struct RawExchange {
+    /// The response body as IMS sent it (JSON text; it holds the token).
+    pub raw: String,
+    /// How IMS answered.
+    pub exchange: TokenExchange,
+}
+
+/// The raw IMS response of an exchange, for `exchange()`; `options.headers` go with the request.
 #[napi]
 pub async fn exchange_raw(
     credentials: &LoadedCredentials,
-    ca: Option<String>,
-    proxy: Option<String>,
-) -> napi::Result<String> {
-    let http = client_for(ca, proxy)?;
-    let token = fetch_token(&http, &credentials.inner, &HeaderMap::new())
+    options: Option<FetchTokenOptions>,
+) -> napi::Result<RawExchange> {
+    let (http, headers) = connection(options)?;
+    let token = fetch_token(&http, &credentials.inner, &headers)
         .await
         .map_err(to_js_error)?;
-    token.raw.map(|raw| raw.expose().to_owned()).ok_or_else(|| {
-        to_js_error(Error::InvalidParam(
+    match (token.raw, token.exchange) {
+        (Some(raw), Some(exchange)) => Ok(RawExchange {
+            raw: raw.expose().to_owned(),
+            exchange: exchange.into(),
+        }),
+        _ => Err(to_js_error(Error::InvalidParam(
             "a local development token is not exchanged at IMS".to_owned(),
-        ))
-    })
+        ))),
+    }
+}
+
+/// The HTTP client and the request headers that `options` ask for.
+fn connection(options: Option<FetchTokenOptions>) -> napi::Result<(reqwest::Client, HeaderMap)> {
+    let FetchTokenOptions { ca, proxy, headers } = options.unwrap_or(FetchTokenOptions {
+        ca: None,
+        proxy: None,
+        headers: None,
+    });
+    let headers = parse_headers(&headers.unwrap_or_default().into_iter().collect::<Vec<_>>())
+        .map_err(to_js_error)?;
+    Ok((client_for(ca, proxy)?, headers))
 }
 
 /// The process-wide client for these TLS and proxy settings.

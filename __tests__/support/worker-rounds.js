@@ -7,7 +7,8 @@
 // Each round starts WORKERS workers at once. Each loads the addon, starts an IMS exchange
 // (a TokenProvider on service credentials) and slow AEM requests, and reports "started". With
 // TERMINATE "terminate", half of them are terminated right then, with the exchange and requests
-// in flight; the others (all of them with "finish") finish and report their results. MODE "workers-only": the main thread never loads the addon,
+// in flight; the others (all of them with "finish") finish and report their results. With
+// "after-settle", every worker is terminated once its calls have settled, while still running. MODE "workers-only": the main thread never loads the addon,
 // and the process must exit cleanly at the end (the crash-at-exit class of napi-rs#3443).
 // MODE "then-main": after the rounds the main thread loads the addon and runs a query, and one
 // new worker does too. Prints "done" when every check held.
@@ -20,7 +21,7 @@ const PACKAGE = path.join(__dirname, '..', '..')
 const WORKERS = 4
 const STALL_MS = 20000
 
-async function work ({ url, credentialsFile, caFile, finish }) {
+async function work ({ url, credentialsFile, caFile, finish, afterSettle }) {
   const fs = require('node:fs')
   const { AEMHeadless, TokenProvider } = require(PACKAGE)
   const ca = fs.readFileSync(caFile, 'utf8')
@@ -32,20 +33,23 @@ async function work ({ url, credentialsFile, caFile, finish }) {
   const [{ accessToken }, ...answers] = await Promise.all([token, ...slow])
   const { data } = await aem.runPersistedQuery('wknd-shared/adventures-all')
   parentPort.postMessage({ token: accessToken.slice(0, 4), answers: answers.length, adventures: data.adventureList.items.length })
+  if (afterSettle) setInterval(() => {}, 1000) // still running when terminated
 }
 
 /** Runs one worker; resolves with its last message, or 'terminated'. */
-function runWorker (setup, terminate) {
+function runWorker (setup, terminate, afterSettle = false) {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(__filename, { workerData: { ...setup, finish: !terminate } })
+    const worker = new Worker(__filename, { workerData: { ...setup, finish: !terminate, afterSettle } })
     let last = null
     worker.on('message', (message) => {
       last = message
       if (message.started && terminate) worker.terminate()
+      if (!message.started && afterSettle) worker.terminate()
     })
     worker.on('error', reject)
     worker.on('exit', (code) => {
       if (terminate) resolve('terminated')
+      else if (afterSettle) resolve(last)
       else if (code !== 0) reject(new Error(`a worker exited with ${code}`))
       else resolve(last)
     })
@@ -55,7 +59,7 @@ function runWorker (setup, terminate) {
 const finished = { token: 'emu-', answers: 3, adventures: 16 }
 
 async function main () {
-  const [mode, rounds, terminate] = [process.argv[2], Number(process.argv[3]), process.argv[4] === 'terminate']
+  const [mode, rounds, terminate, afterSettle] = [process.argv[2], Number(process.argv[3]), process.argv[4] === 'terminate', process.argv[4] === 'after-settle']
   const setup = JSON.parse(process.env.AEM_WORKERS)
   const terminated = (i) => terminate && i % 2 === 0
   for (let round = 0; round < rounds; round++) {
@@ -64,7 +68,7 @@ async function main () {
       console.error(`round ${round} stalled: a worker's calls did not settle within ${STALL_MS / 1000} s`)
       process.exit(3)
     }, STALL_MS)
-    const results = await Promise.all(Array.from({ length: WORKERS }, (_, i) => runWorker(setup, terminated(i))))
+    const results = await Promise.all(Array.from({ length: WORKERS }, (_, i) => runWorker(setup, terminated(i), afterSettle)))
     clearTimeout(watchdog)
     results.forEach((result, i) => assert.deepEqual(result, terminated(i) ? 'terminated' : finished, `round ${round}, worker ${i}`))
   }

@@ -249,3 +249,9 @@ export interface TracedResponse {
   /** The HTTP version of the response (`1.1`, `2`); absent when the cache answered. */
   httpVersion?: string
 }
+
+/**
+ * `url` with any user name and password replaced by `***` (`https://***@host/`), also when it
+ * does not parse: for error details about a `serviceURL` that was refused.
+ */
+export declare function withoutUserinfo(url: string): string

@@ -789,3 +789,4 @@ module.exports.loadCredentialsFromJson = nativeBinding.loadCredentialsFromJson
 module.exports.loadCredentialsFromJsonSync = nativeBinding.loadCredentialsFromJsonSync
 module.exports.signServiceJwt = nativeBinding.signServiceJwt
 module.exports.tokenUrlOf = nativeBinding.tokenUrlOf
+module.exports.withoutUserinfo = nativeBinding.withoutUserinfo

@@ -35,6 +35,7 @@ export type PersistedQueryList = AEMHeadless.PersistedQueryList
 export type RetryOptions = AEMHeadless.RetryOptions
 export type GraphQLResponse<TData = Record<string, unknown>> = AEMHeadless.GraphQLResponse<TData>
 export type VariableValue = AEMHeadless.VariableValue
+export type CaOption = AEMHeadless.CaOption
 export type ServiceCredentials = AEMHeadless.ServiceCredentials
 export type DevTokenCredentials = AEMHeadless.DevTokenCredentials
 export type OAuthCredentials = AEMHeadless.OAuthCredentials

@@ -154,7 +154,7 @@ declare namespace AEMHeadless {
     /** Headers sent with every request, in any shape fetch takes. */
     headers?: HeaderInput
     /** Extra trusted CA certificates (PEM), on top of the platform's and `NODE_EXTRA_CA_CERTS`. */
-    ca?: string
+    ca?: CaOption
     /** How failed requests (connection errors, 429, 5xx) are retried. */
     retries?: RetrySettings
     /** The longest a request may take, retries and waits included, in milliseconds. Default 30000. */
@@ -291,6 +291,14 @@ declare namespace AEMHeadless {
   }
 
   /** A variable value of a persisted query. */
+  /**
+   * Trusted certificates as Node's `tls` takes them: PEM text, a Buffer of PEM, or an array of
+   * them (each may hold several certificates). They add to the platform's roots and
+   * `NODE_EXTRA_CA_CERTS`; a server certificate that is one of them is trusted as it is, even a
+   * self-signed `CA:TRUE` one.
+   */
+  export type CaOption = string | Uint8Array | ReadonlyArray<string | Uint8Array>
+
   export type VariableValue = string | number | boolean | null | VariableValue[] | { [key: string]: VariableValue }
 
   /** A service-credentials JSON as the AEM Developer Console gives it, or its `integration`. */
@@ -382,7 +390,7 @@ declare namespace AEMHeadless {
   /** Options of a TokenProvider. */
   export interface TokenProviderOptions extends LoadCredentialsOptions {
     /** Extra trusted CA certificates (PEM) for IMS. */
-    ca?: string
+    ca?: CaOption
     /** A proxy for IMS. Without it, HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply. */
     proxy?: string
     /** Refresh once this share of the lifetime is left. Default 0.1. */
@@ -528,7 +536,7 @@ declare namespace AEMHeadless {
   export function signServiceJwt(credentials: ServiceCredentials | LoadedCredentials, options?: { expiresIn?: number; passphrase?: string }): string
 
   /** `@adobe/aemcs-api-client-lib`'s `exchange`: IMS's raw JSON (`expires_in` as IMS sent it: milliseconds from the JWT exchange). Takes loaded credentials too. */
-  export function exchange(config: ServiceCredentials | LoadedCredentials, options?: { passphrase?: string; ca?: string; proxy?: string; tracing?: boolean }): Promise<{ token_type: string; access_token: string; expires_in: number }>
+  export function exchange(config: ServiceCredentials | LoadedCredentials, options?: { passphrase?: string; ca?: CaOption; proxy?: string; tracing?: boolean }): Promise<{ token_type: string; access_token: string; expires_in: number }>
 
   /** A TokenStore over a connected node-redis or ioredis client. */
   export function createRedisStore(client: object, options?: { prefix?: string; flavor?: 'node-redis' | 'ioredis' }): TokenStore
@@ -538,7 +546,7 @@ declare namespace AEMHeadless {
     /** Overrides the credentials' `imsEndpoint`: `host[:port]` or an `https://` URL. */
     imsEndpoint?: string
     /** Extra trusted CA certificates (PEM) for the IMS call. */
-    ca?: string
+    ca?: CaOption
     /** The passphrase of an encrypted PKCS#8 private key. */
     passphrase?: string
     /** Allows a plain `http://` imsEndpoint (a local test server). */

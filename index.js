@@ -12,6 +12,7 @@ const { createRedisStore } = require('./lib/redis-store')
 const { resolveLogger, requestEvent } = require('./lib/logger')
 const { requestTrace, tracingTarget } = require('./lib/tracing')
 const { onAbort } = require('./lib/abort')
+const { checkCa } = require('./lib/tls')
 
 const DEFAULT_SERVICE_URL = '/'
 const DEFAULT_ENDPOINT = 'content/graphql/global/endpoint.json'
@@ -39,7 +40,7 @@ class AEMHeadless {
   /**
    * @param {string | {serviceURL?: string, endpoint?: string, auth?: string | [string, string],
    *   credentials?: string | object, passphrase?: string, imsEndpoint?: string,
-   *   tokenProvider?: TokenProvider, headers?: Record<string, string>, ca?: string,
+   *   tokenProvider?: TokenProvider, headers?: Record<string, string>, ca?: string | Buffer | Array<string | Buffer>,
    *   cache?: boolean | {maxEntries?: number, maxBytes?: number}, coalesce?: boolean,
    *   logger?: false | ((event: object) => void) | object, tracing?: boolean}} config the
    *   AEM host, or a configuration
@@ -57,6 +58,7 @@ class AEMHeadless {
     }
     this.#log = resolveLogger(options.logger)
     const tracing = optionalBoolean(options.tracing, 'tracing')
+    const ca = checkCa(options.ca, 'ca')
     if (options.tokenProvider !== undefined) {
       const provider = options.tokenProvider
       if (provider === null || typeof provider.getAccessToken !== 'function') {
@@ -64,7 +66,7 @@ class AEMHeadless {
       }
       this.#tokens = provider
     } else if (options.credentials !== undefined) {
-      const { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy, logger } = options
+      const { passphrase, imsEndpoint, allowInsecureHttp, proxy, logger } = options
       this.#tokens = new TokenProvider(options.credentials, { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy, logger, tracing })
     }
     if (options.fetch !== undefined) {
@@ -80,7 +82,7 @@ class AEMHeadless {
         endpoint: options.endpoint === '' ? '' : String(options.endpoint || DEFAULT_ENDPOINT),
         auth: normalizeAuth(options.auth),
         headers: headerRecord(options.headers, 'headers'),
-        ca: options.ca,
+        ca,
         retries: checkRetries(options.retries),
         timeoutMs: positiveNumber(options.timeout, 'timeout', MAX_TIMEOUT_MS),
         connectTimeoutMs: positiveNumber(options.connectTimeout, 'connectTimeout', MAX_TIMEOUT_MS),
@@ -340,16 +342,9 @@ function optionalString (value, what) {
   return value
 }
 
-/** A URL without any user name or password in it, for error details. */
+/** A URL with any user name and password replaced by `***`, even one that does not parse. */
 function withoutUserinfo (url) {
-  try {
-    const parsed = new URL(String(url))
-    parsed.username = ''
-    parsed.password = ''
-    return parsed.href
-  } catch {
-    return url
-  }
+  return url === undefined || url === null ? url : native.withoutUserinfo(String(url))
 }
 
 /** The call's options with `Authorization: Bearer <token>` added to its headers. */
@@ -383,7 +378,7 @@ function pageOf (model, type, data, serviceURL) {
  * is returned as is; service credentials are signed into a JWT and exchanged at IMS (traced as
  * a token fetch; `tracing: false` keeps it out of OpenTelemetry).
  * @param {string | object} credentials a credentials file path, or its parsed content
- * @param {{imsEndpoint?: string, ca?: string, passphrase?: string, allowInsecureHttp?: boolean,
+ * @param {{imsEndpoint?: string, ca?: string | Buffer | Array<string | Buffer>, passphrase?: string, allowInsecureHttp?: boolean,
  *   proxy?: string, tracing?: boolean}} [options]
  * @returns {Promise<{accessToken: string, type: string, expires: number}>}
  */

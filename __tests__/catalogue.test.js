@@ -17,8 +17,16 @@ const DOC = path.join(__dirname, '..', 'docs', 'RELIABILITY.md')
 const BEGIN = '<!-- catalogue: begin -->'
 const END = '<!-- catalogue: end -->'
 let env
-before(async () => { env = await setup() })
-after(() => env.close())
+/** Emulators with the other certificate modes (emulator/tls.js). */
+const tls = {}
+before(async () => {
+  env = await setup()
+  for (const mode of ['self-signed', 'expired', 'wrong-host']) tls[mode] = await setup({ certificate: mode })
+})
+after(async () => {
+  await env.close()
+  for (const other of Object.values(tls)) await other.close()
+})
 
 /** A fresh copy of the emulator's service credentials, changed by `change(integration)`. */
 function creds (change = () => {}) {
@@ -33,6 +41,11 @@ function file (name, content) {
 
 function client (extra = {}) {
   return new AEMHeadless({ serviceURL: env.emu.url, auth: env.emu.devToken.accessToken, ca: env.emu.caPem, ...extra })
+}
+
+/** A client of the emulator with certificate `mode`, trusting `ca` (by default what that mode needs). */
+function tlsClient (mode, ca = tls[mode].emu.caPem) {
+  return new AEMHeadless({ serviceURL: tls[mode].emu.url, auth: tls[mode].emu.devToken.accessToken, ca })
 }
 
 const encryptedKey = () => crypto.createPrivateKey(env.emu.credentials.integration.privateKey)
@@ -71,6 +84,7 @@ const CASES = [
   ['credentials file', 'accessToken is a number', () => token({ accessToken: 42 }), 'INVALID_PARAM'],
   ['credentials file', 'OAuth without a client secret', () => token({ clientId: 'c', scopes: ['AdobeID'] }), 'INVALID_PARAM'],
   ['credentials file', 'OAuth client_secrets is a string', () => token({ client_id: 'c', client_secrets: 's', scopes: ['AdobeID'] }), 'INVALID_PARAM'],
+  ['credentials file', 'a development token that expired (IMS\'s created_at + expires_in)', () => token({ accessToken: `e30.${Buffer.from('{"created_at":"1764633600000","expires_in":"86400000"}').toString('base64url')}.s` }), 'EXCHANGE_TOKEN_ERROR'],
   ['credentials file', 'an expired development token', () => new TokenProvider({ accessToken: `e30.${Buffer.from('{"exp":1000}').toString('base64url')}.s` }).getAccessToken(), 'EXCHANGE_TOKEN_ERROR'],
   ['IMS', 'wrong client secret', () => token(creds((i) => { i.technicalAccount.clientSecret = 'p8e-wrong' })), 'EXCHANGE_TOKEN_ERROR 401, 1 attempt'],
   ['IMS', 'key that does not match the certificate', () => token(creds((i) => { i.privateKey = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) })), 'EXCHANGE_TOKEN_ERROR 400, 1 attempt'],
@@ -86,12 +100,15 @@ const CASES = [
   ['configuration', 'serviceURL is not a URL', () => new AEMHeadless({ serviceURL: 'not a url', auth: 't' }).runPersistedQuery('a/b'), 'INVALID_PARAM'],
   ['configuration', 'serviceURL is ftp://', () => new AEMHeadless({ serviceURL: 'ftp://aem.example', auth: 't' }).runPersistedQuery('a/b'), 'INVALID_PARAM'],
   ['configuration', 'serviceURL with user:password@', construct({ serviceURL: 'https://u:p@aem.example' }), 'INVALID_PARAM'],
+  ['configuration', 'serviceURL with a password holding / and # (does not parse)', construct({ serviceURL: 'https://admin:Pa55/w0rd#x@aem.example/' }), 'INVALID_PARAM'],
   ['configuration', 'header value with CR/LF', construct({ serviceURL: 'https://aem.example', headers: { 'X-A': 'a\r\nX-B: b' } }), 'INVALID_PARAM'],
   ['configuration', 'header name with a space', construct({ serviceURL: 'https://aem.example', headers: { 'X A': 'a' } }), 'INVALID_PARAM'],
   ['configuration', 'auth token with a newline', construct({ serviceURL: 'https://aem.example', auth: 'abc\ndef' }), 'INVALID_PARAM'],
   ['configuration', 'auth is [user] without a password', construct({ serviceURL: 'https://aem.example', auth: ['user'] }), 'INVALID_PARAM'],
   ['configuration', 'auth is a number', construct({ serviceURL: 'https://aem.example', auth: 42 }), 'INVALID_PARAM'],
   ['configuration', 'ca is not PEM', construct({ serviceURL: 'https://aem.example', ca: 'not a certificate' }), 'INVALID_PARAM'],
+  ['configuration', 'ca is a number', construct({ serviceURL: 'https://aem.example', ca: 42 }), 'INVALID_PARAM'],
+  ['configuration', 'ca is an array holding an object', construct({ serviceURL: 'https://aem.example', ca: ['x', {}] }), 'INVALID_PARAM'],
   ['configuration', 'a fetch option', construct({ serviceURL: 'https://aem.example', fetch: () => {} }), 'INVALID_PARAM'],
   ['configuration', 'credentials and auth together', construct({ serviceURL: 'https://aem.example', auth: 't', credentials: {} }), 'INVALID_PARAM'],
   ['configuration', 'proxy is not a URL', construct({ serviceURL: 'https://aem.example', proxy: 'http://[bad' }), 'INVALID_PARAM'],
@@ -111,9 +128,19 @@ const CASES = [
   ['AEM', '400 with a JSON body', () => client().runPersistedQuery('test/error-400'), 'API_ERROR 400, 1 attempt'],
   ['AEM', '500 with a JSON body', () => client().runPersistedQuery('test/error-500'), 'API_ERROR 500, 4 attempts'],
   ['AEM', '502 Dispatcher HTML page', () => client().runPersistedQuery('test/html-502'), 'RESPONSE_ERROR 502, 4 attempts'],
+  ['AEM', 'Basic auth with a wrong password', () => client({ auth: ['admin', 'catalogue-basic-pw'] }).runPersistedQuery('wknd-shared/adventures-all'), 'RESPONSE_ERROR 401, 1 attempt'],
+  ['AEM', 'a proxy with a password that does not answer', () => client({ proxy: 'http://user:catalogue-proxy-pw@127.0.0.1:1', retries: { maxRetries: 0 } }).runPersistedQuery('wknd-shared/adventures-all'), 'REQUEST_ERROR, 1 attempt'],
   ['AEM', '401 with an empty body', () => client({ auth: 'bogus' }).runPersistedQuery('wknd-shared/adventures-all'), 'RESPONSE_ERROR 401, 1 attempt'],
   ['AEM', '200 with GraphQL errors', () => client().runPersistedQuery('test/query-error'), 'RESPONSE_ERROR 200, 1 attempt'],
   ['AEM', '200 that is not JSON', () => client().runPersistedQuery('test/not-json'), 'RESPONSE_ERROR 200, 1 attempt'],
+  ['TLS', 'CA-signed leaf, its CA given as a Buffer', () => client({ ca: Buffer.from(env.emu.caPem) }).runPersistedQuery('wknd-shared/adventures-all'), 'ok'],
+  ['TLS', 'CA-signed leaf, its CA not trusted', () => client({ ca: tls['self-signed'].emu.caPem }).runPersistedQuery('wknd-shared/adventures-all'), 'REQUEST_ERROR, 1 attempt'],
+  ['TLS', 'self-signed CA:TRUE certificate, trusted itself', () => tlsClient('self-signed').runPersistedQuery('wknd-shared/adventures-all'), 'ok'],
+  ['TLS', 'self-signed CA:TRUE certificate, not trusted', () => tlsClient('self-signed', env.emu.caPem).runPersistedQuery('wknd-shared/adventures-all'), 'REQUEST_ERROR, 1 attempt'],
+  ['TLS', 'expired certificate, its CA trusted', () => tlsClient('expired').runPersistedQuery('wknd-shared/adventures-all'), 'REQUEST_ERROR, 1 attempt'],
+  ['TLS', 'certificate for another host name, its CA trusted', () => tlsClient('wrong-host').runPersistedQuery('wknd-shared/adventures-all'), 'REQUEST_ERROR, 1 attempt'],
+  ['TLS', 'IMS with a certificate not trusted', () => getToken(tls['self-signed'].emu.credentials, { ca: env.emu.caPem }), 'EXCHANGE_TOKEN_ERROR, 1 attempt'],
+  ['TLS', 'IMS with an expired certificate', () => getToken(tls.expired.emu.credentials, { ca: tls.expired.emu.caPem }), 'EXCHANGE_TOKEN_ERROR, 1 attempt'],
   ['fault', '503 twice, then 200', fault('flaky', { failures: 2 }), 'ok'],
   ['fault', '503 ten times', fault('flaky', { failures: 10 }), 'RESPONSE_ERROR 503, 4 attempts'],
   ['fault', '500 once, then 200', fault('flaky-500', { failures: 1 }), 'ok'],
@@ -146,7 +173,7 @@ async function outcome (run) {
 }
 
 test('every bad input and fault has its outcome, and no error shows a secret', async () => {
-  const secrets = [...secretsOf(env.emu), 'catalogue-pass', 'nope-nope', 'p8e-wrong']
+  const secrets = [...secretsOf(env.emu), 'catalogue-pass', 'nope-nope', 'p8e-wrong', 'Pa55', 'catalogue-basic-pw', 'catalogue-proxy-pw']
   const rows = []
   for (const [group, what, run, expected] of CASES) {
     const { text, error } = await outcome(run)
@@ -162,7 +189,7 @@ test('every bad input and fault has its outcome, and no error shows a secret', a
     '(`UPDATE_RELIABILITY=1 npm run test:node` rewrites this section; the test fails when it is out of',
     'date). Each row is one malformed input or injected fault; the outcome is `ok` or the error code,',
     'with the HTTP status and how many attempts were made (3 retries, on connection errors, 429 and',
-    '5xx). No error of any row contains a secret of the credentials.',
+    '5xx; never on a refused certificate). No error of any row contains a secret of the credentials.',
     '',
     '| group | input or fault | outcome |',
     '|---|---|---|',

@@ -33,7 +33,7 @@ test('token prints IMS\'s JSON for service credentials, and exits 0', async () =
   assert.equal(code, 0, stderr)
   const ims = JSON.parse(stdout)
   assert.equal(ims.token_type, 'bearer')
-  assert.match(ims.access_token, /^emu-/)
+  assert.match(ims.access_token, /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/)
   assert.ok(ims.expires_in > 1000 * 60 * 60, 'expires_in in milliseconds')
   assert.equal(env.emu.stats.exchanges >= 1, true)
   // The token it was asked for is the only secret printed.

@@ -83,13 +83,13 @@ test('PKCS#8, \\n endings and literal \\n escapes are accepted', async () => {
   const pkcs8 = crypto.createPrivateKey(pem).export({ type: 'pkcs8', format: 'pem' })
   for (const key of [pkcs8, pem.replace(/\r\n/g, '\n'), pem.replace(/\r\n/g, '\\n')]) {
     const token = await getToken(withIntegration((i) => { i.privateKey = key }), options())
-    assert.match(token.accessToken, /^emu-/)
+    assert.match(token.accessToken, /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/)
   }
 })
 
 test('credentials without the {ok, integration} wrapper work', async () => {
   const token = await getToken(env.emu.credentials.integration, options())
-  assert.match(token.accessToken, /^emu-/)
+  assert.match(token.accessToken, /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/)
 })
 
 test('a wrong client secret → EXCHANGE_TOKEN_ERROR with IMS status, error, description and x-debug-id', async () => {
@@ -132,7 +132,7 @@ test('the imsEndpoint option overrides the credentials, for the URL and the JWT 
   const creds = withIntegration((i) => { i.imsEndpoint = 'ims-na1.adobelogin.com' })
   env.emu.clearRequests()
   const token = await getToken(creds, { ...options(), imsEndpoint: env.emu.imsEndpoint })
-  assert.match(token.accessToken, /^emu-/)
+  assert.match(token.accessToken, /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/)
   assert.equal(env.emu.requests.length, 1)
   assert.equal(env.emu.requests[0].url, '/ims/exchange/jwt')
 })

@@ -33,7 +33,7 @@ test('service credentials file → IMS token → persisted query', async () => {
   const token = await getToken(env.files.credentialsFile, { ca: env.emu.caPem })
   assert.equal(token.type, 'bearer')
   assert.equal(token.expires, 86399999)
-  assert.match(token.accessToken, /^emu-/)
+  assert.match(token.accessToken, /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/)
   assert.equal(env.emu.stats.exchanges > 0, true)
 
   const data = await client(token.accessToken).runPersistedQuery('wknd-shared/adventures-all', { imageWidth: 1200 })
@@ -50,7 +50,7 @@ test('service credentials file → IMS token → persisted query', async () => {
 
 test('getToken accepts a parsed credentials object', async () => {
   const token = await getToken(env.emu.credentials, { ca: env.emu.caPem })
-  assert.match(token.accessToken, /^emu-/)
+  assert.match(token.accessToken, /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/)
 })
 
 test('a local development token is used as is, valid 24 h', async () => {

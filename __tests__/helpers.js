@@ -57,10 +57,10 @@ function secretsOf (emu) {
   return [integration.technicalAccount.clientSecret, emu.devToken.accessToken, ...keyBody.slice(0, 3)]
 }
 
-/** Asserts that neither the error's message, stack, toJSON() nor inspection holds a secret. */
+/** Asserts that neither the error's message, stack, toJSON(), JSON.stringify nor inspection holds a secret. */
 function assertNoSecret (error, secrets) {
   const util = require('node:util')
-  const texts = [error.message, error.stack, JSON.stringify(error.toJSON()), util.inspect(error, { depth: 10 })]
+  const texts = [error.message, error.stack, JSON.stringify(error.toJSON()), JSON.stringify(error), util.inspect(error, { depth: 10 })]
   for (const secret of secrets) {
     for (const text of texts) assert.ok(!text.includes(secret), `a secret leaked into: ${text.slice(0, 200)}`)
   }

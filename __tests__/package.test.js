@@ -144,5 +144,5 @@ test('the command line is installed as a bin', { skip }, async () => {
   const { stdout } = await run(bin, ['query', env.emu.url, 'wknd-shared/adventure-by-slug', '--var', 'slug=bali-surf-camp', '--credentials', env.files.credentialsFile], { cwd: app, env: childEnv })
   assert.equal(JSON.parse(stdout).data.adventureList.items[0].slug, 'bali-surf-camp')
   const token = await run(bin, ['token', env.files.credentialsFile], { cwd: app, env: childEnv })
-  assert.match(JSON.parse(token.stdout).access_token, /^emu-/)
+  assert.match(JSON.parse(token.stdout).access_token, /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/)
 })

@@ -10,6 +10,10 @@ async function usage (): Promise<void> {
   const aem = new AEMHeadless({ serviceURL: 'https://publish.example', auth: accessToken })
   const basic = new AEMHeadless({ serviceURL: 'http://localhost:4502', auth: ['admin', 'admin'] })
   const plain = new AEMHeadless('https://publish.example')
+  const local = new AEMHeadless({ serviceURL: 'https://localhost:8443', ca: [Buffer.from('PEM'), 'PEM'] })
+  await AEMHeadless.getToken('./service-config.json', { ca: Buffer.from('PEM') })
+  // @ts-expect-error ca is PEM text or bytes
+  new AEMHeadless({ serviceURL: 'https://localhost:8443', ca: 42 })
   const patient = new AEMHeadless({ serviceURL: 'https://publish.example', retries: { maxRetries: 5, initialDelayMs: 200 }, timeout: 60000, connectTimeout: 5000, maxResponseBytes: 1e6 })
   await patient.runPersistedQuery('x/y', {}, { timeout: 1000 })
   const cached = new AEMHeadless({ serviceURL: 'https://publish.example', cache: { maxEntries: 500, maxBytes: 16e6 }, coalesce: true })

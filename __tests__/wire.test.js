@@ -40,15 +40,15 @@ async function runChild (emulator, script, args) {
   return stdout
 }
 
-/** Runs `script` with `args` (see runChild) and returns stdout and the requests it made. */
-async function traced (script, args) {
-  env.emu.clearRequests()
-  const stdout = await runChild(env, script, args)
-  return { stdout, requests: env.emu.requests.slice() }
+/** Runs `script` with `args` (see runChild) against `on` (the shared emulator unless given) and returns stdout and the requests it made. */
+async function traced (script, args, on = env) {
+  on.emu.clearRequests()
+  const stdout = await runChild(on, script, args)
+  return { stdout, requests: on.emu.requests.slice() }
 }
 
-function callsFor (module) {
-  return traced(RUNNER, [module, env.emu.url, env.emu.devToken.accessToken, env.files.credentialsFile])
+function callsFor (module, on = env) {
+  return traced(RUNNER, [module, on.emu.url, on.emu.devToken.accessToken, on.files.credentialsFile], on)
 }
 
 /** What must match between the two clients, with each run's own IMS token and JWT set aside. */
@@ -69,7 +69,7 @@ function normalize (request) {
   } else {
     out.body = request.body
   }
-  if (/^Bearer emu-/.test(out.authorization || '') && out.authorization !== `Bearer ${env.emu.devToken.accessToken}`) {
+  if (/^Bearer eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/.test(out.authorization || '') && out.authorization !== `Bearer ${env.emu.devToken.accessToken}`) {
     out.authorization = 'Bearer <token from getToken>'
   }
   return out
@@ -185,4 +185,19 @@ test('the preload sends Adobe\'s IMS call on port 443 to the emulator, and nothi
   env.emu.clearRequests()
   assert.equal((await runChild(env, script, [env.files.credentialsFile])).trim(), 'bearer')
   assert.deepEqual(env.emu.requests.map((r) => r.url), ['/ims/exchange/jwt'])
+})
+
+test('against an openssl req -x509 self-signed CA:TRUE certificate, both clients give the same output', async () => {
+  // Node takes a trusted self-signed certificate as the server's own; so must we.
+  const selfSigned = await setup({ certificate: 'self-signed' })
+  try {
+    const adobe = await callsFor(ADOBE, selfSigned)
+    const ours = await callsFor(OURS, selfSigned)
+    assert.deepEqual(JSON.parse(ours.stdout), JSON.parse(adobe.stdout))
+    const results = JSON.parse(ours.stdout)
+    assert.ok(results.filter((result) => 'ok' in result).length >= 30, 'the calls connected')
+    assert.equal(results.at(-2).token.type, 'bearer', 'IMS connected too')
+  } finally {
+    await selfSigned.close()
+  }
 })

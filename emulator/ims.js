@@ -101,7 +101,7 @@ function createImsHandler (ctx) {
     const jwtError = checkJwt(jwt, ctx)
     if (jwtError) return { status: 400, body: jwtError }
     const tokenLifetimeMs = lifetimeMs()
-    const accessToken = tokens.issue(tokenLifetimeMs)
+    const accessToken = tokens.issue(tokenLifetimeMs, { client_id: integration.technicalAccount.clientId, user_id: integration.id, scope: integration.metascopes })
     return { status: 200, body: { token_type: 'bearer', access_token: accessToken, expires_in: tokenLifetimeMs } }
   }
 
@@ -113,7 +113,7 @@ function createImsHandler (ctx) {
     const clientError = checkClient(form, integration.technicalAccount)
     if (clientError) return clientError
     const tokenLifetimeMs = lifetimeMs()
-    const accessToken = tokens.issue(tokenLifetimeMs)
+    const accessToken = tokens.issue(tokenLifetimeMs, { client_id: form.get('client_id'), user_id: integration.id, scope: form.get('scope') || '' })
     const expiresIn = Math.floor(tokenLifetimeMs / 1000)
     return { status: 200, body: { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn } }
   }

@@ -11,7 +11,7 @@
 const https = require('node:https')
 const fs = require('node:fs')
 const path = require('node:path')
-const { createTlsCertificate } = require('./tls')
+const { createTlsCertificate, createRsaKeyPair } = require('./tls')
 const { createCredentials } = require('./credentials')
 const { createTokenStore } = require('./tokens')
 const { createImsHandler } = require('./ims')
@@ -30,6 +30,10 @@ const DAY_MS = 24 * 60 * 60 * 1000
  *   `tokenLifetimeMs` when given. RangeError unless a positive finite number
  * @property {boolean} [requireAuth=true] answer AEM requests without Authorization with 401
  * @property {[string, string]} [basicAuth=['admin','admin']] accepted Basic user and password
+ * @property {'ca-signed'|'self-signed'|'expired'|'wrong-host'|'expired-self-signed'} [certificate='ca-signed']
+ *   the server certificate: a leaf signed by the emulator's own CA, an `openssl req -x509`-style
+ *   self-signed CA:TRUE certificate, an expired leaf, a leaf for another host name, or the
+ *   self-signed one expired (see emulator/tls.js)
  */
 
 /**
@@ -38,9 +42,10 @@ const DAY_MS = 24 * 60 * 60 * 1000
  * @property {number} port
  * @property {string} host always `127.0.0.1`
  * @property {string} imsEndpoint `127.0.0.1:PORT`, or `localhost` on port 443
- * @property {string} caPem PEM of the self-signed server certificate, to trust
+ * @property {string} caPem PEM to trust: the emulator's CA, or the certificate itself in the self-signed modes
  * @property {object} credentials service credentials as the AEM Developer Console gives them
- * @property {{ok: true, statusCode: 200, accessToken: string}} devToken a local development token (24 h)
+ * @property {{ok: true, statusCode: 200, accessToken: string}} devToken a local development token (24 h),
+ *   shaped as IMS shapes it: a JWT with `created_at` and `expires_in` in milliseconds, as strings
  * @property {(dir: string) => {credentialsFile: string, devTokenFile: string, caFile: string}} writeFiles
  *   writes `service-credentials.json`, `dev-token.json` and `ca.pem` into `dir` (created if missing)
  * @property {Array<{method: string, url: string, headers: object, body: string, traceparent?: string}>} requests every
@@ -90,7 +95,8 @@ async function startEmulator (options = {}) {
     tokenLifetimeMs: lifetimeMsOption = 86399999,
     tokenLifetimeSeconds,
     requireAuth = true,
-    basicAuth = ['admin', 'admin']
+    basicAuth = ['admin', 'admin'],
+    certificate = 'ca-signed'
   } = options
 
   const requests = []
@@ -99,7 +105,7 @@ async function startEmulator (options = {}) {
   let tokenLifetimeMs = tokenLifetimeSeconds === undefined
     ? lifetimeMsOption
     : secondsToMs(tokenLifetimeSeconds, 'tokenLifetimeSeconds')
-  const tokens = createTokenStore(tokenLifetimeMs)
+  const tokens = createTokenStore(tokenLifetimeMs, (await createRsaKeyPair()).privateKey)
   let handlers = null
   let announceReady
   const ready = new Promise((resolve) => { announceReady = resolve })
@@ -116,7 +122,7 @@ async function startEmulator (options = {}) {
     }
   }
 
-  const { key, cert } = await createTlsCertificate()
+  const { key, cert, caPem } = await createTlsCertificate(certificate)
   const server = https.createServer({ key, cert }, onRequest)
   const port = await listen(server, wantedPort)
   const imsEndpoint = port === 443 ? 'localhost' : `${HOST}:${port}`
@@ -141,7 +147,7 @@ async function startEmulator (options = {}) {
     port,
     host: HOST,
     imsEndpoint,
-    caPem: cert,
+    caPem,
     credentials,
     devToken,
     writeFiles (dir) {
@@ -153,7 +159,7 @@ async function startEmulator (options = {}) {
       }
       fs.writeFileSync(files.credentialsFile, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 })
       fs.writeFileSync(files.devTokenFile, JSON.stringify(devToken, null, 2) + '\n', { mode: 0o600 })
-      fs.writeFileSync(files.caFile, cert)
+      fs.writeFileSync(files.caFile, caPem)
       return files
     },
     requests,

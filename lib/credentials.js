@@ -3,6 +3,7 @@
 const path = require('node:path')
 const native = require('../binding.js')
 const { sdkError, fromNative } = require('./errors')
+const { checkCa } = require('./tls')
 
 /**
  * Parses credentials once, private key included: service credentials (JWT), OAuth
@@ -51,14 +52,14 @@ const OPTION_TYPES = {
   passphrase: 'string',
   imsEndpoint: 'string',
   allowInsecureHttp: 'boolean',
-  ca: 'string',
   proxy: 'string'
 }
 
 /**
  * The one check of the options that go with credentials (`getToken`, `loadCredentials`,
- * `exchange`, `signServiceJwt`): `passphrase`, `imsEndpoint`, `ca` and `proxy` are strings,
- * `allowInsecureHttp` a boolean. Other keys are ignored.
+ * `exchange`, `signServiceJwt`, `TokenProvider`): `passphrase`, `imsEndpoint` and `proxy` are
+ * strings, `allowInsecureHttp` a boolean, `ca` what Node's `tls` takes (lib/tls.js), returned as
+ * one PEM bundle. Other keys are ignored.
  * @param {unknown} options
  * @returns {{passphrase?: string, imsEndpoint?: string, allowInsecureHttp?: boolean, ca?: string, proxy?: string} | undefined}
  */
@@ -71,6 +72,7 @@ function credentialsOptions (options) {
     if (value !== undefined && typeof value !== type) throw sdkError('INVALID_PARAM', `options.${key} must be a ${type}`)
     checked[key] = value
   }
+  checked.ca = checkCa(options.ca, 'options.ca')
   return checked
 }
 

@@ -22,7 +22,7 @@ const REQUIRED_PATHS = [
  * JWT exchange). Missing configuration is named, every path at once, in one INVALID_PARAM.
  * Loaded credentials (`loadCredentials`' result) are exchanged as they are.
  * @param {object | import('../binding').LoadedCredentials} config the service credentials, with the `integration` wrapper, or loaded credentials
- * @param {{passphrase?: string, ca?: string, proxy?: string}} [options]
+ * @param {{passphrase?: string, ca?: string | Buffer | Array<string | Buffer>, proxy?: string}} [options]
  * @returns {Promise<{token_type: string, access_token: string, expires_in: number}>}
  */
 async function exchange (config, options = {}) {

@@ -52,7 +52,7 @@ class TokenProvider {
 
   /**
    * @param {string | object | import('../binding').LoadedCredentials} credentials a file path, the parsed JSON, or loadCredentials' result
-   * @param {{passphrase?: string, imsEndpoint?: string, ca?: string, refreshRatio?: number,
+   * @param {{passphrase?: string, imsEndpoint?: string, ca?: string | Buffer | Array<string | Buffer>, refreshRatio?: number,
    *   refreshMarginMs?: number, store?: {get(key: string): Promise<string | null | undefined>,
    *   set(key: string, value: string, ttlMs: number): Promise<void>,
    *   lease?(key: string, ttlMs: number): Promise<(() => Promise<void>) | null>}, storeKey?: string,
@@ -64,7 +64,7 @@ class TokenProvider {
       throw sdkError('INVALID_PARAM', 'TokenProvider needs credentials: a file path, a credentials object or loaded credentials')
     }
     if (options === null || typeof options !== 'object') throw sdkError('INVALID_PARAM', 'options must be an object')
-    credentialsOptions(options)
+    const checked = credentialsOptions(options)
     const { store, refreshRatio, refreshMarginMs, storeTimeoutMs, leaseMs } = options
     if (store !== undefined && (store === null || typeof store.get !== 'function' || typeof store.set !== 'function')) {
       throw sdkError('INVALID_PARAM', 'store must have async get(key) and set(key, value, ttlMs)')
@@ -85,7 +85,7 @@ class TokenProvider {
       throw sdkError('INVALID_PARAM', 'storeTimeoutMs must be a number of milliseconds from 1 to 60000')
     }
     this.#credentials = credentials
-    this.#options = { ...options }
+    this.#options = { ...options, ca: checked && checked.ca }
     this.#log = resolveLogger(options.logger)
     if (options.tracing !== undefined && typeof options.tracing !== 'boolean') {
       throw sdkError('INVALID_PARAM', 'tracing must be a boolean')

@@ -11,8 +11,8 @@ use crate::aem::{self, normalize_endpoint, normalize_service_url};
 use crate::coalesce::Coalescer;
 use crate::error::{Error, Result};
 use crate::http::{
-    DEFAULT_CONNECT_TIMEOUT, HttpConfig, TRACE_CONTEXT_HEADERS, client_for, protocol_version,
-    read_body,
+    DEFAULT_CONNECT_TIMEOUT, HttpConfig, TRACE_CONTEXT_HEADERS, client_for, has_userinfo,
+    protocol_version, read_body, without_userinfo,
 };
 use crate::response;
 use crate::response_cache::{self, CacheConfig, ResponseCache};
@@ -94,8 +94,9 @@ pub(crate) fn parse_headers(headers: &[(String, String)]) -> Result<HeaderMap> {
     Ok(map)
 }
 
-/// The configuration of an [`AemClient`].
-#[derive(Debug, Clone, Default)]
+/// The configuration of an [`AemClient`]. `Debug` shows no header value, no auth secret and no
+/// user info of a URL.
+#[derive(Clone, Default)]
 pub struct ClientConfig {
     /// The AEM host, e.g. `https://publish-p123-e456.adobeaemcloud.com`.
     pub service_url: String,
@@ -125,6 +126,55 @@ pub struct ClientConfig {
     pub coalesce: bool,
 }
 
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self {
+            service_url,
+            endpoint,
+            auth,
+            headers,
+            ca,
+            retry,
+            timeout,
+            connect_timeout,
+            max_body_bytes,
+            proxy,
+            max_concurrent_requests,
+            cache,
+            coalesce,
+        } = self;
+        f.debug_struct("ClientConfig")
+            .field("service_url", &without_userinfo(service_url))
+            .field("endpoint", endpoint)
+            .field("auth", auth)
+            .field("headers", &RedactedHeaders(headers))
+            .field(
+                "ca",
+                &ca.as_ref().map(|pem| format!("{} bytes of PEM", pem.len())),
+            )
+            .field("retry", retry)
+            .field("timeout", timeout)
+            .field("connect_timeout", connect_timeout)
+            .field("max_body_bytes", max_body_bytes)
+            .field("proxy", &proxy.as_deref().map(without_userinfo))
+            .field("max_concurrent_requests", max_concurrent_requests)
+            .field("cache", cache)
+            .field("coalesce", coalesce)
+            .finish()
+    }
+}
+
+/// Header names with their values left out, for `Debug`: any of them may be a credential.
+struct RedactedHeaders<'a>(&'a [(String, String)]);
+
+impl std::fmt::Debug for RedactedHeaders<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(name, _)| (name, "[redacted]")))
+            .finish()
+    }
+}
+
 /// The default bound on requests in flight per client.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 256;
 
@@ -133,8 +183,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default response body limit.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 
-/// One request to AEM, relative to the service URL.
-#[derive(Debug, Clone)]
+/// One request to AEM, relative to the service URL. `Debug` shows no header value.
+#[derive(Clone)]
 pub struct AemRequest {
     /// The HTTP method.
     pub method: Method,
@@ -153,8 +203,30 @@ pub struct AemRequest {
     pub connect_timeout: Option<Duration>,
 }
 
-/// A client for AEM's GraphQL APIs.
-#[derive(Debug)]
+impl std::fmt::Debug for AemRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self {
+            method,
+            endpoint,
+            body,
+            headers,
+            retry,
+            timeout,
+            connect_timeout,
+        } = self;
+        f.debug_struct("AemRequest")
+            .field("method", method)
+            .field("endpoint", endpoint)
+            .field("body", body)
+            .field("headers", &RedactedHeaders(headers))
+            .field("retry", retry)
+            .field("timeout", timeout)
+            .field("connect_timeout", connect_timeout)
+            .finish()
+    }
+}
+
+/// A client for AEM's GraphQL APIs. `Debug` shows its settings, not its headers or auth.
 pub struct AemClient {
     http: Client,
     /// The connect timeout of a call that sets none.
@@ -171,6 +243,22 @@ pub struct AemClient {
     coalescer: Option<Coalescer<SharedOutcome>>,
     /// Who the client's own `Authorization` speaks for, in cache and coalescing keys.
     identity: String,
+}
+
+impl std::fmt::Debug for AemClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AemClient")
+            .field("service_url", &self.service_url)
+            .field("endpoint", &self.endpoint)
+            .field("header_names", &self.headers.keys().collect::<Vec<_>>())
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("cache", &self.cache.is_some())
+            .field("coalesce", &self.coalescer.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A successful answer from AEM, or from the response cache.
@@ -228,12 +316,13 @@ fn identity_of(authorization: &[u8]) -> String {
 impl AemClient {
     /// Builds a client: validates headers and auth, and builds the HTTP client with its pool.
     pub fn new(config: ClientConfig) -> Result<Self> {
-        if let Ok(url) = Url::parse(&config.service_url)
-            && (!url.username().is_empty() || url.password().is_some())
-        {
-            return Err(Error::InvalidParam(
-                "serviceURL must not hold a user name or password: pass auth: [user, password] instead".to_owned(),
-            ));
+        let parsed_userinfo = Url::parse(&config.service_url)
+            .is_ok_and(|url| !url.username().is_empty() || url.password().is_some());
+        if parsed_userinfo || has_userinfo(&config.service_url) {
+            return Err(Error::InvalidParam(format!(
+                "serviceURL {} must not hold a user name or password: pass auth: [user, password] instead",
+                without_userinfo(&config.service_url)
+            )));
         }
         let mut headers = parse_headers(&config.headers)?;
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -500,7 +589,8 @@ impl AemClient {
         match Url::parse(&full) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url),
             _ => Err(Error::InvalidParam(format!(
-                "Invalid URL/path: {full} (serviceURL must be an absolute http:// or https:// URL)"
+                "Invalid URL/path: {} (serviceURL must be an absolute http:// or https:// URL)",
+                without_userinfo(&full)
             ))),
         }
     }
@@ -625,6 +715,66 @@ mod tests {
             key(&[("X-A", "1"), ("b", "2")]),
             key(&[("b", "2"), ("x-a", "1")])
         );
+    }
+
+    #[test]
+    fn user_info_in_the_service_url_is_refused_without_showing_it() {
+        for url in [
+            "https://admin:Pa55/w0rd#x@host/",
+            "https://admin:Pa55w0rd@host/",
+        ] {
+            let err = client(ClientConfig {
+                service_url: url.into(),
+                ..ClientConfig::default()
+            })
+            .unwrap_err();
+            assert_eq!(err.code().as_str(), "INVALID_PARAM");
+            let message = err.to_string();
+            assert!(message.contains("https://***@host/"), "{message}");
+            assert!(!message.contains("Pa55"), "{message}");
+        }
+    }
+
+    #[test]
+    fn debug_output_holds_no_secret() {
+        let config = ClientConfig {
+            service_url: "https://publish.example".into(),
+            auth: Some(Auth::Basic {
+                user: "admin".into(),
+                password: Secret::new("basic-SECRET"),
+            }),
+            headers: vec![
+                ("Authorization".into(), "Bearer header-SECRET".into()),
+                ("X-Api-Key".into(), "key-SECRET".into()),
+            ],
+            proxy: Some("http://user:proxy-SECRET@127.0.0.1:3128".into()),
+            ..ClientConfig::default()
+        };
+        let mut request = client(ClientConfig {
+            service_url: "https://publish.example".into(),
+            ..ClientConfig::default()
+        })
+        .unwrap()
+        .persisted_query("a/b", &[("x", "1")]);
+        request.headers = vec![("Authorization".into(), "Bearer call-SECRET".into())];
+        let aem = client(ClientConfig {
+            proxy: None,
+            ..config.clone()
+        })
+        .unwrap();
+        for debug in [
+            format!("{config:?}"),
+            format!("{config:#?}"),
+            format!("{request:?}"),
+            format!("{aem:?}"),
+        ] {
+            assert!(!debug.contains("SECRET"), "{debug}");
+            assert!(
+                !debug.contains("YWRtaW46"),
+                "no Basic credentials either: {debug}"
+            );
+        }
+        assert!(format!("{config:?}").contains("\"X-Api-Key\": \"[redacted]\""));
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub struct OAuthCredentials {
 pub struct DevToken {
     /// The access token.
     pub access_token: Secret,
-    /// When it expires: its own `exp` claim if it is a JWT that has one, else 24 h after loading.
+    /// When it expires, as the token itself says (see [`token_expiry`]), else 24 h after loading.
     pub expires_at: SystemTime,
 }
 
@@ -211,12 +211,22 @@ impl Credentials {
     }
 }
 
+/// A development token, refused when it has already expired.
 fn dev_token(root: &Map<String, Value>) -> Result<DevToken> {
     match root.get("accessToken") {
-        Some(Value::String(token)) => Ok(DevToken {
-            expires_at: jwt_expiry(token).unwrap_or_else(|| SystemTime::now() + DEV_TOKEN_LIFETIME),
-            access_token: Secret::new(token.clone()),
-        }),
+        Some(Value::String(token)) => {
+            let now = SystemTime::now();
+            let expires_at = token_expiry(token).unwrap_or(now + DEV_TOKEN_LIFETIME);
+            if expires_at <= now {
+                return Err(Error::DevTokenExpired {
+                    expired_at: expires_at,
+                });
+            }
+            Ok(DevToken {
+                expires_at,
+                access_token: Secret::new(token.clone()),
+            })
+        }
         other => Err(Error::InvalidCredentials {
             problems: vec![format!(
                 "accessToken must be a string, not {}",
@@ -226,14 +236,24 @@ fn dev_token(root: &Map<String, Value>) -> Result<DevToken> {
     }
 }
 
-/// The `exp` claim of a JWT, read without verifying the signature.
-fn jwt_expiry(token: &str) -> Option<SystemTime> {
+/// When an IMS access token expires, read from its claims without verifying the signature (a
+/// client has no key for it): `created_at + expires_in`, both milliseconds (IMS writes them as
+/// strings), as Adobe's `aio-lib-ims` computes it; else the `exp` claim (seconds); else `None`,
+/// for a token that is not a JWT or says neither.
+pub fn token_expiry(token: &str) -> Option<SystemTime> {
     use base64::Engine as _;
     let payload = token.split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()?;
     let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    let millis = |name: &str| match claims.get(name)? {
+        Value::String(text) => text.trim().parse::<u64>().ok(),
+        number => number.as_u64(),
+    };
+    if let (Some(created_at), Some(expires_in)) = (millis("created_at"), millis("expires_in")) {
+        return UNIX_EPOCH.checked_add(Duration::from_millis(created_at.checked_add(expires_in)?));
+    }
     let exp = claims.get("exp")?.as_f64()?;
     UNIX_EPOCH.checked_add(Duration::try_from_secs_f64(exp).ok()?)
 }
@@ -536,6 +556,56 @@ mod tests {
             problems(&json!({"accessToken": 42})),
             ["accessToken must be a string, not a number"]
         );
+    }
+
+    /// A token shaped as IMS shapes its access tokens, with `payload` as its claims.
+    fn ims_token(payload: &Value) -> String {
+        use base64::Engine as _;
+        let encode = |value: &Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+        };
+        let header = json!({"alg": "RS256", "x5u": "ims_na1-key-at-1.cer", "kid": "ims_na1-key-at-1", "itt": "at"});
+        format!("{}.{}.c2lnbmF0dXJl", encode(&header), encode(payload))
+    }
+
+    fn dev_expiry(payload: &Value) -> Result<SystemTime> {
+        let value = json!({"ok": true, "statusCode": 200, "accessToken": ims_token(payload)});
+        match Credentials::from_value(&value, &LoadOptions::default())? {
+            Credentials::DevToken(token) => Ok(token.expires_at),
+            _ => panic!("expected a dev token"),
+        }
+    }
+
+    #[test]
+    fn a_dev_tokens_expiry_comes_from_the_token() {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        let created = now_ms - 3_600_000;
+        let at = |ms: u64| UNIX_EPOCH + Duration::from_millis(ms);
+        // IMS's shape: milliseconds as strings, no exp.
+        let ims = json!({"type": "access_token", "client_id": "dev-console-prod", "created_at": created.to_string(), "expires_in": "86400000"});
+        assert_eq!(dev_expiry(&ims).unwrap(), at(created + 86_400_000));
+        // As numbers, and created_at + expires_in winning over exp.
+        let numbers = json!({"created_at": created, "expires_in": 7_200_000, "exp": 1});
+        assert_eq!(dev_expiry(&numbers).unwrap(), at(created + 7_200_000));
+        let exp = json!({"exp": now_ms / 1000 + 600});
+        assert_eq!(dev_expiry(&exp).unwrap(), at((now_ms / 1000 + 600) * 1000));
+        // Neither: 24 h from loading.
+        let loaded = dev_expiry(&json!({"type": "access_token"})).unwrap();
+        let from_now = loaded.duration_since(SystemTime::now()).unwrap();
+        assert!(from_now > Duration::from_secs(86_000) && from_now <= DEV_TOKEN_LIFETIME);
+
+        // Already expired: refused at load, saying when.
+        let expired = json!({"created_at": "1764633600000", "expires_in": "86400000"});
+        match dev_expiry(&expired) {
+            Err(err @ Error::DevTokenExpired { .. }) => assert_eq!(
+                err.to_string(),
+                "the local development token expired at 2025-12-03T00:00:00Z; download a new one from the Developer Console"
+            ),
+            other => panic!("expected DevTokenExpired, got {other:?}"),
+        }
     }
 
     #[test]

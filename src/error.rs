@@ -89,8 +89,8 @@ pub enum Error {
     #[error("not valid JSON: {0}")]
     CredentialsFileParse(#[source] serde_json::Error),
 
-    /// IMS could not be reached.
-    #[error("cannot reach IMS at {url}: {}", chain(.source))]
+    /// IMS could not be reached, or its certificate was refused.
+    #[error("cannot reach IMS at {url}: {}", transport(.source))]
     ImsUnreachable {
         /// The IMS URL that was called.
         url: String,
@@ -124,12 +124,16 @@ pub enum Error {
 
     /// The local development token has expired and cannot be refreshed.
     #[error(
-        "the local development token has expired; download a new one from the Developer Console"
+        "the local development token expired at {}; download a new one from the Developer Console",
+        rfc3339(*.expired_at)
     )]
-    DevTokenExpired,
+    DevTokenExpired {
+        /// When it expired, as the token says.
+        expired_at: std::time::SystemTime,
+    },
 
-    /// The request to AEM failed before a response arrived.
-    #[error("{}", chain(.source))]
+    /// The request to AEM failed before a response arrived (a refused certificate among others).
+    #[error("{}", transport(.source))]
     Request {
         /// The transport error.
         source: reqwest::Error,
@@ -268,7 +272,7 @@ impl Error {
             Self::ImsUnreachable { .. }
             | Self::ImsRefused(_)
             | Self::ImsMalformed { .. }
-            | Self::DevTokenExpired
+            | Self::DevTokenExpired { .. }
             | Self::RefreshFailed
             | Self::ImsTimeout { .. } => ErrorCode::ExchangeTokenError,
             Self::Request { .. } | Self::Aborted | Self::Timeout { .. } => ErrorCode::RequestError,
@@ -350,7 +354,7 @@ impl Error {
             | Self::ImsMalformed { .. }
             | Self::NotJson { .. }
             | Self::Aborted
-            | Self::DevTokenExpired
+            | Self::DevTokenExpired { .. }
             | Self::RefreshFailed
             | Self::BodyTooLarge { .. }
             | Self::Attempted { .. }
@@ -375,6 +379,35 @@ pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
         current = err.source();
     }
     parts.join(": ")
+}
+
+/// What a transport error says: a refused certificate in words, else the chain of sources.
+fn transport(source: &reqwest::Error) -> String {
+    crate::tls::certificate_error(source).map_or_else(|| chain(source), crate::tls::describe)
+}
+
+/// A time as RFC 3339 in UTC, to the second: `2026-12-01T00:00:00Z`.
+fn rfc3339(time: std::time::SystemTime) -> String {
+    let secs = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
 }
 
 fn attempts_suffix(attempts: u32) -> String {
@@ -485,6 +518,22 @@ mod tests {
         assert_eq!(err.code(), ErrorCode::ResponseError);
         assert_eq!(err.to_string(), "a. b");
         assert_eq!(err.details().data, Some(json!({"x": null})));
+    }
+
+    #[test]
+    fn an_expired_dev_token_says_when_and_what_to_do() {
+        let err = Error::DevTokenExpired {
+            expired_at: std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_764_720_000),
+        };
+        assert_eq!(
+            err.to_string(),
+            "the local development token expired at 2025-12-03T00:00:00Z; download a new one from the Developer Console"
+        );
+        assert_eq!(err.code(), ErrorCode::ExchangeTokenError);
+        assert_eq!(
+            rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs(951_827_696)),
+            "2000-02-29T12:34:56Z"
+        );
     }
 
     #[test]

@@ -7,9 +7,10 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use reqwest::{Certificate, Client};
+use reqwest::Client;
 
 use crate::error::{Error, Result};
+use crate::tls;
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("aem-headless-rs/", env!("CARGO_PKG_VERSION"));
@@ -19,8 +20,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How the HTTP client is built. Headers and the connect timeout are not part of it: they go
 /// with each request, so that clients with other headers, auth or connect timeouts share one
-/// connection pool.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+/// connection pool. `Debug` shows the proxy without its user name and password.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct HttpConfig {
     /// Extra trusted CA certificates, as a PEM bundle, on top of the platform's roots and
     /// `NODE_EXTRA_CA_CERTS`.
@@ -30,18 +31,28 @@ pub struct HttpConfig {
     pub proxy: Option<String>,
 }
 
-/// Builds a client. TLS trust is the platform's roots, plus the PEM file named by
-/// `NODE_EXTRA_CA_CERTS` (as Node.js does; an unreadable file is ignored, as Node.js does),
-/// plus `config.ca`.
+impl std::fmt::Debug for HttpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self { ca, proxy } = self;
+        f.debug_struct("HttpConfig")
+            .field(
+                "ca",
+                &ca.as_ref().map(|pem| format!("{} bytes of PEM", pem.len())),
+            )
+            .field("proxy", &proxy.as_deref().map(without_userinfo))
+            .finish()
+    }
+}
+
+/// Builds a client. TLS trust is as Node.js decides it (see [`crate::tls`]): the platform's
+/// roots, plus the PEM file named by `NODE_EXTRA_CA_CERTS` (an unreadable file is ignored, as
+/// Node.js does), plus `config.ca`; none under `NODE_TLS_REJECT_UNAUTHORIZED=0`.
 pub fn build_client(config: &HttpConfig) -> Result<Client> {
-    let mut certificates = node_extra_ca_certs();
+    let mut certificates = tls::node_extra_ca_certs();
     if let Some(ca) = &config.ca {
-        let bundle = Certificate::from_pem_bundle(ca.as_bytes())
-            .ok()
-            .filter(|certs| !certs.is_empty())
-            .ok_or_else(|| {
-                Error::InvalidParam("ca is not a PEM bundle of CA certificates".to_owned())
-            })?;
+        let bundle = tls::certificates_from_pem(ca.as_bytes()).ok_or_else(|| {
+            Error::InvalidParam("ca is not a PEM bundle of CA certificates".to_owned())
+        })?;
         certificates.extend(bundle);
     }
     let mut builder = Client::builder();
@@ -56,7 +67,7 @@ pub fn build_client(config: &HttpConfig) -> Result<Client> {
     }
     builder
         .user_agent(USER_AGENT)
-        .tls_certs_merge(certificates)
+        .tls_backend_preconfigured(tls::client_config(certificates)?)
         .pool_idle_timeout(Duration::from_secs(60))
         .connector_layer(ConnectTimeoutLayer)
         .build()
@@ -190,6 +201,26 @@ pub fn protocol_version(version: reqwest::Version) -> &'static str {
 /// they differ from call to call, so the response cache and coalescing ignore them.
 pub const TRACE_CONTEXT_HEADERS: [&str; 3] = ["traceparent", "tracestate", "baggage"];
 
+/// Whether a URL holds user info (`user[:password]@`) in its authority, even when it does not
+/// parse: a password with an unencoded `/`, `?` or `#` (`https://admin:pa/ss@host/`) ends the
+/// authority early, leaving a `host:port` whose port is not a number, followed by an `@`.
+pub fn has_userinfo(url: &str) -> bool {
+    let Some(scheme_end) = url.find("://") else {
+        return false;
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    if authority.contains('@') {
+        return true;
+    }
+    let not_a_port = !authority.starts_with('[')
+        && authority
+            .split_once(':')
+            .is_some_and(|(_, port)| !port.bytes().all(|b| b.is_ascii_digit()) || port.is_empty());
+    not_a_port && rest[authority_end..].contains('@')
+}
+
 /// A URL with anything before its last `@` (after the scheme, if any) replaced by `***`, so
 /// that no `user:password` shows in a message.
 pub fn without_userinfo(url: &str) -> String {
@@ -198,14 +229,6 @@ pub fn without_userinfo(url: &str) -> String {
         Some(at) if at >= start => format!("{}***{}", &url[..start], &url[at..]),
         _ => url.to_owned(),
     }
-}
-
-fn node_extra_ca_certs() -> Vec<Certificate> {
-    std::env::var_os("NODE_EXTRA_CA_CERTS")
-        .filter(|path| !path.is_empty())
-        .and_then(|path| std::fs::read(path).ok())
-        .and_then(|pem| Certificate::from_pem_bundle(&pem).ok())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -238,6 +261,46 @@ mod tests {
         assert_eq!(without_userinfo("http://u:p@h:1"), "http://***@h:1");
         assert_eq!(without_userinfo("http://h:1"), "http://h:1");
         assert_eq!(without_userinfo("user:hunter2@[bad"), "***@[bad");
+        assert_eq!(
+            without_userinfo("https://admin:Pa55/w0rd#x@host/"),
+            "https://***@host/"
+        );
+    }
+
+    #[test]
+    fn finds_user_info_even_in_urls_that_do_not_parse() {
+        for with in [
+            "https://admin:Pa55/w0rd#x@host/",
+            "https://admin:pa?ss@host",
+            "https://admin:#x@host",
+            "https://admin:/pw@host",
+            "https://user@host/",
+            "https://u:p@host:4502/",
+        ] {
+            assert!(has_userinfo(with), "{with}");
+        }
+        for without in [
+            "https://host/",
+            "https://host:4502/content/dam/a@b.png",
+            "https://[::1]:4502/a@b",
+            "https://host/a:b@c",
+            "http://localhost:4502",
+            "/",
+            "not a url",
+        ] {
+            assert!(!has_userinfo(without), "{without}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_proxy_credentials() {
+        let config = HttpConfig {
+            proxy: Some("http://user:proxy-SECRET@127.0.0.1:3128".into()),
+            ..HttpConfig::default()
+        };
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("proxy-SECRET"), "{debug}");
+        assert!(debug.contains("http://***@127.0.0.1:3128"), "{debug}");
     }
 
     #[test]

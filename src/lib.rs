@@ -19,6 +19,7 @@ pub mod response;
 pub mod response_cache;
 pub mod retry;
 pub mod secret;
+pub mod tls;
 pub mod token;
 
 #[cfg(test)]

@@ -57,9 +57,13 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
 }
 
-/// Whether a transport error is worth retrying. A connection that failed before anything was
-/// sent always is; anything else only for requests that are safe to repeat.
+/// Whether a transport error is worth retrying. A refused server certificate never is: nothing
+/// about it is transient. A connection that failed before anything was sent always is; anything
+/// else only for requests that are safe to repeat.
 pub fn is_retryable_error(error: &reqwest::Error, repeatable: bool) -> bool {
+    if crate::tls::certificate_error(error).is_some() {
+        return false;
+    }
     if error.is_connect() {
         return true;
     }

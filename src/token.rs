@@ -44,7 +44,9 @@ pub async fn fetch_token(
     let token = match credentials {
         Credentials::DevToken(dev) => {
             if dev.expires_at <= issued {
-                return Err(Error::DevTokenExpired);
+                return Err(Error::DevTokenExpired {
+                    expired_at: dev.expires_at,
+                });
             }
             return Ok(AccessToken {
                 access_token: dev.access_token.clone(),

@@ -33,7 +33,7 @@ check('TokenProvider with service credentials (JWT exchange), cached', async () 
   const { TokenProvider } = require(PACKAGE)
   const provider = new TokenProvider(setup.credentialsFile, { ca })
   const first = await provider.getAccessToken()
-  assert.match(first.accessToken, /^emu-/)
+  assert.match(first.accessToken, /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/)
   assert.equal(first.tokenType, 'bearer')
   assert.ok(first.expiresAt > Date.now())
   assert.equal((await provider.getAccessToken()).accessToken, first.accessToken)
@@ -43,7 +43,7 @@ check('TokenProvider with OAuth Server-to-Server credentials', async () => {
   const { TokenProvider } = require(PACKAGE)
   const { clientId, clientSecret } = credentials.integration.technicalAccount
   const provider = new TokenProvider({ clientId, clientSecret, scopes: ['AdobeID', 'openid'], imsEndpoint: setup.imsEndpoint }, { ca })
-  assert.match((await provider.getAccessToken()).accessToken, /^emu-/)
+  assert.match((await provider.getAccessToken()).accessToken, /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/)
 })
 
 check('TokenProvider with a local development token', async () => {

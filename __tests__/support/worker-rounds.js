@@ -56,7 +56,7 @@ function runWorker (setup, terminate, afterSettle = false) {
   })
 }
 
-const finished = { token: 'emu-', answers: 3, adventures: 16 }
+const finished = { token: 'eyJh', answers: 3, adventures: 16 } // an IMS-shaped token begins {"alg"
 
 async function main () {
   const [mode, rounds, terminate, afterSettle] = [process.argv[2], Number(process.argv[3]), process.argv[4] === 'terminate', process.argv[4] === 'after-settle']

@@ -307,3 +307,10 @@ fn basic_auth(pair: Vec<String>) -> Result<Auth, Error> {
         )),
     }
 }
+
+/// `url` with any user name and password replaced by `***` (`https://***@host/`), also when it
+/// does not parse: for error details about a `serviceURL` that was refused.
+#[napi]
+pub fn without_userinfo(url: String) -> String {
+    crate::http::without_userinfo(&url)
+}

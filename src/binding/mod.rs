@@ -9,6 +9,7 @@ mod token;
 
 pub use client::{
     CallOptions, CancelToken, NativeClient, NativeClientConfig, RetryOptions, TracedResponse,
+    without_userinfo,
 };
 pub use credentials::{
     LoadCredentialsOptions, LoadedCredentials, load_credentials_from_file,

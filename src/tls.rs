@@ -1,0 +1,403 @@
+//! TLS trust as Node.js decides it.
+//!
+//! The trust anchors are the platform's roots, the PEM file named by `NODE_EXTRA_CA_CERTS` and
+//! the `ca` option. Three of Node's decisions differ from webpki's, and [`NodeVerifier`] makes
+//! them as Node does:
+//! - a certificate that is itself one of those anchors, byte for byte, is accepted as the
+//!   server's own even when it says `basicConstraints CA:TRUE` (what `openssl req -x509` makes);
+//!   its validity dates and host name are still checked;
+//! - `NODE_TLS_REJECT_UNAUTHORIZED=0` turns certificate verification off;
+//! - a refused certificate is reported in words, with how to trust a local one.
+
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{WebPkiServerVerifier, verify_server_name};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
+use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use crate::error::{Error, Result};
+
+/// What a message about a refused certificate ends with.
+pub const HOW_TO_TRUST: &str = "To trust a local or self-signed certificate, set NODE_EXTRA_CA_CERTS to its PEM file before Node.js starts, or pass the PEM as the ca option";
+
+/// Whether certificate verification is off: `NODE_TLS_REJECT_UNAUTHORIZED` is exactly `0`, as
+/// Node.js reads it.
+pub fn verification_disabled() -> bool {
+    std::env::var_os("NODE_TLS_REJECT_UNAUTHORIZED").is_some_and(|value| value == "0")
+}
+
+/// The certificates of a PEM bundle, in order. `None` when it holds none or one that does not
+/// parse.
+pub fn certificates_from_pem(pem: &[u8]) -> Option<Vec<CertificateDer<'static>>> {
+    let certificates: Vec<CertificateDer<'static>> = pem::parse_many(pem)
+        .ok()?
+        .into_iter()
+        .filter(|block| matches!(block.tag(), "CERTIFICATE" | "TRUSTED CERTIFICATE"))
+        .map(|block| CertificateDer::from(block.into_contents()))
+        .collect();
+    let all_parse = certificates
+        .iter()
+        .all(|der| webpki::anchor_from_trusted_cert(der).is_ok());
+    (all_parse && !certificates.is_empty()).then_some(certificates)
+}
+
+/// The certificates of the file `NODE_EXTRA_CA_CERTS` names. An unset variable, or a file that
+/// cannot be read or parsed, gives none (Node.js, too, carries on without them).
+pub fn node_extra_ca_certs() -> Vec<CertificateDer<'static>> {
+    std::env::var_os("NODE_EXTRA_CA_CERTS")
+        .filter(|path| !path.is_empty())
+        .and_then(|path| std::fs::read(path).ok())
+        .and_then(|pem| certificates_from_pem(&pem))
+        .unwrap_or_default()
+}
+
+/// The rustls configuration of an HTTP client: the platform's roots plus `extra_roots`, verified
+/// by [`NodeVerifier`] (or not at all under `NODE_TLS_REJECT_UNAUTHORIZED=0`), TLS 1.2 and 1.3,
+/// HTTP/2 or HTTP/1.1 by ALPN.
+pub fn client_config(extra_roots: Vec<CertificateDer<'static>>) -> Result<rustls::ClientConfig> {
+    let provider = CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+    let tls_error = |err: rustls::Error| {
+        Error::InvalidParam(format!("cannot set up TLS with these certificates: {err}"))
+    };
+    let verifier: Arc<dyn ServerCertVerifier> = if verification_disabled() {
+        Arc::new(NoVerification {
+            algorithms: provider.signature_verification_algorithms,
+        })
+    } else {
+        Arc::new(NodeVerifier::new(extra_roots, Arc::clone(&provider)).map_err(tls_error)?)
+    };
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error)?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// The platform verifier with extra roots, which also accepts a certificate that is itself one
+/// of the extra roots, as Node's OpenSSL does.
+#[derive(Debug)]
+pub struct NodeVerifier {
+    /// The platform's verifier, trusting the extra roots too.
+    platform: rustls_platform_verifier::Verifier,
+    /// The extra roots as given, to compare a server's certificate with, byte for byte.
+    extra_roots: Vec<CertificateDer<'static>>,
+    /// webpki trusting the extra roots alone, to check a certificate that is one of them.
+    own: Option<Arc<WebPkiServerVerifier>>,
+}
+
+impl NodeVerifier {
+    /// A verifier of the platform's roots plus `extra_roots`.
+    pub fn new(
+        extra_roots: Vec<CertificateDer<'static>>,
+        provider: Arc<CryptoProvider>,
+    ) -> std::result::Result<Self, rustls::Error> {
+        let own = if extra_roots.is_empty() {
+            None
+        } else {
+            let mut roots = RootCertStore::empty();
+            for root in &extra_roots {
+                roots.add(root.clone())?;
+            }
+            let verifier =
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
+                    .build()
+                    .map_err(|err| rustls::Error::General(err.to_string()))?;
+            Some(verifier)
+        };
+        let platform = if extra_roots.is_empty() {
+            rustls_platform_verifier::Verifier::new(provider)?
+        } else {
+            rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots.clone(), provider)?
+        };
+        Ok(Self {
+            platform,
+            extra_roots,
+            own,
+        })
+    }
+
+    /// Checks a server certificate that is itself a trusted root: its dates and its names.
+    fn verify_trusted_itself(
+        &self,
+        own: &WebPkiServerVerifier,
+        end_entity: &CertificateDer<'_>,
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        match own.verify_server_cert(end_entity, &[], server_name, ocsp_response, now) {
+            // webpki checks a certificate's validity dates before its basicConstraints, so a
+            // CaUsedAsEndEntity means the dates are right; the name is left to check.
+            Err(err) if is_ca_used_as_end_entity(&err) => {
+                verify_server_name(&ParsedCertificate::try_from(end_entity)?, server_name)?;
+                Ok(ServerCertVerified::assertion())
+            }
+            other => other,
+        }
+    }
+}
+
+impl ServerCertVerifier for NodeVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        let refused = match self.platform.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(verified) => return Ok(verified),
+            Err(refused) => refused,
+        };
+        match &self.own {
+            Some(own) if self.extra_roots.iter().any(|root| root == end_entity) => {
+                self.verify_trusted_itself(own, end_entity, server_name, ocsp_response, now)
+            }
+            _ => Err(refused),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.platform.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.platform.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.platform.supported_verify_schemes()
+    }
+}
+
+/// `NODE_TLS_REJECT_UNAUTHORIZED=0`: any certificate is accepted; the handshake's signature is
+/// still checked against the certificate's key.
+#[derive(Debug)]
+struct NoVerification {
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for NoVerification {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+fn is_ca_used_as_end_entity(error: &rustls::Error) -> bool {
+    matches!(error, rustls::Error::InvalidCertificate(CertificateError::Other(other))
+        if matches!(other.0.downcast_ref::<webpki::Error>(), Some(webpki::Error::CaUsedAsEndEntity)))
+}
+
+/// The certificate error somewhere in `error`'s chain of sources, if the failure is a refused
+/// server certificate.
+pub fn certificate_error<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a CertificateError> {
+    if let Some(rustls::Error::InvalidCertificate(problem)) = error.downcast_ref::<rustls::Error>()
+    {
+        return Some(problem);
+    }
+    // An io::Error's source() skips the error it wraps (often another io::Error): look inside.
+    let wrapped = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+        .map(|inner| inner as &(dyn std::error::Error + 'static));
+    wrapped
+        .and_then(certificate_error)
+        .or_else(|| error.source().and_then(certificate_error))
+}
+
+/// What is wrong with a refused server certificate, in words, and how to trust a local one.
+pub fn describe(problem: &CertificateError) -> String {
+    let what = match problem {
+        CertificateError::UnknownIssuer => {
+            "the server's certificate is signed by an unknown issuer: no trusted certificate authority vouches for it".to_owned()
+        }
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            "the server's certificate has expired".to_owned()
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            "the server's certificate is not valid yet".to_owned()
+        }
+        CertificateError::NotValidForName => {
+            "the server's certificate is not valid for this host name".to_owned()
+        }
+        CertificateError::NotValidForNameContext { expected, presented } => format!(
+            "the server's certificate is not valid for this host name: {} is not among its names ({})",
+            expected.to_str(),
+            presented.iter().map(|name| bare_name(name)).collect::<Vec<_>>().join(", ")
+        ),
+        CertificateError::Other(other)
+            if matches!(other.0.downcast_ref::<webpki::Error>(), Some(webpki::Error::CaUsedAsEndEntity)) =>
+        {
+            "the server's certificate is a CA certificate (basicConstraints CA:TRUE) that is not trusted".to_owned()
+        }
+        other => format!("the server's certificate was refused ({other})"),
+    };
+    format!("{what}. {HOW_TO_TRUST}")
+}
+
+/// A presented name without the `DnsName("…")` wrapping rustls gives it.
+fn bare_name(name: &str) -> &str {
+    name.strip_prefix("DnsName(\"")
+        .and_then(|rest| rest.strip_suffix("\")"))
+        .unwrap_or(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificate_problems_are_put_in_words() {
+        let unknown = describe(&CertificateError::UnknownIssuer);
+        assert!(unknown.starts_with("the server's certificate is signed by an unknown issuer"));
+        assert!(unknown.ends_with(HOW_TO_TRUST));
+        assert!(describe(&CertificateError::Expired).contains("has expired"));
+        let name = describe(&CertificateError::NotValidForNameContext {
+            expected: ServerName::try_from("localhost").unwrap(),
+            presented: vec![
+                "DnsName(\"aem.example\")".into(),
+                "IpAddress(10.0.0.1)".into(),
+            ],
+        });
+        assert!(
+            name.contains("not valid for this host name: localhost is not among its names (aem.example, IpAddress(10.0.0.1))"),
+            "{name}"
+        );
+        let ca = describe(&CertificateError::Other(rustls::OtherError(Arc::new(
+            webpki::Error::CaUsedAsEndEntity,
+        ))));
+        assert!(ca.contains("a CA certificate (basicConstraints CA:TRUE) that is not trusted"));
+    }
+
+    #[test]
+    fn finds_the_certificate_error_inside_io_errors() {
+        let io = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer),
+        );
+        assert_eq!(
+            certificate_error(&io),
+            Some(&CertificateError::UnknownIssuer)
+        );
+        let nested = std::io::Error::other(io);
+        assert_eq!(
+            certificate_error(&nested),
+            Some(&CertificateError::UnknownIssuer)
+        );
+        let other = std::io::Error::other("connection refused");
+        assert_eq!(certificate_error(&other), None);
+    }
+
+    /// `openssl req -x509` output: self-signed, CA:TRUE, for localhost and 127.0.0.1, 2026–2126.
+    const SELF_SIGNED: &str = include_str!("../tests/fixtures/self-signed-localhost.pem");
+
+    fn verify(
+        verifier: &NodeVerifier,
+        host: &str,
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        let certificate = certificates_from_pem(SELF_SIGNED.as_bytes())
+            .unwrap()
+            .remove(0);
+        let name = ServerName::try_from(host.to_owned()).unwrap();
+        verifier.verify_server_cert(&certificate, &[], &name, &[], now)
+    }
+
+    fn problem(result: std::result::Result<ServerCertVerified, rustls::Error>) -> String {
+        match result {
+            Err(rustls::Error::InvalidCertificate(problem)) => describe(&problem),
+            other => panic!("expected a refused certificate, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_trusted_self_signed_ca_certificate_is_the_servers_own_with_dates_and_names_checked() {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let trusting = NodeVerifier::new(
+            certificates_from_pem(SELF_SIGNED.as_bytes()).unwrap(),
+            Arc::clone(&provider),
+        )
+        .unwrap();
+        let now = UnixTime::now();
+        verify(&trusting, "localhost", now).unwrap();
+        verify(&trusting, "127.0.0.1", now).unwrap();
+        assert!(
+            problem(verify(&trusting, "aem.example", now)).contains("not valid for this host name")
+        );
+        // 2127, after its notAfter, and 2000, before its notBefore.
+        let later = UnixTime::since_unix_epoch(std::time::Duration::from_secs(4_954_000_000));
+        assert!(problem(verify(&trusting, "localhost", later)).contains("has expired"));
+        let earlier = UnixTime::since_unix_epoch(std::time::Duration::from_secs(946_684_800));
+        assert!(problem(verify(&trusting, "localhost", earlier)).contains("not valid yet"));
+
+        let untrusting = NodeVerifier::new(Vec::new(), provider).unwrap();
+        assert!(
+            problem(verify(&untrusting, "localhost", now))
+                .contains("a CA certificate (basicConstraints CA:TRUE) that is not trusted")
+        );
+    }
+
+    #[test]
+    fn pem_bundles_must_hold_certificates_that_parse() {
+        assert!(certificates_from_pem(b"not a certificate").is_none());
+        assert!(certificates_from_pem(b"").is_none());
+        let garbage = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        assert!(certificates_from_pem(garbage.as_bytes()).is_none());
+    }
+}

@@ -41,10 +41,10 @@ function prepareBodies () {
   ])
 }
 
-/** Prepares the bodies, listens on a free port and sends the port, certificate and sizes to the parent. */
+/** Prepares the bodies, listens on a free port and sends the port, the certificate to trust (its CA) and sizes to the parent. */
 async function main () {
   const bodies = prepareBodies()
-  const { key, cert } = await createTlsCertificate()
+  const { key, cert, caPem } = await createTlsCertificate()
   let served = 0
   const server = https.createServer({ key, cert, keepAliveTimeout: 60000 }, (request, response) => {
     if (request.url === '/_stats') {
@@ -66,7 +66,7 @@ async function main () {
   server.maxRequestsPerSocket = 0
   server.listen(0, '127.0.0.1', () => {
     const sizes = Object.fromEntries([...bodies].map(([path, body]) => [path, body.length]))
-    process.send({ port: server.address().port, cert, sizes })
+    process.send({ port: server.address().port, cert: caPem, sizes })
   })
   process.on('disconnect', () => process.exit(0))
 }

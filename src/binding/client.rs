@@ -10,6 +10,7 @@ use reqwest::Method;
 use tokio_util::sync::CancellationToken;
 
 use super::error::to_js_error;
+use super::runtime;
 use std::time::Duration;
 
 use crate::client::{AemClient, AemRequest, Auth, ClientConfig};
@@ -228,7 +229,7 @@ impl NativeClient {
             ),
         };
         let cancelled = cancel.map(|handle| handle.token.clone());
-        env.spawn_future(async move {
+        runtime::spawn(env, async move {
             let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
                 .map_err(|_| Error::InvalidParam(format!("{method:?} is not an HTTP method")))
                 .map_err(to_js_error)?;

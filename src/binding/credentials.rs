@@ -4,9 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use napi::Env;
+use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
 
 use super::error::to_js_error;
+use super::runtime;
 use crate::credentials::{Credentials, LoadOptions};
 use crate::error::Error;
 use crate::ims;
@@ -63,26 +66,33 @@ impl LoadedCredentials {
 }
 
 /// Reads and parses a credentials file.
-#[napi]
-pub async fn load_credentials_from_file(
+#[napi(ts_return_type = "Promise<LoadedCredentials>")]
+pub fn load_credentials_from_file<'env>(
+    env: &'env Env,
     path: String,
     options: Option<LoadCredentialsOptions>,
-) -> napi::Result<LoadedCredentials> {
-    let credentials = Credentials::from_file(&path, &options.into())
-        .await
-        .map_err(to_js_error)?;
-    Ok(LoadedCredentials {
-        inner: Arc::new(credentials),
+) -> napi::Result<PromiseRaw<'env, LoadedCredentials>> {
+    let options = options.into();
+    runtime::spawn(env, async move {
+        let credentials = Credentials::from_file(&path, &options)
+            .await
+            .map_err(to_js_error)?;
+        Ok(LoadedCredentials {
+            inner: Arc::new(credentials),
+        })
     })
 }
 
 /// Parses credentials from JSON text (off the JavaScript thread).
-#[napi]
-pub async fn load_credentials_from_json(
+#[napi(ts_return_type = "Promise<LoadedCredentials>")]
+pub fn load_credentials_from_json<'env>(
+    env: &'env Env,
     json: String,
     options: Option<LoadCredentialsOptions>,
-) -> napi::Result<LoadedCredentials> {
-    load_credentials_from_json_sync(json, options)
+) -> napi::Result<PromiseRaw<'env, LoadedCredentials>> {
+    runtime::spawn(env, async move {
+        load_credentials_from_json_sync(json, options)
+    })
 }
 
 /// Parses credentials from JSON text on the calling thread (for `signServiceJwt`).

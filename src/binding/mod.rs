@@ -5,6 +5,7 @@ mod client;
 mod credentials;
 mod error;
 mod provider;
+mod runtime;
 mod token;
 
 pub use client::{
@@ -21,27 +22,17 @@ pub use token::{
     token_url_of,
 };
 
-/// The environment variable that sets how many threads run the Rust side's I/O.
-const WORKER_THREADS_VARIABLE: &str = "AEM_HEADLESS_WORKER_THREADS";
-
-/// Runs the binding's async work on one I/O thread unless `AEM_HEADLESS_WORKER_THREADS` asks
-/// for more: the JavaScript thread does the JSON parsing, and on the 2-core machines the
-/// benchmarks run on, a second worker only added hand-offs between threads (about 5–10% more
-/// CPU per request, and less throughput).
+/// napi-rs's own runtime settles nothing of ours (every promise is settled from
+/// [`runtime::spawn`]); until the last environment exits it is this one-thread runtime instead
+/// of napi-rs's default of a worker per core.
 #[napi_derive::module_init]
 fn init() {
-    let workers = std::env::var(WORKER_THREADS_VARIABLE)
-        .ok()
-        .and_then(|value| value.trim().parse::<usize>().ok())
-        .filter(|workers| (1..=256).contains(workers))
-        .unwrap_or(1);
-    // Without a runtime of its own, napi-rs builds its default one (a worker per core).
-    if let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .thread_name("aem-headless-io")
+    if let Ok(idle) = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("napi-rs-runtime")
         .enable_all()
         .build()
     {
-        napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
+        napi::bindgen_prelude::create_custom_tokio_runtime(idle);
     }
 }

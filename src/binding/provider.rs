@@ -2,11 +2,14 @@
 
 use std::collections::HashMap;
 
+use napi::Env;
+use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
 
 use super::client::millis;
 use super::credentials::LoadedCredentials;
 use super::error::to_js_error;
+use super::runtime;
 use super::token::{TokenExchange, client_for};
 use crate::client::parse_headers;
 use crate::provider::{CachedToken, RefreshPolicy, TokenProvider};
@@ -79,24 +82,27 @@ impl NativeTokenProvider {
     /// A valid token, from the cache or from IMS. When this call starts a refresh, `headers`
     /// (the trace context) go with the request to IMS, the call waits for it, and `exchange`
     /// says how IMS answered.
-    #[napi]
-    pub async fn get_access_token(
+    #[napi(ts_return_type = "Promise<ProvidedToken>")]
+    pub fn get_access_token<'env>(
         &self,
+        env: &'env Env,
         headers: Option<HashMap<String, String>>,
-    ) -> napi::Result<ProvidedToken> {
+    ) -> napi::Result<PromiseRaw<'env, ProvidedToken>> {
         let headers = parse_headers(&headers.unwrap_or_default().into_iter().collect::<Vec<_>>())
             .map_err(to_js_error)?;
-        let (token, exchange): (CachedToken, _) = self
-            .inner
-            .access_token_traced(headers)
-            .await
-            .map_err(to_js_error)?;
-        Ok(ProvidedToken {
-            access_token: token.access_token.expose().to_owned(),
-            token_type: token.token_type,
-            expires_at: epoch_millis(token.expires_at),
-            refresh_at: epoch_millis(token.refresh_at),
-            exchange: exchange.map(TokenExchange::from),
+        let provider = self.inner.clone();
+        runtime::spawn(env, async move {
+            let (token, exchange): (CachedToken, _) = provider
+                .access_token_traced(headers)
+                .await
+                .map_err(to_js_error)?;
+            Ok(ProvidedToken {
+                access_token: token.access_token.expose().to_owned(),
+                token_type: token.token_type,
+                expires_at: epoch_millis(token.expires_at),
+                refresh_at: epoch_millis(token.refresh_at),
+                exchange: exchange.map(TokenExchange::from),
+            })
         })
     }
 

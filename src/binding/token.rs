@@ -1,11 +1,15 @@
 //! `getToken` and `exchange`: loaded credentials to an access token, or to IMS's answer.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use napi::Env;
+use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
 
 use super::credentials::LoadedCredentials;
 use super::error::to_js_error;
+use super::runtime;
 use crate::client::parse_headers;
 use crate::error::Error;
 use crate::http::{self, HttpConfig};
@@ -67,20 +71,24 @@ pub fn token_url_of(credentials: &LoadedCredentials) -> Option<String> {
 
 /// Adobe's `getToken` for loaded credentials: every call a new exchange at IMS (the development
 /// token as it is).
-#[napi]
-pub async fn fetch_token_for(
+#[napi(ts_return_type = "Promise<FetchedToken>")]
+pub fn fetch_token_for<'env>(
+    env: &'env Env,
     credentials: &LoadedCredentials,
     options: Option<FetchTokenOptions>,
-) -> napi::Result<FetchedToken> {
+) -> napi::Result<PromiseRaw<'env, FetchedToken>> {
     let (http, headers) = connection(options)?;
-    let token = fetch_token(&http, &credentials.inner, &headers)
-        .await
-        .map_err(to_js_error)?;
-    Ok(FetchedToken {
-        access_token: token.access_token.expose().to_owned(),
-        token_type: token.token_type,
-        expires: token.expires as f64,
-        exchange: token.exchange.map(TokenExchange::from),
+    let credentials = Arc::clone(&credentials.inner);
+    runtime::spawn(env, async move {
+        let token = fetch_token(&http, &credentials, &headers)
+            .await
+            .map_err(to_js_error)?;
+        Ok(FetchedToken {
+            access_token: token.access_token.expose().to_owned(),
+            token_type: token.token_type,
+            expires: token.expires as f64,
+            exchange: token.exchange.map(TokenExchange::from),
+        })
     })
 }
 
@@ -94,24 +102,28 @@ pub struct RawExchange {
 }
 
 /// The raw IMS response of an exchange, for `exchange()`; `options.headers` go with the request.
-#[napi]
-pub async fn exchange_raw(
+#[napi(ts_return_type = "Promise<RawExchange>")]
+pub fn exchange_raw<'env>(
+    env: &'env Env,
     credentials: &LoadedCredentials,
     options: Option<FetchTokenOptions>,
-) -> napi::Result<RawExchange> {
+) -> napi::Result<PromiseRaw<'env, RawExchange>> {
     let (http, headers) = connection(options)?;
-    let token = fetch_token(&http, &credentials.inner, &headers)
-        .await
-        .map_err(to_js_error)?;
-    match (token.raw, token.exchange) {
-        (Some(raw), Some(exchange)) => Ok(RawExchange {
-            raw: raw.expose().to_owned(),
-            exchange: exchange.into(),
-        }),
-        _ => Err(to_js_error(Error::InvalidParam(
-            "a local development token is not exchanged at IMS".to_owned(),
-        ))),
-    }
+    let credentials = Arc::clone(&credentials.inner);
+    runtime::spawn(env, async move {
+        let token = fetch_token(&http, &credentials, &headers)
+            .await
+            .map_err(to_js_error)?;
+        match (token.raw, token.exchange) {
+            (Some(raw), Some(exchange)) => Ok(RawExchange {
+                raw: raw.expose().to_owned(),
+                exchange: exchange.into(),
+            }),
+            _ => Err(to_js_error(Error::InvalidParam(
+                "a local development token is not exchanged at IMS".to_owned(),
+            ))),
+        }
+    })
 }
 
 /// The HTTP client and the request headers that `options` ask for.

@@ -79,6 +79,16 @@ test(`${PROCESSES} processes sharing Redis over several token lifetimes exchange
   assert.ok(exchanges <= lifetimes + 1, `${exchanges} exchanges in ${lifetimes} token lifetimes`)
 })
 
+test('a store without lease keeps working: each process refreshes at its own time, and no call fails', { skip }, async () => {
+  const exchangesBefore = env.emu.stats.exchanges
+  const results = await Promise.all(Array.from({ length: PROCESSES }, () => startClient(2 * LIFETIME_MS, { ...TOKEN_OPTIONS, withoutLease: true }).done))
+  for (const result of results) {
+    assert.deepEqual(result.failures, [])
+    assert.ok(result.ok > 0)
+  }
+  assert.ok(env.emu.stats.exchanges > exchangesBefore)
+})
+
 test('a lease holder killed in the middle of its exchange is overtaken once the lease ends', { skip }, async () => {
   const exchangesBefore = env.emu.stats.exchanges
   // IMS answers late, so the first process is still waiting for its token when it is killed.

@@ -48,19 +48,14 @@ test(`workers terminated once their calls settled, 4 at once, ${ROUNDS} rounds, 
   assert.equal(result.stdout.trim(), 'done')
 })
 
-// Known failure, kept visible as a TODO until the binding is fixed: terminating a worker with an
-// IMS exchange or AEM requests in flight corrupts the heap (SIGSEGV or SIGABRT "malloc(): unsorted
-// double linked list corrupted") or leaves the other workers' calls pending for good, whatever
-// AEM_HEADLESS_WORKER_THREADS says. See the README's worker_threads note.
-const TERMINATED_TODO = 'a worker terminated with calls in flight crashes or stalls the process'
 
-test(`workers terminated mid-flight, half of 4 at once, ${ROUNDS} rounds: the others finish, the exit is clean`, { todo: TERMINATED_TODO }, async () => {
+test(`workers terminated mid-flight, half of 4 at once, ${ROUNDS} rounds: the others finish, the exit is clean`, async () => {
   const result = await rounds('workers-only', 'terminate')
   assert.deepEqual({ code: result.code, signal: result.signal }, { code: 0, signal: null }, result.stderr)
   assert.equal(result.stdout.trim(), 'done')
 })
 
-test(`after ${ROUNDS} rounds of terminated workers the main thread and a new worker work, and the exit is clean`, { todo: TERMINATED_TODO }, async () => {
+test(`after ${ROUNDS} rounds of terminated workers the main thread and a new worker work, and the exit is clean`, async () => {
   const result = await rounds('then-main', 'terminate')
   assert.deepEqual({ code: result.code, signal: result.signal }, { code: 0, signal: null }, result.stderr)
   assert.equal(result.stdout.trim(), 'done')

@@ -16,6 +16,8 @@ const { startRedis, skipWithoutRedis } = require('./support/redis-server')
 const CLIENT = path.join(__dirname, 'support', 'lease-client.js')
 const LIFETIME_MS = 4000
 const PROCESSES = 8
+/** How long past its run a client process may take to exit before it counts as stuck. */
+const STUCK_AFTER_MS = 60000
 
 const skip = skipWithoutRedis()
 let env
@@ -45,9 +47,15 @@ function startClient (durationMs, options = {}) {
   let stderr = ''
   child.stdout.on('data', (chunk) => { stdout += chunk })
   child.stderr.on('data', (chunk) => { stderr += chunk })
+  // A client that outlives its run by far is stuck: it is killed, and the test fails saying so
+  // (with what the client printed) instead of waiting for ever.
+  let stuck = false
+  const watchdog = setTimeout(() => { stuck = true; child.kill('SIGKILL') }, Number(durationMs) + STUCK_AFTER_MS)
   const done = new Promise((resolve, reject) => {
     child.once('exit', (code, signal) => {
-      if (code === 0) resolve(JSON.parse(stdout))
+      clearTimeout(watchdog)
+      if (stuck) reject(new Error(`a client was still running ${STUCK_AFTER_MS} ms after its ${durationMs} ms run: ${stderr}`))
+      else if (code === 0) resolve(JSON.parse(stdout))
       else if (signal) resolve({ killed: signal })
       else reject(new Error(`client exited ${code}: ${stderr}`))
     })

@@ -28,6 +28,9 @@ async function main () {
   const provider = new TokenProvider(credentialsFile, { ca, store, ...options })
   const aem = new AEMHeadless({ serviceURL, ca, tokenProvider: provider })
   const until = Date.now() + Number(durationMs)
+  // Says where it is if it is still running long after its run (the test then kills it).
+  let stage = 'calling AEM'
+  setTimeout(() => console.error(`still ${stage} ${Number(durationMs) + 30000} ms after the start`), Number(durationMs) + 30000).unref()
   let ok = 0
   const failures = []
   do {
@@ -39,8 +42,10 @@ async function main () {
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   } while (Date.now() < until)
+  stage = 'closing the Redis client'
   process.stdout.write(JSON.stringify({ ok, failures }))
   client.destroy()
+  stage = 'exiting'
 }
 
 main().then(() => process.exit(0), (error) => {

@@ -76,14 +76,7 @@ class RequestTrace {
 
   /** The call failed with `error`, an `AEMHeadlessError`. */
   failed (error) {
-    const { status, attempts } = error.sdkDetails || {}
-    const context = this.context
-    if (context !== null) {
-      if (status !== undefined) context.status = status
-      if (attempts !== undefined) context.attempts = attempts
-      context.error = error
-    }
-    if (this.http !== null) this.http.end({ status, attempts }, error)
+    endFailed(this, error)
   }
 }
 
@@ -174,15 +167,8 @@ class TokenTrace {
 
   /** The fetch failed with `error`; `keptValidToken` when the old token is returned instead. */
   failed (error, keptValidToken) {
-    const { status, attempts } = error.sdkDetails || {}
-    const context = this.context
-    if (context !== null) {
-      if (status !== undefined) context.status = status
-      if (attempts !== undefined) context.attempts = attempts
-      context.error = error
-      context.keptValidToken = keptValidToken
-    }
-    if (this.http !== null) this.http.end({ status, attempts }, error)
+    if (this.context !== null) this.context.keptValidToken = keptValidToken
+    endFailed(this, error)
   }
 }
 
@@ -195,6 +181,22 @@ function tokenTrace (tracing) {
   const channel = subscribed(tokenChannel)
   if (!channel && !(tracing && sdkRegistered())) return null
   return new TokenTrace(channel ? { source: undefined } : null)
+}
+
+/**
+ * A request's or token fetch's failure with `error` (an `AEMHeadlessError`): its status,
+ * attempts and the error go in the channel's context, and the span and measurement end.
+ * @param {{context: object | null, http: {end(outcome: object, error: Error): void} | null}} trace
+ */
+function endFailed (trace, error) {
+  const { status, attempts } = error.sdkDetails || {}
+  const context = trace.context
+  if (context !== null) {
+    if (status !== undefined) context.status = status
+    if (attempts !== undefined) context.attempts = attempts
+    context.error = error
+  }
+  if (trace.http !== null) trace.http.end({ status, attempts }, error)
 }
 
 /**

@@ -1,13 +1,20 @@
 'use strict'
 
-// What tracing costs a call: client CPU per persisted query (the ~36 KB adventures answer, one
-// call at a time) for the code before tracing and for today's with nobody listening (the off
-// path: no channel subscriber, no OpenTelemetry SDK registered, @opentelemetry/api installed),
-// with a diagnostics_channel subscriber, and with the OpenTelemetry SDK registered. Variants
-// alternate over several rounds, each in a fresh process, and the median is kept, so that the
-// machine's drift falls on all of them alike.
+// What tracing costs a call: a persisted query (the ~36 KB adventures answer, one call at a
+// time), in three tables.
+// 1. Off: client CPU per call for the code before tracing and for today's with nobody listening
+//    (no channel subscriber, no OpenTelemetry SDK registered, @opentelemetry/api installed), and
+//    with a diagnostics_channel subscriber. Each variant runs in a fresh process; variants
+//    alternate over several rounds and the median is kept.
+// 2. On: with the OpenTelemetry SDK registered, in one process, blocks of calls of the untraced
+//    client (`tracing: false`), the traced client, and the SDK floor (the untraced client inside
+//    a span and a measurement the benchmark makes itself) in turn; the median block of each.
+//    Traced minus floor is this package's part; floor minus untraced is the SDK's own.
+// 3. With BENCH_INSTRUCTIONS=1 and valgrind installed: instructions per call of the same
+//    variants, counted by callgrind (the same for the same code and inputs, whatever else the
+//    machine does), as the difference between a run of N and one of N + M calls, over M.
 
-const { spawn, execFileSync } = require('node:child_process')
+const { spawn, spawnSync, execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -17,9 +24,16 @@ const { num, table } = require('./lib/report')
 const QUICK = Boolean(process.env.BENCH_QUICK)
 const QUERY = 'wknd-shared/adventures-all'
 const ROOT = path.join(__dirname, '..')
+const WORKER = path.join(__dirname, 'lib', 'tracing-worker.js')
 const TOTAL = QUICK ? 1000 : 10000
 const WARM_UP = QUICK ? 500 : 3000
 const ROUNDS = QUICK ? 1 : 5
+const BLOCK = QUICK ? 200 : 500
+const BLOCK_ROUNDS = QUICK ? 4 : 40
+/** Calls before the counted ones (V8 has optimised the hot code by then), and counted calls. */
+const COUNT_FROM = 2000
+const COUNTED = 1000
+const QUICK_NOTE = QUICK ? ' BENCH_QUICK: short runs, a smoke test, not figures to quote.' : ''
 
 /**
  * The package as it was before tracing (the parent of the commit that added lib/tracing.js),
@@ -39,59 +53,108 @@ function codeBeforeTracing () {
   }
 }
 
-function runVariant (server, variant, modulePath) {
+/** Runs the worker with `args` against `server`; resolves with what it printed, parsed. */
+function runWorker (server, args) {
   return new Promise((resolve, reject) => {
-    const worker = path.join(__dirname, 'lib', 'tracing-worker.js')
-    const child = spawn(process.execPath, [worker, variant, modulePath, server.url, QUERY, String(TOTAL), String(WARM_UP)], {
+    const child = spawn(process.execPath, [WORKER, ...args], {
       env: { ...process.env, NODE_EXTRA_CA_CERTS: server.caFile },
       stdio: ['ignore', 'pipe', 'inherit']
     })
     let text = ''
     child.stdout.on('data', (chunk) => { text += chunk })
     child.on('error', reject)
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(text)) : reject(new Error(`${variant} exited with ${code}`))))
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(text)) : reject(new Error(`tracing worker ${args[0]} ${args[1]} exited with ${code}`))))
   })
 }
 
 const median = (values) => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)]
+const signed = (value, digits = 1) => `${value >= 0 ? '+' : ''}${num(value, digits)}`
+const range = (values) => `${num(Math.min(...values), 1)}–${num(Math.max(...values), 1)}`
 
-async function main () {
-  const before = codeBeforeTracing()
+async function offTable (server, before) {
   const variants = [
     ...(before ? [['before', `code before tracing (${before.commit}^)`, before.dir]] : []),
     ['off', 'tracing off: no subscriber, no SDK', ROOT],
-    ['channel', 'diagnostics_channel subscriber', ROOT],
-    ['otel-untraced', 'SDK registered, client tracing: false', ROOT],
-    ['otel', 'SDK registered: spans, metric, traceparent', ROOT],
-    ['hooks', 'tracing work alone, no request (SDK registered)', ROOT]
+    ['channel', 'diagnostics_channel subscriber', ROOT]
   ]
-  const server = await startServer()
   const cpu = Object.fromEntries(variants.map(([key]) => [key, []]))
   const rate = Object.fromEntries(variants.map(([key]) => [key, []]))
-  try {
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [key, , modulePath] of variants) {
-        const { seconds, cpuSeconds } = await runVariant(server, key, modulePath)
-        cpu[key].push((cpuSeconds / TOTAL) * 1e6)
-        rate[key].push(TOTAL / seconds)
-      }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [key, , modulePath] of variants) {
+      const { seconds, cpuSeconds } = await runWorker(server, ['loop', key, modulePath, server.url, QUERY, String(TOTAL), String(WARM_UP)])
+      cpu[key].push((cpuSeconds / TOTAL) * 1e6)
+      rate[key].push(TOTAL / seconds)
     }
+  }
+  const off = median(cpu.off)
+  const rows = variants.map(([key, name]) => [name, num(median(rate[key])), num(median(cpu[key]), 1), signed(median(cpu[key]) - off), range(cpu[key])])
+  table(`Tracing off: client CPU per call (persisted query, concurrency 1, ${num(TOTAL)} calls × ${ROUNDS} rounds, a fresh process each)`,
+    ['variant', 'calls/s', 'client CPU µs / call (median)', 'Δ vs off, µs', 'range over rounds, µs'], rows,
+    [`Target: off within noise of the code before tracing, taken from git and run with today's addon (table 3 counts the instructions). Client CPU is process.cpuUsage() of the client process over the timed calls (every thread, Rust's included), divided by the calls.${before ? '' : ' (The code before tracing could not be taken from git, so it is not measured.)'}${QUICK_NOTE}`])
+  return off
+}
+
+async function onTable (server) {
+  const perCall = await runWorker(server, ['ab', ROOT, server.url, QUERY, String(BLOCK), String(BLOCK_ROUNDS)])
+  const untraced = median(perCall.untraced)
+  const names = { untraced: 'SDK registered, client tracing: false', floor: 'SDK floor: the untraced call in a bare span and measurement', traced: 'SDK registered, client traced: span, metric, traceparent' }
+  const rows = Object.entries(names).map(([key, name]) => [name, num(median(perCall[key]), 1), signed(median(perCall[key]) - untraced), range(perCall[key])])
+  const ours = median(perCall.traced) - median(perCall.floor)
+  table(`Tracing on: client CPU per call with the OpenTelemetry SDK registered (one process, ${BLOCK_ROUNDS} rounds of ${BLOCK} calls each)`,
+    ['variant', 'client CPU µs / call (median block)', 'Δ vs tracing: false, µs', 'range over blocks, µs'], rows,
+    [`This package's part, traced minus floor: ${signed(ours)} µs per call (target ≤ 10 µs); the SDK's own part for one span and one measurement, floor minus tracing: false: ${signed(median(perCall.floor) - untraced)} µs. The blocks' ranges show this machine's noise, which is of the order of the package's part: table 3 counts instructions instead. The SDK has a BatchSpanProcessor with an exporter that drops the spans, a meter provider, AsyncLocalStorage context and the W3C propagator: the cost of the span, the measurement and the traceparent, not of an export. The floor's span has the four attributes known at the start and the status code, its measurement five attributes.${QUICK_NOTE}`])
+}
+
+/** Instructions the client process runs, by callgrind, for `calls` calls of `variant`. */
+function instructions (server, variant, modulePath, calls) {
+  const out = path.join(os.tmpdir(), `aem-bench-callgrind-${process.pid}-${variant}-${calls}`)
+  const run = spawnSync('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${out}`,
+    process.execPath, WORKER, 'count', variant, modulePath, server.url, QUERY, String(calls)],
+  { env: { ...process.env, NODE_EXTRA_CA_CERTS: server.caFile }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  fs.rmSync(out, { force: true })
+  const collected = /Collected : (\d+)/.exec(run.stderr || '')
+  if (run.status !== 0 || !collected) throw new Error(`callgrind ${variant}: ${(run.stderr || String(run.error)).slice(-500)}`)
+  return Number(collected[1])
+}
+
+function instructionsTable (server, before, offMicros) {
+  if (!process.env.BENCH_INSTRUCTIONS) {
+    console.log('\n(Tracing by instructions: set BENCH_INSTRUCTIONS=1, with valgrind installed, for the instruction counts: about 15 minutes.)')
+    return
+  }
+  if (spawnSync('valgrind', ['--version']).status !== 0) {
+    console.log('\n(Tracing by instructions: valgrind is not installed, so the instruction counts are not measured.)')
+    return
+  }
+  const variants = [
+    ...(before ? [['before', `code before tracing (${before.commit}^)`, before.dir]] : []),
+    ['off', 'tracing off: no subscriber, no SDK', ROOT],
+    ['untraced', 'SDK registered, client tracing: false', ROOT],
+    ['floor', 'SDK floor: the untraced call in a bare span and measurement', ROOT],
+    ['traced', 'SDK registered, client traced', ROOT]
+  ]
+  const perCall = {}
+  for (const [key, , modulePath] of variants) {
+    perCall[key] = (instructions(server, key, modulePath, COUNT_FROM + COUNTED) - instructions(server, key, modulePath, COUNT_FROM)) / COUNTED
+  }
+  const rows = variants.map(([key, name]) => [name, num(perCall[key]), signed(perCall[key] - perCall.off, 0), signed(perCall[key] - perCall.untraced, 0)])
+  const ours = perCall.traced - perCall.floor
+  table(`Tracing by instructions: per call, counted by callgrind (calls ${num(COUNT_FROM + 1)} to ${num(COUNT_FROM + COUNTED)} of a fresh process)`,
+    ['variant', 'instructions / call', 'Δ vs off', 'Δ vs tracing: false'], rows,
+    [`This package's part, traced minus floor: ${signed(ours, 0)} instructions per call, ${num((100 * ours) / perCall.off, 1)}% of an untraced call's ${num(perCall.off)}, which is ${num((ours * offMicros) / perCall.off, 1)} µs at the rate the untraced call runs its instructions in table 1 (${num(offMicros, 1)} µs of CPU); the SDK's own part, floor minus tracing: false: ${signed(perCall.floor - perCall.untraced, 0)}. Instructions are of every thread of the client process; they do not count cache misses or waits, so they are a floor for time, but they are the same from run to run (within about 0.2% here), where the CPU time of table 2 varies by more than the differences it measures.`])
+}
+
+async function main () {
+  const before = codeBeforeTracing()
+  const server = await startServer()
+  try {
+    const offMicros = await offTable(server, before)
+    await onTable(server)
+    instructionsTable(server, before, offMicros)
   } finally {
     server.close()
     if (before) fs.rmSync(before.dir, { recursive: true, force: true })
   }
-  const off = median(cpu.off)
-  const signed = (us) => `${us >= 0 ? '+' : ''}${num(us, 1)}`
-  const rows = variants.map(([key, name]) => {
-    const us = median(cpu[key])
-    const calls = key === 'hooks' ? 'n/a' : num(median(rate[key]))
-    return [name, calls, num(us, 1), key === 'hooks' ? '' : signed(us - off), `${num(Math.min(...cpu[key]), 1)}–${num(Math.max(...cpu[key]), 1)}`]
-  })
-  const ours = median(cpu.otel) - median(cpu['otel-untraced'])
-  const alone = median(cpu.hooks)
-  table(`Tracing: client CPU per call (persisted query, concurrency 1, ${num(TOTAL)} calls × ${ROUNDS} rounds)`,
-    ['variant', 'calls/s', 'client CPU µs / call (median)', 'Δ vs off, µs', 'range over rounds, µs'], rows,
-    [`This package's tracing work for one request, alone in a loop, takes ${num(alone, 1)} µs of CPU with the SDK registered (target ≤ 10 µs); in the request loop, traced minus tracing: false, it shows as ${signed(ours)} µs per call, which also counts the extra garbage collection of the spans the batch processor holds (and this machine's noise: see the ranges). The rest of the SDK rows' difference from off is the SDK's own cost to the process (AsyncLocalStorage context on every promise), which an app pays with or without this package. Targets: off within noise of the code before tracing. Client CPU is process.cpuUsage() of the client process over the timed calls (every thread, Rust's included), divided by the calls. The SDK variant has a BatchSpanProcessor with an exporter that drops the spans, a meter provider, AsyncLocalStorage context and the W3C propagator: the cost of the span, the measurement and the traceparent, not of an export.${before ? '' : ' (The code before tracing could not be taken from git, so it is not measured.)'}${QUICK ? ' BENCH_QUICK: one short round, a smoke test, not figures to quote.' : ''}`])
 }
 
 main().catch((error) => {

@@ -253,7 +253,7 @@ class AEMHeadless {
       if (this.#log !== null) this.#log('info', { event: 'token-rejected', url: this.serviceURL + endpoint, action: 'a new token, and the request once more' })
       if (typeof provider.invalidate === 'function') provider.invalidate(first)
       const second = await this.#tokenFor(provider, { ...call, timeout: remaining() }, endpoint)
-      return this.#send(withBearer({ ...call, timeout: remaining() }, second), endpoint, body)
+      return this.#send(withBearer({ ...call, timeout: remaining() }, second), endpoint, body, error.sdkDetails.attempts || 1)
     }
   }
 
@@ -288,9 +288,12 @@ class AEMHeadless {
     }
   }
 
-  /** Sends one request; traced (lib/tracing.js) when anyone listens. */
-  #send (call, endpoint, body) {
-    const trace = requestTrace(call, this.serviceURL, endpoint, this.#target)
+  /**
+   * Sends one request; traced (lib/tracing.js) when anyone listens. `sentBefore` counts the
+   * requests this call already sent (the one a 401 refused), for the span's resend count.
+   */
+  #send (call, endpoint, body, sentBefore = 0) {
+    const trace = requestTrace(call, this.serviceURL, endpoint, this.#target, sentBefore)
     return trace === null ? this.#call(call, endpoint, body, null) : trace.run(() => this.#call(call, endpoint, body, trace))
   }
 

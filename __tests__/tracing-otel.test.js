@@ -286,3 +286,30 @@ test('an IMS failure is an ERROR span with IMS\'s status', async () => {
     unregister()
   }
 })
+
+test('a 401, then the same call with a new token: an ERROR span, then a span with its resend count, each with its own traceparent', async () => {
+  register()
+  try {
+    const provider = new TokenProvider(env.files.credentialsFile, { ca: env.emu.caPem, tracing: false })
+    const { accessToken } = await provider.getAccessToken()
+    env.emu.revokeToken(accessToken)
+    exporter.reset()
+    env.emu.clearRequests()
+    const aem = new AEMHeadless({ serviceURL: env.emu.url, tokenProvider: provider, ca: env.emu.caPem })
+    const app = await underAppSpan(() => aem.runPersistedQuery('wknd-shared/adventures-all'))
+    const [refused, resent] = ourSpans()
+    assert.equal(ourSpans().length, 2)
+    assert.equal(refused.status.code, api.SpanStatusCode.ERROR)
+    assert.equal(refused.attributes['http.response.status_code'], 401)
+    assert.equal(refused.attributes['http.request.resend_count'], undefined)
+    assert.equal(resent.status.code, api.SpanStatusCode.UNSET)
+    assert.equal(resent.attributes['http.response.status_code'], 200)
+    assert.equal(resent.attributes['http.request.resend_count'], 1, 'the request a 401 refused counts as sent before')
+    for (const span of [refused, resent]) assert.equal(span.parentSpanContext.spanId, app.spanId)
+    const aemRequests = env.emu.requests.filter((r) => r.url.startsWith('/graphql/'))
+    assert.deepEqual(aemRequests.map((r) => r.traceparent), [refused, resent].map((s) => `00-${app.traceId}-${s.spanContext().spanId}-01`))
+    assertNoSecretIn(ourSpans(), [accessToken])
+  } finally {
+    unregister()
+  }
+})

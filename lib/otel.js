@@ -90,23 +90,26 @@ function targetOf (url) {
  * @param {string} method
  * @param {string} url `url.full`, without user info and with sensitive query values redacted
  * @param {string | undefined} persistedQuery `conf/name`
+ * @param {number} sentBefore requests the same call sent before this one: a 401's, whose token
+ *   was then replaced
  * @returns {HttpSpan | null}
  */
-function startHttpSpan (target, method, url, persistedQuery) {
+function startHttpSpan (target, method, url, persistedQuery, sentBefore) {
   if (api === undefined) load()
   if (api === null) return null
   const spans = currentTracer()
   const durations = currentHistogram()
   if (spans === null && durations === null) return null
-  return new HttpSpan(spans, durations, target, method, url, persistedQuery)
+  return new HttpSpan(spans, durations, target, method, url, persistedQuery, sentBefore)
 }
 
 /** The OpenTelemetry side of one HTTP request. */
 class HttpSpan {
-  constructor (spans, durations, target, method, url, persistedQuery) {
+  constructor (spans, durations, target, method, url, persistedQuery, sentBefore) {
     this.durations = durations
     this.target = target
     this.method = method
+    this.sentBefore = sentBefore
     this.startedAt = performance.now()
     this.parent = api.context.active()
     if (spans === null) {
@@ -146,7 +149,9 @@ class HttpSpan {
     if (span !== null) {
       if (status !== undefined) span.setAttribute('http.response.status_code', status)
       if (httpVersion) span.setAttribute('network.protocol.version', httpVersion)
-      if (attempts > 1) span.setAttribute('http.request.resend_count', attempts - 1)
+      // Every request sent before the last, for any reason: retries and a 401's.
+      const resends = this.sentBefore + (attempts > 1 ? attempts - 1 : 0)
+      if (resends > 0) span.setAttribute('http.request.resend_count', resends)
       if (cached !== undefined) span.setAttribute('aem.cache.hit', cached)
       if (errorType !== undefined) {
         span.setAttribute('error.type', errorType)

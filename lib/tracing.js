@@ -86,14 +86,15 @@ class RequestTrace {
  * @param {string} serviceURL the AEM host, with its trailing `/` and without user info
  * @param {string} endpoint the path after it
  * @param {{scheme: string, address: string, port: number} | null} target the client's, from tracingTarget
+ * @param {number} sentBefore requests this call sent before this one (after a 401)
  * @returns {RequestTrace | null}
  */
-function requestTrace (call, serviceURL, endpoint, target) {
+function requestTrace (call, serviceURL, endpoint, target, sentBefore) {
   const channel = subscribed(requestChannel)
   const sdk = target !== null && sdkRegistered()
   if (!channel && !sdk) return null
   const url = safeUrl(serviceURL + endpoint)
-  const http = sdk ? startHttpSpan(target, call.method, url, call.persistedQuery) : null
+  const http = sdk ? startHttpSpan(target, call.method, url, call.persistedQuery, sentBefore) : null
   const context = channel ? { operation: call.operation, method: call.method, url, persistedQuery: call.persistedQuery } : null
   return new RequestTrace(context, http)
 }
@@ -143,7 +144,7 @@ class TokenTrace {
       if (kind !== 'dev' && url !== null) context.url = url
     }
     if (kind === 'dev' || target === null || url === null) return undefined
-    this.http = startHttpSpan(target, 'POST', url, undefined)
+    this.http = startHttpSpan(target, 'POST', url, undefined, 0)
     return this.http === null ? undefined : this.http.inject(undefined)
   }
 

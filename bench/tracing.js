@@ -32,7 +32,7 @@ const BLOCK = QUICK ? 200 : 500
 const BLOCK_ROUNDS = QUICK ? 4 : 40
 /** Calls before the counted ones (V8 has optimised the hot code by then), and counted calls. */
 const COUNT_FROM = 2000
-const COUNTED = 1000
+const COUNTED = 2000
 const QUICK_NOTE = QUICK ? ' BENCH_QUICK: short runs, a smoke test, not figures to quote.' : ''
 
 /**
@@ -79,11 +79,13 @@ async function offTable (server, before) {
   ]
   const cpu = Object.fromEntries(variants.map(([key]) => [key, []]))
   const rate = Object.fromEntries(variants.map(([key]) => [key, []]))
+  const offUser = []
   for (let round = 0; round < ROUNDS; round++) {
     for (const [key, , modulePath] of variants) {
-      const { seconds, cpuSeconds } = await runWorker(server, ['loop', key, modulePath, server.url, QUERY, String(TOTAL), String(WARM_UP)])
+      const { seconds, cpuSeconds, userSeconds } = await runWorker(server, ['loop', key, modulePath, server.url, QUERY, String(TOTAL), String(WARM_UP)])
       cpu[key].push((cpuSeconds / TOTAL) * 1e6)
       rate[key].push(TOTAL / seconds)
+      if (key === 'off') offUser.push((userSeconds / TOTAL) * 1e6)
     }
   }
   const off = median(cpu.off)
@@ -91,7 +93,7 @@ async function offTable (server, before) {
   table(`Tracing off: client CPU per call (persisted query, concurrency 1, ${num(TOTAL)} calls × ${ROUNDS} rounds, a fresh process each)`,
     ['variant', 'calls/s', 'client CPU µs / call (median)', 'Δ vs off, µs', 'range over rounds, µs'], rows,
     [`Target: off within noise of the code before tracing, taken from git and run with today's addon (table 3 counts the instructions). Client CPU is process.cpuUsage() of the client process over the timed calls (every thread, Rust's included), divided by the calls.${before ? '' : ' (The code before tracing could not be taken from git, so it is not measured.)'}${QUICK_NOTE}`])
-  return off
+  return median(offUser)
 }
 
 async function onTable (server) {
@@ -117,9 +119,9 @@ function instructions (server, variant, modulePath, calls) {
   return Number(collected[1])
 }
 
-function instructionsTable (server, before, offMicros) {
+function instructionsTable (server, before, offUserMicros) {
   if (!process.env.BENCH_INSTRUCTIONS) {
-    console.log('\n(Tracing by instructions: set BENCH_INSTRUCTIONS=1, with valgrind installed, for the instruction counts: about 15 minutes.)')
+    console.log('\n(Tracing by instructions: set BENCH_INSTRUCTIONS=1, with valgrind installed, for the instruction counts: about 20 minutes.)')
     return
   }
   if (spawnSync('valgrind', ['--version']).status !== 0) {
@@ -141,16 +143,16 @@ function instructionsTable (server, before, offMicros) {
   const ours = perCall.traced - perCall.floor
   table(`Tracing by instructions: per call, counted by callgrind (calls ${num(COUNT_FROM + 1)} to ${num(COUNT_FROM + COUNTED)} of a fresh process)`,
     ['variant', 'instructions / call', 'Δ vs off', 'Δ vs tracing: false'], rows,
-    [`This package's part, traced minus floor: ${signed(ours, 0)} instructions per call, ${num((100 * ours) / perCall.off, 1)}% of an untraced call's ${num(perCall.off)}, which is ${num((ours * offMicros) / perCall.off, 1)} µs at the rate the untraced call runs its instructions in table 1 (${num(offMicros, 1)} µs of CPU); the SDK's own part, floor minus tracing: false: ${signed(perCall.floor - perCall.untraced, 0)}. Instructions are of every thread of the client process; they do not count cache misses or waits, so they are a floor for time, but they are the same from run to run (within about 0.2% here), where the CPU time of table 2 varies by more than the differences it measures.`])
+    [`This package's part, traced minus floor: ${signed(ours, 0)} instructions per call, ${num((100 * ours) / perCall.off, 1)}% of an untraced call's ${num(perCall.off)}, which is ${num((ours * offUserMicros) / perCall.off, 1)} µs at the rate the off call of table 1 runs its instructions (${num(offUserMicros, 1)} µs of user CPU, the part callgrind counts); the SDK's own part, floor minus tracing: false: ${signed(perCall.floor - perCall.untraced, 0)}. Instructions are those of every thread of the client process in user mode; they leave out cache misses, waits and the kernel, but they do not depend on what else the machine runs: two runs of one variant agreed within 0.2% here, where the CPU time of table 2 varies by more than the differences it measures. A garbage collection of the old generation that falls inside the counted calls or outside them still moves a figure by some tens of thousands.`])
 }
 
 async function main () {
   const before = codeBeforeTracing()
   const server = await startServer()
   try {
-    const offMicros = await offTable(server, before)
+    const offUserMicros = await offTable(server, before)
     await onTable(server)
-    instructionsTable(server, before, offMicros)
+    instructionsTable(server, before, offUserMicros)
   } finally {
     server.close()
     if (before) fs.rmSync(before.dir, { recursive: true, force: true })

@@ -4,7 +4,7 @@
 //
 //   node tracing-worker.js loop VARIANT MODULE SERVICE_URL QUERY_PATH TOTAL WARM_UP
 //     `total` persisted-query GETs one at a time after `warmUp` more, timed; prints
-//     {seconds, cpuSeconds}. VARIANT: `before` or `off` (no subscriber, no SDK registered; for
+//     {seconds, cpuSeconds, userSeconds}. VARIANT: `before` or `off` (no subscriber, no SDK registered; for
 //     `before`, MODULE is the code before tracing) or `channel` (a subscriber on
 //     aem-headless-rs:request).
 //   node tracing-worker.js ab MODULE SERVICE_URL QUERY_PATH BLOCK ROUNDS
@@ -93,7 +93,8 @@ async function loop ([variant, modulePath, serviceURL, queryPath, totalText, war
   const start = process.hrtime.bigint()
   await closedLoop(call, total, 1)
   const seconds = Number(process.hrtime.bigint() - start) / 1e9
-  return { seconds, cpuSeconds: cpuMicros(cpu) / 1e6 }
+  const used = process.cpuUsage(cpu)
+  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, userSeconds: used.user / 1e6 }
 }
 
 async function ab ([modulePath, serviceURL, queryPath, blockText, roundsText]) {

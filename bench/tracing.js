@@ -8,8 +8,9 @@
 //    alternate over several rounds and the median is kept.
 // 2. On: with the OpenTelemetry SDK registered, in one process, blocks of calls of the untraced
 //    client (`tracing: false`), the traced client, and the SDK floor (the untraced client inside
-//    a span and a measurement the benchmark makes itself) in turn; the median block of each.
-//    Traced minus floor is this package's part; floor minus untraced is the SDK's own.
+//    a span and a measurement the benchmark makes itself) in turn, round after round. Traced
+//    minus floor, the median of the rounds' differences, is this package's part; floor minus
+//    untraced is the SDK's own.
 // 3. With BENCH_INSTRUCTIONS=1 and valgrind installed: instructions per call of the same
 //    variants, counted by callgrind (the same for the same code and inputs, whatever else the
 //    machine does), as the difference between a run of N and one of N + M calls, over M.

@@ -48,11 +48,17 @@ export declare class NativeClient {
   persistedQueryPath(path: string, variables: Array<string>): string
   /**
    * Sends `method` to `endpoint` (relative to the service URL) and resolves with the JSON
-   * text of the response body, or with a `TracedResponse` when `call.trace` is set.
-   * `headers` apply to this request only, over the client's. Cancelling `cancel` drops the
-   * request in flight and rejects with `REQUEST_ERROR`.
+   * text of the response body. `headers` apply to this request only, over the client's.
+   * Cancelling `cancel` drops the request in flight and rejects with `REQUEST_ERROR`.
+   *
+   * With `trace`, the request's trace context as names and values in turn
+   * (`[name1, value1, …]`, possibly empty), those headers are sent too, over `headers` and
+   * outside the cache key, and it resolves with `[body, outcome]` instead: `outcome` says
+   * how the answer came, packed as `lib/outcome.js` reads it. A list in and a number out,
+   * not objects: making and reading their properties cost a traced call more than the rest
+   * of this binding's work.
    */
-  request(method: string, endpoint: string, body?: string | undefined | null, headers?: Record<string, string> | undefined | null, cancel?: CancelToken | undefined | null, call?: CallOptions | undefined | null): Promise<string | TracedResponse>
+  request(method: string, endpoint: string, body?: string | undefined | null, headers?: Record<string, string> | undefined | null, cancel?: CancelToken | undefined | null, call?: CallOptions | undefined | null, trace?: Array<string> | undefined | null): Promise<string | [string, number]>
 }
 
 /** A cached, self-refreshing, single-flight access token for one set of credentials. */
@@ -60,11 +66,11 @@ export declare class NativeTokenProvider {
   /** A provider for loaded credentials. */
   constructor(credentials: LoadedCredentials, options?: TokenProviderOptions | undefined | null)
   /**
-   * A valid token, from the cache or from IMS. When this call starts a refresh, `headers`
-   * (the trace context) go with the request to IMS, the call waits for it, and `exchange`
-   * says how IMS answered.
+   * A valid token, from the cache or from IMS. When this call starts a refresh, `trace`
+   * (the trace context, names and values in turn) goes with the request to IMS as headers,
+   * the call waits for it, and `exchange` says how IMS answered.
    */
-  getAccessToken(headers?: Record<string, string> | undefined | null): Promise<ProvidedToken>
+  getAccessToken(trace?: Array<string> | undefined | null): Promise<ProvidedToken>
   /**
    * Whether the next `getAccessToken` would start a refresh (from IMS, or of a development
    * token): none under way, none paused after a failure, and the token due for one.
@@ -92,8 +98,6 @@ export interface CallOptions {
   timeoutMs?: number
   /** The connect timeout of this call, in milliseconds. */
   connectTimeoutMs?: number
-  /** Resolve with a `TracedResponse` (status, attempts, cache) instead of the body alone. */
-  trace?: boolean
 }
 
 /** The raw IMS response of an exchange, for `exchange()`; `options.headers` go with the request. */
@@ -123,8 +127,8 @@ export interface FetchTokenOptions {
   ca?: string
   /** A proxy URL for IMS; without it the proxy environment variables apply. */
   proxy?: string
-  /** Headers for the request to IMS (the trace context). */
-  headers?: Record<string, string>
+  /** The trace context for the request to IMS: header names and values in turn. */
+  trace?: Array<string>
 }
 
 /** Reads and parses a credentials file. */
@@ -235,20 +239,6 @@ export interface TokenProviderOptions {
 
 /** The IMS URL token requests for `credentials` go to; null for a development token. */
 export declare function tokenUrlOf(credentials: LoadedCredentials): string | null
-
-/** A body with what a log needs to know about how it came. */
-export interface TracedResponse {
-  /** The JSON text of the body. */
-  body: string
-  /** The HTTP status. */
-  status: number
-  /** How many attempts were made, retries included; 0 when the cache answered. */
-  attempts: number
-  /** Whether the response cache answered. */
-  cached: boolean
-  /** The HTTP version of the response (`1.1`, `2`); absent when the cache answered. */
-  httpVersion?: string
-}
 
 /**
  * `url` with any user name and password replaced by `***` (`https://***@host/`), also when it

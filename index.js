@@ -11,6 +11,7 @@ const { exchange, signServiceJwt, fetchToken, optionalTracing } = require('./lib
 const { createRedisStore } = require('./lib/redis-store')
 const { resolveLogger, requestEvent } = require('./lib/logger')
 const { requestTrace, tracingTarget } = require('./lib/tracing')
+const { outcomeOf } = require('./lib/outcome')
 const { onAbort } = require('./lib/abort')
 const { checkCa } = require('./lib/tls')
 
@@ -300,7 +301,6 @@ class AEMHeadless {
   async #call ({ method, headers, signal, timeout, connectTimeout, retries }, endpoint, body, trace) {
     const base = { serviceURL: this.serviceURL, endpoint }
     if (signal && signal.aborted) throw aborted(signal, base)
-    if (trace !== null) headers = trace.headers(headers)
     const log = this.#log
     let cancel
     let stopListening
@@ -308,16 +308,17 @@ class AEMHeadless {
       cancel = new native.CancelToken()
       stopListening = onAbort(signal, () => cancel.cancel())
     }
-    // With logging or tracing on, the native side also says the status, the attempts and
-    // whether the cache answered.
-    const traced = log !== null || trace !== null
-    const call = !traced && timeout === undefined && retries === undefined && connectTimeout === undefined
+    const call = timeout === undefined && retries === undefined && connectTimeout === undefined
       ? undefined
-      : { timeoutMs: timeout, connectTimeoutMs: connectTimeout, retries, trace: traced || undefined }
+      : { timeoutMs: timeout, connectTimeoutMs: connectTimeout, retries }
+    // With logging or tracing on, the request carries its trace context (when it has one), and
+    // the native side also says how the answer came: [body, outcome].
+    const traced = log !== null || trace !== null
+    const traceHeaders = trace !== null ? trace.traceHeaders() : log !== null ? [] : undefined
     const startedAt = log === null ? 0 : performance.now()
     let answer
     try {
-      answer = await this.#native.request(method, endpoint, body, headers, cancel, call)
+      answer = await this.#native.request(method, endpoint, body, headers, cancel, call, traceHeaders)
     } catch (error) {
       const failure = signal && signal.aborted ? aborted(signal, base) : fromNative(error, base)
       if (log !== null) log('warn', requestEvent(method, this.serviceURL + endpoint, startedAt, { error: failure }))
@@ -327,9 +328,10 @@ class AEMHeadless {
       if (stopListening) stopListening()
     }
     if (!traced) return JSON.parse(answer)
-    if (log !== null) log('debug', requestEvent(method, this.serviceURL + endpoint, startedAt, answer))
-    if (trace !== null) trace.answered(answer)
-    return JSON.parse(answer.body)
+    const outcome = outcomeOf(answer[1])
+    if (log !== null) log('debug', requestEvent(method, this.serviceURL + endpoint, startedAt, outcome))
+    if (trace !== null) trace.answered(outcome)
+    return JSON.parse(answer[0])
   }
 }
 

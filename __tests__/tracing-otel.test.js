@@ -10,11 +10,13 @@ const assert = require('node:assert/strict')
 const api = require('@opentelemetry/api')
 const { BasicTracerProvider, SimpleSpanProcessor, InMemorySpanExporter } = require('@opentelemetry/sdk-trace-base')
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks')
-const { W3CTraceContextPropagator } = require('@opentelemetry/core')
+const { W3CTraceContextPropagator, CompositePropagator } = require('@opentelemetry/core')
+const { B3Propagator, B3InjectEncoding } = require('@opentelemetry/propagator-b3')
 const { MeterProvider, MetricReader, AggregationTemporality } = require('@opentelemetry/sdk-metrics')
 const AEMHeadless = require('..')
 const { TokenProvider } = AEMHeadless
 const { setup, rejectsWith, secretsOf } = require('./helpers')
+const { outcomeOf } = require('../lib/outcome')
 
 let env
 const exporter = new InMemorySpanExporter()
@@ -187,6 +189,42 @@ test('the trace context does not split the response cache', async () => {
   } finally {
     unregister()
   }
+})
+
+test('whatever headers the app\'s propagator writes (W3C and B3 here) go on the wire, over the call\'s own, and stay out of the cache key', async () => {
+  register()
+  api.propagation.disable()
+  api.propagation.setGlobalPropagator(new CompositePropagator({
+    propagators: [new W3CTraceContextPropagator(), new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER })]
+  }))
+  try {
+    env.emu.clearRequests()
+    const aem = new AEMHeadless({ serviceURL: env.emu.url, auth: env.emu.issueToken(), ca: env.emu.caPem, cache: true })
+    const headers = { 'X-B3-TraceId': 'from-the-caller', 'X-Caller': 'kept' }
+    const first = await underAppSpan(() => aem.runPersistedQuery('wknd-shared/adventures-all', {}, { headers }))
+    await underAppSpan(() => aem.runPersistedQuery('wknd-shared/adventures-all', {}, { headers }))
+    assert.equal(env.emu.requests.length, 1, 'the second call, under another trace, is a cache hit')
+    const sent = env.emu.requests[0].headers
+    const [span] = ourSpans().slice(-2)
+    assert.equal(sent['x-b3-traceid'], first.traceId, 'the propagator\'s header replaces the caller\'s')
+    assert.equal(sent['x-b3-spanid'], span.spanContext().spanId)
+    assert.equal(sent['x-b3-sampled'], '1')
+    assert.equal(sent.traceparent, `00-${first.traceId}-${span.spanContext().spanId}-01`)
+    assert.equal(sent['x-caller'], 'kept')
+  } finally {
+    api.propagation.disable()
+    api.propagation.setGlobalPropagator(new W3CTraceContextPropagator())
+    unregister()
+  }
+})
+
+test('the native side\'s outcome codes read back as status, attempts, cache and HTTP version', () => {
+  // The codes src/binding/client.rs's test packs.
+  assert.deepEqual(outcomeOf(536874487), { status: 503, attempts: 3, cached: false, httpVersion: '2' })
+  assert.deepEqual(outcomeOf(67109064), { status: 200, attempts: 0, cached: true, httpVersion: undefined })
+  assert.deepEqual(outcomeOf(402654408), { status: 200, attempts: 1, cached: false, httpVersion: '1.1' })
+  assert.equal(outcomeOf(200 | 1 << 10 | 1 << 27).httpVersion, '0.9')
+  assert.equal(outcomeOf(200 | 1 << 10 | 5 << 27).httpVersion, '3')
 })
 
 test('http.client.request.duration: a histogram in seconds with the conventions\' attributes', async () => {

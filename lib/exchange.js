@@ -37,8 +37,8 @@ async function exchange (config, options = {}) {
   const { passphrase, ca, proxy } = credentialsOptions(options) || {}
   const tracing = optionalTracing(options)
   const loaded = await loadCredentials(config, { passphrase })
-  return traced(loaded, tracing, async (headers) => {
-    const { raw, exchange } = await native.exchangeRaw(loaded, { ca, proxy, headers })
+  return traced(loaded, tracing, async (trace) => {
+    const { raw, exchange } = await native.exchangeRaw(loaded, { ca, proxy, trace })
     const json = JSON.parse(raw)
     return { value: json, tokenType: json.token_type, lifetimeMs: Number(json.expires_in), exchange }
   })
@@ -53,29 +53,30 @@ async function exchange (config, options = {}) {
  * @returns {Promise<{accessToken: string, type: string, expires: number}>}
  */
 function fetchToken (loaded, { ca, proxy }, tracing) {
-  return traced(loaded, tracing, async (headers) => {
-    const token = await native.fetchTokenFor(loaded, { ca, proxy, headers })
+  return traced(loaded, tracing, async (trace) => {
+    const token = await native.fetchTokenFor(loaded, { ca, proxy, trace })
     const value = { accessToken: token.accessToken, type: token.type, expires: token.expires }
     return { value, tokenType: token.type, lifetimeMs: token.expires, exchange: token.exchange }
   })
 }
 
 /**
- * Runs `request(headers)`, one token request for `loaded` (to IMS, or the development token),
- * traced as a token fetch: `headers` carry the trace context when OpenTelemetry sees it.
+ * Runs `request(trace)`, one token request for `loaded` (to IMS, or the development token),
+ * traced as a token fetch: `trace` is the trace context for IMS when OpenTelemetry sees it,
+ * header names and values in turn.
  * `request` resolves with `{value, tokenType, lifetimeMs, exchange}`; this resolves with `value`.
  */
 function traced (loaded, tracing, request) {
   const trace = tokenTrace(tracing)
   const fetch = async () => {
-    let headers
+    let traceHeaders
     if (trace !== null) {
       const url = native.tokenUrlOf(loaded)
-      headers = trace.exchanging(loaded.kind, url, url === null ? null : tracingTarget(tracing, url))
+      traceHeaders = trace.exchanging(loaded.kind, url, url === null ? null : tracingTarget(tracing, url))
     }
     let outcome
     try {
-      outcome = await request(headers)
+      outcome = await request(traceHeaders)
     } catch (error) {
       const failure = fromNative(error)
       if (trace !== null) trace.failed(failure, false)

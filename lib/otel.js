@@ -15,6 +15,13 @@ const VERSION = require('../package.json').version
 /** The semantic conventions' advice for `http.client.request.duration`, in seconds. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 
+/** A propagator's setter that writes into a list of names and values in turn. */
+const INTO_LIST = {
+  set (list, name, value) {
+    list.push(name, value)
+  }
+}
+
 /** `@opentelemetry/api` once required; null when it is not installed; undefined before. */
 let api
 /** The API's no-op tracer provider: what an unregistered global delegates to. */
@@ -127,15 +134,16 @@ class HttpSpan {
   }
 
   /**
-   * `headers` with the trace context (`traceparent`, `tracestate`, and whatever else the app's
-   * propagator writes) of this span, or of the active context without a tracer.
-   * @param {Record<string, string> | undefined} headers
+   * The trace context (`traceparent`, `tracestate`, and whatever else the app's propagator
+   * writes) of this span, or of the active context without a tracer, as names and values in
+   * turn: `[name1, value1, …]`.
+   * @returns {string[]}
    */
-  inject (headers) {
-    const carrier = {}
+  traceHeaders () {
+    const list = []
     const context = this.span === null ? this.parent : api.trace.setSpan(this.parent, this.span)
-    api.propagation.inject(context, carrier)
-    return headers === undefined ? carrier : { ...headers, ...carrier }
+    api.propagation.inject(context, list, INTO_LIST)
+    return list
   }
 
   /**

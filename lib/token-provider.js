@@ -208,11 +208,11 @@ class TokenProvider {
     let token
     const startedAt = performance.now()
     // The trace context goes to IMS only when this call is the one that asks it.
-    const headers = trace === null
+    const traceHeaders = trace === null
       ? undefined
       : trace.exchanging(this.#kind, this.#tokenUrl, this.#tracing && provider.needsRefresh() ? this.#imsTarget : null)
     try {
-      token = await provider.getAccessToken(headers)
+      token = await provider.getAccessToken(traceHeaders)
     } catch (error) {
       if (shared && shared.release) callStore(shared.release, shared.timeoutMs)
       const failure = fromNative(error)

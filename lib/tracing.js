@@ -58,12 +58,12 @@ class RequestTrace {
     return this.context === null ? send() : requestChannel.tracePromise(send, this.context)
   }
 
-  /** The request's headers with the trace context added. */
-  headers (headers) {
-    return this.http === null ? headers : this.http.inject(headers)
+  /** The request's trace context headers, names and values in turn (none without a span). */
+  traceHeaders () {
+    return this.http === null ? [] : this.http.traceHeaders()
   }
 
-  /** The native side's answer: `{status, attempts, cached, httpVersion}`. */
+  /** How the native side answered: `{status, attempts, cached, httpVersion}` (lib/outcome.js). */
   answered (answer) {
     const context = this.context
     if (context !== null) {
@@ -129,13 +129,13 @@ class TokenTrace {
 
   /**
    * A token is asked of the native provider: IMS for `service` and `oauth` credentials, the
-   * development token itself for `dev`. Returns the headers for IMS's request (the trace
-   * context), or undefined.
+   * development token itself for `dev`. Returns the trace context for IMS's request, header
+   * names and values in turn, or undefined.
    * @param {string} kind the credentials' kind
    * @param {string | null} url the IMS token URL
    * @param {{scheme: string, address: string, port: number} | null} target from tracingTarget, or
    *   null when no exchange is due or tracing is off
-   * @returns {Record<string, string> | undefined}
+   * @returns {string[] | undefined}
    */
   exchanging (kind, url, target) {
     const context = this.context
@@ -145,7 +145,7 @@ class TokenTrace {
     }
     if (kind === 'dev' || target === null || url === null) return undefined
     this.http = startHttpSpan(target, 'POST', url, undefined, 0)
-    return this.http === null ? undefined : this.http.inject(undefined)
+    return this.http === null ? undefined : this.http.traceHeaders()
   }
 
   /**

@@ -73,10 +73,13 @@ fn latin1(text: &str) -> Result<Vec<u8>> {
 /// Why `query` refuses when the endpoint is empty.
 pub const NO_ENDPOINT: &str = "this client has no GraphQL endpoint (it was built with endpoint: ''), so it runs persisted queries only";
 
-/// Validates header names and values; an `Authorization` value is marked sensitive. Errors name
-/// the header, never its value.
-pub(crate) fn parse_headers(headers: &[(String, String)]) -> Result<HeaderMap> {
-    let mut map = HeaderMap::with_capacity(headers.len());
+/// Validates header names and values; an `Authorization` value is marked sensitive. A later
+/// header replaces an earlier one of the same name. Errors name the header, never its value.
+pub(crate) fn parse_headers<'a>(
+    headers: impl IntoIterator<Item = &'a (String, String)>,
+) -> Result<HeaderMap> {
+    let headers = headers.into_iter();
+    let mut map = HeaderMap::with_capacity(headers.size_hint().0);
     for (name, value) in headers {
         let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
             Error::InvalidParam(format!("headers: {name:?} is not a valid header name"))
@@ -195,6 +198,10 @@ pub struct AemRequest {
     /// Headers for this request only, over the client's (an `Authorization` here replaces the
     /// client's auth).
     pub headers: Vec<(String, String)>,
+    /// The trace context of this request (`traceparent`, `tracestate`, or whatever else the
+    /// app's propagator writes), sent over `headers`. It differs from call to call, so the
+    /// response cache and coalescing leave it out of their key.
+    pub trace_headers: Vec<(String, String)>,
     /// Retries for this request instead of the client's.
     pub retry: Option<RetryPolicy>,
     /// A timeout for this request instead of the client's.
@@ -210,6 +217,7 @@ impl std::fmt::Debug for AemRequest {
             endpoint,
             body,
             headers,
+            trace_headers,
             retry,
             timeout,
             connect_timeout,
@@ -219,6 +227,7 @@ impl std::fmt::Debug for AemRequest {
             .field("endpoint", endpoint)
             .field("body", body)
             .field("headers", &RedactedHeaders(headers))
+            .field("trace_headers", &RedactedHeaders(trace_headers))
             .field("retry", retry)
             .field("timeout", timeout)
             .field("connect_timeout", connect_timeout)
@@ -390,6 +399,7 @@ impl AemClient {
             endpoint: aem::persisted_query_get_path(path, variables),
             body: None,
             headers: Vec::new(),
+            trace_headers: Vec::new(),
             retry: None,
             timeout: None,
             connect_timeout: None,
@@ -407,6 +417,7 @@ impl AemClient {
             endpoint: self.endpoint.clone(),
             body: Some(body),
             headers: Vec::new(),
+            trace_headers: Vec::new(),
             retry: None,
             timeout: None,
             connect_timeout: None,
@@ -430,7 +441,7 @@ impl AemClient {
     /// answered.
     pub async fn send(&self, request: AemRequest) -> Result<Response> {
         // Headers are checked before the cache is asked: a bad value is refused, not answered.
-        let headers = parse_headers(&request.headers)?;
+        let headers = parse_headers(request.headers.iter().chain(&request.trace_headers))?;
         let Some(key) = self.shared_key(&request) else {
             let fetched = self.fetch(&request, &headers).await?;
             return Ok(Response {
@@ -486,7 +497,9 @@ impl AemClient {
     /// The key that identical persisted-query GETs share for caching and coalescing: the
     /// endpoint, a digest of the `Authorization` in force, and the call's other headers (names
     /// lower-cased, sorted), every field prefixed with its length so that no two different
-    /// header sets give one key. `None` for other requests, or when neither is on.
+    /// header sets give one key. The trace context is left out: `trace_headers`, and the
+    /// [`TRACE_CONTEXT_HEADERS`] a caller sets among its headers. `None` for other requests, or
+    /// when neither is on.
     fn shared_key(&self, request: &AemRequest) -> Option<String> {
         if (self.cache.is_none() && self.coalescer.is_none())
             || request.method != Method::GET
@@ -715,6 +728,65 @@ mod tests {
             key(&[("X-A", "1"), ("b", "2")]),
             key(&[("b", "2"), ("x-a", "1")])
         );
+    }
+
+    #[test]
+    fn shared_keys_leave_out_the_trace_context() {
+        let c = client(ClientConfig {
+            service_url: "https://h".into(),
+            cache: Some(CacheConfig::default()),
+            ..ClientConfig::default()
+        })
+        .unwrap();
+        let key = |headers: &[(&str, &str)], trace: &[(&str, &str)]| {
+            let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+                pairs
+                    .iter()
+                    .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                    .collect()
+            };
+            let mut request = c.persisted_query::<&str, &str>("a/b", &[]);
+            request.headers = owned(headers);
+            request.trace_headers = owned(trace);
+            c.shared_key(&request).unwrap()
+        };
+        let plain = key(&[("x-a", "1")], &[]);
+        // Whatever the app's propagator writes: W3C, B3, Jaeger.
+        assert_eq!(
+            plain,
+            key(
+                &[("x-a", "1")],
+                &[("traceparent", "00-1-2-01"), ("tracestate", "k=v")]
+            )
+        );
+        assert_eq!(
+            plain,
+            key(
+                &[("x-a", "1")],
+                &[("x-b3-traceid", "1"), ("uber-trace-id", "1:2:0:1")]
+            )
+        );
+        assert_eq!(
+            plain,
+            key(&[("x-a", "1"), ("Traceparent", "00-3-4-01")], &[])
+        );
+        assert_ne!(plain, key(&[("x-a", "1"), ("x-b3-traceid", "1")], &[]));
+    }
+
+    #[test]
+    fn trace_headers_are_checked_and_replace_headers_of_the_same_name() {
+        let headers = parse_headers(
+            [("traceparent".to_owned(), "00-from-caller".to_owned())]
+                .iter()
+                .chain(&[("Traceparent".to_owned(), "00-from-propagator".to_owned())]),
+        )
+        .unwrap();
+        assert_eq!(headers.len(), 1);
+        assert_eq!(headers["traceparent"], "00-from-propagator");
+        let bad = [("tracestate".to_owned(), "a\r\nInjected: x".to_owned())];
+        let err = parse_headers([].iter().chain(&bad)).unwrap_err();
+        assert_eq!(err.code().as_str(), "INVALID_PARAM");
+        assert!(err.to_string().contains("tracestate"));
     }
 
     #[test]

@@ -11,9 +11,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::error::to_js_error;
 use super::runtime;
+use super::trace::trace_headers;
 use std::time::Duration;
 
-use crate::client::{AemClient, AemRequest, Auth, ClientConfig};
+use crate::client::{AemClient, AemRequest, Auth, ClientConfig, Response};
 use crate::error::Error;
 use crate::response_cache::CacheConfig;
 use crate::retry::RetryPolicy;
@@ -92,23 +93,28 @@ pub struct CallOptions {
     pub timeout_ms: Option<f64>,
     /// The connect timeout of this call, in milliseconds.
     pub connect_timeout_ms: Option<f64>,
-    /// Resolve with a `TracedResponse` (status, attempts, cache) instead of the body alone.
-    pub trace: Option<bool>,
 }
 
-/// A body with what a log needs to know about how it came.
-#[napi(object)]
-pub struct TracedResponse {
-    /// The JSON text of the body.
-    pub body: String,
-    /// The HTTP status.
-    pub status: u32,
-    /// How many attempts were made, retries included; 0 when the cache answered.
-    pub attempts: u32,
-    /// Whether the response cache answered.
-    pub cached: bool,
-    /// The HTTP version of the response (`1.1`, `2`); absent when the cache answered.
-    pub http_version: Option<String>,
+/// The HTTP versions an outcome code names, from 1 (`lib/outcome.js` reads them).
+const OUTCOME_HTTP_VERSIONS: [&str; 5] = ["0.9", "1.0", "1.1", "2", "3"];
+
+/// How an answer came, packed into one number so that it crosses into JavaScript without an
+/// object, whose properties cost more to make than the rest of the answer:
+/// - bits 0–9: the HTTP status;
+/// - bits 10–25: the attempts, retries included (0 when the cache answered; at most 65,535);
+/// - bit 26: whether the response cache answered;
+/// - bits 27–29: the HTTP version, 1 + its index in `OUTCOME_HTTP_VERSIONS`, or 0 without one.
+fn outcome_code(response: &Response) -> u32 {
+    let version = response.http_version.map_or(0, |version| {
+        OUTCOME_HTTP_VERSIONS
+            .iter()
+            .position(|known| *known == version)
+            .map_or(0, |index| index as u32 + 1)
+    });
+    u32::from(response.status).min(0x3ff)
+        | (response.attempts.min(0xffff) << 10)
+        | (u32::from(response.cached) << 26)
+        | (version << 27)
 }
 
 /// Milliseconds as a duration; `None` for values that are negative, not finite or too large.
@@ -199,10 +205,16 @@ impl NativeClient {
     }
 
     /// Sends `method` to `endpoint` (relative to the service URL) and resolves with the JSON
-    /// text of the response body, or with a `TracedResponse` when `call.trace` is set.
-    /// `headers` apply to this request only, over the client's. Cancelling `cancel` drops the
-    /// request in flight and rejects with `REQUEST_ERROR`.
-    #[napi(ts_return_type = "Promise<string | TracedResponse>", catch_unwind)]
+    /// text of the response body. `headers` apply to this request only, over the client's.
+    /// Cancelling `cancel` drops the request in flight and rejects with `REQUEST_ERROR`.
+    ///
+    /// With `trace`, the request's trace context as names and values in turn
+    /// (`[name1, value1, …]`, possibly empty), those headers are sent too, over `headers` and
+    /// outside the cache key, and it resolves with `[body, outcome]` instead: `outcome` says
+    /// how the answer came, packed as `lib/outcome.js` reads it. A list in and a number out,
+    /// not objects: making and reading their properties cost a traced call more than the rest
+    /// of this binding's work.
+    #[napi(ts_return_type = "Promise<string | [string, number]>", catch_unwind)]
     #[allow(
         clippy::too_many_arguments,
         reason = "each argument is one JavaScript parameter of the binding"
@@ -216,18 +228,20 @@ impl NativeClient {
         headers: Option<HashMap<String, String>>,
         cancel: Option<&CancelToken>,
         call: Option<CallOptions>,
-    ) -> napi::Result<PromiseRaw<'env, Either<String, TracedResponse>>> {
+        trace: Option<Vec<String>>,
+    ) -> napi::Result<PromiseRaw<'env, Either<String, (String, u32)>>> {
         let client = Arc::clone(&self.inner);
-        let (retry, timeout, connect_timeout, trace) = match call {
-            None => (None, None, None, false),
+        let (retry, timeout, connect_timeout) = match call {
+            None => (None, None, None),
             Some(call) => (
                 call.retries
                     .map(|r| retry_policy(client.retry_policy(), Some(r))),
                 millis(call.timeout_ms),
                 millis(call.connect_timeout_ms),
-                call.trace.unwrap_or(false),
             ),
         };
+        let traced = trace.is_some();
+        let trace_headers = trace_headers(trace)?;
         let cancelled = cancel.map(|handle| handle.token.clone());
         runtime::spawn(env, async move {
             let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
@@ -238,20 +252,16 @@ impl NativeClient {
                 endpoint,
                 body,
                 headers: headers.unwrap_or_default().into_iter().collect(),
+                trace_headers,
                 retry,
                 timeout,
                 connect_timeout,
             };
             let response = async {
                 let response = client.send(request).await.map_err(to_js_error)?;
-                Ok(if trace {
-                    Either::B(TracedResponse {
-                        body: response.body,
-                        status: u32::from(response.status),
-                        attempts: response.attempts,
-                        cached: response.cached,
-                        http_version: response.http_version.map(str::to_owned),
-                    })
+                Ok(if traced {
+                    let outcome = outcome_code(&response);
+                    Either::B((response.body, outcome))
                 } else {
                     Either::A(response.body)
                 })
@@ -314,4 +324,37 @@ fn basic_auth(pair: Vec<String>) -> Result<Auth, Error> {
 #[napi]
 pub fn without_userinfo(url: String) -> String {
     crate::http::without_userinfo(&url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same numbers are read back in `__tests__/tracing-otel.test.js`.
+    #[test]
+    fn outcome_codes_pack_status_attempts_cache_and_version() {
+        let response = |status, attempts, cached, http_version| Response {
+            body: String::new(),
+            status,
+            attempts,
+            cached,
+            http_version,
+        };
+        assert_eq!(
+            outcome_code(&response(503, 3, false, Some("2"))),
+            536_874_487
+        );
+        assert_eq!(outcome_code(&response(200, 0, true, None)), 67_109_064);
+        assert_eq!(
+            outcome_code(&response(200, 1, false, Some("1.1"))),
+            402_654_408
+        );
+        assert_eq!(outcome_code(&response(200, 1, false, Some("0.9"))) >> 27, 1);
+        assert_eq!(outcome_code(&response(200, 1, false, Some("3"))) >> 27, 5);
+        // Out of range: clamped, never spilling into the next field.
+        assert_eq!(
+            outcome_code(&response(200, 70_000, false, None)) >> 10,
+            0xffff
+        );
+    }
 }

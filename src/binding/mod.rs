@@ -7,10 +7,10 @@ mod error;
 mod provider;
 mod runtime;
 mod token;
+mod trace;
 
 pub use client::{
-    CallOptions, CancelToken, NativeClient, NativeClientConfig, RetryOptions, TracedResponse,
-    without_userinfo,
+    CallOptions, CancelToken, NativeClient, NativeClientConfig, RetryOptions, without_userinfo,
 };
 pub use credentials::{
     LoadCredentialsOptions, LoadedCredentials, load_credentials_from_file,

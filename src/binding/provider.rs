@@ -1,7 +1,5 @@
 //! `NativeTokenProvider`: the core `TokenProvider` behind the JavaScript `TokenProvider`.
 
-use std::collections::HashMap;
-
 use napi::Env;
 use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
@@ -11,6 +9,7 @@ use super::credentials::LoadedCredentials;
 use super::error::to_js_error;
 use super::runtime;
 use super::token::{TokenExchange, client_for};
+use super::trace::trace_headers;
 use crate::client::parse_headers;
 use crate::provider::{CachedToken, RefreshPolicy, TokenProvider};
 use crate::token::{epoch_millis, token_url};
@@ -79,17 +78,16 @@ impl NativeTokenProvider {
         })
     }
 
-    /// A valid token, from the cache or from IMS. When this call starts a refresh, `headers`
-    /// (the trace context) go with the request to IMS, the call waits for it, and `exchange`
-    /// says how IMS answered.
+    /// A valid token, from the cache or from IMS. When this call starts a refresh, `trace`
+    /// (the trace context, names and values in turn) goes with the request to IMS as headers,
+    /// the call waits for it, and `exchange` says how IMS answered.
     #[napi(ts_return_type = "Promise<ProvidedToken>")]
     pub fn get_access_token<'env>(
         &self,
         env: &'env Env,
-        headers: Option<HashMap<String, String>>,
+        trace: Option<Vec<String>>,
     ) -> napi::Result<PromiseRaw<'env, ProvidedToken>> {
-        let headers = parse_headers(&headers.unwrap_or_default().into_iter().collect::<Vec<_>>())
-            .map_err(to_js_error)?;
+        let headers = parse_headers(&trace_headers(trace)?).map_err(to_js_error)?;
         let provider = self.inner.clone();
         runtime::spawn(env, async move {
             let (token, exchange): (CachedToken, _) = provider

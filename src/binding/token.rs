@@ -1,6 +1,5 @@
 //! `getToken` and `exchange`: loaded credentials to an access token, or to IMS's answer.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use napi::Env;
@@ -10,6 +9,7 @@ use napi_derive::napi;
 use super::credentials::LoadedCredentials;
 use super::error::to_js_error;
 use super::runtime;
+use super::trace::trace_headers;
 use crate::client::parse_headers;
 use crate::error::Error;
 use crate::http::{self, HttpConfig};
@@ -45,8 +45,8 @@ pub struct FetchTokenOptions {
     pub ca: Option<String>,
     /// A proxy URL for IMS; without it the proxy environment variables apply.
     pub proxy: Option<String>,
-    /// Headers for the request to IMS (the trace context).
-    pub headers: Option<HashMap<String, String>>,
+    /// The trace context for the request to IMS: header names and values in turn.
+    pub trace: Option<Vec<String>>,
 }
 
 /// A token from `fetchToken`: Adobe's `getToken` fields and how IMS answered.
@@ -128,13 +128,12 @@ pub fn exchange_raw<'env>(
 
 /// The HTTP client and the request headers that `options` ask for.
 fn connection(options: Option<FetchTokenOptions>) -> napi::Result<(reqwest::Client, HeaderMap)> {
-    let FetchTokenOptions { ca, proxy, headers } = options.unwrap_or(FetchTokenOptions {
+    let FetchTokenOptions { ca, proxy, trace } = options.unwrap_or(FetchTokenOptions {
         ca: None,
         proxy: None,
-        headers: None,
+        trace: None,
     });
-    let headers = parse_headers(&headers.unwrap_or_default().into_iter().collect::<Vec<_>>())
-        .map_err(to_js_error)?;
+    let headers = parse_headers(&trace_headers(trace)?).map_err(to_js_error)?;
     Ok((client_for(ca, proxy)?, headers))
 }
 

@@ -13,7 +13,8 @@
 //    untraced is the SDK's own.
 // 3. With BENCH_INSTRUCTIONS=1 and valgrind installed: instructions per call of the same
 //    variants, counted by callgrind (the same for the same code and inputs, whatever else the
-//    machine does), as the difference between a run of N and one of N + M calls, over M.
+//    machine does), counting only calls N + 1 to N + M of a process, once V8 has compiled the
+//    code (callgrind_control turns the counting on and off around them).
 
 const { spawn, spawnSync, execFileSync } = require('node:child_process')
 const fs = require('node:fs')
@@ -31,9 +32,13 @@ const WARM_UP = QUICK ? 500 : 3000
 const ROUNDS = QUICK ? 1 : 5
 const BLOCK = QUICK ? 200 : 300
 const BLOCK_ROUNDS = QUICK ? 4 : 200
-/** Calls before the counted ones (V8 has optimised the hot code by then), and counted calls. */
-const COUNT_FROM = 2000
-const COUNTED = 2000
+/**
+ * Calls before the counted ones, and counted calls. V8 is still compiling this code's functions
+ * until about the 12,000th call (`node --trace-opt`), and each compilation it counts would move
+ * a figure by thousands of instructions.
+ */
+const COUNT_FROM = 12000
+const COUNTED = 4000
 const QUICK_NOTE = QUICK ? ' BENCH_QUICK: short runs, a smoke test, not figures to quote.' : ''
 
 /**
@@ -110,25 +115,45 @@ async function onTable (server) {
     [`This package's part, traced minus floor (the median of the rounds' differences): ${signed(ours)} µs per call (target ≤ 10 µs); the SDK's own part for one span and one measurement, floor minus tracing: false: ${signed(median(perCall.floor) - untraced)} µs. The blocks' ranges show this machine's noise, which is of the order of the package's part: table 3 counts instructions instead. The SDK has a BatchSpanProcessor with an exporter that drops the spans, a meter provider, AsyncLocalStorage context and the W3C propagator: the cost of the span, the measurement and the traceparent, not of an export. The floor's span has the four attributes known at the start and the status code, its measurement five attributes.${QUICK_NOTE}`])
 }
 
-/** Instructions the client process runs, by callgrind, for `calls` calls of `variant`. */
-function instructions (server, variant, modulePath, calls) {
-  const out = path.join(os.tmpdir(), `aem-bench-callgrind-${process.pid}-${variant}-${calls}`)
-  const run = spawnSync('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${out}`,
-    process.execPath, WORKER, 'count', variant, modulePath, server.url, QUERY, String(calls)],
-  { env: { ...process.env, NODE_EXTRA_CA_CERTS: server.caFile }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-  fs.rmSync(out, { force: true })
-  const collected = /Collected : (\d+)/.exec(run.stderr || '')
-  if (run.status !== 0 || !collected) throw new Error(`callgrind ${variant}: ${(run.stderr || String(run.error)).slice(-500)}`)
-  return Number(collected[1])
+/**
+ * Instructions per call of `variant`, by callgrind: the worker runs under valgrind with the
+ * counting off for the warm-up calls, and `callgrind_control` turns it on for the counted calls
+ * only, so that neither start-up nor V8's compiling of the first calls is counted.
+ */
+function instructions (server, variant, modulePath) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', '--callgrind-out-file=/dev/null',
+      process.execPath, WORKER, 'count', variant, modulePath, server.url, QUERY, String(COUNT_FROM), String(COUNTED)],
+    { env: { ...process.env, NODE_EXTRA_CA_CERTS: server.caFile }, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk) => { stderr += chunk })
+    const turn = (state) => execFileSync('callgrind_control', ['--instr=' + state, String(child.pid)], { stdio: 'ignore' })
+    require('node:readline').createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line !== 'warm' && line !== 'counted') return
+      try {
+        turn(line === 'warm' ? 'on' : 'off')
+        child.stdin.write('\n')
+      } catch (error) {
+        child.kill()
+        reject(error)
+      }
+    })
+    child.on('error', reject)
+    child.on('exit', (code) => {
+      const collected = /Collected : (\d+)/.exec(stderr)
+      if (code !== 0 || !collected) return reject(new Error(`callgrind ${variant}: ${stderr.slice(-500)}`))
+      resolve(Number(collected[1]) / COUNTED)
+    })
+  })
 }
 
-function instructionsTable (server, before, offUserMicros) {
+async function instructionsTable (server, before, offUserMicros) {
   if (!process.env.BENCH_INSTRUCTIONS) {
-    console.log('\n(Tracing by instructions: set BENCH_INSTRUCTIONS=1, with valgrind installed, for the instruction counts: about 20 minutes.)')
+    console.log('\n(Tracing by instructions: set BENCH_INSTRUCTIONS=1, with valgrind installed, for the instruction counts: about 15 minutes.)')
     return
   }
-  if (spawnSync('valgrind', ['--version']).status !== 0) {
-    console.log('\n(Tracing by instructions: valgrind is not installed, so the instruction counts are not measured.)')
+  if (spawnSync('valgrind', ['--version']).status !== 0 || spawnSync('callgrind_control', ['--version']).status !== 0) {
+    console.log('\n(Tracing by instructions: valgrind (with callgrind_control) is not installed, so the instruction counts are not measured.)')
     return
   }
   const variants = [
@@ -139,9 +164,7 @@ function instructionsTable (server, before, offUserMicros) {
     ['traced', 'SDK registered, client traced', ROOT]
   ]
   const perCall = {}
-  for (const [key, , modulePath] of variants) {
-    perCall[key] = (instructions(server, key, modulePath, COUNT_FROM + COUNTED) - instructions(server, key, modulePath, COUNT_FROM)) / COUNTED
-  }
+  for (const [key, , modulePath] of variants) perCall[key] = await instructions(server, key, modulePath)
   const rows = variants.map(([key, name]) => [name, num(perCall[key]), signed(perCall[key] - perCall.off, 0), signed(perCall[key] - perCall.untraced, 0)])
   const ours = perCall.traced - perCall.floor
   table(`Tracing by instructions: per call, counted by callgrind (calls ${num(COUNT_FROM + 1)} to ${num(COUNT_FROM + COUNTED)} of a fresh process)`,
@@ -155,7 +178,7 @@ async function main () {
   try {
     const offUserMicros = await offTable(server, before)
     await onTable(server)
-    instructionsTable(server, before, offUserMicros)
+    await instructionsTable(server, before, offUserMicros)
   } finally {
     server.close()
     if (before) fs.rmSync(before.dir, { recursive: true, force: true })

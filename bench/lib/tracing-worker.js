@@ -10,9 +10,10 @@
 //   node tracing-worker.js ab MODULE SERVICE_URL QUERY_PATH BLOCK ROUNDS
 //     With the OpenTelemetry SDK registered, the SDK shapes below in turn, `block` calls each,
 //     for `rounds` rounds after a warm-up; prints each shape's CPU µs per call, one per round.
-//   node tracing-worker.js count VARIANT MODULE SERVICE_URL QUERY_PATH CALLS
-//     `calls` calls and nothing else, for an instruction counter to run twice with two counts.
-//     VARIANT: `before`, `off`, or one of the SDK shapes.
+//   node tracing-worker.js count VARIANT MODULE SERVICE_URL QUERY_PATH WARM_UP CALLS
+//     For an instruction counter: `warmUp` calls, then `warm` on stdout and a wait for a line on
+//     stdin (the counter starts counting), then `calls` calls, then `counted` on stdout and a
+//     wait for a line again (it stops). VARIANT: `before`, `off`, or one of the SDK shapes.
 //
 // The SDK shapes, each with a tracer provider (a batch processor whose exporter drops what it
 // gets), a meter provider, AsyncLocalStorage context and the W3C propagator registered:
@@ -114,7 +115,13 @@ async function ab ([modulePath, serviceURL, queryPath, blockText, roundsText]) {
   return perCall
 }
 
-async function count ([variant, modulePath, serviceURL, queryPath, callsText]) {
+/** Writes `line` to stdout and resolves once a line comes on stdin. */
+function handshake (lines, line) {
+  process.stdout.write(`${line}\n`)
+  return new Promise((resolve) => lines.once('line', resolve))
+}
+
+async function count ([variant, modulePath, serviceURL, queryPath, warmUpText, callsText]) {
   let call
   if (variant === 'before' || variant === 'off') {
     const aem = new (require(modulePath).AEMHeadless)({ serviceURL, auth: 'bench-token' })
@@ -122,7 +129,12 @@ async function count ([variant, modulePath, serviceURL, queryPath, callsText]) {
   } else {
     call = sdkShapes(registerSdk(), require(modulePath).AEMHeadless, serviceURL, queryPath)[variant]
   }
+  const lines = require('node:readline').createInterface({ input: process.stdin })
+  await closedLoop(call, Number(warmUpText), 1)
+  await handshake(lines, 'warm')
   await closedLoop(call, Number(callsText), 1)
+  await handshake(lines, 'counted')
+  lines.close()
   return {}
 }
 

@@ -313,8 +313,8 @@ class AEMHeadless {
       : { timeoutMs: timeout, connectTimeoutMs: connectTimeout, retries }
     // With logging or tracing on, the request carries its trace context (when it has one), and
     // the native side also says how the answer came: [body, outcome].
-    const traced = log !== null || trace !== null
     const traceHeaders = trace !== null ? trace.traceHeaders() : log !== null ? [] : undefined
+    const traced = traceHeaders !== undefined
     const startedAt = log === null ? 0 : performance.now()
     let answer
     try {

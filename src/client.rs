@@ -706,20 +706,29 @@ mod tests {
         assert!(!err.to_string().contains("SECRET"));
     }
 
-    #[test]
-    fn shared_keys_of_different_header_sets_differ() {
-        let c = client(ClientConfig {
+    /// A client with the response cache on, so that persisted-query GETs have a shared key.
+    fn cached_client() -> AemClient {
+        client(ClientConfig {
             service_url: "https://h".into(),
             cache: Some(CacheConfig::default()),
             ..ClientConfig::default()
         })
-        .unwrap();
+        .unwrap()
+    }
+
+    fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn shared_keys_of_different_header_sets_differ() {
+        let c = cached_client();
         let key = |headers: &[(&str, &str)]| {
             let mut request = c.persisted_query::<&str, &str>("a/b", &[]);
-            request.headers = headers
-                .iter()
-                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-                .collect();
+            request.headers = owned(headers);
             c.shared_key(&request).unwrap()
         };
         assert_ne!(key(&[("a", "1\nb:2")]), key(&[("a", "1"), ("b", "2")]));
@@ -732,19 +741,8 @@ mod tests {
 
     #[test]
     fn shared_keys_leave_out_the_trace_context() {
-        let c = client(ClientConfig {
-            service_url: "https://h".into(),
-            cache: Some(CacheConfig::default()),
-            ..ClientConfig::default()
-        })
-        .unwrap();
+        let c = cached_client();
         let key = |headers: &[(&str, &str)], trace: &[(&str, &str)]| {
-            let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
-                pairs
-                    .iter()
-                    .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-                    .collect()
-            };
             let mut request = c.persisted_query::<&str, &str>("a/b", &[]);
             request.headers = owned(headers);
             request.trace_headers = owned(trace);
@@ -783,8 +781,7 @@ mod tests {
         .unwrap();
         assert_eq!(headers.len(), 1);
         assert_eq!(headers["traceparent"], "00-from-propagator");
-        let bad = [("tracestate".to_owned(), "a\r\nInjected: x".to_owned())];
-        let err = parse_headers([].iter().chain(&bad)).unwrap_err();
+        let err = parse_headers(&owned(&[("tracestate", "a\r\nInjected: x")])).unwrap_err();
         assert_eq!(err.code().as_str(), "INVALID_PARAM");
         assert!(err.to_string().contains("tracestate"));
     }

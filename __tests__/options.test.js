@@ -121,15 +121,13 @@ test('a fetch in the config is refused with the reason', () => {
 test('the Rust side runs on one I/O thread unless AEM_HEADLESS_WORKER_THREADS says otherwise', () => {
   const { execFileSync } = require('node:child_process')
   const script = `
-    const fs = require('node:fs')
     const AEMHeadless = require(${JSON.stringify(require.resolve('..'))})
-    new AEMHeadless({ serviceURL: 'https://127.0.0.1:9' }).runPersistedQuery('a/b', {}, {}, { maxRetries: 0 }).catch(() => {}).finally(() => {
-      const names = fs.readdirSync('/proc/self/task').map((t) => fs.readFileSync('/proc/self/task/' + t + '/comm', 'utf8').trim())
-      process.stdout.write(String(names.filter((name) => name === 'aem-headless-io').length))
-    })`
-  const threads = (workers) => Number(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, AEM_HEADLESS_WORKER_THREADS: workers } }))
+    const { settledIoThreads } = require(${JSON.stringify(require.resolve('./support/io-threads'))})
+    new AEMHeadless({ serviceURL: 'https://127.0.0.1:9' }).runPersistedQuery('a/b', {}, {}, { maxRetries: 0 }).catch(() => {})
+      .finally(async () => process.stdout.write(String(await settledIoThreads(Number(process.argv[1])))))`
+  const threads = (workers, expected) => Number(execFileSync(process.execPath, ['-e', script, String(expected)], { env: { ...process.env, AEM_HEADLESS_WORKER_THREADS: workers } }))
   if (process.platform !== 'linux') return
-  assert.equal(threads(''), 1)
-  assert.equal(threads('3'), 3)
-  assert.equal(threads('not a number'), 1)
+  assert.equal(threads('', 1), 1)
+  assert.equal(threads('3', 3), 3)
+  assert.equal(threads('not a number', 1), 1)
 })

@@ -2,7 +2,7 @@
 
 // Loads the addon in one worker thread after another, so that each time the last Node
 // environment using it has exited before the next one starts (as in a worker-only app), makes a
-// request in each, and prints how many I/O threads the process had during each request.
+// request in each, and prints how many I/O threads the process had after each request.
 //
 //   AEM_HEADLESS_WORKER_THREADS=N node runtime-cycles.js SERVICE_URL AUTH CA_FILE
 
@@ -13,20 +13,17 @@ const [serviceURL, auth, caFile] = process.argv.slice(2)
 
 const inWorker = `
 const { parentPort, workerData } = require('node:worker_threads')
-const fs = require('node:fs')
 const AEMHeadless = require(workerData.module)
-const threads = () => fs.readdirSync('/proc/self/task').filter((id) => {
-  try { return fs.readFileSync('/proc/self/task/' + id + '/comm', 'utf8').trim() === 'aem-headless-io' } catch { return false }
-}).length
+const { settledIoThreads } = require(workerData.ioThreadsModule)
 const aem = new AEMHeadless({ serviceURL: workerData.serviceURL, auth: workerData.auth, ca: workerData.ca })
-aem.runPersistedQuery('wknd-shared/adventures-all').then((answer) => {
-  parentPort.postMessage({ items: answer.data.adventureList.items.length, ioThreads: threads() })
+aem.runPersistedQuery('wknd-shared/adventures-all').then(async (answer) => {
+  parentPort.postMessage({ items: answer.data.adventureList.items.length, ioThreads: await settledIoThreads(workerData.expected) })
 })
 `
 
 function cycle () {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(inWorker, { eval: true, workerData: { module: require.resolve('../..'), serviceURL, auth, ca: fs.readFileSync(caFile, 'utf8') } })
+    const worker = new Worker(inWorker, { eval: true, workerData: { module: require.resolve('../..'), ioThreadsModule: require.resolve('./io-threads'), expected: Number(process.env.AEM_HEADLESS_WORKER_THREADS), serviceURL, auth, ca: fs.readFileSync(caFile, 'utf8') } })
     let result
     worker.once('message', (message) => { result = message })
     worker.once('error', reject)

@@ -300,7 +300,11 @@ class AEMHeadless {
 
   async #call ({ method, headers, signal, timeout, connectTimeout, retries }, endpoint, body, trace) {
     const base = { serviceURL: this.serviceURL, endpoint }
-    if (signal && signal.aborted) throw aborted(signal, base)
+    if (signal && signal.aborted) {
+      const failure = aborted(signal, base)
+      if (trace !== null) trace.failed(failure)
+      throw failure
+    }
     const log = this.#log
     let cancel
     let stopListening

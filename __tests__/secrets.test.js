@@ -2,13 +2,14 @@
 
 // Secrets stay secret: distinct secrets are planted in every input (client secret, private key,
 // signed JWT, access token, Basic password, proxy password, URL password), and every public
-// object (clients, providers, loaded credentials, errors, log events) is put through
+// object (clients, providers, loaded credentials, errors, log events, token-channel contexts) is put through
 // util.inspect, JSON.stringify and toJSON(). None may hold any of them. (The catalogue test
 // checks every error of the catalogue the same way.)
 
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const util = require('node:util')
+const diagnostics = require('node:diagnostics_channel')
 const AEMHeadless = require('..')
 const { getToken, TokenProvider, loadCredentials, signServiceJwt, exchange } = AEMHeadless
 const { setup, secretsOf } = require('./helpers')
@@ -115,6 +116,33 @@ test('no public object, error or log event shows a secret planted in any input',
   objects.loadedPlanted = await loadCredentials(planted)
   objects.loadedDev = await loadCredentials(emu.devToken)
   objects.loadedClient = new AEMHeadless({ serviceURL: emu.url, credentials: objects.loadedService, ca })
+
+  // A password in imsEndpoint, in each form that reaches a different check, through every way
+  // in; the token channel's contexts are walked too.
+  const tokenChannel = diagnostics.tracingChannel('aem-headless-rs:token')
+  const tokenContexts = []
+  const onToken = { start: (context) => tokenContexts.push(context), end () {}, asyncStart () {}, asyncEnd () {}, error () {} }
+  tokenChannel.subscribe(onToken)
+  try {
+    for (const imsEndpoint of [`admin:${PLANTED.basicPassword}@ims.example`, `https://admin:${PLANTED.urlPassword}@ims.example`, `http://admin:${PLANTED.basicPassword}@127.0.0.1:1`, `ftp://admin:${PLANTED.basicPassword}@ims.example`]) {
+      const withPassword = structuredClone(emu.credentials)
+      withPassword.integration.imsEndpoint = imsEndpoint
+      const refused = [
+        await failure(getToken(withPassword, { ca })),
+        await failure(exchange(withPassword, { ca })),
+        await failure(new TokenProvider(withPassword, { ca, logger }).getAccessToken())
+      ]
+      for (const error of refused) {
+        assert.equal(error.code, 'INVALID_PARAM', error.message)
+        assert.match(error.message, /imsEndpoint/)
+      }
+      refused.forEach((error, i) => { errors[`imsEndpoint ${imsEndpoint.slice(0, 8)} ${i}`] = error })
+    }
+  } finally {
+    tokenChannel.unsubscribe(onToken)
+  }
+  assert.ok(tokenContexts.length >= 4, `token fetches were traced: ${tokenContexts.length}`)
+  tokenContexts.forEach((context, i) => { objects[`token context ${i}`] = context })
 
   errors.getTokenRefused = await failure(getToken(planted, { ca }))
   errors.exchangeRefused = await failure(exchange(planted, { ca }))

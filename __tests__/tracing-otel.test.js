@@ -10,13 +10,16 @@ const assert = require('node:assert/strict')
 const api = require('@opentelemetry/api')
 const { BasicTracerProvider, SimpleSpanProcessor, InMemorySpanExporter } = require('@opentelemetry/sdk-trace-base')
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks')
-const { W3CTraceContextPropagator, CompositePropagator } = require('@opentelemetry/core')
+const { W3CTraceContextPropagator, CompositePropagator, TraceState } = require('@opentelemetry/core')
 const { B3Propagator, B3InjectEncoding } = require('@opentelemetry/propagator-b3')
 const { MeterProvider, MetricReader, AggregationTemporality } = require('@opentelemetry/sdk-metrics')
 const AEMHeadless = require('..')
 const { TokenProvider } = AEMHeadless
 const { setup, rejectsWith, secretsOf } = require('./helpers')
 const { outcomeOf } = require('../lib/outcome')
+const path = require('node:path')
+const { promisify } = require('node:util')
+const run = promisify(require('node:child_process').execFile)
 
 let env
 const exporter = new InMemorySpanExporter()
@@ -81,14 +84,38 @@ function assertNoSecretIn (spans, extra = []) {
 
 const port = () => Number(new URL(env.emu.url).port)
 
-test('without a registered provider: no span, no traceparent, and the calls work', async () => {
+test('without a registered provider, even under an active trace context: no span, no traceparent, and the calls work', async () => {
   exporter.reset()
   env.emu.clearRequests()
   const aem = new AEMHeadless({ serviceURL: env.emu.url, credentials: env.files.credentialsFile, ca: env.emu.caPem })
-  const { data } = await aem.runPersistedQuery('wknd-shared/adventures-all')
+  // An incoming request's trace context, as the app's propagator would extract it: were the
+  // package to inject without a registered SDK, this is the traceparent AEM would see.
+  const incoming = api.trace.setSpanContext(api.context.active(), { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: true })
+  const { data } = await api.context.with(incoming, () => aem.runPersistedQuery('wknd-shared/adventures-all'))
   assert.equal(data.adventureList.items.length, 16)
   assert.equal(exporter.getFinishedSpans().length, 0)
   assert.deepEqual(env.emu.requests.map((r) => r.traceparent), [undefined, undefined])
+})
+
+test('without @opentelemetry/api installed: the calls and the channels work', async () => {
+  const { stdout } = await run(process.execPath, [path.join(__dirname, 'support', 'without-otel-api.js'), env.emu.url, env.emu.issueToken(), env.files.caFile])
+  assert.deepEqual(JSON.parse(stdout), { apiLoadable: false, items: 16, events: ['start', 'end', 'asyncStart', 'asyncEnd'] })
+})
+
+test('a provider registered, then disabled: spans while it is, none after', async () => {
+  exporter.reset()
+  const aem = new AEMHeadless({ serviceURL: env.emu.url, auth: env.emu.issueToken(), ca: env.emu.caPem })
+  register()
+  try {
+    await underAppSpan(() => aem.runPersistedQuery('wknd-shared/adventures-all'))
+    assert.equal(ourSpans().length, 1)
+  } finally {
+    unregister()
+  }
+  env.emu.clearRequests()
+  await underAppSpan(() => aem.runPersistedQuery('wknd-shared/adventures-all'))
+  assert.equal(ourSpans().length, 1, 'no span once the provider is gone')
+  assert.equal(env.emu.requests[0].traceparent, undefined)
 })
 
 test('a cold credentials client: an IMS span and an AEM span, CLIENT children of the active span, the traceparent of each on the wire', async () => {
@@ -163,8 +190,10 @@ test('a 401 and a timeout are ERROR spans with error.type; a retried call has it
     assert.equal(unauthorized.status.code, api.SpanStatusCode.ERROR)
     assert.equal(unauthorized.attributes['http.response.status_code'], 401)
     assert.equal(unauthorized.attributes['error.type'], '401')
+    assert.equal(unauthorized.status.message, undefined, 'no description when the status code says why')
     assert.equal(timedOut.status.code, api.SpanStatusCode.ERROR)
     assert.equal(timedOut.attributes['error.type'], 'timeout')
+    assert.equal(timedOut.status.message, 'REQUEST_ERROR')
     assert.equal(timedOut.attributes['http.response.status_code'], undefined)
     assert.equal(retried.status.code, api.SpanStatusCode.UNSET)
     assert.equal(retried.attributes['http.request.resend_count'], 2)
@@ -186,6 +215,26 @@ test('the trace context does not split the response cache', async () => {
     await underAppSpan(() => aem.runPersistedQuery('wknd-shared/adventure-by-slug', { slug: 'bali-surf-camp' }))
     await underAppSpan(() => aem.runPersistedQuery('wknd-shared/adventure-by-slug', { slug: 'bali-surf-camp' }))
     assert.equal(env.emu.requests.length, 1, 'the second call, under another trace, is a cache hit')
+  } finally {
+    unregister()
+  }
+})
+
+test('the active trace\'s tracestate goes on the wire with its traceparent', async () => {
+  register()
+  try {
+    env.emu.clearRequests()
+    exporter.reset()
+    const aem = new AEMHeadless({ serviceURL: env.emu.url, auth: env.emu.issueToken(), ca: env.emu.caPem })
+    // The app's request came with a tracestate; its span, and so ours, carries it on.
+    const incoming = api.trace.setSpanContext(api.context.active(), {
+      traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: true, traceState: new TraceState('congo=t61rcWkgMzE,rojo=00f067aa0ba902b7')
+    })
+    await api.context.with(incoming, () => underAppSpan(() => aem.runPersistedQuery('wknd-shared/adventures-all')))
+    const [span] = ourSpans()
+    const [sent] = env.emu.requests
+    assert.equal(sent.traceparent, `00-0af7651916cd43dd8448eb211c80319c-${span.spanContext().spanId}-01`)
+    assert.equal(sent.headers.tracestate, 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7')
   } finally {
     unregister()
   }
@@ -218,11 +267,12 @@ test('whatever headers the app\'s propagator writes (W3C and B3 here) go on the 
   }
 })
 
-test('the native side\'s outcome codes read back as status, attempts, cache and HTTP version', () => {
+test('the native side\'s outcome codes read back as status, attempts, cache, coalescing and HTTP version', () => {
   // The codes src/binding/client.rs's test packs.
-  assert.deepEqual(outcomeOf(536874487), { status: 503, attempts: 3, cached: false, httpVersion: '2' })
-  assert.deepEqual(outcomeOf(67109064), { status: 200, attempts: 0, cached: true, httpVersion: undefined })
-  assert.deepEqual(outcomeOf(402654408), { status: 200, attempts: 1, cached: false, httpVersion: '1.1' })
+  assert.deepEqual(outcomeOf(536874487), { status: 503, attempts: 3, cached: false, coalesced: false, httpVersion: '2' })
+  assert.deepEqual(outcomeOf(67109064), { status: 200, attempts: 0, cached: true, coalesced: false, httpVersion: undefined })
+  assert.deepEqual(outcomeOf(402654408), { status: 200, attempts: 1, cached: false, coalesced: false, httpVersion: '1.1' })
+  assert.deepEqual(outcomeOf(1744831688), { status: 200, attempts: 1, cached: false, coalesced: true, httpVersion: '3' })
   assert.equal(outcomeOf(200 | 1 << 10 | 1 << 27).httpVersion, '0.9')
   assert.equal(outcomeOf(200 | 1 << 10 | 5 << 27).httpVersion, '3')
 })
@@ -255,6 +305,67 @@ test('http.client.request.duration: a histogram in seconds with the conventions\
     const okPoint = duration.dataPoints.find((p) => p.attributes === ok)
     assert.ok(okPoint.value.count >= 1)
     assert.ok(okPoint.value.sum > 0 && okPoint.value.sum < 30, 'seconds, not milliseconds')
+    assert.deepEqual(okPoint.value.buckets.boundaries, [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10], 'the conventions\' boundaries')
+  } finally {
+    unregister()
+  }
+})
+
+test('http.client.request.duration counts the requests sent: not a cache hit, nor calls another call\'s request answered', async () => {
+  register()
+  try {
+    await reader.collect()
+    exporter.reset()
+    env.emu.clearRequests()
+    const token = env.emu.issueToken()
+    const cached = new AEMHeadless({ serviceURL: env.emu.url, auth: token, ca: env.emu.caPem, cache: true })
+    await cached.runPersistedQuery('wknd-shared/adventures-all')
+    await cached.runPersistedQuery('wknd-shared/adventures-all')
+    const coalescing = new AEMHeadless({ serviceURL: env.emu.url, auth: token, ca: env.emu.caPem, coalesce: true })
+    await Promise.all([1, 2, 3].map(() => coalescing.runPersistedQuery('fault/stall', { ms: 300 })))
+    assert.equal(env.emu.requests.length, 2, 'a miss and one coalesced request')
+    const spans = ourSpans()
+    assert.equal(spans.length, 5, 'a span for every call')
+    assert.deepEqual(spans.map((span) => span.attributes['aem.cache.hit']), [false, true, false, false, false])
+    const { resourceMetrics } = await reader.collect()
+    const points = resourceMetrics.scopeMetrics.filter((s) => s.scope.name === 'aem-headless-rs').flatMap((s) => s.metrics.flatMap((m) => m.dataPoints))
+    assert.equal(points.reduce((count, point) => count + point.value.count, 0), 2, 'one measurement per request sent')
+  } finally {
+    unregister()
+  }
+})
+
+test('a method the conventions do not know is _OTHER, its span named HTTP, with the method in http.request.method_original', async () => {
+  register()
+  try {
+    exporter.reset()
+    await reader.collect()
+    const aem = new AEMHeadless({ serviceURL: env.emu.url, auth: env.emu.issueToken(), ca: env.emu.caPem })
+    await assert.rejects(aem.runQuery('{ adventureList { items { slug } } }', { method: 'propfind' }), { name: 'AEMHeadlessError' })
+    const [span] = ourSpans()
+    assert.equal(span.name, 'HTTP')
+    assert.equal(span.attributes['http.request.method'], '_OTHER')
+    assert.equal(span.attributes['http.request.method_original'], 'PROPFIND', 'the method as sent')
+    const { resourceMetrics } = await reader.collect()
+    const [point] = resourceMetrics.scopeMetrics.filter((s) => s.scope.name === 'aem-headless-rs').flatMap((s) => s.metrics.flatMap((m) => m.dataPoints))
+    assert.equal(point.attributes['http.request.method'], '_OTHER')
+  } finally {
+    unregister()
+  }
+})
+
+test('a call whose signal is already aborted: its span ends, an ERROR, and nothing is sent', async () => {
+  register()
+  try {
+    exporter.reset()
+    env.emu.clearRequests()
+    const aem = new AEMHeadless({ serviceURL: env.emu.url, auth: env.emu.issueToken(), ca: env.emu.caPem })
+    await rejectsWith(aem.runPersistedQuery('wknd-shared/adventures-all', {}, { signal: AbortSignal.abort() }), 'REQUEST_ERROR')
+    const [span] = ourSpans()
+    assert.equal(ourSpans().length, 1, 'the span ended')
+    assert.equal(span.status.code, api.SpanStatusCode.ERROR)
+    assert.equal(span.attributes['error.type'], 'REQUEST_ERROR')
+    assert.equal(env.emu.requests.length, 0)
   } finally {
     unregister()
   }
@@ -301,6 +412,30 @@ test('getToken, exchange and a TokenProvider: one IMS span per exchange, none fo
     assert.ok(spans.every((s) => s.parentSpanContext.spanId === app.spanId && s.attributes['http.response.status_code'] === 200))
     const traceparents = spans.map((s) => `00-${app.traceId}-${s.spanContext().spanId}-01`)
     assert.deepEqual(env.emu.requests.map((r) => r.traceparent), [traceparents[0], traceparents[1], undefined, traceparents[2]])
+  } finally {
+    unregister()
+  }
+})
+
+test('an OAuth Server-to-Server exchange is an IMS span for /ims/token/v3, with no secret in it', async () => {
+  register()
+  try {
+    exporter.reset()
+    env.emu.clearRequests()
+    const { clientId, clientSecret } = env.emu.credentials.integration.technicalAccount
+    const oauth = { clientId, clientSecret, scopes: ['AdobeID', 'openid'], imsEndpoint: env.emu.imsEndpoint }
+    const app = await underAppSpan(() => AEMHeadless.getToken(oauth, { ca: env.emu.caPem }))
+    const [span] = ourSpans()
+    assert.equal(ourSpans().length, 1)
+    assert.equal(span.kind, api.SpanKind.CLIENT)
+    assert.equal(span.name, 'POST')
+    assert.equal(span.attributes['url.full'], `https://${env.emu.imsEndpoint}/ims/token/v3`)
+    assert.equal(span.attributes['http.response.status_code'], 200)
+    assert.equal(span.parentSpanContext.spanId, app.spanId)
+    const [sent] = env.emu.requests
+    assert.equal(sent.url, '/ims/token/v3')
+    assert.equal(sent.traceparent, `00-${app.traceId}-${span.spanContext().spanId}-01`)
+    assertNoSecretIn(ourSpans(), [clientSecret])
   } finally {
     unregister()
   }

@@ -15,6 +15,12 @@ const VERSION = require('../package.json').version
 /** The semantic conventions' advice for `http.client.request.duration`, in seconds. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 
+/**
+ * The methods the HTTP semantic conventions know (RFC 9110 and PATCH); any other is `_OTHER`,
+ * with the method itself in `http.request.method_original`.
+ */
+const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE'])
+
 /** A propagator's setter that writes into a list of names and values in turn. */
 const INTO_LIST = {
   set (list, name, value) {
@@ -113,9 +119,10 @@ function startHttpSpan (target, method, url, persistedQuery, sentBefore) {
 /** The OpenTelemetry side of one HTTP request. */
 class HttpSpan {
   constructor (spans, durations, target, method, url, persistedQuery, sentBefore) {
+    const known = KNOWN_METHODS.has(method)
     this.durations = durations
     this.target = target
-    this.method = method
+    this.method = known ? method : '_OTHER'
     this.sentBefore = sentBefore
     this.startedAt = performance.now()
     this.parent = api.context.active()
@@ -124,13 +131,14 @@ class HttpSpan {
       return
     }
     const attributes = {
-      'http.request.method': method,
+      'http.request.method': this.method,
       'url.full': url,
       'server.address': target.address,
       'server.port': target.port
     }
+    if (!known) attributes['http.request.method_original'] = method
     if (persistedQuery !== undefined) attributes['aem.graphql.persisted_query'] = persistedQuery
-    this.span = spans.startSpan(method, { kind: api.SpanKind.CLIENT, attributes }, this.parent)
+    this.span = spans.startSpan(known ? method : 'HTTP', { kind: api.SpanKind.CLIENT, attributes }, this.parent)
   }
 
   /**
@@ -147,11 +155,13 @@ class HttpSpan {
   }
 
   /**
-   * Ends the span and records the duration.
-   * @param {{status?: number, attempts?: number, cached?: boolean, httpVersion?: string | null}} outcome
+   * Ends the span and records the duration: one measurement per call that sent requests (not
+   * for a cache hit, nor for a call another call's request answered), from its start to its
+   * answer, retries and the waits between them included.
+   * @param {{status?: number, attempts?: number, cached?: boolean, coalesced?: boolean, httpVersion?: string | null}} outcome
    * @param {import('./errors').AEMHeadlessError} [error]
    */
-  end ({ status, attempts, cached, httpVersion }, error = undefined) {
+  end ({ status, attempts, cached, coalesced, httpVersion }, error = undefined) {
     const errorType = error === undefined ? (status >= 400 ? String(status) : undefined) : errorTypeOf(error, status)
     const span = this.span
     if (span !== null) {
@@ -163,11 +173,12 @@ class HttpSpan {
       if (cached !== undefined) span.setAttribute('aem.cache.hit', cached)
       if (errorType !== undefined) {
         span.setAttribute('error.type', errorType)
-        span.setStatus({ code: api.SpanStatusCode.ERROR, message: error === undefined ? undefined : error.code })
+        // No description when the status code says why (the conventions).
+        span.setStatus({ code: api.SpanStatusCode.ERROR, message: error === undefined || status >= 400 ? undefined : error.code })
       }
       span.end()
     }
-    if (this.durations !== null) {
+    if (this.durations !== null && cached !== true && coalesced !== true) {
       const target = this.target
       const attributes = {
         'http.request.method': this.method,

@@ -4,6 +4,7 @@
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Method, Url};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -281,6 +282,9 @@ pub struct Response {
     pub attempts: u32,
     /// Whether the answer came from the response cache.
     pub cached: bool,
+    /// Whether the answer was another caller's, coalesced with this call's: this call sent no
+    /// request of its own.
+    pub coalesced: bool,
     /// The HTTP version of the response (`1.1`, `2`); `None` when the cache answered.
     pub http_version: Option<&'static str>,
 }
@@ -449,6 +453,7 @@ impl AemClient {
                 status: fetched.status,
                 attempts: fetched.attempts,
                 cached: false,
+                coalesced: false,
                 http_version: Some(fetched.http_version),
             });
         };
@@ -458,10 +463,14 @@ impl AemClient {
                 status: 200,
                 attempts: 0,
                 cached: true,
+                coalesced: false,
                 http_version: None,
             });
         }
+        // Set by whichever caller runs the request: with coalescing, maybe another.
+        let sent = AtomicBool::new(false);
         let fetch_and_store = || async {
+            sent.store(true, Ordering::Relaxed);
             let fetched = self.fetch(&request, &headers).await.map_err(Arc::new)?;
             let body: Arc<str> = fetched.body.into();
             if let (Some(cache), Some(ttl)) = (&self.cache, fetched.freshness) {
@@ -489,6 +498,7 @@ impl AemClient {
                 status: shared.status,
                 attempts: shared.attempts,
                 cached: false,
+                coalesced: !sent.load(Ordering::Relaxed),
                 http_version: Some(shared.http_version),
             })
             .map_err(|shared| Arc::try_unwrap(shared).unwrap_or_else(Error::Shared))

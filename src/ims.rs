@@ -9,7 +9,9 @@ use serde_json::Value;
 
 use crate::credentials::{OAuthCredentials, ServiceCredentials};
 use crate::error::{Error, ImsRefusal, Result};
-use crate::http::{DEFAULT_CONNECT_TIMEOUT, protocol_version, read_body};
+use crate::http::{
+    DEFAULT_CONNECT_TIMEOUT, has_userinfo, protocol_version, read_body, without_userinfo,
+};
 use crate::jwt::{DEFAULT_JWT_LIFETIME, ServiceClaims};
 use crate::retry::{Attempts, RetryPolicy, send_with_retries};
 use crate::secret::Secret;
@@ -67,31 +69,39 @@ enum ExpiresIn {
 
 /// The base URL of an IMS endpoint: `host[:port]` becomes `https://host[:port]`; an
 /// `https://` URL is kept. Plain `http://` is refused, since the exchange carries the client
-/// secret, unless `allow_insecure_http` (for a local test IMS).
+/// secret, unless `allow_insecure_http` (for a local test IMS). A user name or password is
+/// refused, and never shown in a message.
 pub fn ims_base_url(ims_endpoint: &str, allow_insecure_http: bool) -> Result<String> {
     let endpoint = ims_endpoint.trim().trim_end_matches('/');
-    let url = if endpoint.starts_with("https://")
-        || (allow_insecure_http && endpoint.starts_with("http://"))
-    {
+    let url = if endpoint.contains("://") {
         endpoint.to_owned()
-    } else if endpoint.starts_with("http://") {
-        return Err(Error::InvalidParam(format!(
-            "imsEndpoint {endpoint} is plain http: the token request carries the client secret; use https, or allowInsecureHttp for a local test server"
-        )));
-    } else if endpoint.contains("://") {
-        return Err(Error::InvalidParam(format!(
-            "imsEndpoint must be a host name or an https:// URL, not {endpoint}"
-        )));
     } else {
         format!("https://{endpoint}")
     };
-    match reqwest::Url::parse(&url) {
-        Ok(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => Err(
-            Error::InvalidParam("imsEndpoint must not hold a user name or password".to_owned()),
-        ),
+    let parsed = reqwest::Url::parse(&url);
+    let parsed_userinfo = parsed
+        .as_ref()
+        .is_ok_and(|parsed| !parsed.username().is_empty() || parsed.password().is_some());
+    if parsed_userinfo || has_userinfo(&url) {
+        return Err(Error::InvalidParam(
+            "imsEndpoint must not hold a user name or password".to_owned(),
+        ));
+    }
+    let shown = without_userinfo(endpoint);
+    if url.starts_with("http://") && !allow_insecure_http {
+        return Err(Error::InvalidParam(format!(
+            "imsEndpoint {shown} is plain http: the token request carries the client secret; use https, or allowInsecureHttp for a local test server"
+        )));
+    }
+    if !url.starts_with("https://") && !url.starts_with("http://") {
+        return Err(Error::InvalidParam(format!(
+            "imsEndpoint must be a host name or an https:// URL, not {shown}"
+        )));
+    }
+    match parsed {
         Ok(parsed) if parsed.host_str().is_some() && parsed.path() == "/" => Ok(url),
         _ => Err(Error::InvalidParam(format!(
-            "imsEndpoint is not a valid host name: {endpoint}"
+            "imsEndpoint is not a valid host name: {shown}"
         ))),
     }
 }
@@ -313,6 +323,24 @@ mod tests {
                 "INVALID_PARAM",
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn user_info_is_refused_and_never_shown() {
+        for bad in [
+            "admin:hunter2@ims-na1.adobelogin.com",
+            "https://admin:hunter2@ims-na1.adobelogin.com",
+            "https://admin:hun/ter2@ims-na1.adobelogin.com",
+            "http://admin:hunter2@127.0.0.1:9",
+            "ftp://admin:hunter2@ims-na1.adobelogin.com",
+        ] {
+            for insecure in [false, true] {
+                let message = ims_base_url(bad, insecure).unwrap_err().to_string();
+                assert!(message.contains("imsEndpoint"), "{message}");
+                assert!(!message.contains("hunter2"), "{message}");
+                assert!(!message.contains("hun/ter2"), "{message}");
+            }
         }
     }
 

@@ -103,7 +103,8 @@ const OUTCOME_HTTP_VERSIONS: [&str; 5] = ["0.9", "1.0", "1.1", "2", "3"];
 /// - bits 0–9: the HTTP status;
 /// - bits 10–25: the attempts, retries included (0 when the cache answered; at most 65,535);
 /// - bit 26: whether the response cache answered;
-/// - bits 27–29: the HTTP version, 1 + its index in `OUTCOME_HTTP_VERSIONS`, or 0 without one.
+/// - bits 27–29: the HTTP version, 1 + its index in `OUTCOME_HTTP_VERSIONS`, or 0 without one;
+/// - bit 30: whether another call's request answered this one (coalesced).
 fn outcome_code(response: &Response) -> u32 {
     let version = response.http_version.map_or(0, |version| {
         OUTCOME_HTTP_VERSIONS
@@ -115,6 +116,7 @@ fn outcome_code(response: &Response) -> u32 {
         | (response.attempts.min(0xffff) << 10)
         | (u32::from(response.cached) << 26)
         | (version << 27)
+        | (u32::from(response.coalesced) << 30)
 }
 
 /// Milliseconds as a duration; `None` for values that are negative, not finite or too large.
@@ -332,12 +334,13 @@ mod tests {
 
     /// The same numbers are read back in `__tests__/tracing-otel.test.js`.
     #[test]
-    fn outcome_codes_pack_status_attempts_cache_and_version() {
+    fn outcome_codes_pack_status_attempts_cache_version_and_coalescing() {
         let response = |status, attempts, cached, http_version| Response {
             body: String::new(),
             status,
             attempts,
             cached,
+            coalesced: false,
             http_version,
         };
         assert_eq!(
@@ -351,6 +354,11 @@ mod tests {
         );
         assert_eq!(outcome_code(&response(200, 1, false, Some("0.9"))) >> 27, 1);
         assert_eq!(outcome_code(&response(200, 1, false, Some("3"))) >> 27, 5);
+        let coalesced = Response {
+            coalesced: true,
+            ..response(200, 1, false, Some("3"))
+        };
+        assert_eq!(outcome_code(&coalesced), 1_744_831_688);
         // Out of range: clamped, never spilling into the next field.
         assert_eq!(
             outcome_code(&response(200, 70_000, false, None)) >> 10,

@@ -77,6 +77,17 @@ function ourSpans () {
   return exporter.getFinishedSpans().filter((s) => s.instrumentationScope.name === 'aem-headless-rs')
 }
 
+/** The library's metrics recorded since the last collection. */
+async function ourMetrics () {
+  const { resourceMetrics } = await reader.collect()
+  return resourceMetrics.scopeMetrics.filter((s) => s.scope.name === 'aem-headless-rs').flatMap((s) => s.metrics)
+}
+
+/** The data points of the library's metrics recorded since the last collection. */
+async function ourDataPoints () {
+  return (await ourMetrics()).flatMap((m) => m.dataPoints)
+}
+
 function assertNoSecretIn (spans, extra = []) {
   const text = JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, status: s.status, events: s.events })))
   for (const secret of [...secretsOf(env.emu), ...extra]) assert.ok(!text.includes(secret), `a secret in a span: ${text.slice(0, 300)}`)
@@ -284,8 +295,7 @@ test('http.client.request.duration: a histogram in seconds with the conventions\
     const aem = new AEMHeadless({ serviceURL: env.emu.url, auth: env.emu.issueToken(), ca: env.emu.caPem })
     await aem.runPersistedQuery('wknd-shared/adventures-all')
     await rejectsWith(aem.runPersistedQuery('test/error-400'), 'API_ERROR')
-    const { resourceMetrics } = await reader.collect()
-    const metrics = resourceMetrics.scopeMetrics.filter((s) => s.scope.name === 'aem-headless-rs').flatMap((s) => s.metrics)
+    const metrics = await ourMetrics()
     assert.equal(metrics.length, 1)
     const [duration] = metrics
     assert.equal(duration.descriptor.name, 'http.client.request.duration')
@@ -327,8 +337,7 @@ test('http.client.request.duration counts the requests sent: not a cache hit, no
     const spans = ourSpans()
     assert.equal(spans.length, 5, 'a span for every call')
     assert.deepEqual(spans.map((span) => span.attributes['aem.cache.hit']), [false, true, false, false, false])
-    const { resourceMetrics } = await reader.collect()
-    const points = resourceMetrics.scopeMetrics.filter((s) => s.scope.name === 'aem-headless-rs').flatMap((s) => s.metrics.flatMap((m) => m.dataPoints))
+    const points = await ourDataPoints()
     assert.equal(points.reduce((count, point) => count + point.value.count, 0), 2, 'one measurement per request sent')
   } finally {
     unregister()
@@ -346,8 +355,7 @@ test('a method the conventions do not know is _OTHER, its span named HTTP, with 
     assert.equal(span.name, 'HTTP')
     assert.equal(span.attributes['http.request.method'], '_OTHER')
     assert.equal(span.attributes['http.request.method_original'], 'PROPFIND', 'the method as sent')
-    const { resourceMetrics } = await reader.collect()
-    const [point] = resourceMetrics.scopeMetrics.filter((s) => s.scope.name === 'aem-headless-rs').flatMap((s) => s.metrics.flatMap((m) => m.dataPoints))
+    const [point] = await ourDataPoints()
     assert.equal(point.attributes['http.request.method'], '_OTHER')
   } finally {
     unregister()
@@ -385,8 +393,7 @@ test('tracing: false: no span, no metric and no traceparent for that client, nor
     })
     assert.deepEqual(ourSpans(), [])
     assert.deepEqual(env.emu.requests.map((r) => r.traceparent), [undefined, undefined, undefined])
-    const { resourceMetrics } = await reader.collect()
-    assert.deepEqual(resourceMetrics.scopeMetrics.filter((s) => s.scope.name === 'aem-headless-rs').flatMap((s) => s.metrics.flatMap((m) => m.dataPoints)), [])
+    assert.deepEqual(await ourDataPoints(), [])
     assert.throws(() => new AEMHeadless({ serviceURL: env.emu.url, tracing: 'no' }), { code: 'INVALID_PARAM' })
   } finally {
     unregister()

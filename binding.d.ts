@@ -17,6 +17,16 @@ export declare class CancelToken {
   cancel(): void
 }
 
+/** A `fetch` function as a transport that clients and token providers take. */
+export declare class FetchTransport {
+  /**
+   * `send(call)` sends one request and resolves with a [`FetchAnswer`] (it never rejects);
+   * `cancel(id)` aborts a request the core gave up on (a timeout, an abort). With
+   * `retriesItself`, the core makes one attempt per call and leaves retries to the `fetch`.
+   */
+  constructor(send: (call: FetchCall) => Promise<FetchAnswer>, cancel: (id: number) => void, retriesItself: boolean)
+}
+
 /** Parsed credentials. Opaque: nothing secret can be read back from it. */
 export declare class LoadedCredentials {
   /**
@@ -33,8 +43,11 @@ export declare class LoadedCredentials {
 
 /** One AEM client: an HTTP connection pool and the configured host, auth and headers. */
 export declare class NativeClient {
-  /** Builds the client; fails with `INVALID_PARAM` for bad headers, auth or `ca`. */
-  constructor(config: NativeClientConfig)
+  /**
+   * Builds the client; fails with `INVALID_PARAM` for bad headers, auth or `ca`. With
+   * `transport`, requests go through that `fetch` instead of the native HTTP client.
+   */
+  constructor(config: NativeClientConfig, transport?: FetchTransport | undefined | null)
   /** The service URL with its trailing `/`. */
   get serviceUrl(): string
   /** The ad-hoc query endpoint without its leading `/`. */
@@ -63,8 +76,8 @@ export declare class NativeClient {
 
 /** A cached, self-refreshing, single-flight access token for one set of credentials. */
 export declare class NativeTokenProvider {
-  /** A provider for loaded credentials. */
-  constructor(credentials: LoadedCredentials, options?: TokenProviderOptions | undefined | null)
+  /** A provider for loaded credentials; IMS is called through `transport` when given. */
+  constructor(credentials: LoadedCredentials, options?: TokenProviderOptions | undefined | null, transport?: FetchTransport | undefined | null)
   /**
    * A valid token, from the cache or from IMS. When this call starts a refresh, `trace`
    * (the trace context, names and values in turn) goes with the request to IMS as headers,
@@ -100,8 +113,43 @@ export interface CallOptions {
   connectTimeoutMs?: number
 }
 
-/** The raw IMS response of an exchange, for `exchange()`; `options.headers` go with the request. */
-export declare function exchangeRaw(credentials: LoadedCredentials, options?: FetchTokenOptions | undefined | null): Promise<RawExchange>
+/**
+ * The raw IMS response of an exchange, for `exchange()`; `options.headers` go with the
+ * request, through `transport` when given.
+ */
+export declare function exchangeRaw(credentials: LoadedCredentials, options?: FetchTokenOptions | undefined | null, transport?: FetchTransport | undefined | null): Promise<RawExchange>
+
+/** What `send` resolves with: a response, or why there is none. */
+export interface FetchAnswer {
+  /** The HTTP status, when a response came. */
+  status?: number
+  /** Response header names and values in turn. */
+  headers?: Array<string>
+  /** The body as text. */
+  body?: string
+  /** Why no response came (secrets of the request are taken out by the core). */
+  error?: string
+  /** `connect`, `request`, `timeout` or `answer` (see [`FetchFailureKind`]). */
+  failure?: string
+}
+
+/** One request, as `send` takes it. */
+export interface FetchCall {
+  /** Names this request for `cancel`. */
+  id: number
+  /** `GET`, `POST`, … */
+  method: string
+  /** The absolute URL. */
+  url: string
+  /** Header names and values in turn: `[name1, value1, …]`. */
+  headers: Array<string>
+  /** The body, if any. */
+  body?: string
+  /** The call's retries, for a `fetch` that retries by itself (its third argument). */
+  maxRetries: number
+  /** The call's first backoff, in milliseconds, likewise. */
+  initialDelayMs: number
+}
 
 /** A token from `fetchToken`: Adobe's `getToken` fields and how IMS answered. */
 export interface FetchedToken {
@@ -117,9 +165,9 @@ export interface FetchedToken {
 
 /**
  * Adobe's `getToken` for loaded credentials: every call a new exchange at IMS (the development
- * token as it is).
+ * token as it is), through `transport` when given.
  */
-export declare function fetchTokenFor(credentials: LoadedCredentials, options?: FetchTokenOptions | undefined | null): Promise<FetchedToken>
+export declare function fetchTokenFor(credentials: LoadedCredentials, options?: FetchTokenOptions | undefined | null, transport?: FetchTransport | undefined | null): Promise<FetchedToken>
 
 /** Options of `fetchToken`. */
 export interface FetchTokenOptions {
@@ -221,8 +269,8 @@ export interface TokenExchange {
   status: number
   /** Attempts made, retries included. */
   attempts: number
-  /** The HTTP version of the answer (`1.1`, `2`). */
-  httpVersion: string
+  /** The HTTP version of the answer (`1.1`, `2`); unknown through a `fetch`. */
+  httpVersion?: string
 }
 
 /** Options of a token provider. */

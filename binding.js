@@ -779,6 +779,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.CancelToken = nativeBinding.CancelToken
+module.exports.FetchTransport = nativeBinding.FetchTransport
 module.exports.LoadedCredentials = nativeBinding.LoadedCredentials
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeTokenProvider = nativeBinding.NativeTokenProvider

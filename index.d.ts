@@ -13,6 +13,8 @@ declare class AEMHeadless {
   readonly serviceURL: string
   /** The ad-hoc query endpoint, without a leading `/`. */
   readonly endpoint: string
+  /** The config's `fetch`, else `globalThis.fetch`, as Adobe's client exposes its fetch. */
+  readonly fetch: AEMHeadless.FetchFunction | typeof globalThis.fetch
   /** Runs a persisted query (`conf/name`); GET by default, `{ method: 'POST' }` puts the variables in a body. */
   runPersistedQuery<TData = Record<string, unknown>>(
     path: string,
@@ -135,7 +137,7 @@ declare namespace AEMHeadless {
 
   /** Configuration of a client. */
   export interface AEMHeadlessConfig {
-    /** The AEM host, e.g. `https://publish-p123-e456.adobeaemcloud.com`. Default: `/` (which fails on calls: Node.js has no origin). */
+    /** The AEM host, e.g. `https://publish-p123-e456.adobeaemcloud.com`. Default: `/` (which fails on calls on the native transport: Node.js has no origin; a `fetch` gets paths from the root). */
     serviceURL?: string
     /** The GraphQL endpoint for ad-hoc queries. Default: `content/graphql/global/endpoint.json`. */
     endpoint?: string
@@ -189,7 +191,49 @@ declare namespace AEMHeadless {
      * to their subscribers either way.
      */
     tracing?: boolean
+    /**
+     * The app's own fetch: every request of this client, to AEM and to IMS, goes through it,
+     * called as Adobe's client calls it, `fetch(url, options, retryOptions)`. It owns retries:
+     * the client makes one attempt per call and gives the call's retry options as the third
+     * argument. Timeouts, `signal`, the 401 refresh, the cache and tracing still apply.
+     */
+    fetch?: FetchFunction
+    /**
+     * `'fetch'` sends every request through `globalThis.fetch`, looked up at each request, so
+     * that nock, msw, undici's MockAgent and jest-fetch-mock see it; the client retries as on
+     * the native transport. Default: `AEM_HEADLESS_TRANSPORT`, else `'native'` (the Rust HTTP
+     * client).
+     */
+    transport?: Transport
   }
+
+  /** What carries the requests: the Rust HTTP client, or `globalThis.fetch`. */
+  export type Transport = 'native' | 'fetch'
+
+  /** The options a `fetch` is called with: what Adobe's client gives it. */
+  export interface FetchInit {
+    method: string
+    /** Header names as Adobe's client spells them (`Content-Type`, `Authorization`). */
+    headers: Record<string, string>
+    body?: string
+    /** Aborted when the call times out or its own signal aborts. */
+    signal: AbortSignal
+  }
+
+  /** What a `fetch` resolves with, read through fetch's interface; a minimal double works. */
+  export interface FetchLikeResponse {
+    /** The HTTP status; without it, `ok: true` reads as 200 and `ok: false` as 400. */
+    status?: number
+    ok?: boolean
+    /** Any Headers-like object, `Map`, pairs or plain object. */
+    headers?: unknown
+    /** The body; read instead of `json()` when present. */
+    text?(): Promise<string>
+    json?(): Promise<unknown>
+  }
+
+  /** A `fetch` as `config.fetch` takes it: WHATWG fetch, node-fetch, undici's, or a double. */
+  export type FetchFunction = (url: string, init: FetchInit, retryOptions: RetryOptions) => Promise<FetchLikeResponse>
 
   /** Bounds of the response cache; the least recently used entries go first. */
   export interface CacheOptions {
@@ -413,6 +457,10 @@ declare namespace AEMHeadless {
     logger?: LoggerOption
     /** `false` keeps the IMS requests out of OpenTelemetry (see `AEMHeadlessConfig.tracing`). */
     tracing?: boolean
+    /** The app's fetch for the IMS requests (see `AEMHeadlessConfig.fetch`). */
+    fetch?: FetchFunction
+    /** `'fetch'` for `globalThis.fetch` (see `AEMHeadlessConfig.transport`). */
+    transport?: Transport
   }
 
   /** A log level, most severe first. */
@@ -536,7 +584,7 @@ declare namespace AEMHeadless {
   export function signServiceJwt(credentials: ServiceCredentials | LoadedCredentials, options?: { expiresIn?: number; passphrase?: string }): string
 
   /** `@adobe/aemcs-api-client-lib`'s `exchange`: IMS's raw JSON (`expires_in` as IMS sent it: milliseconds from the JWT exchange). Takes loaded credentials too. */
-  export function exchange(config: ServiceCredentials | LoadedCredentials, options?: { passphrase?: string; ca?: CaOption; proxy?: string; tracing?: boolean }): Promise<{ token_type: string; access_token: string; expires_in: number }>
+  export function exchange(config: ServiceCredentials | LoadedCredentials, options?: { passphrase?: string; ca?: CaOption; proxy?: string; tracing?: boolean; fetch?: FetchFunction; transport?: Transport }): Promise<{ token_type: string; access_token: string; expires_in: number }>
 
   /** A TokenStore over a connected node-redis or ioredis client. */
   export function createRedisStore(client: object, options?: { prefix?: string; flavor?: 'node-redis' | 'ioredis' }): TokenStore
@@ -555,6 +603,10 @@ declare namespace AEMHeadless {
     proxy?: string
     /** `false` keeps the IMS request out of OpenTelemetry (see `AEMHeadlessConfig.tracing`). */
     tracing?: boolean
+    /** The app's fetch for the IMS request (see `AEMHeadlessConfig.fetch`). */
+    fetch?: FetchFunction
+    /** `'fetch'` for `globalThis.fetch` (see `AEMHeadlessConfig.transport`). */
+    transport?: Transport
   }
 
   /** Adobe's `getToken` result. */

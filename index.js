@@ -14,6 +14,7 @@ const { requestTrace, tracingTarget } = require('./lib/tracing')
 const { outcomeOf } = require('./lib/outcome')
 const { onAbort } = require('./lib/abort')
 const { checkCa } = require('./lib/tls')
+const { transportFor } = require('./lib/fetch-transport')
 
 const DEFAULT_SERVICE_URL = '/'
 const DEFAULT_ENDPOINT = 'content/graphql/global/endpoint.json'
@@ -60,6 +61,7 @@ class AEMHeadless {
     this.#log = resolveLogger(options.logger)
     const tracing = optionalBoolean(options.tracing, 'tracing')
     const ca = checkCa(options.ca, 'ca')
+    const transport = transportFor(options)
     if (options.tokenProvider !== undefined) {
       const provider = options.tokenProvider
       if (provider === null || typeof provider.getAccessToken !== 'function') {
@@ -68,11 +70,13 @@ class AEMHeadless {
       this.#tokens = provider
     } else if (options.credentials !== undefined) {
       const { passphrase, imsEndpoint, allowInsecureHttp, proxy, logger } = options
-      this.#tokens = new TokenProvider(options.credentials, { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy, logger, tracing })
+      this.#tokens = new TokenProvider(options.credentials, { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy, logger, tracing, fetch: options.fetch, transport: options.transport })
     }
-    if (options.fetch !== undefined) {
-      throw sdkError('INVALID_PARAM', 'the fetch option is not supported: requests go through the Rust HTTP client; use headers, ca and per-call options instead')
-    }
+    /**
+     * The `fetch` the client's requests go through: the config's own, else `globalThis.fetch`
+     * (requests then go through the native HTTP client unless `transport` is `'fetch'`).
+     */
+    this.fetch = options.fetch || globalThis.fetch
     /** The AEM host, with a trailing `/`. */
     this.serviceURL = undefined
     /** The ad-hoc query endpoint, without a leading `/`; empty when ad-hoc queries are off. */
@@ -92,7 +96,7 @@ class AEMHeadless {
         maxConcurrentRequests: positiveInteger(options.maxConcurrentRequests, 'maxConcurrentRequests', 100000),
         cache: checkCache(options.cache),
         coalesce: optionalBoolean(options.coalesce, 'coalesce')
-      })
+      }, transport)
     } catch (error) {
       throw fromNative(error, { serviceURL: withoutUserinfo(options.serviceURL) })
     }
@@ -388,7 +392,7 @@ function pageOf (model, type, data, serviceURL) {
  * a token fetch; `tracing: false` keeps it out of OpenTelemetry).
  * @param {string | object} credentials a credentials file path, or its parsed content
  * @param {{imsEndpoint?: string, ca?: string | Buffer | Array<string | Buffer>, passphrase?: string, allowInsecureHttp?: boolean,
- *   proxy?: string, tracing?: boolean}} [options]
+ *   proxy?: string, tracing?: boolean, fetch?: Function, transport?: 'native' | 'fetch'}} [options]
  * @returns {Promise<{accessToken: string, type: string, expires: number}>}
  */
 async function getToken (credentials, options = undefined) {
@@ -398,8 +402,9 @@ async function getToken (credentials, options = undefined) {
   if (typeof credentials !== 'string' && (credentials === null || typeof credentials !== 'object')) {
     throw sdkError('INVALID_PARAM', 'credentials must be a file path or a credentials object')
   }
+  const transport = transportFor(options, 'options.')
   const loaded = await loadCredentials(credentials, { imsEndpoint, passphrase, allowInsecureHttp })
-  return fetchToken(loaded, { ca, proxy }, tracing)
+  return fetchToken(loaded, { ca, proxy, transport }, tracing)
 }
 
 /** A string auth is a Bearer token; a `[user, password]` pair is Basic auth. */

@@ -110,14 +110,6 @@ test('missing serviceURL and endpoint get Adobe\'s defaults', () => {
   assert.equal(defaults.endpoint, 'content/graphql/global/endpoint.json')
 })
 
-test('a fetch in the config is refused with the reason', () => {
-  assert.throws(() => new AEMHeadless({ serviceURL: env.emu.url, fetch: globalThis.fetch }), (error) => {
-    assert.equal(error.code, 'INVALID_PARAM')
-    assert.match(error.message, /fetch option is not supported/)
-    return true
-  })
-})
-
 test('the Rust side runs on one I/O thread unless AEM_HEADLESS_WORKER_THREADS says otherwise', () => {
   const { execFileSync } = require('node:child_process')
   const script = `

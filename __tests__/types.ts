@@ -92,5 +92,16 @@ async function usage (): Promise<void> {
   // @ts-expect-error there is no such code
   const bad: AEMHeadless.ErrorCode = 'NOT_A_CODE'
   void bad
+
+  // The app's fetch: the global one, or a minimal double; the test-double transport.
+  const viaFetch = new AEMHeadless({ serviceURL: 'https://publish.example', fetch: globalThis.fetch })
+  const double: AEMHeadless.FetchFunction = async (url, init, retryOptions) => ({ ok: true, json: async () => ({ data: { url, method: init.method, retries: retryOptions.maxRetries } }) })
+  const viaDouble = new AEMHeadless({ serviceURL: 'https://publish.example', fetch: double, transport: 'fetch' })
+  const exposed: AEMHeadless.FetchFunction | typeof globalThis.fetch = viaDouble.fetch
+  await AEMHeadless.getToken('./c.json', { transport: 'fetch' })
+  new AEMHeadless.TokenProvider('./c.json', { fetch: double })
+  void [viaFetch, exposed]
+  // @ts-expect-error the transport is 'native' or 'fetch'
+  new AEMHeadless({ transport: 'curl' })
 }
 void usage

@@ -85,7 +85,9 @@ function sdkError (code, detail, sdkDetails, cause) {
  */
 function fromNative (error, base = {}) {
   if (error instanceof AEMHeadlessError) return error
-  const message = error instanceof Error ? error.message : String(error)
+  // Not `instanceof Error`: in another realm (a jest or vm context) the native error's class
+  // is not that realm's Error.
+  const message = error !== null && typeof error === 'object' && typeof error.message === 'string' ? error.message : String(error)
   if (!message.startsWith(NATIVE_ERROR_PREFIX)) {
     // A value napi could not convert: its message quotes the value, which may be a secret.
     const safe = message.replace(/JavaScript value `[^`]*`/g, 'JavaScript value')

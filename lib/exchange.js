@@ -4,6 +4,7 @@ const native = require('../binding.js')
 const { sdkError, fromNative } = require('./errors')
 const { loadCredentials, loadCredentialsSync, credentialsOptions } = require('./credentials')
 const { tokenTrace, tracingTarget } = require('./tracing')
+const { transportFor } = require('./fetch-transport')
 
 /** The configuration paths `@adobe/aemcs-api-client-lib` requires, in its order. */
 const REQUIRED_PATHS = [
@@ -22,7 +23,8 @@ const REQUIRED_PATHS = [
  * JWT exchange). Missing configuration is named, every path at once, in one INVALID_PARAM.
  * Loaded credentials (`loadCredentials`' result) are exchanged as they are.
  * @param {object | import('../binding').LoadedCredentials} config the service credentials, with the `integration` wrapper, or loaded credentials
- * @param {{passphrase?: string, ca?: string | Buffer | Array<string | Buffer>, proxy?: string}} [options]
+ * @param {{passphrase?: string, ca?: string | Buffer | Array<string | Buffer>, proxy?: string, fetch?: Function,
+ *   transport?: 'native' | 'fetch'}} [options]
  * @returns {Promise<{token_type: string, access_token: string, expires_in: number}>}
  */
 async function exchange (config, options = {}) {
@@ -36,9 +38,10 @@ async function exchange (config, options = {}) {
   }
   const { passphrase, ca, proxy } = credentialsOptions(options) || {}
   const tracing = optionalTracing(options)
+  const transport = transportFor(options, 'options.')
   const loaded = await loadCredentials(config, { passphrase })
   return traced(loaded, tracing, async (trace) => {
-    const { raw, exchange } = await native.exchangeRaw(loaded, { ca, proxy, trace })
+    const { raw, exchange } = await native.exchangeRaw(loaded, { ca, proxy, trace }, transport)
     const json = JSON.parse(raw)
     return { value: json, tokenType: json.token_type, lifetimeMs: Number(json.expires_in), exchange }
   })
@@ -48,13 +51,13 @@ async function exchange (config, options = {}) {
  * Adobe's `getToken` for loaded credentials: a new exchange at IMS at every call (the
  * development token as it is), traced as a token fetch (lib/tracing.js).
  * @param {import('../binding').LoadedCredentials} loaded
- * @param {{ca?: string, proxy?: string}} connection
+ * @param {{ca?: string, proxy?: string, transport?: import('../binding').FetchTransport}} connection
  * @param {boolean} tracing whether OpenTelemetry may see it
  * @returns {Promise<{accessToken: string, type: string, expires: number}>}
  */
-function fetchToken (loaded, { ca, proxy }, tracing) {
+function fetchToken (loaded, { ca, proxy, transport }, tracing) {
   return traced(loaded, tracing, async (trace) => {
-    const token = await native.fetchTokenFor(loaded, { ca, proxy, trace })
+    const token = await native.fetchTokenFor(loaded, { ca, proxy, trace }, transport)
     const value = { accessToken: token.accessToken, type: token.type, expires: token.expires }
     return { value, tokenType: token.type, lifetimeMs: token.expires, exchange: token.exchange }
   })

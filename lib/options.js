@@ -120,47 +120,46 @@ function positiveNumber (value, what, max) {
 }
 
 /**
- * Headers as a string record, from what fetch takes: a plain object, a WHATWG `Headers`, a
- * `Map`, or an array of `[name, value]` pairs (a name given twice is joined with `, `, as
- * `Headers` does). Values are converted with String, as fetch does; null and undefined values
- * of an object or Map are dropped. Anything else is INVALID_PARAM.
+ * Headers as a string record, from what any fetch stack takes: a Headers-like object (one with
+ * `forEach((value, name) => …)` or `entries()`, as the global, undici's and node-fetch's
+ * `Headers` have), a `Map`, any iterable of `[name, value]` pairs, or a plain object. Names are
+ * matched case-insensitively, as `Headers` does: the values of one name are joined with `, ` in
+ * the order given, under the name's first spelling. Values are converted with String, as fetch
+ * does; null and undefined values are dropped, except in pairs. Anything else is INVALID_PARAM.
  * @param {unknown} headers
  * @param {string} what the option's name, for the error
  * @returns {Record<string, string> | undefined}
  */
 function headerRecord (headers, what) {
   if (headers === undefined || headers === null) return undefined
-  const out = {}
-  if (typeof Headers === 'function' && headers instanceof Headers) {
-    for (const [name, value] of headers) out[name] = value
-    return out
+  if (typeof headers !== 'object') {
+    throw sdkError('INVALID_PARAM', `${what} must be an object, a Headers, a Map or an iterable of [name, value] pairs`)
   }
-  if (Array.isArray(headers)) {
-    const index = new Map()
-    headers.forEach((pair, i) => {
-      if (!Array.isArray(pair) || pair.length !== 2) {
-        throw sdkError('INVALID_PARAM', `${what}[${i}] must be a [name, value] pair`)
-      }
-      const name = String(pair[0])
-      const value = String(pair[1])
-      const seen = index.get(name.toLowerCase())
-      if (seen === undefined) {
-        index.set(name.toLowerCase(), name)
-        out[name] = value
-      } else {
-        out[seen] = `${out[seen]}, ${value}`
-      }
-    })
-    return out
+  const merged = new Map() // lower-case name -> [first spelling, value]
+  const add = (name, value, pair) => {
+    if (!pair && (value === undefined || value === null)) return
+    const key = String(name).toLowerCase()
+    const seen = merged.get(key)
+    merged.set(key, seen ? [seen[0], `${seen[1]}, ${String(value)}`] : [String(name), String(value)])
   }
-  let entries
-  if (headers instanceof Map) entries = headers.entries()
-  else if (typeof headers === 'object' && typeof headers[Symbol.iterator] !== 'function') entries = Object.entries(headers)
-  else throw sdkError('INVALID_PARAM', `${what} must be an object, a Headers, a Map or an array of [name, value] pairs`)
-  for (const [name, value] of entries) {
-    if (value !== undefined && value !== null) out[String(name)] = String(value)
+  // Arrays, Sets, typed arrays and iterators (Iterator#forEach, from Node 22) have a forEach or
+  // entries() that gives no header names.
+  const list = Array.isArray(headers) || headers instanceof Set || ArrayBuffer.isView(headers) || typeof headers.next === 'function'
+  if (typeof headers.forEach === 'function' && !list && !(headers instanceof Map)) {
+    headers.forEach((value, name) => add(name, value, false))
+  } else if (typeof headers.entries === 'function' && !list) {
+    for (const [name, value] of headers.entries()) add(name, value, false)
+  } else if (typeof headers[Symbol.iterator] === 'function') {
+    let i = 0
+    for (const pair of headers) {
+      if (!Array.isArray(pair) || pair.length !== 2) throw sdkError('INVALID_PARAM', `${what}[${i}] must be a [name, value] pair`)
+      add(pair[0], pair[1], true)
+      i++
+    }
+  } else {
+    for (const [name, value] of Object.entries(headers)) add(name, value, false)
   }
-  return out
+  return Object.fromEntries(merged.values())
 }
 
 module.exports = { callOptions, checkRetryOptions, checkRetries, checkCache, optionalBoolean, positiveNumber, headerRecord, MAX_TIMEOUT_MS }

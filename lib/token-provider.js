@@ -5,6 +5,7 @@ const { sdkError, fromNative } = require('./errors')
 const { loadCredentials, credentialsOptions } = require('./credentials')
 const { resolveLogger, round } = require('./logger')
 const { tokenTrace, tracingTarget } = require('./tracing')
+const { transportFor } = require('./fetch-transport')
 
 /** How long a store may take to answer before it is bypassed. */
 const STORE_TIMEOUT_MS = 1000
@@ -35,6 +36,8 @@ const DAY_MS = 24 * 60 * 60 * 1000
 class TokenProvider {
   #credentials
   #options
+  /** The `fetch` transport IMS is called through, or undefined for the native client. */
+  #transport
   #native = null
   #identity = null
   #cached = null
@@ -57,7 +60,8 @@ class TokenProvider {
    *   set(key: string, value: string, ttlMs: number): Promise<void>,
    *   lease?(key: string, ttlMs: number): Promise<(() => Promise<void>) | null>}, storeKey?: string,
    *   storeTimeoutMs?: number, leaseMs?: number, logger?: false | ((event: object) => void) | object,
-   *   tracing?: boolean}} [options]
+   *   tracing?: boolean, fetch?: Function, transport?: 'native' | 'fetch'}} [options] `fetch` and
+   *   `transport` choose how IMS is called, as AEMHeadless's options of the same names do
    */
   constructor (credentials, options = {}) {
     if (credentials === undefined || credentials === null) {
@@ -86,6 +90,7 @@ class TokenProvider {
     }
     this.#credentials = credentials
     this.#options = { ...options, ca: checked && checked.ca }
+    this.#transport = transportFor(options, 'options.')
     this.#log = resolveLogger(options.logger)
     if (options.tracing !== undefined && typeof options.tracing !== 'boolean') {
       throw sdkError('INVALID_PARAM', 'tracing must be a boolean')
@@ -257,7 +262,7 @@ class TokenProvider {
       const { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy, refreshRatio, refreshMarginMs } = this.#options
       const loaded = await loadCredentials(this.#credentials, { passphrase, imsEndpoint, allowInsecureHttp })
       try {
-        this.#native = new native.NativeTokenProvider(loaded, { ca, proxy, refreshRatio, refreshMarginMs })
+        this.#native = new native.NativeTokenProvider(loaded, { ca, proxy, refreshRatio, refreshMarginMs }, this.#transport)
       } catch (error) {
         throw fromNative(error)
       }

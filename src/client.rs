@@ -2,7 +2,7 @@
 //! and headers, shared by every call.
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Client, Method, Url};
+use reqwest::{Method, Url};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -13,12 +13,13 @@ use crate::coalesce::Coalescer;
 use crate::error::{Error, Result};
 use crate::http::{
     DEFAULT_CONNECT_TIMEOUT, HttpConfig, TRACE_CONTEXT_HEADERS, client_for, has_userinfo,
-    protocol_version, read_body, without_userinfo,
+    without_userinfo,
 };
 use crate::response;
 use crate::response_cache::{self, CacheConfig, ResponseCache};
 use crate::retry::{Attempts, RetryPolicy, send_with_retries};
 use crate::secret::Secret;
+use crate::transport::{FetchFailureKind, Incoming, Outgoing, Target, Transport, TransportError};
 
 /// How requests to AEM are authorized.
 #[derive(Debug, Clone)]
@@ -128,6 +129,8 @@ pub struct ClientConfig {
     pub cache: Option<CacheConfig>,
     /// Let identical persisted-query GETs in flight at the same time share one request.
     pub coalesce: bool,
+    /// What carries the requests: the native client for `ca` and `proxy` when `None`.
+    pub transport: Option<Transport>,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -146,6 +149,7 @@ impl std::fmt::Debug for ClientConfig {
             max_concurrent_requests,
             cache,
             coalesce,
+            transport,
         } = self;
         f.debug_struct("ClientConfig")
             .field("service_url", &without_userinfo(service_url))
@@ -164,6 +168,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("max_concurrent_requests", max_concurrent_requests)
             .field("cache", cache)
             .field("coalesce", coalesce)
+            .field("transport", transport)
             .finish()
     }
 }
@@ -238,7 +243,7 @@ impl std::fmt::Debug for AemRequest {
 
 /// A client for AEM's GraphQL APIs. `Debug` shows its settings, not its headers or auth.
 pub struct AemClient {
-    http: Client,
+    transport: Transport,
     /// The connect timeout of a call that sets none.
     connect_timeout: Duration,
     /// Headers of every request: `Content-Type`, the auth and the configured headers.
@@ -267,6 +272,7 @@ impl std::fmt::Debug for AemClient {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("cache", &self.cache.is_some())
             .field("coalesce", &self.coalescer.is_some())
+            .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
 }
@@ -295,7 +301,7 @@ struct SharedBody {
     body: Arc<str>,
     status: u16,
     attempts: u32,
-    http_version: &'static str,
+    http_version: Option<&'static str>,
 }
 
 /// The outcome of a request that callers share: a body, or the error.
@@ -306,7 +312,7 @@ struct Fetched {
     body: String,
     status: u16,
     attempts: u32,
-    http_version: &'static str,
+    http_version: Option<&'static str>,
     freshness: Option<Duration>,
 }
 
@@ -345,12 +351,15 @@ impl AemClient {
         let identity = headers
             .get(AUTHORIZATION)
             .map_or_else(String::new, |value| identity_of(value.as_bytes()));
-        let http = client_for(&HttpConfig {
-            ca: config.ca,
-            proxy: config.proxy,
-        })?;
+        let transport = match config.transport {
+            Some(transport) => transport,
+            None => Transport::Native(client_for(&HttpConfig {
+                ca: config.ca,
+                proxy: config.proxy,
+            })?),
+        };
         Ok(Self {
-            http,
+            transport,
             connect_timeout: config.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
             headers,
             service_url: normalize_service_url(&config.service_url),
@@ -454,7 +463,7 @@ impl AemClient {
                 attempts: fetched.attempts,
                 cached: false,
                 coalesced: false,
-                http_version: Some(fetched.http_version),
+                http_version: fetched.http_version,
             });
         };
         if let Some(body) = self.cache.as_ref().and_then(|cache| cache.get(&key)) {
@@ -499,7 +508,7 @@ impl AemClient {
                 attempts: shared.attempts,
                 cached: false,
                 coalesced: !sent.load(Ordering::Relaxed),
-                http_version: Some(shared.http_version),
+                http_version: shared.http_version,
             })
             .map_err(|shared| Arc::try_unwrap(shared).unwrap_or_else(Error::Shared))
     }
@@ -545,7 +554,7 @@ impl AemClient {
     /// Sends a request and returns its answer and, for a 200, how long `Cache-Control` lets it
     /// be reused.
     async fn fetch(&self, request: &AemRequest, headers: &HeaderMap) -> Result<Fetched> {
-        let url = self.url(&request.endpoint)?;
+        let url = self.target(&request.endpoint)?;
         let policy = request.retry.unwrap_or(self.retry);
         let attempts = Attempts {
             policy: &policy,
@@ -556,26 +565,30 @@ impl AemClient {
         };
         // Waiting for a turn counts towards the timeout; the semaphore is never closed.
         let turn = async { self.permits.acquire().await.ok() };
-        let build = || {
-            let builder = self
-                .http
-                .request(request.method.clone(), url.clone())
-                .headers(self.headers.clone())
-                .headers(headers.clone());
-            match &request.body {
-                Some(body) => builder.body(body.clone()),
-                None => builder,
-            }
+        // The call's headers over the client's, as one map for every attempt.
+        let mut merged = self.headers.clone();
+        merged.extend(headers.clone());
+        let build = || Outgoing {
+            method: request.method.clone(),
+            url: url.clone(),
+            headers: merged.clone(),
+            body: request.body.clone(),
+            secret_fields: &[],
         };
-        let read = |sent: std::result::Result<reqwest::Response, reqwest::Error>| async {
+        let read = |sent: std::result::Result<Incoming, TransportError>| async {
             match sent {
+                Err(TransportError::Fetch(failure)) if failure.kind == FetchFailureKind::Answer => {
+                    Err(Error::FetchAnswer {
+                        reason: failure.message,
+                    })
+                }
                 Err(source) => Err(Error::Request { source }),
                 Ok(response) => self.read(response).await,
             }
         };
         let ((body, status, http_version, freshness), attempts) =
-            send_with_retries(attempts, turn, build, read, |after| Error::Timeout {
-                after,
+            send_with_retries(&self.transport, attempts, turn, build, read, |after| {
+                Error::Timeout { after }
             })
             .await?;
         Ok(Fetched {
@@ -589,10 +602,10 @@ impl AemClient {
 
     async fn read(
         &self,
-        response: reqwest::Response,
-    ) -> Result<(String, u16, &'static str, Option<Duration>)> {
+        response: Incoming,
+    ) -> Result<(String, u16, Option<&'static str>, Option<Duration>)> {
         let status = response.status().as_u16();
-        let http_version = protocol_version(response.version());
+        let http_version = response.http_version();
         let freshness = match &self.cache {
             Some(_) if status == 200 => response_cache::freshness(response.headers()),
             _ => None,
@@ -602,9 +615,29 @@ impl AemClient {
             .find_map(|name| response.headers().get(*name))
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = read_body(response, self.max_body_bytes).await?;
+        let body = response.read_body(self.max_body_bytes).await?;
         let body = response::decode_owned(status, request_id, body)?;
         Ok((body, status, http_version, freshness))
+    }
+
+    /// Where a request to `endpoint` goes: an absolute URL, or through a `fetch` a path from
+    /// the root when the service URL is one (Adobe's default `/`), as Adobe's client sends it.
+    fn target(&self, endpoint: &str) -> Result<Target> {
+        match self.url(endpoint) {
+            Ok(url) => Ok(Target::Absolute(url)),
+            Err(_) if self.relative_ok() => {
+                Ok(Target::Relative(format!("{}{endpoint}", self.service_url)))
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Whether requests may go to a path from the root: a `fetch` transport and a service URL
+    /// such as `/` or `/aem/`.
+    fn relative_ok(&self) -> bool {
+        matches!(self.transport, Transport::Fetch(_))
+            && self.service_url.starts_with('/')
+            && !self.service_url.starts_with("//")
     }
 
     fn url(&self, endpoint: &str) -> Result<Url> {

@@ -95,7 +95,7 @@ pub enum Error {
         /// The IMS URL that was called.
         url: String,
         /// The transport error.
-        source: reqwest::Error,
+        source: crate::transport::TransportError,
     },
 
     /// IMS did not answer in time.
@@ -136,7 +136,14 @@ pub enum Error {
     #[error("{}", transport(.source))]
     Request {
         /// The transport error.
-        source: reqwest::Error,
+        source: crate::transport::TransportError,
+    },
+
+    /// The app's `fetch` resolved with something that is not a usable response.
+    #[error("the fetch function's answer is not a response: {reason}")]
+    FetchAnswer {
+        /// What is missing or wrong.
+        reason: String,
     },
 
     /// The request, retries included, took longer than its timeout.
@@ -276,7 +283,7 @@ impl Error {
             | Self::RefreshFailed
             | Self::ImsTimeout { .. } => ErrorCode::ExchangeTokenError,
             Self::Request { .. } | Self::Aborted | Self::Timeout { .. } => ErrorCode::RequestError,
-            Self::BodyTooLarge { .. } => ErrorCode::ResponseError,
+            Self::BodyTooLarge { .. } | Self::FetchAnswer { .. } => ErrorCode::ResponseError,
             Self::Attempted { source, .. } => source.code(),
             Self::Shared(source) => source.code(),
             Self::Api { .. } => ErrorCode::ApiError,
@@ -357,6 +364,7 @@ impl Error {
             | Self::DevTokenExpired { .. }
             | Self::RefreshFailed
             | Self::BodyTooLarge { .. }
+            | Self::FetchAnswer { .. }
             | Self::Attempted { .. }
             | Self::Shared(_) => {}
         }
@@ -382,8 +390,17 @@ pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// What a transport error says: a refused certificate in words, else the chain of sources.
-fn transport(source: &reqwest::Error) -> String {
-    crate::tls::certificate_error(source).map_or_else(|| chain(source), crate::tls::describe)
+fn transport(source: &crate::transport::TransportError) -> String {
+    use crate::transport::TransportError;
+    match source {
+        TransportError::Native(source) => crate::tls::certificate_error(source)
+            .map_or_else(|| chain(source), crate::tls::describe),
+        // undici's own message already starts so.
+        TransportError::Fetch(failure) if failure.message.starts_with("fetch failed") => {
+            failure.message.clone()
+        }
+        TransportError::Fetch(failure) => format!("fetch failed: {}", failure.message),
+    }
 }
 
 /// A time as RFC 3339 in UTC, to the second: `2026-12-01T00:00:00Z`.

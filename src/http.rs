@@ -173,11 +173,9 @@ pub async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Ve
     // buffer for the usual uncompressed answer. At most 1 MiB is reserved up front.
     let reserve = length.map_or(0, |length| length.min(1024 * 1024));
     let mut body = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0));
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|source| Error::Request { source })?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|source| Error::Request {
+        source: crate::transport::TransportError::Native(source),
+    })? {
         if body.len() as u64 + chunk.len() as u64 > limit {
             return Err(too_large());
         }

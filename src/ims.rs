@@ -3,18 +3,17 @@
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::Client;
-use reqwest::header::HeaderMap;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::{Method, Url};
 use serde_json::Value;
 
 use crate::credentials::{OAuthCredentials, ServiceCredentials};
 use crate::error::{Error, ImsRefusal, Result};
-use crate::http::{
-    DEFAULT_CONNECT_TIMEOUT, has_userinfo, protocol_version, read_body, without_userinfo,
-};
+use crate::http::{DEFAULT_CONNECT_TIMEOUT, has_userinfo, without_userinfo};
 use crate::jwt::{DEFAULT_JWT_LIFETIME, ServiceClaims};
 use crate::retry::{Attempts, RetryPolicy, send_with_retries};
 use crate::secret::Secret;
+use crate::transport::{Incoming, Outgoing, Target, Transport, TransportError};
 
 /// The longest a token request to IMS may take, retries included.
 pub const IMS_TIMEOUT: Duration = Duration::from_secs(30);
@@ -36,8 +35,8 @@ pub struct Exchange {
     pub status: u16,
     /// Attempts made, retries included.
     pub attempts: u32,
-    /// `1.1` or `2`.
-    pub http_version: &'static str,
+    /// `1.1` or `2`; unknown through an app's `fetch`.
+    pub http_version: Option<&'static str>,
 }
 
 /// An access token as IMS returns it.
@@ -118,7 +117,7 @@ pub fn ims_host(ims_endpoint: &str) -> &str {
 /// Signs a service JWT and exchanges it at IMS (`/ims/exchange/jwt`) for an access token.
 /// `headers` go with the request (the trace context).
 pub async fn exchange_jwt(
-    http: &Client,
+    http: &Transport,
     credentials: &ServiceCredentials,
     headers: &HeaderMap,
 ) -> Result<ImsToken> {
@@ -142,7 +141,7 @@ pub async fn exchange_jwt(
 /// Exchanges OAuth Server-to-Server credentials at IMS (`/ims/token/v3`,
 /// `grant_type=client_credentials`) for an access token. `headers` go with the request.
 pub async fn exchange_client_credentials(
-    http: &Client,
+    http: &Transport,
     credentials: &OAuthCredentials,
     headers: &HeaderMap,
 ) -> Result<ImsToken> {
@@ -179,16 +178,30 @@ pub fn sign_service_jwt(credentials: &ServiceCredentials, lifetime: Duration) ->
 }
 
 async fn post_form(
-    http: &Client,
+    http: &Transport,
     url: &str,
     form: &[(&str, &str)],
     unit: ExpiresIn,
     headers: &HeaderMap,
 ) -> Result<ImsToken> {
-    let unreachable = |source: reqwest::Error| Error::ImsUnreachable {
+    let unreachable = |source: TransportError| Error::ImsUnreachable {
         url: url.to_owned(),
         source: source.without_url(),
     };
+    let parsed = Url::parse(url).map_err(|_| {
+        Error::InvalidParam(format!(
+            "imsEndpoint is not a valid host name: {}",
+            without_userinfo(url)
+        ))
+    })?;
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let mut request_headers = headers.clone();
+    request_headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
     // IMS is retried like AEM: connection errors, 429 and 5xx, with backoff and Retry-After.
     let attempts = Attempts {
         policy: &RetryPolicy::default(),
@@ -196,16 +209,24 @@ async fn post_form(
         timeout: IMS_TIMEOUT,
         connect_timeout: DEFAULT_CONNECT_TIMEOUT,
     };
-    let read = |sent: std::result::Result<reqwest::Response, reqwest::Error>| async {
+    let read = |sent: std::result::Result<Incoming, TransportError>| async {
         match sent {
             Err(source) => Err(unreachable(source)),
             Ok(response) => read_token(response, unit).await,
         }
     };
+    let build = || Outgoing {
+        method: Method::POST,
+        url: Target::Absolute(parsed.clone()),
+        headers: request_headers.clone(),
+        body: Some(body.clone()),
+        secret_fields: &["client_secret", "jwt_token"],
+    };
     send_with_retries(
+        http,
         attempts,
         std::future::ready(()),
-        || http.post(url).headers(headers.clone()).form(form),
+        build,
         read,
         |after| Error::ImsTimeout { after },
     )
@@ -217,15 +238,16 @@ async fn post_form(
 }
 
 /// Reads an IMS response: the token, or IMS's refusal.
-async fn read_token(response: reqwest::Response, unit: ExpiresIn) -> Result<ImsToken> {
+async fn read_token(response: Incoming, unit: ExpiresIn) -> Result<ImsToken> {
     let status = response.status().as_u16();
-    let http_version = protocol_version(response.version());
+    let http_version = response.http_version();
     let debug_id = response
         .headers()
         .get("x-debug-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let body = read_body(response, IMS_MAX_BODY_BYTES)
+    let body = response
+        .read_body(IMS_MAX_BODY_BYTES)
         .await
         .map_err(|error| Error::ImsMalformed {
             status,
@@ -287,7 +309,7 @@ fn parse_token(status: u16, json: Option<Value>, unit: ExpiresIn) -> Result<ImsT
         exchange: Exchange {
             status,
             attempts: 1,
-            http_version: "1.1",
+            http_version: None,
         },
     })
 }

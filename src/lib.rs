@@ -21,6 +21,7 @@ pub mod retry;
 pub mod secret;
 pub mod tls;
 pub mod token;
+pub mod transport;
 
 #[cfg(test)]
 mod test_keys;

@@ -6,9 +6,9 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use crate::transport::Transport;
 use futures_util::FutureExt as _;
 use futures_util::future::{BoxFuture, Shared};
-use reqwest::Client;
 use reqwest::header::HeaderMap;
 
 use crate::credentials::Credentials;
@@ -93,7 +93,7 @@ pub const FAILED_REFRESH_PAUSE: Duration = Duration::from_secs(5);
 
 struct Inner {
     credentials: Arc<Credentials>,
-    http: Client,
+    http: Transport,
     policy: RefreshPolicy,
     state: Mutex<State>,
 }
@@ -116,7 +116,7 @@ impl std::fmt::Debug for TokenProvider {
 
 impl TokenProvider {
     /// A provider for `credentials`, calling IMS through `http`.
-    pub fn new(credentials: Arc<Credentials>, http: Client, policy: RefreshPolicy) -> Self {
+    pub fn new(credentials: Arc<Credentials>, http: Transport, policy: RefreshPolicy) -> Self {
         Self {
             inner: Arc::new(Inner {
                 credentials,

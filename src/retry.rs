@@ -6,11 +6,11 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use crate::error::Error;
-use crate::http::with_connect_timeout;
+use crate::transport::{FetchFailureKind, Incoming, Outgoing, Transport, TransportError};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use reqwest::header::RETRY_AFTER;
-use reqwest::{RequestBuilder, Response, StatusCode};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
 
 /// How failed requests are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,20 +60,29 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
 /// Whether a transport error is worth retrying. A refused server certificate never is: nothing
 /// about it is transient. A connection that failed before anything was sent always is; anything
 /// else only for requests that are safe to repeat.
-pub fn is_retryable_error(error: &reqwest::Error, repeatable: bool) -> bool {
-    if crate::tls::certificate_error(error).is_some() {
-        return false;
+pub fn is_retryable_error(error: &TransportError, repeatable: bool) -> bool {
+    match error {
+        TransportError::Native(error) => {
+            if crate::tls::certificate_error(error).is_some() {
+                return false;
+            }
+            if error.is_connect() {
+                return true;
+            }
+            repeatable && (error.is_request() || error.is_body() || error.is_decode())
+        }
+        TransportError::Fetch(failure) => match failure.kind {
+            FetchFailureKind::Connect => true,
+            FetchFailureKind::Request | FetchFailureKind::Timeout => repeatable,
+            FetchFailureKind::Answer => false,
+        },
     }
-    if error.is_connect() {
-        return true;
-    }
-    repeatable && (error.is_request() || error.is_body() || error.is_decode())
 }
 
 /// The wait a `Retry-After` header asks for: delay-seconds or an HTTP date in any of the three
 /// forms RFC 9110 §5.6.7 has recipients accept (IMF-fixdate, RFC 850, asctime).
-pub fn retry_after(response: &Response, now: SystemTime) -> Option<Duration> {
-    retry_after_value(response.headers().get(RETRY_AFTER)?.to_str().ok()?, now)
+pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    retry_after_value(headers.get(RETRY_AFTER)?.to_str().ok()?, now)
 }
 
 fn retry_after_value(value: &str, now: SystemTime) -> Option<Duration> {
@@ -100,17 +109,19 @@ pub struct Attempts<'a> {
     pub connect_timeout: Duration,
 }
 
-/// Sends the request `build` makes, retrying connection errors, 429 and 5xx as the policy
+/// Sends the request `build` makes through `transport`, retrying connection errors, 429 and 5xx as the policy
 /// allows, and reads the last answer with `read`. `turn` is awaited first (a concurrency
 /// permit, held until the answer is read); waiting for it counts towards the timeout. A retry
 /// whose wait would end after the deadline is not made: the last answer is read instead. Every
 /// failure is an [`Error::Attempted`] that says how many attempts were made; running out of
-/// time gives `read`'s error for `timed_out(timeout)`.
+/// time gives `read`'s error for `timed_out(timeout)`. A transport that retries by itself (an
+/// app's `fetch`) gets one attempt: nothing is retried twice over.
 pub async fn send_with_retries<T, G, Fut>(
+    transport: &Transport,
     attempts: Attempts<'_>,
     turn: impl Future<Output = G>,
-    build: impl Fn() -> RequestBuilder,
-    read: impl FnOnce(Result<Response, reqwest::Error>) -> Fut,
+    build: impl Fn() -> Outgoing,
+    read: impl FnOnce(Result<Incoming, TransportError>) -> Fut,
     timed_out: impl FnOnce(Duration) -> Error,
 ) -> Result<(T, u32), Error>
 where
@@ -123,6 +134,11 @@ where
         connect_timeout,
     } = attempts;
     let deadline = Instant::now() + timeout;
+    let max_retries = if transport.retries_itself() {
+        0
+    } else {
+        policy.max_retries
+    };
     // Follows the attempts as they start, for the error when the deadline ends this early.
     let counter = AtomicU32::new(0);
     let run = async {
@@ -131,13 +147,13 @@ where
         let result = loop {
             made += 1;
             counter.store(made, Ordering::Relaxed);
-            let may_retry = made <= policy.max_retries;
-            let result = with_connect_timeout(connect_timeout, build().send()).await;
+            let may_retry = made <= max_retries;
+            let result = transport.send(build(), connect_timeout, policy).await;
             let wait = match &result {
                 Ok(response)
                     if may_retry && repeatable && is_retryable_status(response.status()) =>
                 {
-                    policy.delay(made - 1, retry_after(response, SystemTime::now()))
+                    policy.delay(made - 1, retry_after(response.headers(), SystemTime::now()))
                 }
                 Err(error) if may_retry && is_retryable_error(error, repeatable) => {
                     policy.delay(made - 1, None)

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::Client;
+use crate::transport::Transport;
 use reqwest::header::HeaderMap;
 
 use crate::credentials::Credentials;
@@ -36,7 +36,7 @@ pub struct AccessToken {
 /// call is a new exchange, as Adobe's `getToken`; `TokenProvider` caches. `headers` go with
 /// the request to IMS (the trace context).
 pub async fn fetch_token(
-    http: &Client,
+    http: &Transport,
     credentials: &Credentials,
     headers: &HeaderMap,
 ) -> Result<AccessToken> {

@@ -10,6 +10,7 @@ use reqwest::Method;
 use tokio_util::sync::CancellationToken;
 
 use super::error::to_js_error;
+use super::fetch::FetchTransport;
 use super::runtime;
 use super::trace::trace_headers;
 use std::time::Duration;
@@ -138,13 +139,20 @@ fn retry_policy(base: RetryPolicy, options: Option<RetryOptions>) -> RetryPolicy
 #[napi]
 pub struct NativeClient {
     inner: Arc<AemClient>,
+    /// Whether requests go through a JavaScript `fetch`, which is then called before
+    /// `request` returns when the request can start at once.
+    through_fetch: bool,
 }
 
 #[napi]
 impl NativeClient {
-    /// Builds the client; fails with `INVALID_PARAM` for bad headers, auth or `ca`.
+    /// Builds the client; fails with `INVALID_PARAM` for bad headers, auth or `ca`. With
+    /// `transport`, requests go through that `fetch` instead of the native HTTP client.
     #[napi(constructor, catch_unwind)]
-    pub fn new(config: NativeClientConfig) -> napi::Result<Self> {
+    pub fn new(
+        config: NativeClientConfig,
+        transport: Option<&FetchTransport>,
+    ) -> napi::Result<Self> {
         let auth = match config.auth {
             None => None,
             Some(Either::A(token)) => Some(Auth::Bearer(Secret::new(token))),
@@ -170,10 +178,12 @@ impl NativeClient {
                 .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
             cache: config.cache.map(cache_config),
             coalesce: config.coalesce.unwrap_or(false),
+            transport: transport.map(FetchTransport::transport),
         };
         let inner = AemClient::new(core).map_err(to_js_error)?;
         Ok(Self {
             inner: Arc::new(inner),
+            through_fetch: transport.is_some(),
         })
     }
 
@@ -245,7 +255,7 @@ impl NativeClient {
         let traced = trace.is_some();
         let trace_headers = trace_headers(trace)?;
         let cancelled = cancel.map(|handle| handle.token.clone());
-        runtime::spawn(env, async move {
+        let work = async move {
             let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
                 .map_err(|_| Error::InvalidParam(format!("{method:?} is not an HTTP method")))
                 .map_err(to_js_error)?;
@@ -276,7 +286,12 @@ impl NativeClient {
                     result = response => result,
                 },
             }
-        })
+        };
+        if self.through_fetch {
+            runtime::spawn_eager(env, work)
+        } else {
+            runtime::spawn(env, work)
+        }
     }
 }
 

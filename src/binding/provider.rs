@@ -7,8 +7,9 @@ use napi_derive::napi;
 use super::client::millis;
 use super::credentials::LoadedCredentials;
 use super::error::to_js_error;
+use super::fetch::FetchTransport;
 use super::runtime;
-use super::token::{TokenExchange, client_for};
+use super::token::{TokenExchange, transport_for};
 use super::trace::trace_headers;
 use crate::client::parse_headers;
 use crate::provider::{CachedToken, RefreshPolicy, TokenProvider};
@@ -50,11 +51,12 @@ pub struct NativeTokenProvider {
 
 #[napi]
 impl NativeTokenProvider {
-    /// A provider for loaded credentials.
+    /// A provider for loaded credentials; IMS is called through `transport` when given.
     #[napi(constructor, catch_unwind)]
     pub fn new(
         credentials: &LoadedCredentials,
         options: Option<TokenProviderOptions>,
+        transport: Option<&FetchTransport>,
     ) -> napi::Result<Self> {
         let TokenProviderOptions {
             ca,
@@ -67,7 +69,7 @@ impl NativeTokenProvider {
             refresh_ratio: None,
             refresh_margin_ms: None,
         });
-        let http = client_for(ca, proxy)?;
+        let http = transport_for(ca, proxy, transport)?;
         let defaults = RefreshPolicy::default();
         let policy = RefreshPolicy {
             ratio: refresh_ratio.unwrap_or(defaults.ratio),

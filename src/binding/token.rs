@@ -8,6 +8,7 @@ use napi_derive::napi;
 
 use super::credentials::LoadedCredentials;
 use super::error::to_js_error;
+use super::fetch::FetchTransport;
 use super::runtime;
 use super::trace::trace_headers;
 use crate::client::parse_headers;
@@ -15,6 +16,7 @@ use crate::error::Error;
 use crate::http::{self, HttpConfig};
 use crate::ims::Exchange;
 use crate::token::{fetch_token, token_url};
+use crate::transport::Transport;
 use reqwest::header::HeaderMap;
 
 /// How an exchange at IMS went, for tracing.
@@ -24,8 +26,8 @@ pub struct TokenExchange {
     pub status: u32,
     /// Attempts made, retries included.
     pub attempts: u32,
-    /// The HTTP version of the answer (`1.1`, `2`).
-    pub http_version: String,
+    /// The HTTP version of the answer (`1.1`, `2`); unknown through a `fetch`.
+    pub http_version: Option<String>,
 }
 
 impl From<Exchange> for TokenExchange {
@@ -33,7 +35,7 @@ impl From<Exchange> for TokenExchange {
         Self {
             status: u32::from(exchange.status),
             attempts: exchange.attempts,
-            http_version: exchange.http_version.to_owned(),
+            http_version: exchange.http_version.map(str::to_owned),
         }
     }
 }
@@ -70,14 +72,15 @@ pub fn token_url_of(credentials: &LoadedCredentials) -> Option<String> {
 }
 
 /// Adobe's `getToken` for loaded credentials: every call a new exchange at IMS (the development
-/// token as it is).
+/// token as it is), through `transport` when given.
 #[napi(ts_return_type = "Promise<FetchedToken>")]
 pub fn fetch_token_for<'env>(
     env: &'env Env,
     credentials: &LoadedCredentials,
     options: Option<FetchTokenOptions>,
+    transport: Option<&FetchTransport>,
 ) -> napi::Result<PromiseRaw<'env, FetchedToken>> {
-    let (http, headers) = connection(options)?;
+    let (http, headers) = connection(options, transport)?;
     let credentials = Arc::clone(&credentials.inner);
     runtime::spawn(env, async move {
         let token = fetch_token(&http, &credentials, &headers)
@@ -101,14 +104,16 @@ pub struct RawExchange {
     pub exchange: TokenExchange,
 }
 
-/// The raw IMS response of an exchange, for `exchange()`; `options.headers` go with the request.
+/// The raw IMS response of an exchange, for `exchange()`; `options.headers` go with the
+/// request, through `transport` when given.
 #[napi(ts_return_type = "Promise<RawExchange>")]
 pub fn exchange_raw<'env>(
     env: &'env Env,
     credentials: &LoadedCredentials,
     options: Option<FetchTokenOptions>,
+    transport: Option<&FetchTransport>,
 ) -> napi::Result<PromiseRaw<'env, RawExchange>> {
-    let (http, headers) = connection(options)?;
+    let (http, headers) = connection(options, transport)?;
     let credentials = Arc::clone(&credentials.inner);
     runtime::spawn(env, async move {
         let token = fetch_token(&http, &credentials, &headers)
@@ -126,21 +131,31 @@ pub fn exchange_raw<'env>(
     })
 }
 
-/// The HTTP client and the request headers that `options` ask for.
-fn connection(options: Option<FetchTokenOptions>) -> napi::Result<(reqwest::Client, HeaderMap)> {
+/// The transport and the request headers that `options` ask for.
+fn connection(
+    options: Option<FetchTokenOptions>,
+    transport: Option<&FetchTransport>,
+) -> napi::Result<(Transport, HeaderMap)> {
     let FetchTokenOptions { ca, proxy, trace } = options.unwrap_or(FetchTokenOptions {
         ca: None,
         proxy: None,
         trace: None,
     });
     let headers = parse_headers(&trace_headers(trace)?).map_err(to_js_error)?;
-    Ok((client_for(ca, proxy)?, headers))
+    Ok((transport_for(ca, proxy, transport)?, headers))
 }
 
-/// The process-wide client for these TLS and proxy settings.
-pub(crate) fn client_for(
+/// `fetch`'s transport when given, else the process-wide native client for these TLS and
+/// proxy settings.
+pub(crate) fn transport_for(
     ca: Option<String>,
     proxy: Option<String>,
-) -> napi::Result<reqwest::Client> {
-    http::client_for(&HttpConfig { ca, proxy }).map_err(to_js_error)
+    fetch: Option<&FetchTransport>,
+) -> napi::Result<Transport> {
+    match fetch {
+        Some(fetch) => Ok(fetch.transport()),
+        None => http::client_for(&HttpConfig { ca, proxy })
+            .map(Transport::Native)
+            .map_err(to_js_error),
+    }
 }

@@ -20,11 +20,21 @@ export declare class CancelToken {
 /** A `fetch` function as a transport that clients and token providers take. */
 export declare class FetchTransport {
   /**
-   * `send(call)` sends one request and resolves with a [`FetchAnswer`] (it never rejects);
-   * `cancel(id)` aborts a request the core gave up on (a timeout, an abort). With
+   * `send(call)` sends one request and answers it with `settle` or `fail` (it must not
+   * throw); `cancel(id)` aborts a request the core gave up on (a timeout, an abort). With
    * `retriesItself`, the core makes one attempt per call and leaves retries to the `fetch`.
    */
-  constructor(send: (call: FetchCall) => Promise<FetchAnswer>, cancel: (id: number) => void, retriesItself: boolean)
+  constructor(send: (call: FetchCall) => void, cancel: (id: number) => void, retriesItself: boolean)
+  /**
+   * Answers request `id` with a response: its status, its header names and values in turn,
+   * and its body's bytes (copied here). A status that is not an HTTP status fails it.
+   */
+  settle(id: number, status: number, headers: Array<string>, body?: Buffer | undefined | null): void
+  /**
+   * Fails request `id`: `failure` is `connect`, `timeout`, `answer` or `request` (see
+   * [`FetchFailureKind`]); the core takes the request's secrets out of `message`.
+   */
+  fail(id: number, message: string, failure: string): void
 }
 
 /** Parsed credentials. Opaque: nothing secret can be read back from it. */
@@ -119,27 +129,13 @@ export interface CallOptions {
  */
 export declare function exchangeRaw(credentials: LoadedCredentials, options?: FetchTokenOptions | undefined | null, transport?: FetchTransport | undefined | null): Promise<RawExchange>
 
-/** What `send` resolves with: a response, or why there is none. */
-export interface FetchAnswer {
-  /** The HTTP status, when a response came. */
-  status?: number
-  /** Response header names and values in turn. */
-  headers?: Array<string>
-  /** The body as text. */
-  body?: string
-  /** Why no response came (secrets of the request are taken out by the core). */
-  error?: string
-  /** `connect`, `request`, `timeout` or `answer` (see [`FetchFailureKind`]). */
-  failure?: string
-}
-
 /** One request, as `send` takes it. */
 export interface FetchCall {
-  /** Names this request for `cancel`. */
+  /** Names this request for `settle`, `fail` and `cancel`. */
   id: number
   /** `GET`, `POST`, … */
   method: string
-  /** The absolute URL. */
+  /** The absolute URL, or a path from the root. */
   url: string
   /** Header names and values in turn: `[name1, value1, …]`. */
   headers: Array<string>

@@ -111,3 +111,17 @@ test('the tracing example prints the IMS and AEM CLIENT spans under the app span
   assert.match(spans[1].text, /'aem.graphql.persisted_query': 'wknd-shared\/adventures-all'/)
   for (const secret of secretsOf(env.emu)) assert.ok(!stdout.includes(secret))
 })
+
+// The README's "Testing your app" shows these two files whole; each is an app's own test file.
+for (const name of ['testing-with-nock.js', 'testing-with-msw.js']) {
+  test(`examples/${name}: the app's tests pass, and the README shows the file as it is`, async () => {
+    const file = path.join(EXAMPLES, name)
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8')
+    assert.ok(readme.includes(fs.readFileSync(file, 'utf8').trim()), `README.md must show examples/${name} as it is`)
+    // A test runner of its own: without NODE_TEST_CONTEXT, which would make it report to this one.
+    const { NODE_TEST_CONTEXT, ...own } = process.env
+    const { stdout } = await run(process.execPath, ['--test', '--test-reporter=tap', file], { env: { ...own, AEM_HEADLESS_TRANSPORT: '' } })
+    assert.match(stdout, /^# fail 0$/m, stdout)
+    assert.match(stdout, /^# pass [1-9]/m, stdout)
+  })
+}

@@ -246,3 +246,27 @@ test('supplied fetch stacks: node-fetch 2 and undici\'s fetch', async () => {
     assert.equal(error.sdkDetails.status, 404, name)
   }
 })
+
+test('through fetch, the request and token channels publish as on the native transport', async () => {
+  const diagnostics = require('node:diagnostics_channel')
+  const seen = { request: [], token: [] }
+  const subscriptions = Object.keys(seen).map((name) => {
+    const channel = diagnostics.tracingChannel(`aem-headless-rs:${name}`)
+    const handlers = { start () {}, end () {}, asyncStart () {}, asyncEnd: (context) => seen[name].push({ ...context }), error () {} }
+    channel.subscribe(handlers)
+    return () => channel.unsubscribe(handlers)
+  })
+  try {
+    const aem = new AEMHeadless({ serviceURL: env.emu.url, credentials: env.files.credentialsFile, fetch: trustingFetch })
+    await aem.runPersistedQuery('wknd-shared/adventures-all')
+  } finally {
+    for (const unsubscribe of subscriptions) unsubscribe()
+  }
+  assert.equal(seen.token.length, 1)
+  assert.equal(seen.token[0].source, 'ims')
+  assert.equal(seen.token[0].status, 200)
+  assert.equal(seen.request.length, 1)
+  assert.equal(seen.request[0].status, 200)
+  assert.equal(seen.request[0].attempts, 1)
+  assert.equal(seen.request[0].url, `${env.emu.url}/graphql/execute.json/wknd-shared/adventures-all`)
+})

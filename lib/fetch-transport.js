@@ -49,8 +49,8 @@ function transportFor (options, prefix = '') {
 
 /**
  * A native `FetchTransport` over the `fetch` that `currentFetch()` returns at each request.
- * `send` never rejects: it resolves with the answer read whole, or with why there is none.
- * `cancel` aborts a request the core gave up on (its timeout, the call's signal).
+ * `send` hands every answer back through `settle` or `fail`, and never throws; `cancel` aborts
+ * a request the core gave up on (its timeout, the call's signal).
  */
 function fetchTransport (currentFetch, suppliedByApp) {
   const inFlight = new Map()
@@ -59,13 +59,15 @@ function fetchTransport (currentFetch, suppliedByApp) {
     inFlight.set(call.id, controller)
     try {
       const fetch = currentFetch()
-      if (typeof fetch !== 'function') return { error: 'globalThis.fetch is not a function', failure: 'request' }
+      if (typeof fetch !== 'function') return transport.fail(call.id, 'globalThis.fetch is not a function', 'request')
       const options = { method: call.method, headers: headersObject(call.headers), signal: controller.signal }
       if (call.body !== undefined && call.body !== null) options.body = call.body
-      const retryOptions = { maxRetries: call.maxRetries, initialDelayInMillis: call.initialDelayMs }
-      return await answerOf(await fetch(call.url, options, suppliedByApp ? retryOptions : { maxRetries: 0 }))
+      const retryOptions = suppliedByApp ? { maxRetries: call.maxRetries, initialDelayInMillis: call.initialDelayMs } : { maxRetries: 0 }
+      const answer = await answerOf(await fetch(call.url, options, retryOptions))
+      if (answer.error !== undefined) transport.fail(call.id, answer.error, 'answer')
+      else transport.settle(call.id, answer.status, answer.headers, answer.body)
     } catch (error) {
-      return { error: messageOf(error), failure: failureOf(error) }
+      transport.fail(call.id, messageOf(error), failureOf(error))
     } finally {
       inFlight.delete(call.id)
     }
@@ -74,7 +76,8 @@ function fetchTransport (currentFetch, suppliedByApp) {
     const controller = inFlight.get(id)
     if (controller !== undefined) controller.abort()
   }
-  return new native.FetchTransport(send, cancel, suppliedByApp)
+  const transport = new native.FetchTransport(send, cancel, suppliedByApp)
+  return transport
 }
 
 /** `[name, value, …]` as the plain object Adobe's client gives `fetch`, its names spelled as Adobe spells them. */
@@ -92,27 +95,47 @@ function headersObject (flat) {
  */
 async function answerOf (response) {
   if (response === null || typeof response !== 'object') {
-    return { error: `it resolved with ${response === null ? 'null' : typeof response}, not a response`, failure: 'answer' }
+    return { error: `it resolved with ${response === null ? 'null' : typeof response}, not a response` }
   }
   let status = response.status
   if (!Number.isInteger(status)) {
-    if (typeof response.ok !== 'boolean') return { error: 'it has neither status nor ok', failure: 'answer' }
+    if (typeof response.ok !== 'boolean') return { error: 'it has neither status nor ok' }
     status = response.ok ? 200 : STATUS_WITHOUT_OK
-  }
-  let headers = []
-  try {
-    headers = Object.entries(headerRecord(response.headers, 'headers') || {}).flat()
-  } catch {
-    // Headers of a shape no fetch stack has are left out, as a double that has none.
   }
   let body
   try {
-    if (typeof response.text === 'function') body = await response.text()
-    else if (typeof response.json === 'function') body = JSON.stringify(await response.json())
+    body = await bodyOf(response)
   } catch (error) {
-    return { error: `its body cannot be read (${messageOf(error)})`, failure: 'answer' }
+    return { error: `its body cannot be read (${messageOf(error)})` }
   }
-  return { status, headers, body: typeof body === 'string' ? body : undefined }
+  return { status, headers: headerPairs(response.headers), body }
+}
+
+/** The body's bytes: `arrayBuffer()`, else `text()`, else `json()` serialized again. */
+async function bodyOf (response) {
+  if (typeof response.arrayBuffer === 'function') return Buffer.from(await response.arrayBuffer())
+  if (typeof response.text === 'function') return Buffer.from(String(await response.text()))
+  if (typeof response.json === 'function') {
+    const text = JSON.stringify(await response.json())
+    return text === undefined ? undefined : Buffer.from(text)
+  }
+  return undefined
+}
+
+/** Response headers as `[name, value, …]`, from `Headers` (its `forEach`) or any shape `headerRecord` reads. */
+function headerPairs (headers) {
+  const flat = []
+  if (headers === undefined || headers === null) return flat
+  try {
+    if (typeof headers.forEach === 'function' && !Array.isArray(headers) && !(headers instanceof Map)) {
+      headers.forEach((value, name) => { flat.push(String(name), String(value)) })
+      return flat
+    }
+    return Object.entries(headerRecord(headers, 'headers') || {}).flat()
+  } catch {
+    // Headers of a shape no fetch stack has are left out, as from a double that has none.
+    return []
+  }
 }
 
 /** A fetch error in words, with its cause (undici's `fetch failed` says why in its cause). */

@@ -8,7 +8,7 @@
 // after the warm-up and at each `checkpoints` count (after a GC with --expose-gc), and the
 // peak: the kernel's high-water mark of the process (startup and warm-up included).
 //
-//   node query-worker.js ours|adobe|undici SERVICE_URL QUERY_PATH TOTAL CONCURRENCY WARM_UP [CHECKPOINTS]
+//   node query-worker.js ours|ours-fetch|adobe|undici SERVICE_URL QUERY_PATH TOTAL CONCURRENCY WARM_UP [CHECKPOINTS]
 
 const [contender, serviceURL, queryPath, totalText, concurrencyText, warmUpText, checkpointsText] = process.argv.slice(2)
 const total = Number(totalText)
@@ -31,8 +31,19 @@ function contenderCall () {
       return json
     }
   }
+  if (contender === 'fetch') {
+    const url = `${serviceURL}/graphql/execute.json/${queryPath}`
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }
+    return async () => {
+      const response = await fetch(url, { headers })
+      const json = await response.json()
+      if (response.status !== 200) throw new Error(`HTTP ${response.status}`)
+      return json
+    }
+  }
   const { AEMHeadless } = contender === 'adobe' ? require('@adobe/aem-headless-client-nodejs') : require('../..')
-  const aem = new AEMHeadless({ serviceURL, auth: TOKEN })
+  // ours-fetch: the package over globalThis.fetch, as an app's tests run it (transport: 'fetch').
+  const aem = new AEMHeadless({ serviceURL, auth: TOKEN, ...(contender === 'ours-fetch' ? { transport: 'fetch' } : {}) })
   return () => aem.runPersistedQuery(queryPath)
 }
 

@@ -1,15 +1,18 @@
 //! `FetchTransport`: a JavaScript `fetch` as the core's [`Transport`], for an app's own `fetch`
-//! and for `transport: 'fetch'`. `lib/fetch-transport.js` makes the two functions it calls.
+//! and for `transport: 'fetch'`. `lib/fetch-transport.js` makes the functions it calls and
+//! hands each answer back through `settle` or `fail`.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use napi::Status;
-use napi::bindgen_prelude::{Function, FunctionRef, Promise};
+use napi::bindgen_prelude::{BufferSlice, Function, FunctionRef};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
+use tokio::sync::oneshot;
 
 use super::runtime;
 
@@ -20,11 +23,11 @@ use crate::transport::{
 /// One request, as `send` takes it.
 #[napi(object)]
 pub struct FetchCall {
-    /// Names this request for `cancel`.
+    /// Names this request for `settle`, `fail` and `cancel`.
     pub id: u32,
     /// `GET`, `POST`, …
     pub method: String,
-    /// The absolute URL.
+    /// The absolute URL, or a path from the root.
     pub url: String,
     /// Header names and values in turn: `[name1, value1, …]`.
     pub headers: Vec<String>,
@@ -36,33 +39,53 @@ pub struct FetchCall {
     pub initial_delay_ms: f64,
 }
 
-/// What `send` resolves with: a response, or why there is none.
-#[napi(object)]
-pub struct FetchAnswer {
-    /// The HTTP status, when a response came.
-    pub status: Option<u32>,
-    /// Response header names and values in turn.
-    pub headers: Option<Vec<String>>,
-    /// The body as text.
-    pub body: Option<String>,
-    /// Why no response came (secrets of the request are taken out by the core).
-    pub error: Option<String>,
-    /// `connect`, `request`, `timeout` or `answer` (see [`FetchFailureKind`]).
-    pub failure: Option<String>,
-}
-
-type SendFunction =
-    ThreadsafeFunction<FetchCall, Promise<FetchAnswer>, FetchCall, Status, false, true>;
+type SendFunction = ThreadsafeFunction<FetchCall, (), FetchCall, Status, false, true>;
 type CancelFunction = ThreadsafeFunction<u32, (), u32, Status, false, true>;
+
+/// What a request waits for: the answer, or why there is none.
+type Answer = Result<FetchedResponse, FetchFailure>;
 
 struct Functions {
     /// `send`, callable from any thread.
     send: SendFunction,
     /// `send` itself, called directly on the JavaScript thread (see [`runtime::spawn_eager`]).
-    send_now: FunctionRef<FetchCall, Promise<FetchAnswer>>,
+    send_now: FunctionRef<FetchCall, ()>,
     cancel: CancelFunction,
     retries_itself: bool,
     next_id: AtomicU32,
+    /// The requests sent and not answered yet.
+    waiting: Mutex<HashMap<u32, oneshot::Sender<Answer>>>,
+}
+
+impl Functions {
+    fn waiting(&self) -> std::sync::MutexGuard<'_, HashMap<u32, oneshot::Sender<Answer>>> {
+        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hands `answer` to the request `id` waits for; nothing when it no longer waits.
+    fn answer(&self, id: u32, answer: Answer) {
+        if let Some(waiting) = self.waiting().remove(&id) {
+            let _ = waiting.send(answer);
+        }
+    }
+
+    /// Calls `send`: directly when the request starts on the JavaScript thread, else through
+    /// the thread-safe function.
+    fn send(&self, call: FetchCall) -> napi::Result<()> {
+        match runtime::eager_env() {
+            Some(env) => self.send_now.borrow_back(&env)?.call(call),
+            None => {
+                let status = self
+                    .send
+                    .call(call, ThreadsafeFunctionCallMode::NonBlocking);
+                if status == Status::Ok {
+                    Ok(())
+                } else {
+                    Err(napi::Error::from_status(status))
+                }
+            }
+        }
+    }
 }
 
 /// A `fetch` function as a transport that clients and token providers take.
@@ -73,15 +96,15 @@ pub struct FetchTransport {
 
 #[napi]
 impl FetchTransport {
-    /// `send(call)` sends one request and resolves with a [`FetchAnswer`] (it never rejects);
-    /// `cancel(id)` aborts a request the core gave up on (a timeout, an abort). With
+    /// `send(call)` sends one request and answers it with `settle` or `fail` (it must not
+    /// throw); `cancel(id)` aborts a request the core gave up on (a timeout, an abort). With
     /// `retriesItself`, the core makes one attempt per call and leaves retries to the `fetch`.
     #[napi(
         constructor,
-        ts_args_type = "send: (call: FetchCall) => Promise<FetchAnswer>, cancel: (id: number) => void, retriesItself: boolean"
+        ts_args_type = "send: (call: FetchCall) => void, cancel: (id: number) => void, retriesItself: boolean"
     )]
     pub fn new(
-        send: Function<FetchCall, Promise<FetchAnswer>>,
+        send: Function<FetchCall, ()>,
         cancel: Function<u32, ()>,
         retries_itself: bool,
     ) -> napi::Result<Self> {
@@ -100,21 +123,42 @@ impl FetchTransport {
                     .build()?,
                 retries_itself,
                 next_id: AtomicU32::new(1),
+                waiting: Mutex::default(),
             }),
         })
     }
-}
 
-impl Functions {
-    /// Calls `send` on the JavaScript thread, when the request starts there; else `None`.
-    fn send_now(&self, call: FetchCall) -> Result<napi::Result<Promise<FetchAnswer>>, FetchCall> {
-        match runtime::eager_env() {
-            Some(env) => Ok(self
-                .send_now
-                .borrow_back(&env)
-                .and_then(|send| send.call(call))),
-            None => Err(call),
-        }
+    /// Answers request `id` with a response: its status, its header names and values in turn,
+    /// and its body's bytes (copied here). A status that is not an HTTP status fails it.
+    #[napi]
+    pub fn settle(&self, id: u32, status: u32, headers: Vec<String>, body: Option<BufferSlice>) {
+        let pairs: Vec<(String, String)> = headers
+            .chunks_exact(2)
+            .map(|pair| (pair[0].clone(), pair[1].clone()))
+            .collect();
+        let body = body.map(|bytes| bytes.to_vec()).unwrap_or_default();
+        let answer = u16::try_from(status)
+            .ok()
+            .and_then(|code| FetchedResponse::new(code, &pairs, body))
+            .ok_or_else(|| FetchFailure {
+                message: format!("the fetch answer's status {status} is not an HTTP status"),
+                kind: FetchFailureKind::Answer,
+            });
+        self.functions.answer(id, answer);
+    }
+
+    /// Fails request `id`: `failure` is `connect`, `timeout`, `answer` or `request` (see
+    /// [`FetchFailureKind`]); the core takes the request's secrets out of `message`.
+    #[napi]
+    pub fn fail(&self, id: u32, message: String, failure: String) {
+        let kind = match failure.as_str() {
+            "connect" => FetchFailureKind::Connect,
+            "timeout" => FetchFailureKind::Timeout,
+            "answer" => FetchFailureKind::Answer,
+            _ => FetchFailureKind::Request,
+        };
+        self.functions
+            .answer(id, Err(FetchFailure { message, kind }));
     }
 }
 
@@ -127,7 +171,8 @@ impl FetchTransport {
 
 struct JsFetch(Arc<Functions>);
 
-/// Cancels a request in JavaScript when its future is dropped before the answer came.
+/// Stops waiting for request `id` when its future is dropped before the answer came (a
+/// timeout, an abort), and cancels it in JavaScript.
 struct CancelOnDrop {
     functions: Arc<Functions>,
     id: u32,
@@ -136,7 +181,7 @@ struct CancelOnDrop {
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        if !self.answered {
+        if !self.answered && self.functions.waiting().remove(&self.id).is_some() {
             let _ = self
                 .functions
                 .cancel
@@ -146,10 +191,7 @@ impl Drop for CancelOnDrop {
 }
 
 impl Fetch for JsFetch {
-    fn fetch(
-        &self,
-        request: FetchRequest,
-    ) -> Pin<Box<dyn Future<Output = Result<FetchedResponse, FetchFailure>> + Send>> {
+    fn fetch(&self, request: FetchRequest) -> Pin<Box<dyn Future<Output = Answer> + Send>> {
         let functions = Arc::clone(&self.0);
         Box::pin(async move {
             let id = functions.next_id.fetch_add(1, Ordering::Relaxed);
@@ -166,25 +208,32 @@ impl Fetch for JsFetch {
                 max_retries: request.retry.max_retries,
                 initial_delay_ms: request.retry.initial_delay.as_secs_f64() * 1000.0,
             };
+            let (answered, answer) = oneshot::channel();
+            functions.waiting().insert(id, answered);
             let mut guard = CancelOnDrop {
                 functions: Arc::clone(&functions),
                 id,
                 answered: false,
             };
-            let answer = async {
-                let pending = match functions.send_now(call) {
-                    Ok(pending) => pending?,
-                    Err(call) => functions.send.call_async(call).await?,
-                };
-                pending.await
+            if let Err(error) = functions.send(call) {
+                functions.waiting().remove(&id);
+                guard.answered = true;
+                return Err(FetchFailure {
+                    message: format!(
+                        "the fetch function could not be called: {}",
+                        without_js_value(&error.reason)
+                    ),
+                    kind: FetchFailureKind::Request,
+                });
             }
-            .await;
+            let answer = answer.await;
             guard.answered = true;
-            let answer = answer.map_err(|error| FetchFailure {
-                message: format!("the fetch function could not be called: {}", error.reason),
-                kind: FetchFailureKind::Request,
-            })?;
-            read_answer(answer)
+            answer.unwrap_or_else(|_| {
+                Err(FetchFailure {
+                    message: "the fetch function's answer was lost".to_owned(),
+                    kind: FetchFailureKind::Request,
+                })
+            })
         })
     }
 
@@ -193,31 +242,29 @@ impl Fetch for JsFetch {
     }
 }
 
-/// The core's view of what `send` resolved with.
-fn read_answer(answer: FetchAnswer) -> Result<FetchedResponse, FetchFailure> {
-    if let Some(message) = answer.error {
-        let kind = match answer.failure.as_deref() {
-            Some("connect") => FetchFailureKind::Connect,
-            Some("timeout") => FetchFailureKind::Timeout,
-            Some("answer") => FetchFailureKind::Answer,
-            _ => FetchFailureKind::Request,
-        };
-        return Err(FetchFailure { message, kind });
+/// napi's conversion errors quote the JavaScript value (`` JavaScript value `…` ``), which may
+/// hold a token: the quote is left out.
+fn without_js_value(reason: &str) -> String {
+    match (reason.find('`'), reason.rfind('`')) {
+        (Some(start), Some(end)) if end > start => {
+            format!("{}…{}", &reason[..=start], &reason[end..])
+        }
+        _ => reason.to_owned(),
     }
-    let pairs: Vec<(String, String)> = answer
-        .headers
-        .unwrap_or_default()
-        .chunks_exact(2)
-        .map(|pair| (pair[0].clone(), pair[1].clone()))
-        .collect();
-    let status = answer.status.unwrap_or(0);
-    u16::try_from(status)
-        .ok()
-        .and_then(|status| {
-            FetchedResponse::new(status, &pairs, answer.body.unwrap_or_default().into_bytes())
-        })
-        .ok_or_else(|| FetchFailure {
-            message: format!("the fetch answer's status {status} is not an HTTP status"),
-            kind: FetchFailureKind::Answer,
-        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversion_errors_lose_the_value_they_quote() {
+        assert_eq!(
+            without_js_value(
+                "Failed to convert JavaScript value `Object {\"token\":\"SECRET\"}` into rust type `String`"
+            ),
+            "Failed to convert JavaScript value `…`"
+        );
+        assert_eq!(without_js_value("Closing"), "Closing");
+    }
 }

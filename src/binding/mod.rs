@@ -17,7 +17,7 @@ pub use credentials::{
     LoadCredentialsOptions, LoadedCredentials, load_credentials_from_file,
     load_credentials_from_json, load_credentials_from_json_sync, sign_service_jwt,
 };
-pub use fetch::{FetchAnswer, FetchCall, FetchTransport};
+pub use fetch::{FetchCall, FetchTransport};
 pub use provider::{NativeTokenProvider, ProvidedToken, TokenProviderOptions};
 pub use token::{
     FetchTokenOptions, FetchedToken, RawExchange, TokenExchange, exchange_raw, fetch_token_for,

@@ -157,3 +157,28 @@ test('no public object, error or log event shows a secret planted in any input',
   }
   events.forEach((event, i) => assertHoldsNone(`log event ${i} (${event.event})`, event, secrets))
 })
+
+test('user info in imsEndpoint is refused when credentials are loaded: no identity, no store key holds it', async () => {
+  const password = 'PLANTED-ims-pw-c41e'
+  const keys = []
+  const store = {
+    get: async (key) => { keys.push(key); return null },
+    set: async (key) => { keys.push(key) },
+    lease: async (key) => { keys.push(key); return async () => {} }
+  }
+  const inFile = JSON.parse(JSON.stringify(env.emu.credentials))
+  inFile.integration.imsEndpoint = `admin:${password}@${env.emu.imsEndpoint}`
+  const attempts = [
+    () => new TokenProvider(inFile, { store, ca: env.emu.caPem }).getAccessToken(),
+    () => new TokenProvider(env.emu.credentials, { store, ca: env.emu.caPem, imsEndpoint: `https://admin:${password}@${env.emu.imsEndpoint}` }).getAccessToken(),
+    () => loadCredentials(inFile),
+    () => getToken(inFile, { ca: env.emu.caPem })
+  ]
+  for (const attempt of attempts) {
+    const error = await attempt().catch((e) => e)
+    assert.equal(error.code, 'INVALID_PARAM', String(error && error.stack))
+    assert.match(error.message, /imsEndpoint.* must not hold a user name or password/)
+    assert.ok(!JSON.stringify(error.toJSON()).includes(password))
+  }
+  assert.deepEqual(keys, [], 'the store was never asked')
+})

@@ -12,7 +12,7 @@ use crate::aem::{self, normalize_endpoint, normalize_service_url};
 use crate::coalesce::Coalescer;
 use crate::error::{Error, Result};
 use crate::http::{
-    DEFAULT_CONNECT_TIMEOUT, HttpConfig, TRACE_CONTEXT_HEADERS, client_for, has_userinfo,
+    DEFAULT_CONNECT_TIMEOUT, HttpConfig, TRACE_CONTEXT_HEADERS, client_for, holds_userinfo,
     without_userinfo,
 };
 use crate::response;
@@ -335,9 +335,7 @@ fn identity_of(authorization: &[u8]) -> String {
 impl AemClient {
     /// Builds a client: validates headers and auth, and builds the HTTP client with its pool.
     pub fn new(config: ClientConfig) -> Result<Self> {
-        let parsed_userinfo = Url::parse(&config.service_url)
-            .is_ok_and(|url| !url.username().is_empty() || url.password().is_some());
-        if parsed_userinfo || has_userinfo(&config.service_url) {
+        if holds_userinfo(&config.service_url) {
             return Err(Error::InvalidParam(format!(
                 "serviceURL {} must not hold a user name or password: pass auth: [user, password] instead",
                 without_userinfo(&config.service_url)

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::http::holds_userinfo;
 use crate::jwt::JwtSigner;
 use crate::secret::Secret;
 
@@ -165,6 +166,22 @@ impl Credentials {
                 }
             }
             Credentials::DevToken(_) => {}
+        }
+        // Refused here, before the endpoint reaches `identity()` and so a shared store's keys.
+        if let Credentials::Service(ServiceCredentials { ims_endpoint, .. })
+        | Credentials::OAuth(OAuthCredentials { ims_endpoint, .. }) = &credentials
+            && holds_userinfo(ims_endpoint)
+        {
+            let field = if options.ims_endpoint.is_some() {
+                "the imsEndpoint option"
+            } else if matches!(credentials, Credentials::Service(_)) {
+                "integration.imsEndpoint"
+            } else {
+                "imsEndpoint"
+            };
+            return Err(Error::InvalidCredentials {
+                problems: vec![format!("{field} must not hold a user name or password")],
+            });
         }
         Ok(credentials)
     }
@@ -540,6 +557,28 @@ mod tests {
             assert_eq!(creds.client_secret.expose(), "p8e-SECRET");
             assert_eq!(creds.metascopes, ["ent_aem_cloud_sdk", "ent_cloudmgr_sdk"]);
             assert!(!format!("{creds:?}").contains("p8e-SECRET"));
+        }
+    }
+
+    #[test]
+    fn user_info_in_the_ims_endpoint_is_refused_at_load_before_any_identity() {
+        let mut with_password = integration(PKCS8_PEM);
+        with_password["imsEndpoint"] = json!("admin:hunter2@ims.example");
+        let oauth = json!({"clientId": "c", "clientSecret": "s", "scopes": ["openid"], "imsEndpoint": "https://u:hunter2@ims.example"});
+        let option = LoadOptions {
+            ims_endpoint: Some("https://u:hunter2@ims.example".into()),
+            ..LoadOptions::default()
+        };
+        for (value, options, field) in [
+            (&with_password, &LoadOptions::default(), "integration.imsEndpoint"),
+            (&oauth, &LoadOptions::default(), "imsEndpoint"),
+            (&integration(PKCS8_PEM), &option, "the imsEndpoint option"),
+        ] {
+            let error = Credentials::from_value(value, options).unwrap_err();
+            assert_eq!(error.code().as_str(), "INVALID_PARAM");
+            let message = error.to_string();
+            assert!(message.contains(field), "{message}");
+            assert!(!message.contains("hunter2"), "{message}");
         }
     }
 

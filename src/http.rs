@@ -199,6 +199,20 @@ pub fn protocol_version(version: reqwest::Version) -> &'static str {
 /// they differ from call to call, so the response cache and coalescing ignore them.
 pub const TRACE_CONTEXT_HEADERS: [&str; 3] = ["traceparent", "tracestate", "baggage"];
 
+/// Whether `url` holds a user name or password: as a URL parses it, or as [`has_userinfo`]
+/// finds it in one that does not parse. A value without a scheme (an `imsEndpoint` host) is
+/// read as `https://` followed by it. The one check of `serviceURL` and `imsEndpoint`.
+pub fn holds_userinfo(url: &str) -> bool {
+    let url = if url.contains("://") {
+        std::borrow::Cow::Borrowed(url.trim())
+    } else {
+        std::borrow::Cow::Owned(format!("https://{}", url.trim()))
+    };
+    reqwest::Url::parse(&url)
+        .is_ok_and(|parsed| !parsed.username().is_empty() || parsed.password().is_some())
+        || has_userinfo(&url)
+}
+
 /// Whether a URL holds user info (`user[:password]@`) in its authority, even when it does not
 /// parse: a password with an unencoded `/`, `?` or `#` (`https://admin:pa/ss@host/`) ends the
 /// authority early, leaving a `host:port` whose port is not a number, followed by an `@`.
@@ -263,6 +277,26 @@ mod tests {
             without_userinfo("https://admin:Pa55/w0rd#x@host/"),
             "https://***@host/"
         );
+    }
+
+    #[test]
+    fn holds_userinfo_reads_hosts_without_a_scheme_too() {
+        for with in [
+            "admin:pw@ims.example",
+            "https://admin:pw@ims.example",
+            "user@h:443",
+            "https://a:b%2F@h/",
+        ] {
+            assert!(holds_userinfo(with), "{with}");
+        }
+        for without in [
+            "ims-na1.adobelogin.com",
+            "https://ims.example:8443",
+            "127.0.0.1:4443",
+            "/",
+        ] {
+            assert!(!holds_userinfo(without), "{without}");
+        }
     }
 
     #[test]

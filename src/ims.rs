@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::credentials::{OAuthCredentials, ServiceCredentials};
 use crate::error::{Error, ImsRefusal, Result};
-use crate::http::{DEFAULT_CONNECT_TIMEOUT, has_userinfo, without_userinfo};
+use crate::http::{DEFAULT_CONNECT_TIMEOUT, holds_userinfo, without_userinfo};
 use crate::jwt::{DEFAULT_JWT_LIFETIME, ServiceClaims};
 use crate::retry::{Attempts, RetryPolicy, send_with_retries};
 use crate::secret::Secret;
@@ -77,11 +77,7 @@ pub fn ims_base_url(ims_endpoint: &str, allow_insecure_http: bool) -> Result<Str
     } else {
         format!("https://{endpoint}")
     };
-    let parsed = reqwest::Url::parse(&url);
-    let parsed_userinfo = parsed
-        .as_ref()
-        .is_ok_and(|parsed| !parsed.username().is_empty() || parsed.password().is_some());
-    if parsed_userinfo || has_userinfo(&url) {
+    if holds_userinfo(&url) {
         return Err(Error::InvalidParam(
             "imsEndpoint must not hold a user name or password".to_owned(),
         ));
@@ -97,7 +93,7 @@ pub fn ims_base_url(ims_endpoint: &str, allow_insecure_http: bool) -> Result<Str
             "imsEndpoint must be a host name or an https:// URL, not {shown}"
         )));
     }
-    match parsed {
+    match reqwest::Url::parse(&url) {
         Ok(parsed) if parsed.host_str().is_some() && parsed.path() == "/" => Ok(url),
         _ => Err(Error::InvalidParam(format!(
             "imsEndpoint is not a valid host name: {shown}"

@@ -123,12 +123,6 @@ export interface CallOptions {
   connectTimeoutMs?: number
 }
 
-/**
- * The raw IMS response of an exchange, for `exchange()`; `options.headers` go with the
- * request, through `transport` when given.
- */
-export declare function exchangeRaw(credentials: LoadedCredentials, options?: FetchTokenOptions | undefined | null, transport?: FetchTransport | undefined | null): Promise<RawExchange>
-
 /** One request, as `send` takes it. */
 export interface FetchCall {
   /** Names this request for `settle`, `fail` and `cancel`. */
@@ -147,25 +141,31 @@ export interface FetchCall {
   initialDelayMs: number
 }
 
-/** A token from `fetchToken`: Adobe's `getToken` fields and how IMS answered. */
+/** A token from `fetchTokenFor`: Adobe's `getToken` fields and how IMS answered. */
 export interface FetchedToken {
   /** The access token. */
   accessToken: string
   /** The token type: `bearer` from IMS, `Bearer` for a development token. */
   type: string
-  /** IMS's `expires_in` in milliseconds, or 86400000 for a development token. */
+  /**
+   * The lifetime in milliseconds, whatever unit IMS's `expires_in` had (milliseconds from
+   * the JWT exchange, seconds from `/ims/token/v3`); 86400000 for a development token.
+   */
   expires: number
   /** How IMS answered; absent for a development token. */
   exchange?: TokenExchange
+  /** IMS's answer as IMS sent it (JSON text; it holds the token), when `options.raw`. */
+  raw?: string
 }
 
 /**
- * Adobe's `getToken` for loaded credentials: every call a new exchange at IMS (the development
- * token as it is), through `transport` when given.
+ * One token request for loaded credentials, as Adobe's `getToken` makes it: every call a new
+ * exchange at IMS (the development token as it is), through `transport` when given. With
+ * `options.raw`, also IMS's answer as it came, for `exchange()`.
  */
 export declare function fetchTokenFor(credentials: LoadedCredentials, options?: FetchTokenOptions | undefined | null, transport?: FetchTransport | undefined | null): Promise<FetchedToken>
 
-/** Options of `fetchToken`. */
+/** Options of `fetchTokenFor`. */
 export interface FetchTokenOptions {
   /** Extra trusted CA certificates (PEM) for the IMS call. */
   ca?: string
@@ -173,6 +173,11 @@ export interface FetchTokenOptions {
   proxy?: string
   /** The trace context for the request to IMS: header names and values in turn. */
   trace?: Array<string>
+  /**
+   * Also give IMS's answer as IMS sent it (`raw`), for `exchange()`; a development token,
+   * which IMS never sees, is then refused.
+   */
+  raw?: boolean
 }
 
 /** Reads and parses a credentials file. */
@@ -236,14 +241,6 @@ export interface ProvidedToken {
   refreshAt: number
   /** How IMS answered, when this call exchanged the credentials there. */
   exchange?: TokenExchange
-}
-
-/** IMS's answer to an exchange, for `exchange()`. */
-export interface RawExchange {
-  /** The response body as IMS sent it (JSON text; it holds the token). */
-  raw: string
-  /** How IMS answered. */
-  exchange: TokenExchange
 }
 
 /** Retry settings; unset fields keep their defaults. */

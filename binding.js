@@ -783,7 +783,6 @@ module.exports.FetchTransport = nativeBinding.FetchTransport
 module.exports.LoadedCredentials = nativeBinding.LoadedCredentials
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeTokenProvider = nativeBinding.NativeTokenProvider
-module.exports.exchangeRaw = nativeBinding.exchangeRaw
 module.exports.fetchTokenFor = nativeBinding.fetchTokenFor
 module.exports.loadCredentialsFromFile = nativeBinding.loadCredentialsFromFile
 module.exports.loadCredentialsFromJson = nativeBinding.loadCredentialsFromJson

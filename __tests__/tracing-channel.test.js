@@ -174,3 +174,24 @@ test('URLs: the query values the HTTP conventions redact', () => {
   assert.equal(safeUrl('https://h/a?sig=abc&x=1&Signature=s#f'), 'https://h/a?sig=REDACTED&x=1&Signature=REDACTED#f')
   assert.equal(safeUrl('https://h/a?AWSAccessKeyId=k&X-Goog-Signature=g'), 'https://h/a?AWSAccessKeyId=REDACTED&X-Goog-Signature=REDACTED')
 })
+
+test('exchange() and getToken() with OAuth credentials say the expiry in milliseconds, though /ims/token/v3 counts seconds', async () => {
+  const { clientId, clientSecret } = env.emu.credentials.integration.technicalAccount
+  const oauth = { clientId, clientSecret, scopes: ['AdobeID', 'openid'], imsEndpoint: env.emu.imsEndpoint }
+  const loaded = await AEMHeadless.loadCredentials(oauth)
+  const tokens = record('aem-headless-rs:token')
+  try {
+    const raw = await AEMHeadless.exchange(loaded, { ca: env.emu.caPem })
+    assert.equal(raw.expires_in, 86399, 'IMS\'s answer as it came: seconds')
+    const token = await AEMHeadless.getToken(oauth, { ca: env.emu.caPem })
+    assert.equal(token.expires, 86399000)
+  } finally {
+    tokens.stop()
+  }
+  const ends = tokens.events.filter((e) => e.event === 'asyncEnd')
+  assert.equal(ends.length, 2)
+  for (const { snapshot } of ends) {
+    const ahead = snapshot.expiresAt - Date.now()
+    assert.ok(ahead > 86000 * 1000 && ahead <= 86399 * 1000, `expiresAt is ${ahead} ms ahead`)
+  }
+})

@@ -41,9 +41,9 @@ async function exchange (config, options = {}) {
   const transport = transportFor(options, 'options.')
   const loaded = await loadCredentials(config, { passphrase })
   return traced(loaded, tracing, async (trace) => {
-    const { raw, exchange } = await native.exchangeRaw(loaded, { ca, proxy, trace }, transport)
-    const json = JSON.parse(raw)
-    return { value: json, tokenType: json.token_type, lifetimeMs: Number(json.expires_in), exchange }
+    const token = await native.fetchTokenFor(loaded, { ca, proxy, trace, raw: true }, transport)
+    const json = JSON.parse(token.raw)
+    return { value: json, tokenType: json.token_type, lifetimeMs: token.expires, exchange: token.exchange }
   })
 }
 

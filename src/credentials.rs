@@ -570,7 +570,11 @@ mod tests {
             ..LoadOptions::default()
         };
         for (value, options, field) in [
-            (&with_password, &LoadOptions::default(), "integration.imsEndpoint"),
+            (
+                &with_password,
+                &LoadOptions::default(),
+                "integration.imsEndpoint",
+            ),
             (&oauth, &LoadOptions::default(), "imsEndpoint"),
             (&integration(PKCS8_PEM), &option, "the imsEndpoint option"),
         ] {

@@ -19,10 +19,7 @@ pub use credentials::{
 };
 pub use fetch::{FetchCall, FetchTransport};
 pub use provider::{NativeTokenProvider, ProvidedToken, TokenProviderOptions};
-pub use token::{
-    FetchTokenOptions, FetchedToken, RawExchange, TokenExchange, exchange_raw, fetch_token_for,
-    token_url_of,
-};
+pub use token::{FetchTokenOptions, FetchedToken, TokenExchange, fetch_token_for, token_url_of};
 
 /// napi-rs's own runtime settles nothing of ours (every promise is settled from
 /// [`runtime::spawn`]); until the last environment exits it is this one-thread runtime instead

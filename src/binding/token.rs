@@ -40,7 +40,7 @@ impl From<Exchange> for TokenExchange {
     }
 }
 
-/// Options of `fetchToken`.
+/// Options of `fetchTokenFor`.
 #[napi(object)]
 pub struct FetchTokenOptions {
     /// Extra trusted CA certificates (PEM) for the IMS call.
@@ -49,9 +49,12 @@ pub struct FetchTokenOptions {
     pub proxy: Option<String>,
     /// The trace context for the request to IMS: header names and values in turn.
     pub trace: Option<Vec<String>>,
+    /// Also give IMS's answer as IMS sent it (`raw`), for `exchange()`; a development token,
+    /// which IMS never sees, is then refused.
+    pub raw: Option<bool>,
 }
 
-/// A token from `fetchToken`: Adobe's `getToken` fields and how IMS answered.
+/// A token from `fetchTokenFor`: Adobe's `getToken` fields and how IMS answered.
 #[napi(object)]
 pub struct FetchedToken {
     /// The access token.
@@ -59,10 +62,13 @@ pub struct FetchedToken {
     /// The token type: `bearer` from IMS, `Bearer` for a development token.
     #[napi(js_name = "type")]
     pub token_type: String,
-    /// IMS's `expires_in` in milliseconds, or 86400000 for a development token.
+    /// The lifetime in milliseconds, whatever unit IMS's `expires_in` had (milliseconds from
+    /// the JWT exchange, seconds from `/ims/token/v3`); 86400000 for a development token.
     pub expires: f64,
     /// How IMS answered; absent for a development token.
     pub exchange: Option<TokenExchange>,
+    /// IMS's answer as IMS sent it (JSON text; it holds the token), when `options.raw`.
+    pub raw: Option<String>,
 }
 
 /// The IMS URL token requests for `credentials` go to; null for a development token.
@@ -71,8 +77,9 @@ pub fn token_url_of(credentials: &LoadedCredentials) -> Option<String> {
     token_url(&credentials.inner)
 }
 
-/// Adobe's `getToken` for loaded credentials: every call a new exchange at IMS (the development
-/// token as it is), through `transport` when given.
+/// One token request for loaded credentials, as Adobe's `getToken` makes it: every call a new
+/// exchange at IMS (the development token as it is), through `transport` when given. With
+/// `options.raw`, also IMS's answer as it came, for `exchange()`.
 #[napi(ts_return_type = "Promise<FetchedToken>")]
 pub fn fetch_token_for<'env>(
     env: &'env Env,
@@ -80,54 +87,29 @@ pub fn fetch_token_for<'env>(
     options: Option<FetchTokenOptions>,
     transport: Option<&FetchTransport>,
 ) -> napi::Result<PromiseRaw<'env, FetchedToken>> {
+    let want_raw = options.as_ref().and_then(|o| o.raw).unwrap_or(false);
     let (http, headers) = connection(options, transport)?;
     let credentials = Arc::clone(&credentials.inner);
     runtime::spawn(env, async move {
         let token = fetch_token(&http, &credentials, &headers)
             .await
             .map_err(to_js_error)?;
+        let raw = match (want_raw, token.raw) {
+            (false, _) => None,
+            (true, Some(raw)) => Some(raw.expose().to_owned()),
+            (true, None) => {
+                return Err(to_js_error(Error::InvalidParam(
+                    "a local development token is not exchanged at IMS".to_owned(),
+                )));
+            }
+        };
         Ok(FetchedToken {
             access_token: token.access_token.expose().to_owned(),
             token_type: token.token_type,
             expires: token.expires as f64,
             exchange: token.exchange.map(TokenExchange::from),
+            raw,
         })
-    })
-}
-
-/// IMS's answer to an exchange, for `exchange()`.
-#[napi(object)]
-pub struct RawExchange {
-    /// The response body as IMS sent it (JSON text; it holds the token).
-    pub raw: String,
-    /// How IMS answered.
-    pub exchange: TokenExchange,
-}
-
-/// The raw IMS response of an exchange, for `exchange()`; `options.headers` go with the
-/// request, through `transport` when given.
-#[napi(ts_return_type = "Promise<RawExchange>")]
-pub fn exchange_raw<'env>(
-    env: &'env Env,
-    credentials: &LoadedCredentials,
-    options: Option<FetchTokenOptions>,
-    transport: Option<&FetchTransport>,
-) -> napi::Result<PromiseRaw<'env, RawExchange>> {
-    let (http, headers) = connection(options, transport)?;
-    let credentials = Arc::clone(&credentials.inner);
-    runtime::spawn(env, async move {
-        let token = fetch_token(&http, &credentials, &headers)
-            .await
-            .map_err(to_js_error)?;
-        match (token.raw, token.exchange) {
-            (Some(raw), Some(exchange)) => Ok(RawExchange {
-                raw: raw.expose().to_owned(),
-                exchange: exchange.into(),
-            }),
-            _ => Err(to_js_error(Error::InvalidParam(
-                "a local development token is not exchanged at IMS".to_owned(),
-            ))),
-        }
     })
 }
 
@@ -136,10 +118,13 @@ fn connection(
     options: Option<FetchTokenOptions>,
     transport: Option<&FetchTransport>,
 ) -> napi::Result<(Transport, HeaderMap)> {
-    let FetchTokenOptions { ca, proxy, trace } = options.unwrap_or(FetchTokenOptions {
+    let FetchTokenOptions {
+        ca, proxy, trace, ..
+    } = options.unwrap_or(FetchTokenOptions {
         ca: None,
         proxy: None,
         trace: None,
+        raw: None,
     });
     let headers = parse_headers(&trace_headers(trace)?).map_err(to_js_error)?;
     Ok((transport_for(ca, proxy, transport)?, headers))

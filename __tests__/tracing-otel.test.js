@@ -493,3 +493,25 @@ test('a 401, then the same call with a new token: an ERROR span, then a span wit
     unregister()
   }
 })
+
+test('a propagator that throws: the request goes without trace context, and its span ends', async () => {
+  register()
+  api.propagation.disable()
+  api.propagation.setGlobalPropagator({ inject () { throw new Error('broken propagator') }, extract: (context) => context, fields: () => [] })
+  try {
+    exporter.reset()
+    env.emu.clearRequests()
+    const aem = new AEMHeadless({ serviceURL: env.emu.url, auth: env.emu.issueToken(), ca: env.emu.caPem })
+    const { data } = await underAppSpan(async () => aem.runPersistedQuery('wknd-shared/adventures-all')).then(() => aem.runPersistedQuery('wknd-shared/adventures-all'))
+    assert.ok(data.adventureList.items.length > 0)
+    assert.equal(env.emu.requests.at(-1).headers.traceparent, undefined)
+    assert.equal(ourSpans().length, 2, 'both spans ended')
+    const tokens = await AEMHeadless.getToken(env.files.credentialsFile, { ca: env.emu.caPem })
+    assert.equal(typeof tokens.accessToken, 'string')
+    assert.equal(ourSpans().length, 3, 'the IMS span ended too')
+  } finally {
+    api.propagation.disable()
+    api.propagation.setGlobalPropagator(new W3CTraceContextPropagator())
+    unregister()
+  }
+})

@@ -150,7 +150,15 @@ class HttpSpan {
   traceHeaders () {
     const list = []
     const context = this.span === null ? this.parent : api.trace.setSpan(this.parent, this.span)
-    api.propagation.inject(context, list, INTO_LIST)
+    try {
+      api.propagation.inject(context, list, INTO_LIST)
+    } catch (error) {
+      // A propagator that throws (outside a CompositePropagator, which catches) does not fail
+      // the request, nor leave its span open: the request goes without trace context, and the
+      // app's diagnostic logger hears of it, as OpenTelemetry's own propagators report.
+      api.diag.error('aem-headless-rs: the propagator threw while injecting the trace context; the request goes without it', error)
+      return []
+    }
     return list
   }
 

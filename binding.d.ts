@@ -180,6 +180,9 @@ export interface FetchTokenOptions {
   raw?: boolean
 }
 
+/** The HTTP versions an outcome code's version field indexes, from 1 (`lib/outcome.js`). */
+export declare function httpVersions(): Array<string>
+
 /** Reads and parses a credentials file. */
 export declare function loadCredentialsFromFile(path: string, options?: LoadCredentialsOptions | undefined | null): Promise<LoadedCredentials>
 

@@ -784,6 +784,7 @@ module.exports.LoadedCredentials = nativeBinding.LoadedCredentials
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeTokenProvider = nativeBinding.NativeTokenProvider
 module.exports.fetchTokenFor = nativeBinding.fetchTokenFor
+module.exports.httpVersions = nativeBinding.httpVersions
 module.exports.loadCredentialsFromFile = nativeBinding.loadCredentialsFromFile
 module.exports.loadCredentialsFromJson = nativeBinding.loadCredentialsFromJson
 module.exports.loadCredentialsFromJsonSync = nativeBinding.loadCredentialsFromJsonSync

@@ -334,7 +334,6 @@ declare namespace AEMHeadless {
     [key: string]: unknown
   }
 
-  /** A variable value of a persisted query. */
   /**
    * Trusted certificates as Node's `tls` takes them: PEM text, a Buffer of PEM, or an array of
    * them (each may hold several certificates). They add to the platform's roots and
@@ -343,6 +342,7 @@ declare namespace AEMHeadless {
    */
   export type CaOption = string | Uint8Array | ReadonlyArray<string | Uint8Array>
 
+  /** A variable value of a persisted query. */
   export type VariableValue = string | number | boolean | null | VariableValue[] | { [key: string]: VariableValue }
 
   /** A service-credentials JSON as the AEM Developer Console gives it, or its `integration`. */

@@ -3,11 +3,11 @@
 const path = require('node:path')
 const native = require('./binding.js')
 const { AEMHeadlessError, ErrorCodes, sdkError, fromNative } = require('./lib/errors')
-const { callOptions, checkRetryOptions, checkRetries, checkCache, optionalBoolean, positiveNumber, headerRecord, MAX_TIMEOUT_MS } = require('./lib/options')
+const { callOptions, checkRetryOptions, checkRetries, checkCache, optionalBoolean, tracingOption, toJson, positiveNumber, headerRecord, MAX_TIMEOUT_MS } = require('./lib/options')
 const { QueryTypes, resolveArgs, queryText, buildQuery } = require('./lib/query-builder')
 const { TokenProvider, FRESH_TOKEN } = require('./lib/token-provider')
 const { loadCredentials, credentialsOptions } = require('./lib/credentials')
-const { exchange, signServiceJwt, fetchToken, optionalTracing } = require('./lib/exchange')
+const { exchange, signServiceJwt, fetchToken } = require('./lib/exchange')
 const { createRedisStore } = require('./lib/redis-store')
 const { resolveLogger, requestEvent } = require('./lib/logger')
 const { requestTrace, tracingTarget } = require('./lib/tracing')
@@ -59,7 +59,7 @@ class AEMHeadless {
       throw sdkError('INVALID_PARAM', 'give either auth or credentials/tokenProvider, not both')
     }
     this.#log = resolveLogger(options.logger)
-    const tracing = optionalBoolean(options.tracing, 'tracing')
+    const tracing = tracingOption(options, '')
     const ca = checkCa(options.ca, 'ca')
     const transport = transportFor(options)
     if (options.tokenProvider !== undefined) {
@@ -124,7 +124,7 @@ class AEMHeadless {
     }
     if (call.method === 'POST') {
       const endpoint = this.#native.persistedQueryPath(String(path), [])
-      return this.#request(call, endpoint, stringify({ variables }, 'variables'))
+      return this.#request(call, endpoint, toJson({ variables }, 'variables'))
     }
     const endpoint = this.#native.persistedQueryPath(String(path), flattenVariables(variables))
     return this.#request(call, endpoint, null)
@@ -149,7 +149,7 @@ class AEMHeadless {
       throw sdkError('INVALID_PARAM', "this client has no GraphQL endpoint (it was built with endpoint: ''), so it runs persisted queries only", { serviceURL: this.serviceURL, endpoint: '' })
     }
     const postBody = typeof body === 'object' ? body : { query: body }
-    return this.#request(call, this.endpoint, stringify(postBody, 'body'))
+    return this.#request(call, this.endpoint, toJson(postBody, 'body'))
   }
 
   /**
@@ -397,7 +397,7 @@ function pageOf (model, type, data, serviceURL) {
  */
 async function getToken (credentials, options = undefined) {
   const checked = credentialsOptions(options)
-  const tracing = optionalTracing(options)
+  const tracing = tracingOption(options, 'options.')
   const { imsEndpoint, ca, passphrase, allowInsecureHttp, proxy } = checked || {}
   if (typeof credentials !== 'string' && (credentials === null || typeof credentials !== 'object')) {
     throw sdkError('INVALID_PARAM', 'credentials must be a file path or a credentials object')
@@ -425,17 +425,9 @@ function flattenVariables (variables) {
   const flat = []
   for (const name of Object.keys(variables)) {
     const value = variables[name]
-    flat.push(name, typeof value === 'string' ? value : String(stringify(value, `variables.${name}`)))
+    flat.push(name, typeof value === 'string' ? value : String(toJson(value, `variables.${name}`)))
   }
   return flat
-}
-
-function stringify (value, what) {
-  try {
-    return JSON.stringify(value)
-  } catch (error) {
-    throw sdkError('INVALID_PARAM', `${what} cannot be serialized to JSON (${error.message})`, {}, error)
-  }
 }
 
 module.exports = AEMHeadless

@@ -123,3 +123,22 @@ test('the Rust side runs on one I/O thread unless AEM_HEADLESS_WORKER_THREADS sa
   assert.equal(threads('3', 3), 3)
   assert.equal(threads('not a number', 1), 1)
 })
+
+test('the tracing option is checked once, the same way, wherever it is given: a boolean, or null and undefined for on', async () => {
+  const oauth = { clientId: 'c', clientSecret: 's', scopes: ['openid'] }
+  const entries = {
+    AEMHeadless: (tracing) => new AEMHeadless({ serviceURL: 'https://aem.example', tracing }),
+    TokenProvider: (tracing) => new AEMHeadless.TokenProvider(oauth, { tracing }),
+    getToken: (tracing) => AEMHeadless.getToken({ accessToken: 'x' }, { tracing }),
+    exchange: (tracing) => AEMHeadless.exchange(env.emu.credentials, { tracing })
+  }
+  for (const [name, entry] of Object.entries(entries)) {
+    const refused = await (async () => entry('yes'))().then(() => null, (error) => error)
+    assert.equal(refused && refused.code, 'INVALID_PARAM', name)
+    assert.match(refused.message, /\btracing must be a boolean\.$/, name)
+    for (const unset of [null, undefined, true, false]) {
+      const outcome = await (async () => entry(unset))().then(() => null, (error) => error)
+      assert.ok(outcome === null || !/tracing/.test(outcome.message), `${name} with tracing ${unset}: ${outcome && outcome.message}`)
+    }
+  }
+})

@@ -4,6 +4,7 @@ const path = require('node:path')
 const native = require('../binding.js')
 const { sdkError, fromNative } = require('./errors')
 const { checkCa } = require('./tls')
+const { toJson } = require('./options')
 
 /**
  * Parses credentials once, private key included: service credentials (JWT), OAuth
@@ -22,7 +23,7 @@ async function loadCredentials (credentials, options = undefined) {
       return await native.loadCredentialsFromFile(path.resolve(credentials), loadOptions)
     }
     if (credentials !== null && typeof credentials === 'object') {
-      return await native.loadCredentialsFromJson(stringify(credentials), loadOptions)
+      return await native.loadCredentialsFromJson(toJson(credentials, 'credentials'), loadOptions)
     }
   } catch (error) {
     throw fromNative(error)
@@ -41,7 +42,7 @@ function loadCredentialsSync (credentials, options = undefined) {
     throw sdkError('INVALID_PARAM', 'credentials must be a credentials object or loaded credentials (use loadCredentials for a file)')
   }
   try {
-    return native.loadCredentialsFromJsonSync(stringify(credentials), loadOptionsOf(credentialsOptions(options)))
+    return native.loadCredentialsFromJsonSync(toJson(credentials, 'credentials'), loadOptionsOf(credentialsOptions(options)))
   } catch (error) {
     throw fromNative(error)
   }
@@ -81,14 +82,6 @@ function loadOptionsOf (checked) {
   if (checked === undefined) return undefined
   const { passphrase, imsEndpoint, allowInsecureHttp } = checked
   return { passphrase, imsEndpoint, allowInsecureHttp }
-}
-
-function stringify (value) {
-  try {
-    return JSON.stringify(value)
-  } catch (error) {
-    throw sdkError('INVALID_PARAM', `credentials cannot be serialized to JSON (${error.message})`, {}, error)
-  }
 }
 
 module.exports = { loadCredentials, loadCredentialsSync, credentialsOptions }

@@ -5,6 +5,7 @@ const { sdkError, fromNative } = require('./errors')
 const { loadCredentials, loadCredentialsSync, credentialsOptions } = require('./credentials')
 const { tokenTrace, tracingTarget } = require('./tracing')
 const { transportFor } = require('./fetch-transport')
+const { tracingOption } = require('./options')
 
 /** The configuration paths `@adobe/aemcs-api-client-lib` requires, in its order. */
 const REQUIRED_PATHS = [
@@ -37,7 +38,7 @@ async function exchange (config, options = {}) {
     throw sdkError('INVALID_PARAM', `The following configuration elements are missing: ${missing.join(',')}`, { problems: missing.map((p) => `${p} is missing`) })
   }
   const { passphrase, ca, proxy } = credentialsOptions(options) || {}
-  const tracing = optionalTracing(options)
+  const tracing = tracingOption(options, 'options.')
   const transport = transportFor(options, 'options.')
   const loaded = await loadCredentials(config, { passphrase })
   return traced(loaded, tracing, async (trace) => {
@@ -91,13 +92,6 @@ function traced (loaded, tracing, request) {
   return trace === null ? fetch() : trace.run(fetch)
 }
 
-/** The `tracing` option of `exchange` and `getToken`: true unless `false`. */
-function optionalTracing (options) {
-  const tracing = options === undefined || options === null ? undefined : options.tracing
-  if (tracing !== undefined && typeof tracing !== 'boolean') throw sdkError('INVALID_PARAM', 'options.tracing must be a boolean')
-  return tracing !== false
-}
-
 /**
  * Signs the service JWT that IMS exchanges for an access token, for callers that exchange it
  * elsewhere. With loaded credentials no key is parsed.
@@ -119,4 +113,4 @@ function signServiceJwt (credentials, options = {}) {
   }
 }
 
-module.exports = { exchange, signServiceJwt, fetchToken, optionalTracing }
+module.exports = { exchange, signServiceJwt, fetchToken }

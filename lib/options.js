@@ -108,6 +108,33 @@ function optionalBoolean (value, what) {
 }
 
 /**
+ * The `tracing` option of a client, a token provider, `getToken` and `exchange`: true unless
+ * `false`; null and undefined leave it on; anything else is INVALID_PARAM.
+ * @param {{tracing?: unknown} | undefined | null} options
+ * @param {string} prefix how the options are named in the message (`''` or `'options.'`)
+ * @returns {boolean}
+ */
+function tracingOption (options, prefix) {
+  const tracing = options === undefined || options === null ? undefined : options.tracing
+  return optionalBoolean(tracing, `${prefix}tracing`) !== false
+}
+
+/**
+ * `JSON.stringify(value)`, or INVALID_PARAM naming `what` when it cannot be serialized (a cycle,
+ * a BigInt).
+ * @param {unknown} value
+ * @param {string} what
+ * @returns {string | undefined}
+ */
+function toJson (value, what) {
+  try {
+    return JSON.stringify(value)
+  } catch (error) {
+    throw sdkError('INVALID_PARAM', `${what} cannot be serialized to JSON (${error.message})`, {}, error)
+  }
+}
+
+/**
  * Checks an optional positive number of milliseconds or bytes, up to `max`.
  * @param {unknown} value
  * @param {string} what
@@ -162,4 +189,4 @@ function headerRecord (headers, what) {
   return Object.fromEntries(merged.values())
 }
 
-module.exports = { callOptions, checkRetryOptions, checkRetries, checkCache, optionalBoolean, positiveNumber, headerRecord, MAX_TIMEOUT_MS }
+module.exports = { callOptions, checkRetryOptions, checkRetries, checkCache, optionalBoolean, tracingOption, toJson, positiveNumber, headerRecord, MAX_TIMEOUT_MS }

@@ -5,8 +5,8 @@
 // response cache answered, 27–29 the HTTP version (1 + its index below; 0 for none), bit 30
 // whether another call's request answered (coalesced: none of this call's own was sent).
 
-/** The HTTP versions an outcome names, in the native side's order. */
-const HTTP_VERSIONS = ['0.9', '1.0', '1.1', '2', '3']
+/** The versions the outcome's version field indexes, from 1: the core's one table. */
+const HTTP_VERSIONS = require('../binding.js').httpVersions()
 
 /**
  * @param {number} code

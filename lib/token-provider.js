@@ -6,6 +6,7 @@ const { loadCredentials, credentialsOptions } = require('./credentials')
 const { resolveLogger, round } = require('./logger')
 const { tokenTrace, tracingTarget } = require('./tracing')
 const { transportFor } = require('./fetch-transport')
+const { tracingOption } = require('./options')
 
 /** How long a store may take to answer before it is bypassed. */
 const STORE_TIMEOUT_MS = 1000
@@ -92,10 +93,7 @@ class TokenProvider {
     this.#options = { ...options, ca: checked && checked.ca }
     this.#transport = transportFor(options, 'options.')
     this.#log = resolveLogger(options.logger)
-    if (options.tracing !== undefined && typeof options.tracing !== 'boolean') {
-      throw sdkError('INVALID_PARAM', 'tracing must be a boolean')
-    }
-    this.#tracing = options.tracing !== false
+    this.#tracing = tracingOption(options, 'options.')
   }
 
   /**

@@ -67,7 +67,9 @@ pub fn build_client(config: &HttpConfig) -> Result<Client> {
     }
     builder
         .user_agent(USER_AGENT)
-        .tls_backend_preconfigured(tls::client_config(certificates)?)
+        .tls_backend_preconfigured(tls::client_config(certificates).map_err(|err| {
+            Error::InvalidParam(format!("cannot set up TLS with these certificates: {err}"))
+        })?)
         .pool_idle_timeout(Duration::from_secs(60))
         .connector_layer(ConnectTimeoutLayer)
         .build()
@@ -184,15 +186,20 @@ pub async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Ve
     Ok(body)
 }
 
-/// The HTTP version of a response as OpenTelemetry's `network.protocol.version` names it.
+/// The HTTP versions as OpenTelemetry's `network.protocol.version` names them, oldest first:
+/// the one table of them (the binding's outcome codes and `lib/outcome.js` index it).
+pub const HTTP_VERSIONS: [&str; 5] = ["0.9", "1.0", "1.1", "2", "3"];
+
+/// The HTTP version of a response, from [`HTTP_VERSIONS`].
 pub fn protocol_version(version: reqwest::Version) -> &'static str {
-    match version {
-        reqwest::Version::HTTP_09 => "0.9",
-        reqwest::Version::HTTP_10 => "1.0",
-        reqwest::Version::HTTP_2 => "2",
-        reqwest::Version::HTTP_3 => "3",
-        _ => "1.1",
-    }
+    let index = match version {
+        reqwest::Version::HTTP_09 => 0,
+        reqwest::Version::HTTP_10 => 1,
+        reqwest::Version::HTTP_2 => 3,
+        reqwest::Version::HTTP_3 => 4,
+        _ => 2,
+    };
+    HTTP_VERSIONS[index]
 }
 
 /// Request headers that carry the trace context (W3C `traceparent`, `tracestate`, `baggage`):

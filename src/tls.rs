@@ -18,8 +18,6 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use crate::error::{Error, Result};
-
 /// What a message about a refused certificate ends with.
 pub const HOW_TO_TRUST: &str = "To trust a local or self-signed certificate, set NODE_EXTRA_CA_CERTS to its PEM file before Node.js starts, or pass the PEM as the ca option";
 
@@ -56,24 +54,23 @@ pub fn node_extra_ca_certs() -> Vec<CertificateDer<'static>> {
 
 /// The rustls configuration of an HTTP client: the platform's roots plus `extra_roots`, verified
 /// by [`NodeVerifier`] (or not at all under `NODE_TLS_REJECT_UNAUTHORIZED=0`), TLS 1.2 and 1.3,
-/// HTTP/2 or HTTP/1.1 by ALPN.
-pub fn client_config(extra_roots: Vec<CertificateDer<'static>>) -> Result<rustls::ClientConfig> {
+/// HTTP/2 or HTTP/1.1 by ALPN. (This module knows nothing of the crate's errors: `error.rs`
+/// describes certificate failures with it, and `http.rs` turns its failures into errors.)
+pub fn client_config(
+    extra_roots: Vec<CertificateDer<'static>>,
+) -> Result<rustls::ClientConfig, rustls::Error> {
     let provider = CryptoProvider::get_default()
         .cloned()
         .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
-    let tls_error = |err: rustls::Error| {
-        Error::InvalidParam(format!("cannot set up TLS with these certificates: {err}"))
-    };
     let verifier: Arc<dyn ServerCertVerifier> = if verification_disabled() {
         Arc::new(NoVerification {
             algorithms: provider.signature_verification_algorithms,
         })
     } else {
-        Arc::new(NodeVerifier::new(extra_roots, Arc::clone(&provider)).map_err(tls_error)?)
+        Arc::new(NodeVerifier::new(extra_roots, Arc::clone(&provider))?)
     };
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(tls_error)?
+        .with_safe_default_protocol_versions()?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use crate::client::{AemClient, AemRequest, Auth, ClientConfig, Response};
 use crate::error::Error;
+use crate::http::HTTP_VERSIONS;
 use crate::response_cache::CacheConfig;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
@@ -96,19 +97,16 @@ pub struct CallOptions {
     pub connect_timeout_ms: Option<f64>,
 }
 
-/// The HTTP versions an outcome code names, from 1 (`lib/outcome.js` reads them).
-const OUTCOME_HTTP_VERSIONS: [&str; 5] = ["0.9", "1.0", "1.1", "2", "3"];
-
 /// How an answer came, packed into one number so that it crosses into JavaScript without an
 /// object, whose properties cost more to make than the rest of the answer:
 /// - bits 0–9: the HTTP status;
 /// - bits 10–25: the attempts, retries included (0 when the cache answered; at most 65,535);
 /// - bit 26: whether the response cache answered;
-/// - bits 27–29: the HTTP version, 1 + its index in `OUTCOME_HTTP_VERSIONS`, or 0 without one;
+/// - bits 27–29: the HTTP version, 1 + its index in [`HTTP_VERSIONS`], or 0 without one;
 /// - bit 30: whether another call's request answered this one (coalesced).
 fn outcome_code(response: &Response) -> u32 {
     let version = response.http_version.map_or(0, |version| {
-        OUTCOME_HTTP_VERSIONS
+        HTTP_VERSIONS
             .iter()
             .position(|known| *known == version)
             .map_or(0, |index| index as u32 + 1)
@@ -334,6 +332,12 @@ fn basic_auth(pair: Vec<String>) -> Result<Auth, Error> {
             "auth must be a token string or a [user, password] pair".to_owned(),
         )),
     }
+}
+
+/// The HTTP versions an outcome code's version field indexes, from 1 (`lib/outcome.js`).
+#[napi]
+pub fn http_versions() -> Vec<&'static str> {
+    HTTP_VERSIONS.to_vec()
 }
 
 /// `url` with any user name and password replaced by `***` (`https://***@host/`), also when it

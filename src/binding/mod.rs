@@ -11,7 +11,8 @@ mod token;
 mod trace;
 
 pub use client::{
-    CallOptions, CancelToken, NativeClient, NativeClientConfig, RetryOptions, without_userinfo,
+    CallOptions, CancelToken, NativeClient, NativeClientConfig, RetryOptions, http_versions,
+    without_userinfo,
 };
 pub use credentials::{
     LoadCredentialsOptions, LoadedCredentials, load_credentials_from_file,

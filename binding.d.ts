@@ -167,8 +167,8 @@ export declare function fetchTokenFor(credentials: LoadedCredentials, options?: 
 
 /** Options of `fetchTokenFor`. */
 export interface FetchTokenOptions {
-  /** Extra trusted CA certificates (PEM) for the IMS call. */
-  ca?: string
+  /** The TLS trust of the IMS call, from Node's inputs. */
+  trust?: TrustOptions
   /** A proxy URL for IMS; without it the proxy environment variables apply. */
   proxy?: string
   /** The trace context for the request to IMS: header names and values in turn. */
@@ -212,8 +212,8 @@ export interface NativeClientConfig {
   auth?: string | Array<string>
   /** Headers sent with every request. */
   headers?: Record<string, string>
-  /** Extra trusted CA certificates (PEM). */
-  ca?: string
+  /** The TLS trust, from Node's inputs. */
+  trust?: TrustOptions
   /** How failed requests are retried. */
   retries?: RetryOptions
   /** The longest a request may take, retries included, in milliseconds. Default 30000. */
@@ -246,6 +246,12 @@ export interface ProvidedToken {
   exchange?: TokenExchange
 }
 
+/**
+ * Registers a set of trust anchors (Node's default set, as PEM) once, and returns the number
+ * clients name it by; the same set gets the same number.
+ */
+export declare function registerRoots(pem: string): number
+
 /** Retry settings; unset fields keep their defaults. */
 export interface RetryOptions {
   /** Retries after the first attempt. Default 3. */
@@ -271,8 +277,8 @@ export interface TokenExchange {
 
 /** Options of a token provider. */
 export interface TokenProviderOptions {
-  /** Extra trusted CA certificates (PEM) for IMS. */
-  ca?: string
+  /** The TLS trust of the IMS calls, from Node's inputs. */
+  trust?: TrustOptions
   /** A proxy URL for IMS; without it the proxy environment variables apply. */
   proxy?: string
   /** Refresh once this share of the lifetime is left. Default 0.1. */
@@ -283,6 +289,16 @@ export interface TokenProviderOptions {
 
 /** The IMS URL token requests for `credentials` go to; null for a development token. */
 export declare function tokenUrlOf(credentials: LoadedCredentials): string | null
+
+/** A client's TLS trust, taken when it is built. */
+export interface TrustOptions {
+  /** False under `NODE_TLS_REJECT_UNAUTHORIZED=0`. */
+  verify: boolean
+  /** Node's default roots, as `registerRoots` numbered them. */
+  rootsId?: number
+  /** A `ca` option (PEM), which replaces the default roots. */
+  ca?: string
+}
 
 /**
  * `url` with any user name and password replaced by `***` (`https://***@host/`), also when it

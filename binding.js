@@ -788,6 +788,7 @@ module.exports.httpVersions = nativeBinding.httpVersions
 module.exports.loadCredentialsFromFile = nativeBinding.loadCredentialsFromFile
 module.exports.loadCredentialsFromJson = nativeBinding.loadCredentialsFromJson
 module.exports.loadCredentialsFromJsonSync = nativeBinding.loadCredentialsFromJsonSync
+module.exports.registerRoots = nativeBinding.registerRoots
 module.exports.signServiceJwt = nativeBinding.signServiceJwt
 module.exports.tokenUrlOf = nativeBinding.tokenUrlOf
 module.exports.withoutUserinfo = nativeBinding.withoutUserinfo

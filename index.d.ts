@@ -155,7 +155,7 @@ declare namespace AEMHeadless {
     tokenProvider?: AccessTokenSource
     /** Headers sent with every request, in any shape fetch takes. */
     headers?: HeaderInput
-    /** Extra trusted CA certificates (PEM), on top of the platform's and `NODE_EXTRA_CA_CERTS`. */
+    /** The trusted CA certificates (PEM); they replace Node's default set (its roots and `NODE_EXTRA_CA_CERTS`), as Node's `ca` does. */
     ca?: CaOption
     /** How failed requests (connection errors, 429, 5xx) are retried. */
     retries?: RetrySettings
@@ -336,9 +336,9 @@ declare namespace AEMHeadless {
 
   /**
    * Trusted certificates as Node's `tls` takes them: PEM text, a Buffer of PEM, or an array of
-   * them (each may hold several certificates). They add to the platform's roots and
-   * `NODE_EXTRA_CA_CERTS`; a server certificate that is one of them is trusted as it is, even a
-   * self-signed `CA:TRUE` one.
+   * them (each may hold several certificates). They replace Node's default set (its roots and
+   * `NODE_EXTRA_CA_CERTS`), as Node's `ca` does; a server certificate that is one of them is
+   * trusted as it is, even a self-signed `CA:TRUE` one.
    */
   export type CaOption = string | Uint8Array | ReadonlyArray<string | Uint8Array>
 
@@ -433,7 +433,7 @@ declare namespace AEMHeadless {
 
   /** Options of a TokenProvider. */
   export interface TokenProviderOptions extends LoadCredentialsOptions {
-    /** Extra trusted CA certificates (PEM) for IMS. */
+    /** The trusted CA certificates (PEM) for IMS, replacing Node's default set as Node's `ca` does. */
     ca?: CaOption
     /** A proxy for IMS. Without it, HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply. */
     proxy?: string
@@ -593,7 +593,7 @@ declare namespace AEMHeadless {
   export interface GetTokenOptions {
     /** Overrides the credentials' `imsEndpoint`: `host[:port]` or an `https://` URL. */
     imsEndpoint?: string
-    /** Extra trusted CA certificates (PEM) for the IMS call. */
+    /** The trusted CA certificates (PEM) for the IMS call, replacing Node's default set as Node's `ca` does. */
     ca?: CaOption
     /** The passphrase of an encrypted PKCS#8 private key. */
     passphrase?: string

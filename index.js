@@ -13,7 +13,7 @@ const { resolveLogger, requestEvent } = require('./lib/logger')
 const { requestTrace, tracingTarget } = require('./lib/tracing')
 const { outcomeOf } = require('./lib/outcome')
 const { onAbort } = require('./lib/abort')
-const { checkCa } = require('./lib/tls')
+const { checkCa, trustFor } = require('./lib/tls')
 const { transportFor } = require('./lib/fetch-transport')
 
 const DEFAULT_SERVICE_URL = '/'
@@ -87,7 +87,7 @@ class AEMHeadless {
         endpoint: options.endpoint === '' ? '' : String(options.endpoint || DEFAULT_ENDPOINT),
         auth: normalizeAuth(options.auth),
         headers: headerRecord(options.headers, 'headers'),
-        ca,
+        trust: trustFor(ca),
         retries: checkRetries(options.retries),
         timeoutMs: positiveNumber(options.timeout, 'timeout', MAX_TIMEOUT_MS),
         connectTimeoutMs: positiveNumber(options.connectTimeout, 'connectTimeout', MAX_TIMEOUT_MS),
@@ -404,7 +404,7 @@ async function getToken (credentials, options = undefined) {
   }
   const transport = transportFor(options, 'options.')
   const loaded = await loadCredentials(credentials, { imsEndpoint, passphrase, allowInsecureHttp })
-  return fetchToken(loaded, { ca, proxy, transport }, tracing)
+  return fetchToken(loaded, { trust: trustFor(ca), proxy, transport }, tracing)
 }
 
 /** A string auth is a Bearer token; a `[user, password]` pair is Basic auth. */

@@ -6,6 +6,7 @@ const { loadCredentials, loadCredentialsSync, credentialsOptions } = require('./
 const { tokenTrace, tracingTarget } = require('./tracing')
 const { transportFor } = require('./fetch-transport')
 const { tracingOption } = require('./options')
+const { trustFor } = require('./tls')
 
 /** The configuration paths `@adobe/aemcs-api-client-lib` requires, in its order. */
 const REQUIRED_PATHS = [
@@ -40,9 +41,10 @@ async function exchange (config, options = {}) {
   const { passphrase, ca, proxy } = credentialsOptions(options) || {}
   const tracing = tracingOption(options, 'options.')
   const transport = transportFor(options, 'options.')
+  const trust = trustFor(ca)
   const loaded = await loadCredentials(config, { passphrase })
   return traced(loaded, tracing, async (trace) => {
-    const token = await native.fetchTokenFor(loaded, { ca, proxy, trace, raw: true }, transport)
+    const token = await native.fetchTokenFor(loaded, { trust, proxy, trace, raw: true }, transport)
     const json = JSON.parse(token.raw)
     return { value: json, tokenType: json.token_type, lifetimeMs: token.expires, exchange: token.exchange }
   })
@@ -52,13 +54,13 @@ async function exchange (config, options = {}) {
  * Adobe's `getToken` for loaded credentials: a new exchange at IMS at every call (the
  * development token as it is), traced as a token fetch (lib/tracing.js).
  * @param {import('../binding').LoadedCredentials} loaded
- * @param {{ca?: string, proxy?: string, transport?: import('../binding').FetchTransport}} connection
+ * @param {{trust: import('../binding').TrustOptions, proxy?: string, transport?: import('../binding').FetchTransport}} connection
  * @param {boolean} tracing whether OpenTelemetry may see it
  * @returns {Promise<{accessToken: string, type: string, expires: number}>}
  */
-function fetchToken (loaded, { ca, proxy, transport }, tracing) {
+function fetchToken (loaded, { trust, proxy, transport }, tracing) {
   return traced(loaded, tracing, async (trace) => {
-    const token = await native.fetchTokenFor(loaded, { ca, proxy, trace }, transport)
+    const token = await native.fetchTokenFor(loaded, { trust, proxy, trace }, transport)
     const value = { accessToken: token.accessToken, type: token.type, expires: token.expires }
     return { value, tokenType: token.type, lifetimeMs: token.expires, exchange: token.exchange }
   })

@@ -1,6 +1,16 @@
 'use strict'
 
+// TLS trust from exactly Node's inputs, taken when a client is built: NODE_TLS_REJECT_UNAUTHORIZED
+// as it is then, and the trust anchors: a `ca` option, which replaces Node's default set as it
+// does in Node, or else that default set (src/tls.rs verifies with them).
+
+const fs = require('node:fs')
+const tls = require('node:tls')
+const native = require('../binding.js')
 const { sdkError } = require('./errors')
+
+/** NODE_EXTRA_CA_CERTS as it was when the package loaded: Node reads the file at start only. */
+const EXTRA_CA_CERTS_FILE = process.env.NODE_EXTRA_CA_CERTS
 
 /**
  * The `ca` option as Node's `tls` takes it: a PEM string, a Buffer (or other Uint8Array) of PEM,
@@ -11,7 +21,6 @@ const { sdkError } = require('./errors')
  * @returns {string | undefined}
  */
 function checkCa (ca, what) {
-  warnIfUnverified()
   if (ca === undefined || ca === null) return undefined
   const parts = Array.isArray(ca) ? ca : [ca]
   const pems = parts.map((part) => {
@@ -20,6 +29,65 @@ function checkCa (ca, what) {
     throw sdkError('INVALID_PARAM', `${what} must be a PEM string, a Buffer, or an array of them`)
   })
   return pems.join('\n')
+}
+
+/**
+ * The TLS trust of a client being built, for the native side: `{verify, ca}` with a `ca` (a PEM
+ * bundle from `checkCa`), else `{verify, rootsId}` naming Node's default set. `verify` is false
+ * under `NODE_TLS_REJECT_UNAUTHORIZED=0` as it is now.
+ * @param {string | undefined} ca
+ * @returns {{verify: boolean, ca?: string, rootsId?: number}}
+ */
+function trustFor (ca) {
+  const verify = process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0'
+  if (!verify) warnIfUnverified()
+  if (ca !== undefined) return { verify, ca }
+  return { verify, rootsId: defaultRootsId() }
+}
+
+/** Node's default set as last registered with the native side: the array it came from, its PEM, its number. */
+let registered = { source: null, pem: null, id: 0 }
+
+/** The number of Node's default trust anchors on the native side, registered when they change. */
+function defaultRootsId () {
+  const source = defaultCertificates()
+  if (source === registered.source) return registered.id
+  const pem = source.join('\n')
+  if (pem !== registered.pem) {
+    let id
+    try {
+      id = native.registerRoots(pem)
+    } catch {
+      // A NODE_EXTRA_CA_CERTS file that does not parse: Node warns and carries on without it.
+      id = native.registerRoots((tls.rootCertificates || []).join('\n'))
+    }
+    registered = { source, pem, id }
+  } else {
+    registered.source = source
+  }
+  return registered.id
+}
+
+let bundledAndExtra
+/**
+ * Node's default trust anchors: `tls.getCACertificates('default')` where the runtime has it
+ * (Node 22.15+, 23.5+); else its bundled roots and the certificates of NODE_EXTRA_CA_CERTS
+ * (a file that cannot be read adds none, as in Node), read once.
+ * @returns {readonly string[]}
+ */
+function defaultCertificates () {
+  if (typeof tls.getCACertificates === 'function') return tls.getCACertificates('default')
+  if (bundledAndExtra === undefined) bundledAndExtra = [...(tls.rootCertificates || []), ...extraCertificates()]
+  return bundledAndExtra
+}
+
+function extraCertificates () {
+  if (!EXTRA_CA_CERTS_FILE) return []
+  try {
+    return [fs.readFileSync(EXTRA_CA_CERTS_FILE, 'utf8')]
+  } catch {
+    return []
+  }
 }
 
 let warned = false
@@ -34,4 +102,4 @@ function warnIfUnverified () {
   process.emitWarning("Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0' makes TLS connections and HTTPS requests insecure by disabling certificate verification.")
 }
 
-module.exports = { checkCa }
+module.exports = { checkCa, trustFor }

@@ -7,6 +7,7 @@ const { resolveLogger, round } = require('./logger')
 const { tokenTrace, tracingTarget } = require('./tracing')
 const { transportFor } = require('./fetch-transport')
 const { tracingOption } = require('./options')
+const { trustFor } = require('./tls')
 
 /** How long a store may take to answer before it is bypassed. */
 const STORE_TIMEOUT_MS = 1000
@@ -39,6 +40,8 @@ class TokenProvider {
   #options
   /** The `fetch` transport IMS is called through, or undefined for the native client. */
   #transport
+  /** The TLS trust of the IMS calls (lib/tls.js). */
+  #trust
   #native = null
   #identity = null
   #cached = null
@@ -91,6 +94,8 @@ class TokenProvider {
     }
     this.#credentials = credentials
     this.#options = { ...options, ca: checked && checked.ca }
+    // Trust as Node's inputs say it now, when the provider is built (see lib/tls.js).
+    this.#trust = trustFor(checked && checked.ca)
     this.#transport = transportFor(options, 'options.')
     this.#log = resolveLogger(options.logger)
     this.#tracing = tracingOption(options, 'options.')
@@ -257,10 +262,10 @@ class TokenProvider {
 
   async #provider () {
     if (this.#native === null) {
-      const { passphrase, imsEndpoint, allowInsecureHttp, ca, proxy, refreshRatio, refreshMarginMs } = this.#options
+      const { passphrase, imsEndpoint, allowInsecureHttp, proxy, refreshRatio, refreshMarginMs } = this.#options
       const loaded = await loadCredentials(this.#credentials, { passphrase, imsEndpoint, allowInsecureHttp })
       try {
-        this.#native = new native.NativeTokenProvider(loaded, { ca, proxy, refreshRatio, refreshMarginMs }, this.#transport)
+        this.#native = new native.NativeTokenProvider(loaded, { trust: this.#trust, proxy, refreshRatio, refreshMarginMs }, this.#transport)
       } catch (error) {
         throw fromNative(error)
       }

@@ -19,6 +19,7 @@ use crate::response;
 use crate::response_cache::{self, CacheConfig, ResponseCache};
 use crate::retry::{Attempts, RetryPolicy, send_with_retries};
 use crate::secret::Secret;
+use crate::tls::Trust;
 use crate::transport::{FetchFailureKind, Incoming, Outgoing, Target, Transport, TransportError};
 
 /// How requests to AEM are authorized.
@@ -111,8 +112,8 @@ pub struct ClientConfig {
     pub auth: Option<Auth>,
     /// Extra headers sent with every request.
     pub headers: Vec<(String, String)>,
-    /// Extra trusted CA certificates (PEM), on top of the platform's and `NODE_EXTRA_CA_CERTS`.
-    pub ca: Option<String>,
+    /// Which certificates are trusted, and whether any is checked (see [`crate::tls`]).
+    pub trust: Trust,
     /// How failed requests are retried.
     pub retry: RetryPolicy,
     /// The longest a request may take, retries included. Default 30 s.
@@ -140,7 +141,7 @@ impl std::fmt::Debug for ClientConfig {
             endpoint,
             auth,
             headers,
-            ca,
+            trust,
             retry,
             timeout,
             connect_timeout,
@@ -156,10 +157,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("endpoint", endpoint)
             .field("auth", auth)
             .field("headers", &RedactedHeaders(headers))
-            .field(
-                "ca",
-                &ca.as_ref().map(|pem| format!("{} bytes of PEM", pem.len())),
-            )
+            .field("trust", trust)
             .field("retry", retry)
             .field("timeout", timeout)
             .field("connect_timeout", connect_timeout)
@@ -352,7 +350,7 @@ impl AemClient {
         let transport = match config.transport {
             Some(transport) => transport,
             None => Transport::Native(client_for(&HttpConfig {
-                ca: config.ca,
+                trust: config.trust,
                 proxy: config.proxy,
             })?),
         };

@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::Client;
 
 use crate::error::{Error, Result};
-use crate::tls;
+use crate::tls::{self, Trust};
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("aem-headless-rs/", env!("CARGO_PKG_VERSION"));
@@ -18,14 +18,14 @@ pub const USER_AGENT: &str = concat!("aem-headless-rs/", env!("CARGO_PKG_VERSION
 /// The default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How the HTTP client is built. Headers and the connect timeout are not part of it: they go
-/// with each request, so that clients with other headers, auth or connect timeouts share one
-/// connection pool. `Debug` shows the proxy without its user name and password.
+/// How the HTTP client is built: every input of the TLS trust decision, and the proxy. Headers
+/// and the connect timeout are not part of it: they go with each request, so that clients with
+/// other headers, auth or connect timeouts share one connection pool. `Debug` shows the proxy
+/// without its user name and password, and no PEM.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct HttpConfig {
-    /// Extra trusted CA certificates, as a PEM bundle, on top of the platform's roots and
-    /// `NODE_EXTRA_CA_CERTS`.
-    pub ca: Option<String>,
+    /// Which certificates are trusted, and whether any is checked.
+    pub trust: Trust,
     /// A proxy for every request (`http://[user:password@]host:port`). Without it,
     /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` apply, as with curl.
     pub proxy: Option<String>,
@@ -33,28 +33,18 @@ pub struct HttpConfig {
 
 impl std::fmt::Debug for HttpConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Self { ca, proxy } = self;
+        let Self { trust, proxy } = self;
         f.debug_struct("HttpConfig")
-            .field(
-                "ca",
-                &ca.as_ref().map(|pem| format!("{} bytes of PEM", pem.len())),
-            )
+            .field("trust", trust)
             .field("proxy", &proxy.as_deref().map(without_userinfo))
             .finish()
     }
 }
 
-/// Builds a client. TLS trust is as Node.js decides it (see [`crate::tls`]): the platform's
-/// roots, plus the PEM file named by `NODE_EXTRA_CA_CERTS` (an unreadable file is ignored, as
-/// Node.js does), plus `config.ca`; none under `NODE_TLS_REJECT_UNAUTHORIZED=0`.
+/// Builds a client. TLS trust is as Node.js decides it (see [`crate::tls`]): `config.trust`'s
+/// roots, verified unless it says not to.
 pub fn build_client(config: &HttpConfig) -> Result<Client> {
-    let mut certificates = tls::node_extra_ca_certs();
-    if let Some(ca) = &config.ca {
-        let bundle = tls::certificates_from_pem(ca.as_bytes()).ok_or_else(|| {
-            Error::InvalidParam("ca is not a PEM bundle of CA certificates".to_owned())
-        })?;
-        certificates.extend(bundle);
-    }
+    let certificates = tls::anchors_of(&config.trust.roots).map_err(Error::InvalidParam)?;
     let mut builder = Client::builder();
     if let Some(proxy) = &config.proxy {
         let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|_| {
@@ -67,9 +57,11 @@ pub fn build_client(config: &HttpConfig) -> Result<Client> {
     }
     builder
         .user_agent(USER_AGENT)
-        .tls_backend_preconfigured(tls::client_config(certificates).map_err(|err| {
-            Error::InvalidParam(format!("cannot set up TLS with these certificates: {err}"))
-        })?)
+        .tls_backend_preconfigured(
+            tls::client_config(certificates, config.trust.verify).map_err(|err| {
+                Error::InvalidParam(format!("cannot set up TLS with these certificates: {err}"))
+            })?,
+        )
         .pool_idle_timeout(Duration::from_secs(60))
         .connector_layer(ConnectTimeoutLayer)
         .build()
@@ -81,8 +73,8 @@ pub fn build_client(config: &HttpConfig) -> Result<Client> {
 pub const MAX_SHARED_CLIENTS: usize = 16;
 
 /// The process-wide client for `config`, built on first use: every AEM client and token request
-/// with the same TLS and proxy settings shares its connection pool, and
-/// building a client (loading the platform's roots takes milliseconds) happens once.
+/// with the same trust and proxy shares its connection pool, and building a client (parsing
+/// Node's roots takes milliseconds) happens once per configuration.
 pub fn client_for(config: &HttpConfig) -> Result<Client> {
     static CLIENTS: OnceLock<Mutex<HashMap<HttpConfig, Client>>> = OnceLock::new();
     let clients = CLIENTS.get_or_init(Mutex::default);
@@ -257,7 +249,10 @@ mod tests {
     #[test]
     fn a_bad_ca_is_a_clear_error() {
         let err = build_client(&HttpConfig {
-            ca: Some("not a certificate".into()),
+            trust: Trust {
+                roots: tls::Roots::Pem("not a certificate".into()),
+                verify: true,
+            },
             ..HttpConfig::default()
         })
         .unwrap_err();
@@ -343,8 +338,16 @@ mod tests {
     }
 
     #[test]
-    fn builds_with_platform_roots() {
+    fn builds_with_no_roots_and_unverified() {
         build_client(&HttpConfig::default()).unwrap();
+        build_client(&HttpConfig {
+            trust: Trust {
+                roots: tls::Roots::None,
+                verify: false,
+            },
+            ..HttpConfig::default()
+        })
+        .unwrap();
     }
 
     #[test]
@@ -358,7 +361,10 @@ mod tests {
         }
         assert!(
             client_for(&HttpConfig {
-                ca: Some("not a certificate".into()),
+                trust: Trust {
+                    roots: tls::Roots::Pem("not a certificate".into()),
+                    verify: true,
+                },
                 ..HttpConfig::default()
             })
             .is_err()

@@ -1,15 +1,18 @@
-//! TLS trust as Node.js decides it.
+//! TLS trust as Node.js decides it, from exactly Node's inputs, taken when a client is built:
 //!
-//! The trust anchors are the platform's roots, the PEM file named by `NODE_EXTRA_CA_CERTS` and
-//! the `ca` option. Three of Node's decisions differ from webpki's, and [`NodeVerifier`] makes
-//! them as Node does:
-//! - a certificate that is itself one of those anchors, byte for byte, is accepted as the
-//!   server's own even when it says `basicConstraints CA:TRUE` (what `openssl req -x509` makes);
-//!   its validity dates and host name are still checked;
-//! - `NODE_TLS_REJECT_UNAUTHORIZED=0` turns certificate verification off;
-//! - a refused certificate is reported in words, with how to trust a local one.
+//! - the trust anchors: Node's default set (its bundled roots and `NODE_EXTRA_CA_CERTS`, or
+//!   whatever `tls.getCACertificates('default')` says), registered once per process with
+//!   [`register_roots`]; or a `ca` option, which replaces them, as Node's `ca` does;
+//! - whether to verify at all: `NODE_TLS_REJECT_UNAUTHORIZED=0` turns it off.
+//!
+//! Both are in [`Trust`], which is part of the key of the shared connection pools. Where webpki
+//! decides otherwise than Node's OpenSSL, [`NodeVerifier`] decides as Node does: a certificate
+//! that is itself one of the anchors, byte for byte, is accepted as the server's own even when it
+//! says `basicConstraints CA:TRUE` (what `openssl req -x509` makes); its validity dates and host
+//! name are still checked. A refused certificate is reported in words, with how to trust a local
+//! one.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{WebPkiServerVerifier, verify_server_name};
@@ -21,10 +24,88 @@ use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureSc
 /// What a message about a refused certificate ends with.
 pub const HOW_TO_TRUST: &str = "To trust a local or self-signed certificate, set NODE_EXTRA_CA_CERTS to its PEM file before Node.js starts, or pass the PEM as the ca option";
 
-/// Whether certificate verification is off: `NODE_TLS_REJECT_UNAUTHORIZED` is exactly `0`, as
-/// Node.js reads it.
-pub fn verification_disabled() -> bool {
-    std::env::var_os("NODE_TLS_REJECT_UNAUTHORIZED").is_some_and(|value| value == "0")
+/// Which certificates a client trusts, and whether it verifies them: part of the pool key.
+/// `Debug` shows how many bytes of PEM a `ca` has, not the PEM.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Trust {
+    /// The trust anchors.
+    pub roots: Roots,
+    /// Whether certificates are verified: false under `NODE_TLS_REJECT_UNAUTHORIZED=0` as it was
+    /// when the client was built.
+    pub verify: bool,
+}
+
+impl Default for Trust {
+    /// Verified, against no anchor until some are given.
+    fn default() -> Self {
+        Self {
+            roots: Roots::None,
+            verify: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for Trust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let roots = match &self.roots {
+            Roots::None => "none".to_owned(),
+            Roots::Registered(id) => format!("registered set {id}"),
+            Roots::Pem(pem) => format!("ca: {} bytes of PEM", pem.len()),
+        };
+        f.debug_struct("Trust")
+            .field("roots", &roots)
+            .field("verify", &self.verify)
+            .finish()
+    }
+}
+
+/// The trust anchors of a client.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Roots {
+    /// None: nothing is trusted (a client given no roots).
+    None,
+    /// A set given to [`register_roots`]: Node's default set.
+    Registered(u32),
+    /// A `ca` option, as a PEM bundle: it replaces the default set.
+    Pem(String),
+}
+
+/// A registered root set: the digest of the PEM it came from, and its certificates.
+type RootSet = (Vec<u8>, Arc<Vec<CertificateDer<'static>>>);
+
+/// The root sets registered in this process, numbered by their place.
+static REGISTERED: Mutex<Vec<RootSet>> = Mutex::new(Vec::new());
+
+/// Registers a set of trust anchors (a PEM bundle: Node's default set) and returns its number for
+/// [`Roots::Registered`]. The same bundle gets the same number; `None` when it holds no
+/// certificate or one that does not parse.
+pub fn register_roots(pem: &str) -> Option<u32> {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, pem.as_bytes());
+    let mut registered = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(index) = registered
+        .iter()
+        .position(|(known, _)| known.as_slice() == digest.as_ref())
+    {
+        return u32::try_from(index).ok();
+    }
+    let certificates = certificates_from_pem(pem.as_bytes())?;
+    registered.push((digest.as_ref().to_vec(), Arc::new(certificates)));
+    u32::try_from(registered.len() - 1).ok()
+}
+
+/// The anchors `roots` names; an error says what is wrong with a `ca`.
+pub fn anchors_of(roots: &Roots) -> Result<Vec<CertificateDer<'static>>, String> {
+    match roots {
+        Roots::None => Ok(Vec::new()),
+        Roots::Registered(id) => REGISTERED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(*id as usize)
+            .map(|(_, certificates)| certificates.as_ref().clone())
+            .ok_or_else(|| format!("no root set {id} was registered")),
+        Roots::Pem(pem) => certificates_from_pem(pem.as_bytes())
+            .ok_or_else(|| "ca is not a PEM bundle of CA certificates".to_owned()),
+    }
 }
 
 /// The certificates of a PEM bundle, in order. `None` when it holds none or one that does not
@@ -42,32 +123,23 @@ pub fn certificates_from_pem(pem: &[u8]) -> Option<Vec<CertificateDer<'static>>>
     (all_parse && !certificates.is_empty()).then_some(certificates)
 }
 
-/// The certificates of the file `NODE_EXTRA_CA_CERTS` names. An unset variable, or a file that
-/// cannot be read or parsed, gives none (Node.js, too, carries on without them).
-pub fn node_extra_ca_certs() -> Vec<CertificateDer<'static>> {
-    std::env::var_os("NODE_EXTRA_CA_CERTS")
-        .filter(|path| !path.is_empty())
-        .and_then(|path| std::fs::read(path).ok())
-        .and_then(|pem| certificates_from_pem(&pem))
-        .unwrap_or_default()
-}
-
-/// The rustls configuration of an HTTP client: the platform's roots plus `extra_roots`, verified
-/// by [`NodeVerifier`] (or not at all under `NODE_TLS_REJECT_UNAUTHORIZED=0`), TLS 1.2 and 1.3,
-/// HTTP/2 or HTTP/1.1 by ALPN. (This module knows nothing of the crate's errors: `error.rs`
-/// describes certificate failures with it, and `http.rs` turns its failures into errors.)
+/// The rustls configuration of an HTTP client: `roots` verified by [`NodeVerifier`] (or nothing
+/// verified without `verify`), TLS 1.2 and 1.3, HTTP/2 or HTTP/1.1 by ALPN. (This module knows
+/// nothing of the crate's errors: `error.rs` describes certificate failures with it, and
+/// `http.rs` turns its failures into errors.)
 pub fn client_config(
-    extra_roots: Vec<CertificateDer<'static>>,
+    roots: Vec<CertificateDer<'static>>,
+    verify: bool,
 ) -> Result<rustls::ClientConfig, rustls::Error> {
     let provider = CryptoProvider::get_default()
         .cloned()
         .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
-    let verifier: Arc<dyn ServerCertVerifier> = if verification_disabled() {
+    let verifier: Arc<dyn ServerCertVerifier> = if verify {
+        Arc::new(NodeVerifier::new(roots, Arc::clone(&provider))?)
+    } else {
         Arc::new(NoVerification {
             algorithms: provider.signature_verification_algorithms,
         })
-    } else {
-        Arc::new(NodeVerifier::new(extra_roots, Arc::clone(&provider))?)
     };
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
@@ -78,46 +150,41 @@ pub fn client_config(
     Ok(config)
 }
 
-/// The platform verifier with extra roots, which also accepts a certificate that is itself one
-/// of the extra roots, as Node's OpenSSL does.
+/// webpki over exactly the given roots, which also accepts a certificate that is itself one of
+/// them, as Node's OpenSSL does.
 #[derive(Debug)]
 pub struct NodeVerifier {
-    /// The platform's verifier, trusting the extra roots too.
-    platform: rustls_platform_verifier::Verifier,
-    /// The extra roots as given, to compare a server's certificate with, byte for byte.
-    extra_roots: Vec<CertificateDer<'static>>,
-    /// webpki trusting the extra roots alone, to check a certificate that is one of them.
-    own: Option<Arc<WebPkiServerVerifier>>,
+    /// webpki trusting the roots; none without roots.
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    /// The roots as given, to compare a server's certificate with, byte for byte.
+    roots: Vec<CertificateDer<'static>>,
+    /// The signature algorithms of the handshake.
+    algorithms: WebPkiSupportedAlgorithms,
 }
 
 impl NodeVerifier {
-    /// A verifier of the platform's roots plus `extra_roots`.
+    /// A verifier of `roots` (none: every certificate is refused).
     pub fn new(
-        extra_roots: Vec<CertificateDer<'static>>,
+        roots: Vec<CertificateDer<'static>>,
         provider: Arc<CryptoProvider>,
     ) -> std::result::Result<Self, rustls::Error> {
-        let own = if extra_roots.is_empty() {
+        let algorithms = provider.signature_verification_algorithms;
+        let mut store = RootCertStore::empty();
+        for root in &roots {
+            store.add(root.clone())?;
+        }
+        let chain = if store.is_empty() {
             None
         } else {
-            let mut roots = RootCertStore::empty();
-            for root in &extra_roots {
-                roots.add(root.clone())?;
-            }
-            let verifier =
-                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
-                    .build()
-                    .map_err(|err| rustls::Error::General(err.to_string()))?;
+            let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
+                .build()
+                .map_err(|err| rustls::Error::General(err.to_string()))?;
             Some(verifier)
         };
-        let platform = if extra_roots.is_empty() {
-            rustls_platform_verifier::Verifier::new(provider)?
-        } else {
-            rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots.clone(), provider)?
-        };
         Ok(Self {
-            platform,
-            extra_roots,
-            own,
+            chain,
+            roots,
+            algorithms,
         })
     }
 
@@ -151,7 +218,12 @@ impl ServerCertVerifier for NodeVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        let refused = match self.platform.verify_server_cert(
+        let Some(chain) = &self.chain else {
+            return Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer,
+            ));
+        };
+        let refused = match chain.verify_server_cert(
             end_entity,
             intermediates,
             server_name,
@@ -161,11 +233,10 @@ impl ServerCertVerifier for NodeVerifier {
             Ok(verified) => return Ok(verified),
             Err(refused) => refused,
         };
-        match &self.own {
-            Some(own) if self.extra_roots.iter().any(|root| root == end_entity) => {
-                self.verify_trusted_itself(own, end_entity, server_name, ocsp_response, now)
-            }
-            _ => Err(refused),
+        if self.roots.iter().any(|root| root == end_entity) {
+            self.verify_trusted_itself(chain, end_entity, server_name, ocsp_response, now)
+        } else {
+            Err(refused)
         }
     }
 
@@ -175,7 +246,7 @@ impl ServerCertVerifier for NodeVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.platform.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
     }
 
     fn verify_tls13_signature(
@@ -184,11 +255,11 @@ impl ServerCertVerifier for NodeVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.platform.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.platform.supported_verify_schemes()
+        self.algorithms.supported_schemes()
     }
 }
 
@@ -344,6 +415,9 @@ mod tests {
     /// `openssl req -x509` output: self-signed, CA:TRUE, for localhost and 127.0.0.1, 2026–2126.
     const SELF_SIGNED: &str = include_str!("../tests/fixtures/self-signed-localhost.pem");
 
+    /// Another self-signed CA, which vouches for nothing here.
+    const ANOTHER_CA: &str = include_str!("../tests/fixtures/another-ca.pem");
+
     fn verify(
         verifier: &NodeVerifier,
         host: &str,
@@ -383,11 +457,19 @@ mod tests {
         let earlier = UnixTime::since_unix_epoch(std::time::Duration::from_secs(946_684_800));
         assert!(problem(verify(&trusting, "localhost", earlier)).contains("not valid yet"));
 
-        let untrusting = NodeVerifier::new(Vec::new(), provider).unwrap();
+        // Trusting another CA only (as a `ca` option would): refused, and said why.
+        let untrusting = NodeVerifier::new(
+            certificates_from_pem(ANOTHER_CA.as_bytes()).unwrap(),
+            Arc::clone(&provider),
+        )
+        .unwrap();
         assert!(
             problem(verify(&untrusting, "localhost", now))
                 .contains("a CA certificate (basicConstraints CA:TRUE) that is not trusted")
         );
+        // Trusting nothing: refused.
+        let trusting_nothing = NodeVerifier::new(Vec::new(), provider).unwrap();
+        assert!(verify(&trusting_nothing, "localhost", now).is_err());
     }
 
     #[test]

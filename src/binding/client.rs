@@ -13,6 +13,7 @@ use super::error::to_js_error;
 use super::fetch::FetchTransport;
 use super::runtime;
 use super::trace::trace_headers;
+use super::trust::TrustOptions;
 use std::time::Duration;
 
 use crate::client::{AemClient, AemRequest, Auth, ClientConfig, Response};
@@ -33,8 +34,8 @@ pub struct NativeClientConfig {
     pub auth: Option<Either<String, Vec<String>>>,
     /// Headers sent with every request.
     pub headers: Option<HashMap<String, String>>,
-    /// Extra trusted CA certificates (PEM).
-    pub ca: Option<String>,
+    /// The TLS trust, from Node's inputs.
+    pub trust: Option<TrustOptions>,
     /// How failed requests are retried.
     pub retries: Option<RetryOptions>,
     /// The longest a request may take, retries included, in milliseconds. Default 30000.
@@ -162,7 +163,7 @@ impl NativeClient {
             endpoint: config.endpoint,
             auth,
             headers: config.headers.unwrap_or_default().into_iter().collect(),
-            ca: config.ca,
+            trust: config.trust.into(),
             retry,
             timeout: millis(config.timeout_ms),
             connect_timeout: millis(config.connect_timeout_ms),

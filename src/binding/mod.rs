@@ -9,6 +9,7 @@ mod provider;
 mod runtime;
 mod token;
 mod trace;
+mod trust;
 
 pub use client::{
     CallOptions, CancelToken, NativeClient, NativeClientConfig, RetryOptions, http_versions,
@@ -21,6 +22,7 @@ pub use credentials::{
 pub use fetch::{FetchCall, FetchTransport};
 pub use provider::{NativeTokenProvider, ProvidedToken, TokenProviderOptions};
 pub use token::{FetchTokenOptions, FetchedToken, TokenExchange, fetch_token_for, token_url_of};
+pub use trust::{TrustOptions, register_roots};
 
 /// napi-rs's own runtime settles nothing of ours (every promise is settled from
 /// [`runtime::spawn`]); until the last environment exits it is this one-thread runtime instead

@@ -11,6 +11,7 @@ use super::fetch::FetchTransport;
 use super::runtime;
 use super::token::{TokenExchange, transport_for};
 use super::trace::trace_headers;
+use super::trust::TrustOptions;
 use crate::client::parse_headers;
 use crate::provider::{CachedToken, RefreshPolicy, TokenProvider};
 use crate::token::{epoch_millis, token_url};
@@ -18,8 +19,8 @@ use crate::token::{epoch_millis, token_url};
 /// Options of a token provider.
 #[napi(object)]
 pub struct TokenProviderOptions {
-    /// Extra trusted CA certificates (PEM) for IMS.
-    pub ca: Option<String>,
+    /// The TLS trust of the IMS calls, from Node's inputs.
+    pub trust: Option<TrustOptions>,
     /// A proxy URL for IMS; without it the proxy environment variables apply.
     pub proxy: Option<String>,
     /// Refresh once this share of the lifetime is left. Default 0.1.
@@ -59,17 +60,17 @@ impl NativeTokenProvider {
         transport: Option<&FetchTransport>,
     ) -> napi::Result<Self> {
         let TokenProviderOptions {
-            ca,
+            trust,
             proxy,
             refresh_ratio,
             refresh_margin_ms,
         } = options.unwrap_or(TokenProviderOptions {
-            ca: None,
+            trust: None,
             proxy: None,
             refresh_ratio: None,
             refresh_margin_ms: None,
         });
-        let http = transport_for(ca, proxy, transport)?;
+        let http = transport_for(trust, proxy, transport)?;
         let defaults = RefreshPolicy::default();
         let policy = RefreshPolicy {
             ratio: refresh_ratio.unwrap_or(defaults.ratio),

@@ -11,6 +11,7 @@ use super::error::to_js_error;
 use super::fetch::FetchTransport;
 use super::runtime;
 use super::trace::trace_headers;
+use super::trust::TrustOptions;
 use crate::client::parse_headers;
 use crate::error::Error;
 use crate::http::{self, HttpConfig};
@@ -43,8 +44,8 @@ impl From<Exchange> for TokenExchange {
 /// Options of `fetchTokenFor`.
 #[napi(object)]
 pub struct FetchTokenOptions {
-    /// Extra trusted CA certificates (PEM) for the IMS call.
-    pub ca: Option<String>,
+    /// The TLS trust of the IMS call, from Node's inputs.
+    pub trust: Option<TrustOptions>,
     /// A proxy URL for IMS; without it the proxy environment variables apply.
     pub proxy: Option<String>,
     /// The trace context for the request to IMS: header names and values in turn.
@@ -119,28 +120,34 @@ fn connection(
     transport: Option<&FetchTransport>,
 ) -> napi::Result<(Transport, HeaderMap)> {
     let FetchTokenOptions {
-        ca, proxy, trace, ..
+        trust,
+        proxy,
+        trace,
+        ..
     } = options.unwrap_or(FetchTokenOptions {
-        ca: None,
+        trust: None,
         proxy: None,
         trace: None,
         raw: None,
     });
     let headers = parse_headers(&trace_headers(trace)?).map_err(to_js_error)?;
-    Ok((transport_for(ca, proxy, transport)?, headers))
+    Ok((transport_for(trust, proxy, transport)?, headers))
 }
 
-/// `fetch`'s transport when given, else the process-wide native client for these TLS and
-/// proxy settings.
+/// `fetch`'s transport when given, else the process-wide native client for this trust and
+/// proxy.
 pub(crate) fn transport_for(
-    ca: Option<String>,
+    trust: Option<TrustOptions>,
     proxy: Option<String>,
     fetch: Option<&FetchTransport>,
 ) -> napi::Result<Transport> {
     match fetch {
         Some(fetch) => Ok(fetch.transport()),
-        None => http::client_for(&HttpConfig { ca, proxy })
-            .map(Transport::Native)
-            .map_err(to_js_error),
+        None => http::client_for(&HttpConfig {
+            trust: trust.into(),
+            proxy,
+        })
+        .map(Transport::Native)
+        .map_err(to_js_error),
     }
 }

@@ -1,0 +1,46 @@
+//! TLS trust as `lib/tls.js` reads it from Node's inputs, into the core's [`Trust`].
+
+use napi_derive::napi;
+
+use super::error::to_js_error;
+use crate::error::Error;
+use crate::tls::{self, Roots, Trust};
+
+/// A client's TLS trust, taken when it is built.
+#[napi(object)]
+pub struct TrustOptions {
+    /// False under `NODE_TLS_REJECT_UNAUTHORIZED=0`.
+    pub verify: bool,
+    /// Node's default roots, as `registerRoots` numbered them.
+    pub roots_id: Option<u32>,
+    /// A `ca` option (PEM), which replaces the default roots.
+    pub ca: Option<String>,
+}
+
+impl From<Option<TrustOptions>> for Trust {
+    fn from(options: Option<TrustOptions>) -> Self {
+        let Some(options) = options else {
+            return Self::default();
+        };
+        let roots = match (options.ca, options.roots_id) {
+            (Some(ca), _) => Roots::Pem(ca),
+            (None, Some(id)) => Roots::Registered(id),
+            (None, None) => Roots::None,
+        };
+        Self {
+            roots,
+            verify: options.verify,
+        }
+    }
+}
+
+/// Registers a set of trust anchors (Node's default set, as PEM) once, and returns the number
+/// clients name it by; the same set gets the same number.
+#[napi]
+pub fn register_roots(pem: String) -> napi::Result<u32> {
+    tls::register_roots(&pem).ok_or_else(|| {
+        to_js_error(Error::InvalidParam(
+            "the default CA certificates are not a PEM bundle of certificates".to_owned(),
+        ))
+    })
+}

@@ -84,27 +84,6 @@ export declare class NativeClient {
   request(method: string, endpoint: string, body?: string | undefined | null, headers?: Record<string, string> | undefined | null, cancel?: CancelToken | undefined | null, call?: CallOptions | undefined | null, trace?: Array<string> | undefined | null): Promise<string | [string, number]>
 }
 
-/** A cached, self-refreshing, single-flight access token for one set of credentials. */
-export declare class NativeTokenProvider {
-  /** A provider for loaded credentials; IMS is called through `transport` when given. */
-  constructor(credentials: LoadedCredentials, options?: TokenProviderOptions | undefined | null, transport?: FetchTransport | undefined | null)
-  /**
-   * A valid token, from the cache or from IMS. When this call starts a refresh, `trace`
-   * (the trace context, names and values in turn) goes with the request to IMS as headers,
-   * the call waits for it, and `exchange` says how IMS answered.
-   */
-  getAccessToken(trace?: Array<string> | undefined | null): Promise<ProvidedToken>
-  /**
-   * Whether the next `getAccessToken` would start a refresh (from IMS, or of a development
-   * token): none under way, none paused after a failure, and the token due for one.
-   */
-  needsRefresh(): boolean
-  /** The IMS URL token requests go to; null for a development token. */
-  get tokenUrl(): string | null
-  /** Forgets the cached token (only if it is `token`, when given). */
-  invalidate(token?: string | undefined | null): void
-}
-
 /** Bounds of the response cache; unset fields keep their defaults. */
 export interface CacheOptions {
   /** The most responses kept. Default 1000. */
@@ -156,6 +135,11 @@ export interface FetchedToken {
   exchange?: TokenExchange
   /** IMS's answer as IMS sent it (JSON text; it holds the token), when `options.raw`. */
   raw?: string
+  /**
+   * When the token expires, in epoch milliseconds: `created_at + expires_in` of the token
+   * itself where it says so, else the exchange's lifetime from now.
+   */
+  expiresAt: number
 }
 
 /**
@@ -178,6 +162,10 @@ export interface FetchTokenOptions {
    * which IMS never sees, is then refused.
    */
   raw?: boolean
+  /** Retries of the IMS request after its first attempt. Default 3. */
+  retries?: number
+  /** The longest the IMS request may take, retries included, in milliseconds. Default 30000. */
+  timeoutMs?: number
 }
 
 /** The HTTP versions an outcome code's version field indexes, from 1 (`lib/outcome.js`). */
@@ -232,20 +220,6 @@ export interface NativeClientConfig {
   coalesce?: boolean
 }
 
-/** A token as the provider hands it out. */
-export interface ProvidedToken {
-  /** The token for `Authorization: Bearer`. */
-  accessToken: string
-  /** `bearer` from IMS, `Bearer` for a development token. */
-  tokenType: string
-  /** When it expires, in epoch milliseconds. */
-  expiresAt: number
-  /** When the provider will fetch a new one, in epoch milliseconds. */
-  refreshAt: number
-  /** How IMS answered, when this call exchanged the credentials there. */
-  exchange?: TokenExchange
-}
-
 /**
  * Registers a set of trust anchors (Node's default set, as PEM) once, and returns the number
  * clients name it by; the same set gets the same number.
@@ -273,18 +247,6 @@ export interface TokenExchange {
   attempts: number
   /** The HTTP version of the answer (`1.1`, `2`); unknown through a `fetch`. */
   httpVersion?: string
-}
-
-/** Options of a token provider. */
-export interface TokenProviderOptions {
-  /** The TLS trust of the IMS calls, from Node's inputs. */
-  trust?: TrustOptions
-  /** A proxy URL for IMS; without it the proxy environment variables apply. */
-  proxy?: string
-  /** Refresh once this share of the lifetime is left. Default 0.1. */
-  refreshRatio?: number
-  /** Refresh once this many milliseconds are left, if that comes first. Default 300000. */
-  refreshMarginMs?: number
 }
 
 /** The IMS URL token requests for `credentials` go to; null for a development token. */

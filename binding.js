@@ -782,7 +782,6 @@ module.exports.CancelToken = nativeBinding.CancelToken
 module.exports.FetchTransport = nativeBinding.FetchTransport
 module.exports.LoadedCredentials = nativeBinding.LoadedCredentials
 module.exports.NativeClient = nativeBinding.NativeClient
-module.exports.NativeTokenProvider = nativeBinding.NativeTokenProvider
 module.exports.fetchTokenFor = nativeBinding.fetchTokenFor
 module.exports.httpVersions = nativeBinding.httpVersions
 module.exports.loadCredentialsFromFile = nativeBinding.loadCredentialsFromFile

@@ -448,9 +448,10 @@ declare namespace AEMHeadless {
     /** How long the store may take to answer before it is bypassed, in milliseconds. Default 1000. */
     storeTimeoutMs?: number
     /**
-     * How long a refresh lease lasts, in milliseconds, with a store that has `lease`: a holder
-     * that dies or hangs is overtaken once it ends; a provider without a valid token waits up to
-     * twice this for the holder's token. 100 to 300000, default 10000.
+     * How long a refresh lease lasts, in milliseconds, with a store that has `lease`. The
+     * holder's exchange may take at most three quarters of it (and 30 s), so the lease outlives
+     * it; a holder that dies is overtaken once it ends; a provider without a valid token waits up
+     * to twice this for the holder's token. 1000 to 300000, default 40000.
      */
     leaseMs?: number
     /** Where token events go (see `AEMHeadlessConfig.logger`). */

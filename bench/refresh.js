@@ -43,7 +43,7 @@ async function main () {
       ['store with get and set only', OURS, 'get-set'],
       ['store with a lease (createRedisStore)', OURS, 'lease']
     ]
-    if (process.env.BENCH_BEFORE_MODULE) contenders.splice(1, 0, ['before the lease: store with get and set', path.resolve(process.env.BENCH_BEFORE_MODULE), 'get-set'])
+    if (process.env.BENCH_BEFORE_MODULE) contenders.splice(1, 0, ['the older build: store with get and set only', path.resolve(process.env.BENCH_BEFORE_MODULE), 'get-set'])
     const rows = []
     for (const processes of COUNTS) {
       // Processes that share nothing each exchange once per refresh: that gives the refreshes.

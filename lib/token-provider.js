@@ -8,45 +8,74 @@ const { tokenTrace, tracingTarget } = require('./tracing')
 const { transportFor } = require('./fetch-transport')
 const { tracingOption } = require('./options')
 const { trustFor } = require('./tls')
+const { SharedToken, BUSY } = require('./shared-token')
 
 /** How long a store may take to answer before it is bypassed. */
 const STORE_TIMEOUT_MS = 1000
 /**
- * How long a refresh lease lasts: a holder that dies or hangs is overtaken once it ends. It is
- * also the longest a provider without a valid token waits for another process's refresh.
+ * How long a refresh lease lasts. The holder's exchange at IMS, retries included, is bounded by
+ * LEASE_EXCHANGE_SHARE of it, so the lease outlives the exchange; a holder that dies is
+ * overtaken once the lease ends.
  */
-const LEASE_MS = 10000
-/** How often a provider waiting for another process's refresh looks in the store again. */
-const LEASE_POLL_MS = 100
+const LEASE_MS = 40000
+const LEASE_EXCHANGE_SHARE = 0.75
+/** The longest an exchange at IMS may take, retries included (the core's default). */
+const IMS_TIMEOUT_MS = 30000
+/** How often a provider without a valid token looks for the lease holder's token. */
+const LEASE_POLL_MS = 250
+/** How long a provider with a valid token waits before looking again while another process holds the lease. */
+const LEASE_CHECK_MS = 1000
+/** The pause after a failed refresh while the token is still valid; it doubles with each failure. */
+const FAILED_REFRESH_PAUSE_MS = 5000
+const MAX_FAILED_REFRESH_PAUSE_MS = 5 * 60 * 1000
+const DEFAULT_MARGIN_MS = 5 * 60 * 1000
 /** The method that gives a cached token synchronously, for `AEMHeadless`'s requests. */
 const FRESH_TOKEN = Symbol('freshToken')
 const DAY_MS = 24 * 60 * 60 * 1000
 
 /**
  * An access token that manages itself, for service credentials, OAuth Server-to-Server
- * credentials or a development token: cached, refreshed ahead of expiry, fetched once however
- * many callers ask at the same time, and kept when a refresh fails while it is still valid.
+ * credentials or a development token: the one owner of the token's life (see
+ * docs/TOKEN-LIFE.md). It caches the token, refreshes it ahead of expiry, fetches it once however
+ * many callers ask at the same time, pauses with a jittered, growing backoff after a failed
+ * refresh while the token is still valid (serving that token meanwhile, with no call to IMS or
+ * the store), and forgets it on `invalidate`. The native side only fetches: one exchange at IMS
+ * (or the development token) per refresh, with no state of its own.
  *
  * A cached token is returned without leaving JavaScript. With a `store`, processes share one
- * token: a provider looks in the store before it asks IMS, and puts what IMS gave it there.
- * With a store that has `lease`, one process refreshes and the others keep their valid token,
- * then pick the new one up from the store; without a valid token they wait for the lease
- * holder (at most `leaseMs`). A store without `lease` still works: each process then takes a
- * random share of the refresh margin off the stored refresh time, so they do not all ask IMS
- * at the same moment.
+ * token through lib/shared-token.js: a provider looks there before it asks IMS, and puts what
+ * IMS gave it there. With a store that has `lease`, one process refreshes and the others keep
+ * their valid token, looking again about once a second; without a valid token they wait for the
+ * holder (at most twice `leaseMs`). A store without `lease` still works: each process refreshes
+ * at a random point of the first half of the refresh margin, so the first to refresh puts its
+ * token in the store and the others take it from there.
  */
 class TokenProvider {
   #credentials
   #options
+  /** When to refresh: `{ratio, marginMs}`. */
+  #policy
+  #leaseMs
+  #storeTimeoutMs
   /** The `fetch` transport IMS is called through, or undefined for the native client. */
   #transport
   /** The TLS trust of the IMS calls (lib/tls.js). */
   #trust
-  #native = null
-  #identity = null
-  #cached = null
-  #pending = null
+  /** The loaded credentials, once loaded. */
+  #loaded = null
+  /** The store layer, once the credentials (and so the key) are known; null without a store. */
+  #shared = null
+  /** The cached entry: `{view: {accessToken, tokenType, expiresAt}, expiresAt, refreshAt}`. */
+  #entry = null
+  /** The refresh under way (single flight), or null. */
+  #flight = null
+  /** No refresh before this while the cached token is valid: after a failure, or while another process holds the lease. */
+  #pausedUntil = 0
+  /** Refreshes that failed in a row, for the backoff. */
+  #failures = 0
+  /** The token last invalidated: never taken back, from the store or anywhere. */
   #invalidated = null
+  /** Bumped by `invalidate`: a refresh started before does not cache what it brings. */
   #generation = 0
   #log = null
   /** The credentials' kind (`service`, `oauth` or `dev`), once loaded. */
@@ -58,7 +87,8 @@ class TokenProvider {
   #imsTarget = null
 
   /**
-   * @param {string | object | import('../binding').LoadedCredentials} credentials a file path, the parsed JSON, or loadCredentials' result
+   * @param {string | object} credentials a credentials file path, the parsed JSON (service,
+   *   OAuth Server-to-Server or development token), or loadCredentials' result
    * @param {{passphrase?: string, imsEndpoint?: string, ca?: string | Buffer | Array<string | Buffer>, refreshRatio?: number,
    *   refreshMarginMs?: number, store?: {get(key: string): Promise<string | null | undefined>,
    *   set(key: string, value: string, ttlMs: number): Promise<void>,
@@ -80,8 +110,8 @@ class TokenProvider {
     if (store !== undefined && store.lease !== undefined && typeof store.lease !== 'function') {
       throw sdkError('INVALID_PARAM', 'store.lease must be a function: lease(key, ttlMs) resolving with a release function, or null while another process holds it')
     }
-    if (leaseMs !== undefined && !(Number.isFinite(leaseMs) && leaseMs >= 100 && leaseMs <= 300000)) {
-      throw sdkError('INVALID_PARAM', 'leaseMs must be a number of milliseconds from 100 to 300000')
+    if (leaseMs !== undefined && !(Number.isFinite(leaseMs) && leaseMs >= 1000 && leaseMs <= 300000)) {
+      throw sdkError('INVALID_PARAM', 'leaseMs must be a number of milliseconds from 1000 to 300000')
     }
     if (refreshRatio !== undefined && !(typeof refreshRatio === 'number' && refreshRatio >= 0 && refreshRatio <= 1)) {
       throw sdkError('INVALID_PARAM', 'refreshRatio must be a number from 0 to 1')
@@ -93,7 +123,10 @@ class TokenProvider {
       throw sdkError('INVALID_PARAM', 'storeTimeoutMs must be a number of milliseconds from 1 to 60000')
     }
     this.#credentials = credentials
-    this.#options = { ...options, ca: checked && checked.ca }
+    this.#options = options
+    this.#policy = { ratio: refreshRatio ?? 0.1, marginMs: refreshMarginMs ?? DEFAULT_MARGIN_MS }
+    this.#leaseMs = leaseMs ?? LEASE_MS
+    this.#storeTimeoutMs = storeTimeoutMs ?? STORE_TIMEOUT_MS
     // Trust as Node's inputs say it now, when the provider is built (see lib/tls.js).
     this.#trust = trustFor(checked && checked.ca)
     this.#transport = transportFor(options, 'options.')
@@ -106,24 +139,26 @@ class TokenProvider {
    * @returns {Promise<{accessToken: string, tokenType: string, expiresAt: number}>} `expiresAt` in epoch milliseconds
    */
   async getAccessToken () {
-    const cached = this.#cached
+    const entry = this.#entry
     const now = Date.now()
-    if (cached !== null && now < cached.refreshAt) return cached.view
-    if (this.#pending === null) {
+    if (entry !== null && now < entry.refreshAt) return entry.view
+    const valid = entry !== null && now < entry.expiresAt
+    if (valid && now < this.#pausedUntil) return entry.view
+    if (this.#flight === null) {
       const trace = tokenTrace(this.#tracing)
-      const refresh = trace === null ? this.#refresh(null) : trace.run(() => this.#refresh(trace))
+      const refresh = trace === null ? this.#refresh(null, valid) : trace.run(() => this.#refresh(trace, valid))
       // Only this refresh is cleared when it settles: after invalidate() a newer one may be
-      // pending, and clearing that would start a third.
-      const pending = refresh.finally(() => {
-        if (this.#pending === pending) this.#pending = null
+      // under way, and clearing that would start a third.
+      const flight = refresh.finally(() => {
+        if (this.#flight === flight) this.#flight = null
       })
-      this.#pending = pending
+      this.#flight = flight
     }
-    if (cached !== null && now < cached.expiresAt) {
-      this.#pending.catch(() => {})
-      return cached.view
+    if (valid) {
+      this.#flight.catch(() => {})
+      return entry.view
     }
-    return this.#pending
+    return this.#flight
   }
 
   /**
@@ -132,198 +167,175 @@ class TokenProvider {
    * @returns {string | null}
    */
   [FRESH_TOKEN] () {
-    const cached = this.#cached
-    return cached !== null && Date.now() < cached.refreshAt ? cached.view.accessToken : null
+    const entry = this.#entry
+    return entry !== null && Date.now() < entry.refreshAt ? entry.view.accessToken : null
   }
 
   /**
-   * Forgets the cached token, so that the next call gets a new one. With `accessToken`, only if
-   * that is still the cached token (a late 401 does not throw away a fresh token).
+   * Forgets the cached token, so that the next call gets a new one at once (no pause). With
+   * `accessToken`, only if that is still the cached token (a late 401 does not throw away a
+   * fresh token).
    * @param {string} [accessToken]
    */
   invalidate (accessToken = undefined) {
-    const cached = this.#cached
-    if (accessToken !== undefined && (cached === null || cached.view.accessToken !== accessToken)) return
-    this.#invalidated = accessToken ?? (cached && cached.view.accessToken)
-    this.#cached = null
+    const entry = this.#entry
+    if (accessToken !== undefined && (entry === null || entry.view.accessToken !== accessToken)) return
+    this.#invalidated = accessToken ?? (entry && entry.view.accessToken)
+    this.#entry = null
+    this.#pausedUntil = 0
+    this.#failures = 0
     // A refresh under way may still bring the invalidated token back: start afresh.
     this.#generation++
-    this.#pending = null
-    if (this.#native !== null) this.#native.invalidate(accessToken)
+    this.#flight = null
   }
 
-  /** Gets a token from the store or the native provider; `trace` follows it (lib/tracing.js). */
-  async #refresh (trace) {
+  /**
+   * One refresh: the store's token when another process has put a newer one there, else an
+   * exchange at IMS, by the lease holder only when the store has a lease. `holdingValid` says
+   * whether a valid token is being served meanwhile. `trace` follows it (lib/tracing.js).
+   */
+  async #refresh (trace, holdingValid) {
     const generation = this.#generation
-    const provider = await this.#provider()
-    const store = this.#options.store
-    if (!store) return this.#exchange(provider, generation, trace, null)
-    const key = this.#options.storeKey || this.#identity
-    const timeoutMs = this.#options.storeTimeoutMs || STORE_TIMEOUT_MS
-    const shared = await this.#fromStore(key, timeoutMs, generation, trace)
-    if (shared !== null) return shared
-    if (typeof store.lease !== 'function') return this.#exchange(provider, generation, trace, { key, timeoutMs, release: null })
-    const leaseMs = this.#options.leaseMs || LEASE_MS
-    // Long enough for a holder that died to be overtaken once its lease ends.
-    const waitUntil = Date.now() + 2 * leaseMs
+    const loaded = await this.#load()
+    const shared = this.#shared
+    if (shared === null) return this.#exchange(loaded, trace, generation, holdingValid, null, false)
+    const stored = this.#adopt(await shared.read(), trace, generation)
+    if (stored !== null) return stored
+    if (!shared.leases) return this.#exchange(loaded, trace, generation, holdingValid, shared, false)
+    // Without a valid token, wait for the holder's token at most this long, then ask IMS anyway.
+    const waitUntil = Date.now() + 2 * this.#leaseMs
     for (;;) {
-      const release = await callStore(() => store.lease(`${key}:lease`, leaseMs), timeoutMs)
-      // A store that fails or does not answer is bypassed: this process asks IMS itself.
-      if (typeof release !== 'function' && release !== null) return this.#exchange(provider, generation, trace, { key, timeoutMs, release: null })
-      if (typeof release === 'function') {
-        // The holder looks once more: another may have stored a token just before.
-        const stored = await this.#fromStore(key, timeoutMs, generation, trace)
-        if (stored !== null) {
-          callStore(release, timeoutMs)
-          return stored
+      const release = await shared.lease(this.#leaseMs)
+      if (release === null) return this.#exchange(loaded, trace, generation, holdingValid, shared, false)
+      if (release !== BUSY) {
+        try {
+          // The holder looks once more: another may have stored a token just before.
+          const again = this.#adopt(await shared.read(), trace, generation)
+          if (again !== null) return again
+          return await this.#exchange(loaded, trace, generation, holdingValid, shared, true)
+        } finally {
+          await shared.release(release)
         }
-        return this.#exchange(provider, generation, trace, { key, timeoutMs, release })
       }
-      // Another process is refreshing: keep a valid token meanwhile, and look again soon.
-      const old = this.#cached
-      if (old !== null && Date.now() < old.expiresAt) {
-        if (generation === this.#generation) this.#cached = { ...old, refreshAt: Math.min(old.expiresAt, Date.now() + LEASE_POLL_MS) }
-        return old.view
+      // Another process is refreshing. With a valid token, keep serving it, and look again in
+      // about a second: no store call before then.
+      const entry = this.#entry
+      if (holdingValid && entry !== null && Date.now() < entry.expiresAt) {
+        this.#pauseFor(entry, LEASE_CHECK_MS)
+        return entry.view
       }
-      if (Date.now() >= waitUntil) return this.#exchange(provider, generation, trace, { key, timeoutMs, release: null })
-      await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS))
-      const stored = await this.#fromStore(key, timeoutMs, generation, trace)
-      if (stored !== null) return stored
+      if (Date.now() >= waitUntil) return this.#exchange(loaded, trace, generation, holdingValid, shared, false)
+      await new Promise((resolve) => setTimeout(resolve, jitter(LEASE_POLL_MS)))
+      const arrived = this.#adopt(await shared.read(), trace, generation)
+      if (arrived !== null) return arrived
     }
   }
 
   /**
-   * The store's token, cached here, if it is one to use now (not invalidated, not due for a
-   * refresh); else null. Without `lease`, the refresh time is this process's own: a random
-   * share of the margin earlier, so that processes do not all ask IMS at once.
+   * Takes the store's entry when it is one to use: not invalidated, not due for a refresh, and
+   * not the token this provider holds (which, being due, is why it looks). Returns its view, or
+   * null.
    */
-  async #fromStore (key, timeoutMs, generation, trace) {
-    const store = this.#options.store
-    const shared = parseStored(await callStore(() => store.get(key), timeoutMs))
-    if (shared === null || shared.view.accessToken === this.#invalidated || Date.now() >= shared.refreshAt) return null
-    if (typeof store.lease !== 'function') shared.refreshAt = jittered(shared)
-    if (this.#log !== null) this.#log('info', { event: 'token', source: 'store', expiresAt: shared.expiresAt })
-    if (trace !== null) trace.fromStore(shared.expiresAt)
-    if (generation === this.#generation) this.#cached = shared
-    return shared.view
+  #adopt (stored, trace, generation) {
+    const now = Date.now()
+    if (stored === null || stored.view.accessToken === this.#invalidated || now >= stored.refreshAt) return null
+    const held = this.#entry
+    if (held !== null && held.view.accessToken === stored.view.accessToken) return null
+    if (this.#log !== null) this.#log('info', { event: 'token', source: 'store', expiresAt: stored.expiresAt })
+    if (trace !== null) trace.fromStore(stored.expiresAt)
+    if (generation === this.#generation) this.#cache(stored)
+    return stored.view
   }
 
   /**
-   * Asks IMS (through the native provider), caches the token and, with a store, puts it
-   * there and gives the lease back.
+   * Asks IMS (the native side's one fetch), caches the token and, with a store, puts it there.
+   * While a valid token is served, one attempt and no retries: the pause after a failure is the
+   * retry. Under a lease, the exchange is bounded by the lease's share, so the lease outlives it.
    */
-  async #exchange (provider, generation, trace, shared) {
-    let token
+  async #exchange (loaded, trace, generation, holdingValid, shared, leased) {
     const startedAt = performance.now()
-    // The trace context goes to IMS only when this call is the one that asks it.
-    const traceHeaders = trace === null
-      ? undefined
-      : trace.exchanging(this.#kind, this.#tokenUrl, this.#tracing && provider.needsRefresh() ? this.#imsTarget : null)
+    const obtainedAt = Date.now()
+    // The trace context goes to IMS only when there is an IMS to ask (not a development token).
+    const traceHeaders = trace === null ? undefined : trace.exchanging(this.#kind, this.#tokenUrl, this.#tokenUrl === null ? null : this.#imsTarget)
+    const options = { trust: this.#trust, proxy: this.#options.proxy, trace: traceHeaders }
+    if (holdingValid) options.retries = 0
+    if (leased) options.timeoutMs = Math.min(IMS_TIMEOUT_MS, Math.floor(this.#leaseMs * LEASE_EXCHANGE_SHARE))
+    let token
     try {
-      token = await provider.getAccessToken(traceHeaders)
+      token = await native.fetchTokenFor(loaded, options, this.#transport)
     } catch (error) {
-      if (shared && shared.release) callStore(shared.release, shared.timeoutMs)
       const failure = fromNative(error)
-      const old = this.#cached
+      const old = this.#entry
       const keepsOld = old !== null && Date.now() < old.expiresAt
+      if (keepsOld && generation === this.#generation) {
+        this.#failures++
+        this.#pauseFor(old, Math.min(MAX_FAILED_REFRESH_PAUSE_MS, FAILED_REFRESH_PAUSE_MS * 2 ** (this.#failures - 1)))
+      }
       if (this.#log !== null) this.#log('warn', { event: 'token', source: 'refresh', durationMs: round(performance.now() - startedAt), code: failure.code, message: failure.message, keepsValidToken: keepsOld })
       if (trace !== null) trace.failed(failure, keepsOld)
       if (keepsOld) return old.view
       throw failure
     }
-    const entry = entryOf(token)
+    const entry = entryOf(token, obtainedAt, this.#policy)
     if (trace !== null) trace.obtained(entry.view.tokenType, entry.expiresAt, token.exchange)
     if (this.#log !== null) this.#log('info', { event: 'token', source: 'refresh', durationMs: round(performance.now() - startedAt), tokenType: entry.view.tokenType, expiresAt: entry.expiresAt })
-    // The native provider answers with the old token while its refresh pauses after a failure:
-    // that is returned, but neither cached as fresh nor written to the store.
-    const fresh = Date.now() < entry.refreshAt && entry.view.accessToken !== this.#invalidated
-    const store = this.#options.store
-    if (fresh && generation === this.#generation) {
-      const previous = this.#cached
-      // A new token gets this process's own refresh time when the store has no lease; the
-      // same one (the native provider's, not yet due) keeps the native refresh time.
-      if (store && typeof store.lease !== 'function' && !(previous && previous.view.accessToken === entry.view.accessToken)) entry.refreshAt = jittered(entry)
-      this.#cached = entry
-    }
-    if (fresh && shared) {
-      const ttl = Math.ceil(entry.expiresAt - Date.now())
-      const value = JSON.stringify({ ...entry.view, refreshAt: token.refreshAt })
+    if (entry.view.accessToken !== this.#invalidated) {
+      if (generation === this.#generation) this.#cache(entry)
       // With a lease, the token is in the store before the lease is given back.
-      const stored = ttl > 0 ? callStore(() => store.set(shared.key, value, ttl), shared.timeoutMs) : undefined
-      if (shared.release) {
-        await stored
-        await callStore(shared.release, shared.timeoutMs)
-      }
-    } else if (shared && shared.release) {
-      await callStore(shared.release, shared.timeoutMs)
+      if (shared !== null) await shared.write(entry)
     }
     return entry.view
   }
 
-  async #provider () {
-    if (this.#native === null) {
-      const { passphrase, imsEndpoint, allowInsecureHttp, proxy, refreshRatio, refreshMarginMs } = this.#options
+  /**
+   * Caches an entry as this process's own. With a store that has no lease, its refresh time is
+   * a random point of the first half of the margin: the first process to refresh puts its token
+   * in the store, and the others find it there when their own time comes.
+   */
+  #cache (entry) {
+    const shared = this.#shared
+    const refreshAt = shared !== null && !shared.leases
+      ? entry.refreshAt - Math.floor(Math.random() * (entry.expiresAt - entry.refreshAt) / 2)
+      : entry.refreshAt
+    this.#entry = { ...entry, refreshAt }
+    this.#failures = 0
+    this.#pausedUntil = 0
+  }
+
+  /** No refresh for about `ms` (jittered), and never for more than half the token's time left. */
+  #pauseFor (entry, ms) {
+    const now = Date.now()
+    this.#pausedUntil = now + Math.min(jitter(ms), Math.max(0, (entry.expiresAt - now) / 2))
+  }
+
+  /** Loads the credentials once, and learns what depends on them. */
+  async #load () {
+    if (this.#loaded === null) {
+      const { passphrase, imsEndpoint, allowInsecureHttp, store, storeKey } = this.#options
       const loaded = await loadCredentials(this.#credentials, { passphrase, imsEndpoint, allowInsecureHttp })
-      try {
-        this.#native = new native.NativeTokenProvider(loaded, { trust: this.#trust, proxy, refreshRatio, refreshMarginMs }, this.#transport)
-      } catch (error) {
-        throw fromNative(error)
-      }
-      this.#identity = `aem-headless-rs|${loaded.identity}`
       this.#kind = loaded.kind
-      this.#tokenUrl = this.#native.tokenUrl
+      this.#tokenUrl = native.tokenUrlOf(loaded)
       this.#imsTarget = this.#tokenUrl === null ? null : tracingTarget(this.#tracing, this.#tokenUrl)
+      if (store) this.#shared = new SharedToken(store, storeKey || `aem-headless-rs|${loaded.identity}`, this.#storeTimeoutMs)
+      this.#loaded = loaded
     }
-    return this.#native
-  }
-}
-
-/** A cache entry: the public view, and when to refresh and when it expires. */
-function entryOf ({ accessToken, tokenType, expiresAt, refreshAt }) {
-  return { view: Object.freeze({ accessToken, tokenType, expiresAt }), refreshAt, expiresAt }
-}
-
-/**
- * A refresh time up to half the refresh margin (the time between refresh and expiry) earlier
- * than the entry's, at random: processes sharing a store without a lease refresh one by one,
- * and those after the first find its token in the store.
- */
-function jittered ({ refreshAt, expiresAt }) {
-  const margin = Math.max(0, expiresAt - refreshAt)
-  return refreshAt - Math.floor(Math.random() * margin / 2)
-}
-
-/** A stored entry, if it is one this package wrote and plausible (expiring within 25 h). */
-function parseStored (text) {
-  if (typeof text !== 'string') return null
-  try {
-    const value = JSON.parse(text)
-    const latest = Date.now() + 25 * 60 * 60 * 1000
-    if (typeof value.accessToken !== 'string' || typeof value.tokenType !== 'string') return null
-    if (!(Number.isFinite(value.expiresAt) && value.expiresAt <= latest && Number.isFinite(value.refreshAt) && value.refreshAt <= value.expiresAt)) return null
-    return entryOf(value)
-  } catch {
-    return null
+    return this.#loaded
   }
 }
 
 /**
- * Runs a store operation. A store that fails or does not answer within `timeoutMs` is
- * bypassed: the provider then asks IMS itself and keeps its token in memory, so an outage of the
- * store never stops requests.
+ * A fetched token as an entry: its view, its expiry, and when to refresh it: once `ratio` of the
+ * lifetime or `marginMs` is left, whichever comes first, but never before half-way.
  */
-async function callStore (operation, timeoutMs) {
-  let timer
-  try {
-    return await Promise.race([
-      operation(),
-      new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs, undefined) })
-    ])
-  } catch {
-    return undefined
-  } finally {
-    clearTimeout(timer)
-  }
+function entryOf ({ accessToken, type, expiresAt }, obtainedAt, { ratio, marginMs }) {
+  const lifetime = Math.max(0, expiresAt - obtainedAt)
+  const margin = Math.min(Math.max(lifetime * ratio, marginMs), lifetime / 2)
+  return { view: Object.freeze({ accessToken, tokenType: type, expiresAt }), expiresAt, refreshAt: Math.floor(expiresAt - margin) }
+}
+
+/** A wait of `ms`, give or take half: processes that wait together do not wake together. */
+function jitter (ms) {
+  return Math.floor(ms * (0.5 + Math.random()))
 }
 
 module.exports = { TokenProvider, FRESH_TOKEN }

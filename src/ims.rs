@@ -18,6 +18,25 @@ use crate::transport::{Incoming, Outgoing, Target, Transport, TransportError};
 /// The longest a token request to IMS may take, retries included.
 pub const IMS_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How hard one token request tries: its retries (connection errors, 429 and 5xx, with backoff
+/// and `Retry-After`) and the time all of them may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImsLimits {
+    /// Retries after the first attempt. Default 3.
+    pub retries: u32,
+    /// The longest the request may take, retries included. Default [`IMS_TIMEOUT`].
+    pub timeout: Duration,
+}
+
+impl Default for ImsLimits {
+    fn default() -> Self {
+        Self {
+            retries: RetryPolicy::default().max_retries,
+            timeout: IMS_TIMEOUT,
+        }
+    }
+}
+
 /// The largest IMS response accepted: a token response is well under 10 KB.
 const IMS_MAX_BODY_BYTES: u64 = 1024 * 1024;
 
@@ -116,6 +135,7 @@ pub async fn exchange_jwt(
     http: &Transport,
     credentials: &ServiceCredentials,
     headers: &HeaderMap,
+    limits: ImsLimits,
 ) -> Result<ImsToken> {
     let base = ims_base_url(&credentials.ims_endpoint, credentials.allow_insecure_http)?;
     let jwt = sign_service_jwt(credentials, DEFAULT_JWT_LIFETIME);
@@ -130,6 +150,7 @@ pub async fn exchange_jwt(
         &form,
         ExpiresIn::Milliseconds,
         headers,
+        limits,
     )
     .await
 }
@@ -140,6 +161,7 @@ pub async fn exchange_client_credentials(
     http: &Transport,
     credentials: &OAuthCredentials,
     headers: &HeaderMap,
+    limits: ImsLimits,
 ) -> Result<ImsToken> {
     let base = ims_base_url(&credentials.ims_endpoint, credentials.allow_insecure_http)?;
     let scope = credentials.scopes.join(",");
@@ -155,6 +177,7 @@ pub async fn exchange_client_credentials(
         &form,
         ExpiresIn::Seconds,
         headers,
+        limits,
     )
     .await
 }
@@ -179,6 +202,7 @@ async fn post_form(
     form: &[(&str, &str)],
     unit: ExpiresIn,
     headers: &HeaderMap,
+    limits: ImsLimits,
 ) -> Result<ImsToken> {
     let unreachable = |source: TransportError| Error::ImsUnreachable {
         url: url.to_owned(),
@@ -199,10 +223,14 @@ async fn post_form(
         HeaderValue::from_static("application/x-www-form-urlencoded"),
     );
     // IMS is retried like AEM: connection errors, 429 and 5xx, with backoff and Retry-After.
+    let policy = RetryPolicy {
+        max_retries: limits.retries,
+        ..RetryPolicy::default()
+    };
     let attempts = Attempts {
-        policy: &RetryPolicy::default(),
+        policy: &policy,
         repeatable: true,
-        timeout: IMS_TIMEOUT,
+        timeout: limits.timeout,
         connect_timeout: DEFAULT_CONNECT_TIMEOUT,
     };
     let read = |sent: std::result::Result<Incoming, TransportError>| async {

@@ -7,7 +7,7 @@ use reqwest::header::HeaderMap;
 
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
-use crate::ims::{self, Exchange};
+use crate::ims::{self, Exchange, ImsLimits};
 use crate::secret::Secret;
 
 /// How long a local development token is valid, in milliseconds (what Adobe's client reports).
@@ -34,11 +34,12 @@ pub struct AccessToken {
 /// Gets an access token: the development token as it is, or an exchange at IMS (the JWT
 /// exchange for service credentials, `client_credentials` for OAuth Server-to-Server). Every
 /// call is a new exchange, as Adobe's `getToken`; `TokenProvider` caches. `headers` go with
-/// the request to IMS (the trace context).
+/// the request to IMS (the trace context); `limits` bound its retries and time.
 pub async fn fetch_token(
     http: &Transport,
     credentials: &Credentials,
     headers: &HeaderMap,
+    limits: ImsLimits,
 ) -> Result<AccessToken> {
     let issued = SystemTime::now();
     let token = match credentials {
@@ -57,8 +58,10 @@ pub async fn fetch_token(
                 exchange: None,
             });
         }
-        Credentials::Service(service) => ims::exchange_jwt(http, service, headers).await?,
-        Credentials::OAuth(oauth) => ims::exchange_client_credentials(http, oauth, headers).await?,
+        Credentials::Service(service) => ims::exchange_jwt(http, service, headers, limits).await?,
+        Credentials::OAuth(oauth) => {
+            ims::exchange_client_credentials(http, oauth, headers, limits).await?
+        }
     };
     let expires_at = issued
         .checked_add(token.lifetime)

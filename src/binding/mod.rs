@@ -5,7 +5,6 @@ mod client;
 mod credentials;
 mod error;
 mod fetch;
-mod provider;
 mod runtime;
 mod token;
 mod trace;
@@ -20,7 +19,6 @@ pub use credentials::{
     load_credentials_from_json, load_credentials_from_json_sync, sign_service_jwt,
 };
 pub use fetch::{FetchCall, FetchTransport};
-pub use provider::{NativeTokenProvider, ProvidedToken, TokenProviderOptions};
 pub use token::{FetchTokenOptions, FetchedToken, TokenExchange, fetch_token_for, token_url_of};
 pub use trust::{TrustOptions, register_roots};
 

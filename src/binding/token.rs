@@ -6,6 +6,7 @@ use napi::Env;
 use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
 
+use super::client::millis;
 use super::credentials::LoadedCredentials;
 use super::error::to_js_error;
 use super::fetch::FetchTransport;
@@ -15,8 +16,8 @@ use super::trust::TrustOptions;
 use crate::client::parse_headers;
 use crate::error::Error;
 use crate::http::{self, HttpConfig};
-use crate::ims::Exchange;
-use crate::token::{fetch_token, token_url};
+use crate::ims::{Exchange, ImsLimits};
+use crate::token::{epoch_millis, fetch_token, token_url};
 use crate::transport::Transport;
 use reqwest::header::HeaderMap;
 
@@ -53,6 +54,10 @@ pub struct FetchTokenOptions {
     /// Also give IMS's answer as IMS sent it (`raw`), for `exchange()`; a development token,
     /// which IMS never sees, is then refused.
     pub raw: Option<bool>,
+    /// Retries of the IMS request after its first attempt. Default 3.
+    pub retries: Option<u32>,
+    /// The longest the IMS request may take, retries included, in milliseconds. Default 30000.
+    pub timeout_ms: Option<f64>,
 }
 
 /// A token from `fetchTokenFor`: Adobe's `getToken` fields and how IMS answered.
@@ -70,6 +75,9 @@ pub struct FetchedToken {
     pub exchange: Option<TokenExchange>,
     /// IMS's answer as IMS sent it (JSON text; it holds the token), when `options.raw`.
     pub raw: Option<String>,
+    /// When the token expires, in epoch milliseconds: `created_at + expires_in` of the token
+    /// itself where it says so, else the exchange's lifetime from now.
+    pub expires_at: f64,
 }
 
 /// The IMS URL token requests for `credentials` go to; null for a development token.
@@ -89,10 +97,18 @@ pub fn fetch_token_for<'env>(
     transport: Option<&FetchTransport>,
 ) -> napi::Result<PromiseRaw<'env, FetchedToken>> {
     let want_raw = options.as_ref().and_then(|o| o.raw).unwrap_or(false);
+    let defaults = ImsLimits::default();
+    let limits = ImsLimits {
+        retries: options
+            .as_ref()
+            .and_then(|o| o.retries)
+            .unwrap_or(defaults.retries),
+        timeout: millis(options.as_ref().and_then(|o| o.timeout_ms)).unwrap_or(defaults.timeout),
+    };
     let (http, headers) = connection(options, transport)?;
     let credentials = Arc::clone(&credentials.inner);
     runtime::spawn(env, async move {
-        let token = fetch_token(&http, &credentials, &headers)
+        let token = fetch_token(&http, &credentials, &headers, limits)
             .await
             .map_err(to_js_error)?;
         let raw = match (want_raw, token.raw) {
@@ -110,6 +126,7 @@ pub fn fetch_token_for<'env>(
             expires: token.expires as f64,
             exchange: token.exchange.map(TokenExchange::from),
             raw,
+            expires_at: epoch_millis(token.expires_at),
         })
     })
 }
@@ -129,6 +146,8 @@ fn connection(
         proxy: None,
         trace: None,
         raw: None,
+        retries: None,
+        timeout_ms: None,
     });
     let headers = parse_headers(&trace_headers(trace)?).map_err(to_js_error)?;
     Ok((transport_for(trust, proxy, transport)?, headers))

@@ -50,9 +50,18 @@ function codeBeforeTracing () {
     const added = execFileSync('git', ['log', '--diff-filter=A', '--format=%H', '--', 'lib/tracing.js'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()
     if (!added) return null
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aem-bench-before-'))
-    const archive = execFileSync('git', ['archive', `${added}^`, 'index.js', 'lib', 'binding.js', 'package.json'], { cwd: ROOT })
+    const archive = execFileSync('git', ['archive', `${added}^`, 'index.js', 'lib', 'package.json'], { cwd: ROOT })
     execFileSync('tar', ['-x', '-C', dir], { input: archive })
-    for (const file of fs.readdirSync(ROOT).filter((f) => f.endsWith('.node'))) fs.copyFileSync(path.join(ROOT, file), path.join(dir, file))
+    // Today's addon under the old code: the client's TLS trust is now given by the JavaScript
+    // side (lib/tls.js), which the old code did not do, so its clients get it here.
+    fs.writeFileSync(path.join(dir, 'binding.js'), `'use strict'
+const today = require(${JSON.stringify(path.join(ROOT, 'binding.js'))})
+const { trustFor } = require(${JSON.stringify(path.join(ROOT, 'lib', 'tls.js'))})
+function NativeClient (config, transport) {
+  return new today.NativeClient({ ...config, trust: trustFor(config.ca) }, transport)
+}
+module.exports = { ...today, NativeClient }
+`)
     return { dir, commit: added.slice(0, 7) }
   } catch {
     return null

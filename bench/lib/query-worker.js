@@ -8,7 +8,7 @@
 // after the warm-up and at each `checkpoints` count (after a GC with --expose-gc), and the
 // peak: the kernel's high-water mark of the process (startup and warm-up included).
 //
-//   node query-worker.js ours|ours-fetch|adobe|undici SERVICE_URL QUERY_PATH TOTAL CONCURRENCY WARM_UP [CHECKPOINTS]
+//   node query-worker.js ours|ours-fetch|ours:PATH|adobe|undici|fetch SERVICE_URL QUERY_PATH TOTAL CONCURRENCY WARM_UP [CHECKPOINTS]
 
 const [contender, serviceURL, queryPath, totalText, concurrencyText, warmUpText, checkpointsText] = process.argv.slice(2)
 const total = Number(totalText)
@@ -41,7 +41,9 @@ function contenderCall () {
       return json
     }
   }
-  const { AEMHeadless } = contender === 'adobe' ? require('@adobe/aem-headless-client-nodejs') : require('../..')
+  // ours:PATH: the package built from another commit (bench/regression.js).
+  const ours = contender.startsWith('ours:') ? contender.slice('ours:'.length) : '../..'
+  const { AEMHeadless } = contender === 'adobe' ? require('@adobe/aem-headless-client-nodejs') : require(ours)
   // ours-fetch: the package over globalThis.fetch, as an app's tests run it (transport: 'fetch').
   const aem = new AEMHeadless({ serviceURL, auth: TOKEN, ...(contender === 'ours-fetch' ? { transport: 'fetch' } : {}) })
   return () => aem.runPersistedQuery(queryPath)

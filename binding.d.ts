@@ -20,21 +20,11 @@ export declare class CancelToken {
 /** A `fetch` function as a transport that clients and token providers take. */
 export declare class FetchTransport {
   /**
-   * `send(call)` sends one request and answers it with `settle` or `fail` (it must not
-   * throw); `cancel(id)` aborts a request the core gave up on (a timeout, an abort). With
+   * `send(call)` sends one request and answers it with `settleFetch` or `failFetch` (it must
+   * not throw); `cancel(id)` aborts a request the core gave up on (a timeout, an abort). With
    * `retriesItself`, the core makes one attempt per call and leaves retries to the `fetch`.
    */
   constructor(send: (call: FetchCall) => void, cancel: (id: number) => void, retriesItself: boolean)
-  /**
-   * Answers request `id` with a response: its status, its header names and values in turn,
-   * and its body's bytes (copied here). A status that is not an HTTP status fails it.
-   */
-  settle(id: number, status: number, headers: Array<string>, body?: Buffer | undefined | null): void
-  /**
-   * Fails request `id`: `failure` is `connect`, `timeout`, `answer` or `request` (see
-   * [`FetchFailureKind`]); the core takes the request's secrets out of `message`.
-   */
-  fail(id: number, message: string, failure: string): void
 }
 
 /** Parsed credentials. Opaque: nothing secret can be read back from it. */
@@ -102,9 +92,15 @@ export interface CallOptions {
   connectTimeoutMs?: number
 }
 
+/**
+ * Fails request `id` of a `FetchTransport`: `failure` is `connect`, `timeout`, `answer` or
+ * `request` (see [`FetchFailureKind`]); the core takes the request's secrets out of `message`.
+ */
+export declare function failFetch(id: number, message: string, failure: string): void
+
 /** One request, as `send` takes it. */
 export interface FetchCall {
-  /** Names this request for `settle`, `fail` and `cancel`. */
+  /** Names this request for `settleFetch`, `failFetch` and `cancel`. */
   id: number
   /** `GET`, `POST`, … */
   method: string
@@ -235,6 +231,13 @@ export interface RetryOptions {
   /** The largest backoff ceiling, in milliseconds. Default 5000. */
   maxDelayMs?: number
 }
+
+/**
+ * Answers request `id` of a `FetchTransport` with a response: its status, its header names and
+ * values in turn, and its body's bytes (copied here). A status that is not an HTTP status fails
+ * it. A request no longer waited for (it timed out, or was aborted) is ignored.
+ */
+export declare function settleFetch(id: number, status: number, headers: Array<string>, body?: Buffer | undefined | null): void
 
 /** Signs a service JWT valid for `expires_in_seconds` (default 300: it is used once). */
 export declare function signServiceJwt(credentials: LoadedCredentials, expiresInSeconds?: number | undefined | null): string

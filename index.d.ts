@@ -449,7 +449,7 @@ declare namespace AEMHeadless {
     storeTimeoutMs?: number
     /**
      * How long a refresh lease lasts, in milliseconds, with a store that has `lease`. The
-     * holder's exchange may take at most three quarters of it (and 30 s), so the lease outlives
+     * holder's exchange may take at most three quarters of it less twice `storeTimeoutMs` (at least 500 ms, at most 30 s), so the lease outlives
      * it; a holder that dies is overtaken once it ends; a provider without a valid token waits up
      * to twice this for the holder's token. 1000 to 300000, default 40000.
      */

@@ -250,7 +250,10 @@ class AEMHeadless {
       if (left <= 0) throw sdkError('REQUEST_ERROR', `the request timed out after ${limit} ms`, { serviceURL: this.serviceURL, endpoint, timeout: true })
       return left
     }
-    const first = await this.#tokenFor(provider, { ...call, timeout: remaining() }, endpoint)
+    // A cached token is taken at once, so that the request starts before this returns (an app's
+    // fetch is called synchronously, as with Adobe's client).
+    const cached = provider instanceof TokenProvider ? provider[FRESH_TOKEN]() : null
+    const first = cached !== null ? cached : await this.#tokenFor(provider, { ...call, timeout: remaining() }, endpoint)
     try {
       return await this.#send(withBearer({ ...call, timeout: remaining() }, first), endpoint, body)
     } catch (error) {

@@ -270,3 +270,35 @@ test('through fetch, the request and token channels publish as on the native tra
   assert.equal(seen.request[0].attempts, 1)
   assert.equal(seen.request[0].url, `${env.emu.url}/graphql/execute.json/wknd-shared/adventures-all`)
 })
+
+test('clients over a fetch are freed with their transport: no cycle holds them', async () => {
+  const { execFileSync } = require('node:child_process')
+  const script = `
+    const AEMHeadless = require(${JSON.stringify(require.resolve('..'))})
+    let freed = 0
+    const registry = new FinalizationRegistry(() => { freed++ })
+    for (let i = 0; i < 500; i++) {
+      registry.register(new AEMHeadless({ serviceURL: 'https://aem.example', transport: 'fetch' }), i)
+      registry.register(new AEMHeadless({ serviceURL: 'https://aem.example', fetch: async () => ({ ok: true, json: async () => ({}) }) }), i)
+    }
+    ;(async () => {
+      for (let round = 0; round < 20 && freed < 900; round++) {
+        global.gc()
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      process.stdout.write(String(freed))
+    })()
+  `
+  const freed = Number(execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' }))
+  assert.ok(freed >= 900, `${freed} of 1000 clients freed`)
+})
+
+test('with a cached token from a TokenProvider, fetch is called before the call returns too', async () => {
+  const { fetch, calls } = recording(async () => ({ ok: true, status: 200, json: async () => ({ data: {} }) }))
+  const aem = new AEMHeadless({ serviceURL: 'https://aem.example', credentials: { accessToken: env.emu.devToken.accessToken }, fetch })
+  await aem.runPersistedQuery('a/b')
+  const pending = aem.runPersistedQuery('a/c')
+  assert.equal(calls.length, 2, 'the second call reached fetch synchronously')
+  assert.equal(calls[1].options.headers.Authorization, `Bearer ${env.emu.devToken.accessToken}`)
+  await pending
+})

@@ -49,35 +49,41 @@ function transportFor (options, prefix = '') {
 
 /**
  * A native `FetchTransport` over the `fetch` that `currentFetch()` returns at each request.
- * `send` hands every answer back through `settle` or `fail`, and never throws; `cancel` aborts
- * a request the core gave up on (its timeout, the call's signal).
+ * `send` hands every answer back through `native.settleFetch` or `native.failFetch`, and never
+ * throws; it holds nothing of the transport, which holds it, so a client's transport is freed
+ * with the client. `cancel` aborts a request the core gave up on (its timeout, the call's signal),
+ * also one whose `send` has not run yet.
  */
 function fetchTransport (currentFetch, suppliedByApp) {
   const inFlight = new Map()
+  const cancelledBeforeSent = new Set()
   const send = async (call) => {
+    if (cancelledBeforeSent.delete(call.id)) return
     const controller = new AbortController()
     inFlight.set(call.id, controller)
     try {
       const fetch = currentFetch()
-      if (typeof fetch !== 'function') return transport.fail(call.id, 'globalThis.fetch is not a function', 'request')
+      if (typeof fetch !== 'function') return native.failFetch(call.id, 'globalThis.fetch is not a function', 'request')
       const options = { method: call.method, headers: headersObject(call.headers), signal: controller.signal }
       if (call.body !== undefined && call.body !== null) options.body = call.body
       const retryOptions = suppliedByApp ? { maxRetries: call.maxRetries, initialDelayInMillis: call.initialDelayMs } : { maxRetries: 0 }
       const answer = await answerOf(await fetch(call.url, options, retryOptions))
-      if (answer.error !== undefined) transport.fail(call.id, answer.error, 'answer')
-      else transport.settle(call.id, answer.status, answer.headers, answer.body)
+      if (answer.error !== undefined) native.failFetch(call.id, answer.error, 'answer')
+      else native.settleFetch(call.id, answer.status, answer.headers, answer.body)
     } catch (error) {
-      transport.fail(call.id, messageOf(error), failureOf(error))
+      native.failFetch(call.id, messageOf(error), failureOf(error))
     } finally {
       inFlight.delete(call.id)
     }
   }
   const cancel = (id) => {
     const controller = inFlight.get(id)
-    if (controller !== undefined) controller.abort()
+    if (controller !== undefined) return controller.abort()
+    // A cancel that crossed its own answer on the way is never claimed: keep the set small.
+    if (cancelledBeforeSent.size >= 1000) cancelledBeforeSent.clear()
+    cancelledBeforeSent.add(id)
   }
-  const transport = new native.FetchTransport(send, cancel, suppliedByApp)
-  return transport
+  return new native.FetchTransport(send, cancel, suppliedByApp)
 }
 
 /** `[name, value, …]` as the plain object Adobe's client gives `fetch`, its names spelled as Adobe spells them. */

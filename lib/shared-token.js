@@ -43,7 +43,13 @@ class SharedToken {
    * refreshes on its own).
    */
   async lease (ttlMs) {
-    const release = await this.#call(() => this.store.lease(`${this.key}:lease`, ttlMs))
+    let late = false
+    const release = await this.#call(async () => {
+      const got = await this.store.lease(`${this.key}:lease`, ttlMs)
+      // A lease that comes after the timeout is given back at once: nobody will use it.
+      if (late && typeof got === 'function') this.#call(got)
+      return got
+    }, () => { late = true })
     if (typeof release === 'function') return release
     return release === null ? BUSY : null
   }
@@ -63,14 +69,19 @@ class SharedToken {
 
   /**
    * Runs a store operation. One that fails or does not answer within the timeout resolves with
-   * undefined: an outage of the store never stops requests.
+   * undefined (`onTimeout` is told): an outage of the store never stops requests.
    */
-  async #call (operation) {
+  async #call (operation, onTimeout = undefined) {
     let timer
     try {
       return await Promise.race([
         operation(),
-        new Promise((resolve) => { timer = setTimeout(resolve, this.timeoutMs, undefined) })
+        new Promise((resolve) => {
+          timer = setTimeout(() => {
+            if (onTimeout) onTimeout()
+            resolve(undefined)
+          }, this.timeoutMs)
+        })
       ])
     } catch {
       return undefined

@@ -14,11 +14,13 @@ const { SharedToken, BUSY } = require('./shared-token')
 const STORE_TIMEOUT_MS = 1000
 /**
  * How long a refresh lease lasts. The holder's exchange at IMS, retries included, is bounded by
- * LEASE_EXCHANGE_SHARE of it, so the lease outlives the exchange; a holder that dies is
- * overtaken once the lease ends.
+ * LEASE_EXCHANGE_SHARE of it less the store calls made under it, so the lease outlives the
+ * holder's work; a holder that dies is overtaken once the lease ends.
  */
 const LEASE_MS = 40000
 const LEASE_EXCHANGE_SHARE = 0.75
+/** The least time a leased exchange is given, however short the lease. */
+const MIN_LEASED_EXCHANGE_MS = 500
 /** The longest an exchange at IMS may take, retries included (the core's default). */
 const IMS_TIMEOUT_MS = 30000
 /** How often a provider without a valid token looks for the lease holder's token. */
@@ -259,7 +261,8 @@ class TokenProvider {
     const traceHeaders = trace === null ? undefined : trace.exchanging(this.#kind, this.#tokenUrl, this.#tokenUrl === null ? null : this.#imsTarget)
     const options = { trust: this.#trust, proxy: this.#options.proxy, trace: traceHeaders }
     if (holdingValid) options.retries = 0
-    if (leased) options.timeoutMs = Math.min(IMS_TIMEOUT_MS, Math.floor(this.#leaseMs * LEASE_EXCHANGE_SHARE))
+    // Under a lease, the exchange and the store calls made under it end before the lease does.
+    if (leased) options.timeoutMs = Math.min(IMS_TIMEOUT_MS, Math.max(MIN_LEASED_EXCHANGE_MS, Math.floor(this.#leaseMs * LEASE_EXCHANGE_SHARE) - 2 * this.#storeTimeoutMs))
     let token
     try {
       token = await native.fetchTokenFor(loaded, options, this.#transport)
@@ -295,7 +298,7 @@ class TokenProvider {
   #cache (entry) {
     const shared = this.#shared
     const refreshAt = shared !== null && !shared.leases
-      ? entry.refreshAt - Math.floor(Math.random() * (entry.expiresAt - entry.refreshAt) / 2)
+      ? entry.refreshAt + Math.floor(Math.random() * (entry.expiresAt - entry.refreshAt) / 2)
       : entry.refreshAt
     this.#entry = { ...entry, refreshAt }
     this.#failures = 0

@@ -10,7 +10,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{
+    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
+};
 use reqwest::{Client, Method, StatusCode, Url};
 
 use crate::error::{Error, Result};
@@ -40,7 +42,8 @@ impl fmt::Debug for Transport {
 }
 
 /// One request as it leaves: every header already merged (the client's, the call's, the auth).
-#[derive(Debug, Clone)]
+/// `Debug` shows header names and the body's length only: both may hold secrets.
+#[derive(Clone)]
 pub struct Outgoing {
     /// The HTTP method.
     pub method: Method,
@@ -54,6 +57,20 @@ pub struct Outgoing {
     /// The fields of a form body that hold secrets (`client_secret`, `jwt_token` at IMS):
     /// their values are kept out of error messages too.
     pub secret_fields: &'static [&'static str],
+}
+
+impl fmt::Debug for Outgoing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Outgoing")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("header_names", &self.headers.keys().collect::<Vec<_>>())
+            .field(
+                "body",
+                &self.body.as_ref().map(|b| format!("{} bytes", b.len())),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where a request goes.
@@ -113,8 +130,8 @@ impl fmt::Debug for FetchRequest {
     }
 }
 
-/// The answer a `fetch` function gave, read whole.
-#[derive(Debug)]
+/// The answer a `fetch` function gave, read whole. `Debug` shows header names and the body's
+/// length only: an IMS answer holds a token.
 pub struct FetchedResponse {
     /// The HTTP status.
     pub status: StatusCode,
@@ -122,6 +139,16 @@ pub struct FetchedResponse {
     pub headers: HeaderMap,
     /// The body as `text()` (or `JSON.stringify(await json())`) gave it.
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for FetchedResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FetchedResponse")
+            .field("status", &self.status)
+            .field("header_names", &self.headers.keys().collect::<Vec<_>>())
+            .field("body", &format!("{} bytes", self.body.len()))
+            .finish()
+    }
 }
 
 impl FetchedResponse {
@@ -330,12 +357,19 @@ impl Transport {
     }
 }
 
-/// The texts of a request that no message may hold: sensitive header values (and the
-/// credential after `Bearer ` or `Basic `), and the values of a form's secret fields, raw and
-/// encoded.
+/// Headers whose values are never secrets, and are left in messages.
+const PLAIN_HEADERS: [HeaderName; 4] = [CONTENT_TYPE, CONTENT_LENGTH, ACCEPT, USER_AGENT];
+
+/// The texts of a request that no message may hold: every header value but the plain ones
+/// (an `Authorization`, a `Cookie` with AEM's `login-token`, an `X-Api-Key`, an app's own
+/// header), the credential after `Bearer ` or `Basic `, and the values of a form's secret fields,
+/// raw and encoded.
 fn secrets_of(request: &Outgoing) -> Vec<String> {
     let mut secrets = Vec::new();
-    for value in request.headers.values().filter(|v| v.is_sensitive()) {
+    for (name, value) in &request.headers {
+        if PLAIN_HEADERS.contains(name) {
+            continue;
+        }
         let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
         if let Some((_, credential)) = text.split_once(' ') {
             secrets.push(credential.trim().to_owned());
@@ -383,6 +417,12 @@ mod tests {
         let mut auth = HeaderValue::from_static("Bearer token-SECRET-123");
         auth.set_sensitive(true);
         headers.insert(AUTHORIZATION, auth);
+        headers.insert(
+            "cookie",
+            HeaderValue::from_static("login-token=cookie-SECRET"),
+        );
+        headers.insert("x-api-key", HeaderValue::from_static("key-SECRET-9"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let request = Outgoing {
             method: Method::POST,
             url: Target::Absolute(Url::parse("https://ims.example/ims/token/v3").unwrap()),
@@ -392,11 +432,37 @@ mod tests {
         };
         let secrets = secrets_of(&request);
         let message = redact(
-            "No match for GET {authorization: 'Bearer token-SECRET-123'} body grant_type=client_credentials&client_secret=p8e-a%2Bb%3Dc-SECRET or p8e-a+b=c-SECRET; token-SECRET-123",
+            "No match for GET {authorization: 'Bearer token-SECRET-123', cookie: 'login-token=cookie-SECRET', x-api-key: 'key-SECRET-9', content-type: 'application/json'} body grant_type=client_credentials&client_secret=p8e-a%2Bb%3Dc-SECRET or p8e-a+b=c-SECRET; token-SECRET-123",
             &secrets,
         );
         assert!(!message.contains("SECRET"), "{message}");
         assert!(message.contains("client_credentials"), "{message}");
+        assert!(message.contains("application/json"), "{message}");
+    }
+
+    #[test]
+    fn debug_shows_no_body_and_no_header_value() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "authorization",
+            HeaderValue::from_static("Bearer header-SECRET"),
+        );
+        let outgoing = Outgoing {
+            method: Method::POST,
+            url: Target::Relative("/ims/token/v3".into()),
+            headers,
+            body: Some("client_secret=form-SECRET".into()),
+            secret_fields: &["client_secret"],
+        };
+        let answer =
+            FetchedResponse::new(200, &[], br#"{"access_token":"token-SECRET"}"#.to_vec()).unwrap();
+        for debug in [
+            format!("{outgoing:?}"),
+            format!("{answer:?}"),
+            format!("{:?}", Incoming::Fetched(answer)),
+        ] {
+            assert!(!debug.contains("SECRET"), "{debug}");
+        }
     }
 
     #[test]

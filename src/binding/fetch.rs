@@ -1,6 +1,8 @@
 //! `FetchTransport`: a JavaScript `fetch` as the core's [`Transport`], for an app's own `fetch`
 //! and for `transport: 'fetch'`. `lib/fetch-transport.js` makes the functions it calls and
-//! hands each answer back through `settle` or `fail`.
+//! hands each answer back through `settleFetch` or `failFetch`: module functions, so that the
+//! JavaScript `send` holds no reference to its transport (which holds `send`), and a client's
+//! transport is freed with the client.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -23,7 +25,7 @@ use crate::transport::{
 /// One request, as `send` takes it.
 #[napi(object)]
 pub struct FetchCall {
-    /// Names this request for `settle`, `fail` and `cancel`.
+    /// Names this request for `settleFetch`, `failFetch` and `cancel`.
     pub id: u32,
     /// `GET`, `POST`, …
     pub method: String,
@@ -52,23 +54,28 @@ struct Functions {
     send_now: FunctionRef<FetchCall, ()>,
     cancel: CancelFunction,
     retries_itself: bool,
-    next_id: AtomicU32,
-    /// The requests sent and not answered yet.
-    waiting: Mutex<HashMap<u32, oneshot::Sender<Answer>>>,
+}
+
+/// The number of the next request, unique in the process.
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+/// The requests sent through any `FetchTransport` and not answered yet.
+static WAITING: Mutex<Option<HashMap<u32, oneshot::Sender<Answer>>>> = Mutex::new(None);
+
+/// Runs `work` on the table of waiting requests.
+fn waiting<T>(work: impl FnOnce(&mut HashMap<u32, oneshot::Sender<Answer>>) -> T) -> T {
+    let mut table = WAITING.lock().unwrap_or_else(PoisonError::into_inner);
+    work(table.get_or_insert_with(HashMap::new))
+}
+
+/// Hands `answer` to the request `id` waits for; nothing when it no longer waits.
+fn answer(id: u32, answer: Answer) {
+    if let Some(waiter) = waiting(|table| table.remove(&id)) {
+        let _ = waiter.send(answer);
+    }
 }
 
 impl Functions {
-    fn waiting(&self) -> std::sync::MutexGuard<'_, HashMap<u32, oneshot::Sender<Answer>>> {
-        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Hands `answer` to the request `id` waits for; nothing when it no longer waits.
-    fn answer(&self, id: u32, answer: Answer) {
-        if let Some(waiting) = self.waiting().remove(&id) {
-            let _ = waiting.send(answer);
-        }
-    }
-
     /// Calls `send`: directly when the request starts on the JavaScript thread, else through
     /// the thread-safe function.
     fn send(&self, call: FetchCall) -> napi::Result<()> {
@@ -96,8 +103,8 @@ pub struct FetchTransport {
 
 #[napi]
 impl FetchTransport {
-    /// `send(call)` sends one request and answers it with `settle` or `fail` (it must not
-    /// throw); `cancel(id)` aborts a request the core gave up on (a timeout, an abort). With
+    /// `send(call)` sends one request and answers it with `settleFetch` or `failFetch` (it must
+    /// not throw); `cancel(id)` aborts a request the core gave up on (a timeout, an abort). With
     /// `retriesItself`, the core makes one attempt per call and leaves retries to the `fetch`.
     #[napi(
         constructor,
@@ -122,44 +129,42 @@ impl FetchTransport {
                     .weak::<true>()
                     .build()?,
                 retries_itself,
-                next_id: AtomicU32::new(1),
-                waiting: Mutex::default(),
             }),
         })
     }
+}
 
-    /// Answers request `id` with a response: its status, its header names and values in turn,
-    /// and its body's bytes (copied here). A status that is not an HTTP status fails it.
-    #[napi]
-    pub fn settle(&self, id: u32, status: u32, headers: Vec<String>, body: Option<BufferSlice>) {
-        let pairs: Vec<(String, String)> = headers
-            .chunks_exact(2)
-            .map(|pair| (pair[0].clone(), pair[1].clone()))
-            .collect();
-        let body = body.map(|bytes| bytes.to_vec()).unwrap_or_default();
-        let answer = u16::try_from(status)
-            .ok()
-            .and_then(|code| FetchedResponse::new(code, &pairs, body))
-            .ok_or_else(|| FetchFailure {
-                message: format!("the fetch answer's status {status} is not an HTTP status"),
-                kind: FetchFailureKind::Answer,
-            });
-        self.functions.answer(id, answer);
-    }
+/// Answers request `id` of a `FetchTransport` with a response: its status, its header names and
+/// values in turn, and its body's bytes (copied here). A status that is not an HTTP status fails
+/// it. A request no longer waited for (it timed out, or was aborted) is ignored.
+#[napi]
+pub fn settle_fetch(id: u32, status: u32, headers: Vec<String>, body: Option<BufferSlice>) {
+    let pairs: Vec<(String, String)> = headers
+        .chunks_exact(2)
+        .map(|pair| (pair[0].clone(), pair[1].clone()))
+        .collect();
+    let body = body.map(|bytes| bytes.to_vec()).unwrap_or_default();
+    let result = u16::try_from(status)
+        .ok()
+        .and_then(|code| FetchedResponse::new(code, &pairs, body))
+        .ok_or_else(|| FetchFailure {
+            message: format!("the fetch answer's status {status} is not an HTTP status"),
+            kind: FetchFailureKind::Answer,
+        });
+    answer(id, result);
+}
 
-    /// Fails request `id`: `failure` is `connect`, `timeout`, `answer` or `request` (see
-    /// [`FetchFailureKind`]); the core takes the request's secrets out of `message`.
-    #[napi]
-    pub fn fail(&self, id: u32, message: String, failure: String) {
-        let kind = match failure.as_str() {
-            "connect" => FetchFailureKind::Connect,
-            "timeout" => FetchFailureKind::Timeout,
-            "answer" => FetchFailureKind::Answer,
-            _ => FetchFailureKind::Request,
-        };
-        self.functions
-            .answer(id, Err(FetchFailure { message, kind }));
-    }
+/// Fails request `id` of a `FetchTransport`: `failure` is `connect`, `timeout`, `answer` or
+/// `request` (see [`FetchFailureKind`]); the core takes the request's secrets out of `message`.
+#[napi]
+pub fn fail_fetch(id: u32, message: String, failure: String) {
+    let kind = match failure.as_str() {
+        "connect" => FetchFailureKind::Connect,
+        "timeout" => FetchFailureKind::Timeout,
+        "answer" => FetchFailureKind::Answer,
+        _ => FetchFailureKind::Request,
+    };
+    answer(id, Err(FetchFailure { message, kind }));
 }
 
 impl FetchTransport {
@@ -181,7 +186,7 @@ struct CancelOnDrop {
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        if !self.answered && self.functions.waiting().remove(&self.id).is_some() {
+        if !self.answered && waiting(|table| table.remove(&self.id)).is_some() {
             let _ = self
                 .functions
                 .cancel
@@ -194,7 +199,7 @@ impl Fetch for JsFetch {
     fn fetch(&self, request: FetchRequest) -> Pin<Box<dyn Future<Output = Answer> + Send>> {
         let functions = Arc::clone(&self.0);
         Box::pin(async move {
-            let id = functions.next_id.fetch_add(1, Ordering::Relaxed);
+            let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
             let call = FetchCall {
                 id,
                 method: request.method,
@@ -209,14 +214,14 @@ impl Fetch for JsFetch {
                 initial_delay_ms: request.retry.initial_delay.as_secs_f64() * 1000.0,
             };
             let (answered, answer) = oneshot::channel();
-            functions.waiting().insert(id, answered);
+            waiting(|table| table.insert(id, answered));
             let mut guard = CancelOnDrop {
                 functions: Arc::clone(&functions),
                 id,
                 answered: false,
             };
             if let Err(error) = functions.send(call) {
-                functions.waiting().remove(&id);
+                waiting(|table| table.remove(&id));
                 guard.answered = true;
                 return Err(FetchFailure {
                     message: format!(

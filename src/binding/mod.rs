@@ -18,7 +18,7 @@ pub use credentials::{
     LoadCredentialsOptions, LoadedCredentials, load_credentials_from_file,
     load_credentials_from_json, load_credentials_from_json_sync, sign_service_jwt,
 };
-pub use fetch::{FetchCall, FetchTransport};
+pub use fetch::{FetchCall, FetchTransport, fail_fetch, settle_fetch};
 pub use token::{FetchTokenOptions, FetchedToken, TokenExchange, fetch_token_for, token_url_of};
 pub use trust::{TrustOptions, register_roots};
 

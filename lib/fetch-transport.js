@@ -10,7 +10,7 @@ const TRANSPORT_VARIABLE = 'AEM_HEADLESS_TRANSPORT'
 /** Error codes of Node, undici and nock for a connection that was never made: safe to send again. */
 const CONNECT_CODES = new Set([
   'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
-  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET'
+  'UND_ERR_CONNECT_TIMEOUT'
 ])
 
 /** The status of an answer with `ok: false` and no status: an error, not retried. */
@@ -35,7 +35,7 @@ function transportFor (options, prefix = '') {
   const { fetch, transport } = options || {}
   if (fetch !== undefined && fetch !== null) {
     if (typeof fetch !== 'function') {
-      throw sdkError('INVALID_PARAM', `${prefix}fetch must be a function with the Fetch API's signature, not ${fetch === null ? 'null' : typeof fetch}`)
+      throw sdkError('INVALID_PARAM', `${prefix}fetch must be a function with the Fetch API's signature, not ${typeof fetch}`)
     }
     return fetchTransport(() => fetch, true)
   }

@@ -272,8 +272,6 @@ class AEMHeadless {
   async #tokenFor (provider, { signal, timeout }, endpoint) {
     const base = { serviceURL: this.serviceURL, endpoint }
     if (signal && signal.aborted) throw aborted(signal, base)
-    const fresh = provider instanceof TokenProvider ? provider[FRESH_TOKEN]() : null
-    if (fresh !== null) return fresh
     const limit = timeout ?? this.#timeout
     let timer
     let stopListening

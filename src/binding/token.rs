@@ -19,7 +19,6 @@ use crate::http::{self, HttpConfig};
 use crate::ims::{Exchange, ImsLimits};
 use crate::token::{epoch_millis, fetch_token, token_url};
 use crate::transport::Transport;
-use reqwest::header::HeaderMap;
 
 /// How an exchange at IMS went, for tracing.
 #[napi(object)]
@@ -44,6 +43,7 @@ impl From<Exchange> for TokenExchange {
 
 /// Options of `fetchTokenFor`.
 #[napi(object)]
+#[derive(Default)]
 pub struct FetchTokenOptions {
     /// The TLS trust of the IMS call, from Node's inputs.
     pub trust: Option<TrustOptions>,
@@ -96,16 +96,22 @@ pub fn fetch_token_for<'env>(
     options: Option<FetchTokenOptions>,
     transport: Option<&FetchTransport>,
 ) -> napi::Result<PromiseRaw<'env, FetchedToken>> {
-    let want_raw = options.as_ref().and_then(|o| o.raw).unwrap_or(false);
+    let FetchTokenOptions {
+        trust,
+        proxy,
+        trace,
+        raw,
+        retries,
+        timeout_ms,
+    } = options.unwrap_or_default();
+    let want_raw = raw.unwrap_or(false);
     let defaults = ImsLimits::default();
     let limits = ImsLimits {
-        retries: options
-            .as_ref()
-            .and_then(|o| o.retries)
-            .unwrap_or(defaults.retries),
-        timeout: millis(options.as_ref().and_then(|o| o.timeout_ms)).unwrap_or(defaults.timeout),
+        retries: retries.unwrap_or(defaults.retries),
+        timeout: millis(timeout_ms).unwrap_or(defaults.timeout),
     };
-    let (http, headers) = connection(options, transport)?;
+    let headers = parse_headers(&trace_headers(trace)?).map_err(to_js_error)?;
+    let http = transport_for(trust, proxy, transport)?;
     let credentials = Arc::clone(&credentials.inner);
     runtime::spawn(env, async move {
         let token = fetch_token(&http, &credentials, &headers, limits)
@@ -131,31 +137,9 @@ pub fn fetch_token_for<'env>(
     })
 }
 
-/// The transport and the request headers that `options` ask for.
-fn connection(
-    options: Option<FetchTokenOptions>,
-    transport: Option<&FetchTransport>,
-) -> napi::Result<(Transport, HeaderMap)> {
-    let FetchTokenOptions {
-        trust,
-        proxy,
-        trace,
-        ..
-    } = options.unwrap_or(FetchTokenOptions {
-        trust: None,
-        proxy: None,
-        trace: None,
-        raw: None,
-        retries: None,
-        timeout_ms: None,
-    });
-    let headers = parse_headers(&trace_headers(trace)?).map_err(to_js_error)?;
-    Ok((transport_for(trust, proxy, transport)?, headers))
-}
-
 /// `fetch`'s transport when given, else the process-wide native client for this trust and
 /// proxy.
-pub(crate) fn transport_for(
+fn transport_for(
     trust: Option<TrustOptions>,
     proxy: Option<String>,
     fetch: Option<&FetchTransport>,

@@ -39,6 +39,11 @@ export declare class LoadedCredentials {
    * scopes): the default key of a shared token store.
    */
   get identity(): string
+  /**
+   * The client id of service and OAuth credentials, sent as `X-Api-Key` to AEM's
+   * OpenAPI-based APIs; `null` for a development token.
+   */
+  get clientId(): string | null
 }
 
 /** One AEM client: an HTTP connection pool and the configured host, auth and headers. */
@@ -59,6 +64,15 @@ export declare class NativeClient {
    * names and values in text form: `[name1, value1, name2, value2, …]`.
    */
   persistedQueryPath(path: string, variables: Array<string>): string
+  /**
+   * The wait in milliseconds before sending a request of `authFetch` again, or `null` when
+   * attempt `made` (from 1) is its last: the decision every request of the client takes
+   * (`retry::wait_before_retry`), under the client's retry policy or the call's `retries`.
+   * `status` and `retryAfter` are the answer's; without an answer, `failure` says how the
+   * attempt failed (`connect`, `timeout` or `request`). `replayable` says whether the body
+   * can be sent again; with `false`, only a connection never made is retried.
+   */
+  retryWaitMs(method: string, replayable: boolean, made: number, answer: RetryAnswer, retries?: RetryOptions | undefined | null): number | null
   /**
    * Sends `method` to `endpoint` (relative to the service URL) and resolves with the JSON
    * text of the response body. `headers` apply to this request only, over the client's.
@@ -217,10 +231,33 @@ export interface NativeClientConfig {
 }
 
 /**
+ * `message` without the secrets of the request headers `headers` (names and values in turn):
+ * every value but the plain ones (`Content-Type`, `Content-Length`, `Accept`, `User-Agent`),
+ * and the credential after `Bearer ` or `Basic `, as for every request of the core.
+ */
+export declare function redactHeaderSecrets(message: string, headers: Array<string>): string
+
+/**
  * Registers a set of trust anchors (Node's default set, as PEM) once, and returns the number
  * clients name it by; the same set gets the same number.
  */
 export declare function registerRoots(pem: string): number
+
+/**
+ * The wait in milliseconds a `Retry-After` value asks for (delay-seconds or an HTTP date), or
+ * `null` when it is neither: the one reading of the header, for the polling of long operations.
+ */
+export declare function retryAfterMs(value: string): number | null
+
+/** How an attempt of `authFetch` ended: an answer's `status` and `retryAfter`, or a `failure`. */
+export interface RetryAnswer {
+  /** The answer's HTTP status. */
+  status?: number
+  /** The answer's `Retry-After` header. */
+  retryAfter?: string
+  /** Without an answer: `connect`, `timeout` or `request`. */
+  failure?: string
+}
 
 /** Retry settings; unset fields keep their defaults. */
 export interface RetryOptions {

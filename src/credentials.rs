@@ -195,6 +195,16 @@ impl Credentials {
         }
     }
 
+    /// The client id of service and OAuth credentials (no secret: AEM's OpenAPI-based APIs take
+    /// it as `X-Api-Key`); `None` for a development token.
+    pub fn client_id(&self) -> Option<&str> {
+        match self {
+            Self::Service(s) => Some(&s.client_id),
+            Self::OAuth(o) => Some(&o.client_id),
+            Self::DevToken(_) => None,
+        }
+    }
+
     /// A name for whose token this is, with no secret in it, e.g. to key a shared token store:
     /// `jwt|{ims}|{clientId}|{technical account}|{metascopes}`, `oauth|{ims}|{clientId}|{scopes}`,
     /// or `dev|{SHA-256 prefix of the token}`.

@@ -10,7 +10,7 @@ use crate::transport::{FetchFailureKind, Incoming, Outgoing, Transport, Transpor
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::RETRY_AFTER;
 
 /// How failed requests are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,13 +79,69 @@ pub fn is_retryable_error(error: &TransportError, repeatable: bool) -> bool {
     }
 }
 
-/// The wait a `Retry-After` header asks for: delay-seconds or an HTTP date in any of the three
-/// forms RFC 9110 §5.6.7 has recipients accept (IMF-fixdate, RFC 850, asctime).
-pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    retry_after_value(headers.get(RETRY_AFTER)?.to_str().ok()?, now)
+/// How one attempt ended, as far as sending it again goes.
+#[derive(Debug, Clone, Copy)]
+pub enum AttemptEnd<'a> {
+    /// An answer came, with this status and `Retry-After` value.
+    Answered {
+        /// The answer's status.
+        status: StatusCode,
+        /// The answer's `Retry-After`, as sent.
+        retry_after: Option<&'a str>,
+    },
+    /// No answer came; `retryable` says whether the failure may be retried
+    /// ([`is_retryable_error`]).
+    Failed {
+        /// Whether the failure may be retried.
+        retryable: bool,
+    },
 }
 
-fn retry_after_value(value: &str, now: SystemTime) -> Option<Duration> {
+/// The one retry decision of every request loop: the wait before attempt `made + 1`, or `None`
+/// when attempt `made` (from 1) is the last. A retryable status (429, 5xx) is retried only for a
+/// `repeatable` request, after its `Retry-After` when it has one; a retryable failure after the
+/// backoff; never more than `max_retries` times.
+pub fn wait_before_retry(
+    policy: &RetryPolicy,
+    made: u32,
+    max_retries: u32,
+    repeatable: bool,
+    ended: AttemptEnd<'_>,
+) -> Option<Duration> {
+    if made > max_retries {
+        return None;
+    }
+    match ended {
+        AttemptEnd::Answered {
+            status,
+            retry_after,
+        } if repeatable && is_retryable_status(status) => Some(policy.delay(
+            made - 1,
+            retry_after.and_then(|value| retry_after_value(value, SystemTime::now())),
+        )),
+        AttemptEnd::Failed { retryable: true } => Some(policy.delay(made - 1, None)),
+        _ => None,
+    }
+}
+
+/// Whether a method is idempotent (RFC 9110 §9.2.2), so that a request with it may be sent
+/// again after it may have reached the server.
+pub fn is_idempotent(method: &reqwest::Method) -> bool {
+    use reqwest::Method;
+    [
+        Method::GET,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::PUT,
+        Method::DELETE,
+    ]
+    .contains(method)
+}
+
+/// The wait a `Retry-After` value asks for: delay-seconds or an HTTP date in any of the three
+/// forms RFC 9110 §5.6.7 has recipients accept (IMF-fixdate, RFC 850, asctime).
+pub fn retry_after_value(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
@@ -147,18 +203,21 @@ where
         let result = loop {
             made += 1;
             counter.store(made, Ordering::Relaxed);
-            let may_retry = made <= max_retries;
             let result = transport.send(build(), connect_timeout, policy).await;
-            let wait = match &result {
-                Ok(response)
-                    if may_retry && repeatable && is_retryable_status(response.status()) =>
-                {
-                    policy.delay(made - 1, retry_after(response.headers(), SystemTime::now()))
-                }
-                Err(error) if may_retry && is_retryable_error(error, repeatable) => {
-                    policy.delay(made - 1, None)
-                }
-                _ => break result,
+            let ended = match &result {
+                Ok(response) => AttemptEnd::Answered {
+                    status: response.status(),
+                    retry_after: response
+                        .headers()
+                        .get(RETRY_AFTER)
+                        .and_then(|value| value.to_str().ok()),
+                },
+                Err(error) => AttemptEnd::Failed {
+                    retryable: is_retryable_error(error, repeatable),
+                },
+            };
+            let Some(wait) = wait_before_retry(policy, made, max_retries, repeatable, ended) else {
+                break result;
             };
             if Instant::now() + wait >= deadline {
                 break result;
@@ -246,6 +305,58 @@ mod tests {
         );
         for bad in ["", "yesterday", "Sun, 06 Nov 1994 08:49:37 CET", "-3"] {
             assert_eq!(retry_after_value(bad, now), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn one_decision_for_answers_and_failures() {
+        let policy = RetryPolicy {
+            max_delay: Duration::ZERO,
+            ..RetryPolicy::default()
+        };
+        let answered = |status: u16, retry_after| AttemptEnd::Answered {
+            status: StatusCode::from_u16(status).unwrap(),
+            retry_after,
+        };
+        let wait = |made, repeatable, ended| wait_before_retry(&policy, made, 3, repeatable, ended);
+        assert_eq!(
+            wait(1, true, answered(503, Some("2"))),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(wait(1, true, answered(429, None)), Some(Duration::ZERO));
+        assert_eq!(
+            wait(1, false, answered(503, Some("2"))),
+            None,
+            "not repeatable"
+        );
+        assert_eq!(
+            wait(1, true, answered(404, Some("2"))),
+            None,
+            "not retryable"
+        );
+        assert_eq!(wait(4, true, answered(503, None)), None, "out of retries");
+        assert_eq!(wait(3, true, answered(503, None)), Some(Duration::ZERO));
+        assert_eq!(
+            wait(1, false, AttemptEnd::Failed { retryable: true }),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(wait(1, true, AttemptEnd::Failed { retryable: false }), None);
+    }
+
+    #[test]
+    fn idempotent_methods() {
+        use reqwest::Method;
+        for method in [
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ] {
+            assert!(is_idempotent(&method), "{method}");
+        }
+        for method in [Method::POST, Method::PATCH, Method::CONNECT] {
+            assert!(!is_idempotent(&method), "{method}");
         }
     }
 

@@ -194,6 +194,18 @@ pub enum FetchFailureKind {
     Answer,
 }
 
+impl FetchFailureKind {
+    /// The kind JavaScript names `connect`, `timeout` or `answer`; anything else is `Request`.
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "connect" => Self::Connect,
+            "timeout" => Self::Timeout,
+            "answer" => Self::Answer,
+            _ => Self::Request,
+        }
+    }
+}
+
 /// A transport's failure before a response arrived.
 #[derive(Debug)]
 pub enum TransportError {
@@ -365,17 +377,12 @@ const PLAIN_HEADERS: [HeaderName; 4] = [CONTENT_TYPE, CONTENT_LENGTH, ACCEPT, US
 /// header), the credential after `Bearer ` or `Basic `, and the values of a form's secret fields,
 /// raw and encoded.
 fn secrets_of(request: &Outgoing) -> Vec<String> {
-    let mut secrets = Vec::new();
-    for (name, value) in &request.headers {
-        if PLAIN_HEADERS.contains(name) {
-            continue;
-        }
-        let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        if let Some((_, credential)) = text.split_once(' ') {
-            secrets.push(credential.trim().to_owned());
-        }
-        secrets.push(text);
-    }
+    let mut secrets = header_secrets(
+        request
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_bytes())),
+    );
     if let (false, Some(body)) = (request.secret_fields.is_empty(), &request.body) {
         for field in body.split('&') {
             let Some((name, encoded)) = field.split_once('=') else {
@@ -388,11 +395,47 @@ fn secrets_of(request: &Outgoing) -> Vec<String> {
             }
         }
     }
-    // Longest first, so that a credential inside a longer secret goes with it. A value of a
-    // few characters (a test's `auth: 'tok'`) would hide ordinary words, and hides nothing.
+    ordered(secrets)
+}
+
+/// The secrets among request headers: every value but those of the plain headers, and the
+/// credential after a scheme (`Bearer `, `Basic `).
+fn header_secrets<'a>(headers: impl Iterator<Item = (&'a str, &'a [u8])>) -> Vec<String> {
+    let mut secrets = Vec::new();
+    for (name, value) in headers {
+        if PLAIN_HEADERS
+            .iter()
+            .any(|plain| plain.as_str().eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
+        let text = String::from_utf8_lossy(value).into_owned();
+        if let Some((_, credential)) = text.split_once(' ') {
+            secrets.push(credential.trim().to_owned());
+        }
+        secrets.push(text);
+    }
+    secrets
+}
+
+/// Secrets longest first, so that a credential inside a longer secret goes with it. A value of
+/// a few characters (a test's `auth: 'tok'`) would hide ordinary words, and hides nothing.
+fn ordered(mut secrets: Vec<String>) -> Vec<String> {
     secrets.retain(|secret| secret.len() >= 4);
     secrets.sort_unstable_by_key(|secret| std::cmp::Reverse(secret.len()));
     secrets
+}
+
+/// `message` without the secrets of a request's `headers` (names and values): what an error of
+/// a JavaScript `fetch` may say of the request it was given (nock quotes its headers whole).
+pub fn redact_header_secrets<'a>(
+    message: &str,
+    headers: impl Iterator<Item = (&'a str, &'a str)>,
+) -> String {
+    let secrets = ordered(header_secrets(
+        headers.map(|(name, value)| (name, value.as_bytes())),
+    ));
+    redact(message, &secrets)
 }
 
 /// `message` with every one of `secrets` replaced by `[redacted]`.

@@ -20,8 +20,10 @@ use crate::client::{AemClient, AemRequest, Auth, ClientConfig, Response};
 use crate::error::Error;
 use crate::http::HTTP_VERSIONS;
 use crate::response_cache::CacheConfig;
-use crate::retry::RetryPolicy;
+use crate::retry::{self, AttemptEnd, RetryPolicy};
 use crate::secret::Secret;
+use crate::transport::{FetchFailure, FetchFailureKind, TransportError};
+use reqwest::StatusCode;
 
 /// The configuration `index.js` passes after applying Adobe's defaults.
 #[napi(object)]
@@ -85,6 +87,17 @@ pub struct RetryOptions {
     pub initial_delay_ms: Option<f64>,
     /// The largest backoff ceiling, in milliseconds. Default 5000.
     pub max_delay_ms: Option<f64>,
+}
+
+/// How an attempt of `authFetch` ended: an answer's `status` and `retryAfter`, or a `failure`.
+#[napi(object)]
+pub struct RetryAnswer {
+    /// The answer's HTTP status.
+    pub status: Option<u32>,
+    /// The answer's `Retry-After` header.
+    pub retry_after: Option<String>,
+    /// Without an answer: `connect`, `timeout` or `request`.
+    pub failure: Option<String>,
 }
 
 /// Per-call settings over the client's.
@@ -215,6 +228,46 @@ impl NativeClient {
         self.inner.persisted_query(&path, &pairs).endpoint
     }
 
+    /// The wait in milliseconds before sending a request of `authFetch` again, or `null` when
+    /// attempt `made` (from 1) is its last: the decision every request of the client takes
+    /// (`retry::wait_before_retry`), under the client's retry policy or the call's `retries`.
+    /// `status` and `retryAfter` are the answer's; without an answer, `failure` says how the
+    /// attempt failed (`connect`, `timeout` or `request`). `replayable` says whether the body
+    /// can be sent again; with `false`, only a connection never made is retried.
+    #[napi]
+    pub fn retry_wait_ms(
+        &self,
+        method: String,
+        replayable: bool,
+        made: u32,
+        answer: RetryAnswer,
+        retries: Option<RetryOptions>,
+    ) -> Option<f64> {
+        let policy = retry_policy(self.inner.retry_policy(), retries);
+        let repeatable = replayable
+            && Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+                .is_ok_and(|method| retry::is_idempotent(&method));
+        let ended = match (answer.status, answer.failure) {
+            (Some(status), _) => AttemptEnd::Answered {
+                status: StatusCode::from_u16(u16::try_from(status).ok()?).ok()?,
+                retry_after: answer.retry_after.as_deref(),
+            },
+            (None, failure) => {
+                let kind = FetchFailureKind::from_name(failure.as_deref().unwrap_or("request"));
+                let error = TransportError::Fetch(FetchFailure {
+                    message: String::new(),
+                    kind,
+                });
+                AttemptEnd::Failed {
+                    retryable: retry::is_retryable_error(&error, repeatable)
+                        && (replayable || kind == FetchFailureKind::Connect),
+                }
+            }
+        };
+        retry::wait_before_retry(&policy, made, policy.max_retries, repeatable, ended)
+            .map(|wait| wait.as_secs_f64() * 1000.0)
+    }
+
     /// Sends `method` to `endpoint` (relative to the service URL) and resolves with the JSON
     /// text of the response body. `headers` apply to this request only, over the client's.
     /// Cancelling `cancel` drops the request in flight and rejects with `REQUEST_ERROR`.
@@ -333,6 +386,25 @@ fn basic_auth(pair: Vec<String>) -> Result<Auth, Error> {
             "auth must be a token string or a [user, password] pair".to_owned(),
         )),
     }
+}
+
+/// The wait in milliseconds a `Retry-After` value asks for (delay-seconds or an HTTP date), or
+/// `null` when it is neither: the one reading of the header, for the polling of long operations.
+#[napi]
+pub fn retry_after_ms(value: String) -> Option<f64> {
+    retry::retry_after_value(&value, std::time::SystemTime::now())
+        .map(|wait| wait.as_secs_f64() * 1000.0)
+}
+
+/// `message` without the secrets of the request headers `headers` (names and values in turn):
+/// every value but the plain ones (`Content-Type`, `Content-Length`, `Accept`, `User-Agent`),
+/// and the credential after `Bearer ` or `Basic `, as for every request of the core.
+#[napi]
+pub fn redact_header_secrets(message: String, headers: Vec<String>) -> String {
+    let pairs = headers
+        .chunks(2)
+        .map(|pair| (pair[0].as_str(), pair.get(1).map_or("", String::as_str)));
+    crate::transport::redact_header_secrets(&message, pairs)
 }
 
 /// The HTTP versions an outcome code's version field indexes, from 1 (`lib/outcome.js`).

@@ -63,6 +63,13 @@ impl LoadedCredentials {
     pub fn identity(&self) -> String {
         self.inner.identity()
     }
+
+    /// The client id of service and OAuth credentials, sent as `X-Api-Key` to AEM's
+    /// OpenAPI-based APIs; `null` for a development token.
+    #[napi(getter)]
+    pub fn client_id(&self) -> Option<String> {
+        self.inner.client_id().map(str::to_owned)
+    }
 }
 
 /// Reads and parses a credentials file.

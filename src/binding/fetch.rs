@@ -158,12 +158,7 @@ pub fn settle_fetch(id: u32, status: u32, headers: Vec<String>, body: Option<Buf
 /// `request` (see [`FetchFailureKind`]); the core takes the request's secrets out of `message`.
 #[napi]
 pub fn fail_fetch(id: u32, message: String, failure: String) {
-    let kind = match failure.as_str() {
-        "connect" => FetchFailureKind::Connect,
-        "timeout" => FetchFailureKind::Timeout,
-        "answer" => FetchFailureKind::Answer,
-        _ => FetchFailureKind::Request,
-    };
+    let kind = FetchFailureKind::from_name(&failure);
     answer(id, Err(FetchFailure { message, kind }));
 }
 

@@ -11,8 +11,8 @@ mod trace;
 mod trust;
 
 pub use client::{
-    CallOptions, CancelToken, NativeClient, NativeClientConfig, RetryOptions, http_versions,
-    without_userinfo,
+    CallOptions, CancelToken, NativeClient, NativeClientConfig, RetryAnswer, RetryOptions,
+    http_versions, redact_header_secrets, retry_after_ms, without_userinfo,
 };
 pub use credentials::{
     LoadCredentialsOptions, LoadedCredentials, load_credentials_from_file,

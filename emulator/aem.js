@@ -1,26 +1,20 @@
 'use strict'
 
 /**
- * AEM Publish routes: authorization, persisted queries (running, persisting, listing) and the ad-hoc
- * GraphQL endpoint.
+ * AEM Publish routes: authorization, persisted queries (running, persisting, listing), the ad-hoc
+ * GraphQL endpoint, and the Sites API under `/adobe/sites` (emulator/sites.js).
  * @module emulator/aem
  */
 
-const { randomUUID, timingSafeEqual } = require('node:crypto')
-const { send, sendJson, splitUrl } = require('./http')
+const { randomUUID } = require('node:crypto')
+const { send, sendJson, splitUrl, same } = require('./http')
 const { runPersistedQuery, PREFIX, BUILT_IN_TEXTS } = require('./persisted')
 const { handleFault } = require('./faults')
 const { createQueryStore, persistQuery, listQueries, PERSIST_PREFIX, LIST_PATH } = require('./store')
 const { executeQuery } = require('./schema')
+const { createSitesHandler } = require('./sites')
 
 const GRAPHQL_ENDPOINT = '/content/graphql/global/endpoint.json'
-
-/** Constant-time string comparison. */
-function same (a, b) {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
 
 /**
  * Decides whether a request may be served.
@@ -56,20 +50,24 @@ async function runAdHocQuery (body) {
 
 /**
  * Creates the AEM Publish request handler. Queries persisted through `persist.json` live in memory,
- * one store per handler (so per emulator).
+ * one store per handler (so per emulator), and so do the Sites API's fragments.
  * @param {object} ctx
  * @param {{isValid: (token: string) => boolean}} ctx.tokens the token store
  * @param {[string, string]} ctx.basicAuth accepted Basic user and password
  * @param {boolean} ctx.requireAuth when false, requests without Authorization are served
+ * @param {{apiKey: string, blobStore: {url: string, secret: Buffer}, faults: object}} ctx.sites the
+ *   Sites API's `X-Api-Key`, blob store and fault queue (see emulator/sites.js and emulator/blob-store.js)
  * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: string) => Promise<void>}
  */
 function createAemHandler (ctx) {
   const store = createQueryStore(BUILT_IN_TEXTS)
+  const handleSites = createSitesHandler({ tokens: ctx.tokens, ...ctx.sites })
   return async function handleAem (req, res, body) {
     const headers = { 'x-request-id': randomUUID() }
     if (!isAuthorized(req.headers.authorization, ctx)) return send(res, 401, null, null, headers)
     const { path } = splitUrl(req.url)
     if (handleFault(path, res, headers)) return
+    if (await handleSites(req, res, body)) return
     let answer
     if (path.startsWith(PREFIX)) answer = await runPersistedQuery(req.method, path, body, store)
     else if (path.startsWith(PERSIST_PREFIX)) answer = persistQuery(req.method, path, body, store)

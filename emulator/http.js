@@ -1,11 +1,29 @@
 'use strict'
 
 /**
- * Small HTTP helpers shared by the IMS and AEM routes.
+ * Small HTTP helpers shared by the IMS, AEM, Sites and blob store routes.
  * @module emulator/http
  */
 
+const { timingSafeEqual } = require('node:crypto')
+
 const JSON_TYPE = 'application/json;charset=utf-8'
+
+/** Constant-time string comparison. */
+function same (a, b) {
+  const x = Buffer.from(String(a))
+  const y = Buffer.from(String(b))
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/** A path segment percent-decoded, or as it is when it does not decode. */
+function decode (segment) {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
 
 /**
  * Reads the whole request body as a UTF-8 string.
@@ -58,4 +76,4 @@ function splitUrl (url) {
   return i < 0 ? { path: url, query: '' } : { path: url.slice(0, i), query: url.slice(i + 1) }
 }
 
-module.exports = { readBody, send, sendJson, splitUrl }
+module.exports = { readBody, send, sendJson, splitUrl, same, decode }

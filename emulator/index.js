@@ -4,7 +4,9 @@
  * A local HTTPS emulator of Adobe IMS and an AEM Publish tier, for tests and local development.
  * AEM side: built-in persisted queries and error fixtures, persisting (`persist.json`) and listing
  * (`list.json`) queries, and GraphQL over 16 adventures and 57 articles (List, Paginated, ByPath).
- * Persisted queries are kept in memory, one set per started emulator. Routes: see README.md.
+ * Persisted queries are kept in memory, one set per started emulator. Sites API (`/adobe/sites`):
+ * content fragments, a batch job, and an asset redirect to a second origin, the blob store.
+ * Routes: see README.md.
  * @module emulator
  */
 
@@ -16,6 +18,8 @@ const { createCredentials } = require('./credentials')
 const { createTokenStore } = require('./tokens')
 const { createImsHandler } = require('./ims')
 const { createAemHandler } = require('./aem')
+const { createSitesFaults } = require('./sites')
+const { startBlobStore } = require('./blob-store')
 const { readBody, sendJson } = require('./http')
 
 const HOST = '127.0.0.1'
@@ -62,7 +66,19 @@ const DAY_MS = 24 * 60 * 60 * 1000
  * @property {(lifetimeMs?: number) => string} issueToken a new valid access token (default: the current
  *   token lifetime)
  * @property {(token: string) => boolean} revokeToken makes a token invalid (AEM then answers 401)
- * @property {() => Promise<void>} close stops the server and drops every open connection
+ * @property {string} apiKey the `X-Api-Key` the Sites API (`/adobe/sites`) requires: the credentials'
+ *   client id (`credentials.integration.technicalAccount.clientId`)
+ * @property {{url: string, port: number, requests: Array<{method: string, url: string, headers: object}>,
+ *   clearRequests: () => void}} blobStore the second HTTPS origin (127.0.0.1, its own port, the same
+ *   certificate) that `GET /adobe/sites/cf/fragments/{id}/asset` redirects to; `requests` records every
+ *   request it received, headers included
+ * @property {(count?: number, options?: {status?: number, retryAfter?: number|string|null, path?: string,
+ *   method?: string}) => void} failNextSitesRequests the next `count` (default 1) Sites API requests
+ *   under `path` (a raw path prefix, default `/adobe/sites`), of `method` if given, answer `status`
+ *   (default 503; 400 … 599) problem+json with `Retry-After: retryAfter` (default 1; null for none).
+ *   Counted after authorization; rules queue up
+ * @property {() => void} clearSitesFaults forgets the pending `failNextSitesRequests` faults
+ * @property {() => Promise<void>} close stops both servers and drops every open connection
  */
 
 /** Milliseconds from a lifetime in seconds; throws a RangeError unless it is a positive finite number. */
@@ -127,6 +143,9 @@ async function startEmulator (options = {}) {
   const port = await listen(server, wantedPort)
   const imsEndpoint = port === 443 ? 'localhost' : `${HOST}:${port}`
   const { credentials, publicKey } = await createCredentials(imsEndpoint)
+  const blobStore = await startBlobStore({ key, cert })
+  const sitesFaults = createSitesFaults()
+  const apiKey = credentials.integration.technicalAccount.clientId
   handlers = {
     ims: createImsHandler({
       integration: credentials.integration,
@@ -136,7 +155,7 @@ async function startEmulator (options = {}) {
       faults,
       tokenLifetimeMs: () => tokenLifetimeMs
     }),
-    aem: createAemHandler({ tokens, basicAuth, requireAuth })
+    aem: createAemHandler({ tokens, basicAuth, requireAuth, sites: { apiKey, blobStore, faults: sitesFaults } })
   }
   announceReady()
 
@@ -170,11 +189,21 @@ async function startEmulator (options = {}) {
     setTokenLifetime (seconds) { tokenLifetimeMs = secondsToMs(seconds, 'setTokenLifetime(seconds)') },
     issueToken: (lifetimeMs = tokenLifetimeMs) => tokens.issue(lifetimeMs),
     revokeToken: (token) => tokens.revoke(token),
+    apiKey,
+    blobStore: {
+      url: blobStore.url,
+      port: blobStore.port,
+      requests: blobStore.requests,
+      clearRequests: blobStore.clearRequests
+    },
+    failNextSitesRequests: (count, options) => sitesFaults.failNext(count, options),
+    clearSitesFaults: () => sitesFaults.clear(),
     close () {
-      return new Promise((resolve, reject) => {
+      const main = new Promise((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()))
         server.closeAllConnections()
       })
+      return Promise.all([main, blobStore.close()]).then(() => undefined)
     }
   }
 }

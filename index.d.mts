@@ -62,3 +62,7 @@ export type LevelLogger = AEMHeadless.LevelLogger
 export type LoggerOption = AEMHeadless.LoggerOption
 export type RequestTraceContext = AEMHeadless.RequestTraceContext
 export type TokenTraceContext = AEMHeadless.TokenTraceContext
+export type ApiRequestOptions = AEMHeadless.ApiRequestOptions
+export type ApiResponse<T = unknown> = AEMHeadless.ApiResponse<T>
+export type PaginateOptions = AEMHeadless.PaginateOptions
+export type Problem = AEMHeadless.Problem

@@ -54,6 +54,31 @@ declare class AEMHeadless {
   buildQuery(model: string, fields: string, config?: AEMHeadless.PaginationConfig, args?: AEMHeadless.QueryArgs): AEMHeadless.QueryBuilderResult
   /** Drops every response the `cache` option kept. Does nothing without a cache. */
   clearCache(): void
+  /**
+   * The Fetch API for any AEM API, bound to this client (pass it around unbound, e.g. as
+   * `openapi-fetch`'s `fetch`). A path resolves against `serviceURL`. To the service URL's origin
+   * only, it adds the managed token (or `auth`), `X-Api-Key` (the credentials' client id, or
+   * `apiKey`) and the client's headers; redirects are followed without them to other origins. It
+   * refreshes the token and sends again once on a 401, retries idempotent requests on 429 and
+   * 5xx after `Retry-After`, and bounds the wait for the answer's headers by `timeout`. It
+   * resolves with the `Response` for every status, its body unread (streamed), and rejects as
+   * fetch does: network failure (`TypeError`), abort (the signal's reason), timeout
+   * (`DOMException` `TimeoutError`), or an `AEMHeadlessError` when no token could be had.
+   */
+  readonly authFetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>
+  /**
+   * Sends a request to any AEM API and resolves with its parsed body: JSON for JSON types, else
+   * text, `null` without a body. A non-2xx answer rejects with `API_ERROR` carrying
+   * `sdkDetails.status`, `etag` and the RFC 7807 `problem`.
+   */
+  request<T = unknown>(path: string | URL, options?: AEMHeadless.ApiRequestOptions & { full?: false }): Promise<T>
+  /** `request` with `full: true`: the status, headers, `ETag` and parsed body. */
+  request<T = unknown>(path: string | URL, options: AEMHeadless.ApiRequestOptions & { full: true }): Promise<AEMHeadless.ApiResponse<T>>
+  /**
+   * Every item of a collection paged by `limit` and an opaque `cursor` (AEM's OpenAPI-based
+   * APIs), following `cursor` until the last page; stops with the signal.
+   */
+  paginate<TItem = unknown>(path: string | URL, options?: AEMHeadless.PaginateOptions): AsyncGenerator<TItem, void, undefined>
 }
 
 declare namespace AEMHeadless {
@@ -106,6 +131,12 @@ declare namespace AEMHeadless {
     attempts?: number
     /** True when the request timed out (REQUEST_ERROR). */
     timeout?: boolean
+    /** The HTTP method (`request`). */
+    method?: string
+    /** The answer's `ETag` (`request`'s API_ERROR: the current one after a 412). */
+    etag?: string
+    /** The RFC 7807 problem of an `application/problem+json` answer (`request`'s API_ERROR). */
+    problem?: Problem
   }
 
   /** Adobe's `toJSON()` shape. */
@@ -205,6 +236,58 @@ declare namespace AEMHeadless {
      * client).
      */
     transport?: Transport
+    /** The `X-Api-Key` `authFetch` and `request` send to the service URL's origin. Default: the credentials' client id. */
+    apiKey?: string
+  }
+
+  /** Options of `request`. */
+  export interface ApiRequestOptions {
+    /** The HTTP method. Default `GET`. */
+    method?: string
+    /** Added to the URL's query; an array repeats its name, `undefined` and `null` are left out. */
+    query?: Record<string, string | number | boolean | null | undefined | Array<string | number | boolean>> | URLSearchParams
+    /** A body sent as JSON, with `Content-Type: application/json` unless `headers` set one. */
+    json?: unknown
+    /** Any other body fetch takes: a string, bytes, a stream, a `Blob`, `FormData`. */
+    body?: RequestInit['body']
+    /** This request's headers (`If-Match`, `Content-Type`, …). */
+    headers?: ConstructorParameters<typeof Headers>[0]
+    /** Aborts the request, and the polling of a long operation. */
+    signal?: AbortSignal
+    /** On a 202 with `Location`, poll it at the pace `Retry-After` sets until the operation ends, within `timeout` ms (default 5 minutes). */
+    wait?: boolean | { timeout?: number }
+    /** Resolve with `{status, headers, etag, body}` instead of the body. */
+    full?: boolean
+  }
+
+  /** What `request` resolves with under `full: true`. */
+  export interface ApiResponse<T = unknown> {
+    status: number
+    headers: Headers
+    /** The `ETag`, for `If-Match` on an update. */
+    etag: string | undefined
+    body: T
+  }
+
+  /** Options of `paginate`. */
+  export interface PaginateOptions {
+    /** The query of every page (`limit`, filters); `cursor` starts from a given page. */
+    query?: Record<string, string | number | boolean | null | undefined | Array<string | number | boolean>>
+    headers?: ConstructorParameters<typeof Headers>[0]
+    /** Stops the pages: the iterator then throws `REQUEST_ERROR`. */
+    signal?: AbortSignal
+    /** The field of a page that holds its items. Default `items`. */
+    items?: string
+  }
+
+  /** An RFC 7807 problem, as AEM's OpenAPI-based APIs answer errors. */
+  export interface Problem {
+    type?: string
+    title?: string
+    status?: number
+    detail?: string
+    instance?: string
+    [key: string]: unknown
   }
 
   /** What carries the requests: the Rust HTTP client, or `globalThis.fetch`. */
@@ -576,6 +659,8 @@ declare namespace AEMHeadless {
     getAccessToken(): Promise<AccessToken>
     /** Forgets the cached token (only if it is `accessToken`, when given). */
     invalidate(accessToken?: string): void
+    /** The credentials' client id once loaded (after the first `getAccessToken`); undefined for a development token. */
+    readonly clientId: string | undefined
   }
 
   /** Parses credentials once, private key included. */

@@ -11,10 +11,13 @@ const { exchange, signServiceJwt, fetchToken } = require('./lib/exchange')
 const { createRedisStore } = require('./lib/redis-store')
 const { resolveLogger, requestEvent } = require('./lib/logger')
 const { requestTrace, tracingTarget } = require('./lib/tracing')
+const { targetOf } = require('./lib/otel')
 const { outcomeOf } = require('./lib/outcome')
 const { onAbort } = require('./lib/abort')
 const { checkCa, trustFor } = require('./lib/tls')
-const { transportFor } = require('./lib/fetch-transport')
+const { transportFor, transportOf } = require('./lib/fetch-transport')
+const { createAuthFetch, fetchOf } = require('./lib/auth-fetch')
+const { apiRequest, paginate } = require('./lib/api-request')
 
 const DEFAULT_SERVICE_URL = '/'
 const DEFAULT_ENDPOINT = 'content/graphql/global/endpoint.json'
@@ -104,6 +107,49 @@ class AEMHeadless {
     this.serviceURL = this.#native.serviceUrl
     this.endpoint = this.#native.endpoint
     this.#target = tracingTarget(tracing, this.serviceURL)
+    const apiKey = optionalString(options.apiKey, 'apiKey')
+    const tokens = this.#tokens
+    /**
+     * The Fetch API for any AEM API, bound to this client: `fetch(input, init)` with the managed
+     * token, `X-Api-Key` and the client's headers for the service URL's origin only (see
+     * lib/auth-fetch.js). Pass it as `fetch` to `openapi-fetch` or any typed client.
+     */
+    this.authFetch = createAuthFetch({
+      serviceURL: this.serviceURL,
+      headers: headerRecord(options.headers, 'headers'),
+      authorization: authorizationOf(normalizeAuth(options.auth)),
+      token: tokens === null ? null : (signal, timeout, url) => this.#tokenFor(tokens, { signal, timeout }, url),
+      invalidate: (token) => { if (tokens !== null && typeof tokens.invalidate === 'function') tokens.invalidate(token) },
+      apiKey: () => apiKey ?? (tokens !== null && typeof tokens.clientId === 'string' ? tokens.clientId : undefined),
+      fetch: fetchOf(options, transportOf(options), { ca, proxy: optionalString(options.proxy, 'proxy'), verify: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0' }),
+      retryWait: (method, replayable, made, answer) => this.#native.retryWaitMs(method, replayable, made, answer),
+      timeoutMs: this.#timeout,
+      log: this.#log,
+      target: (url) => tracing === false ? null : targetOf(url.href)
+    })
+  }
+
+  /**
+   * Sends a request to any AEM API and resolves with its parsed body: JSON (`application/json`
+   * and `+json` types), else text, or `null` without a body (204). A non-2xx answer rejects with
+   * `API_ERROR`: `sdkDetails.status`, `etag`, and `problem` for `application/problem+json`.
+   * See lib/api-request.js for the options.
+   * @param {string | URL} path relative to the service URL, or absolute
+   * @param {import('./lib/api-request').ApiRequestOptions} [options]
+   */
+  async request (path, options = {}) {
+    return apiRequest(this.authFetch, this.serviceURL, path, options)
+  }
+
+  /**
+   * Every item of a cursor-paginated AEM API (`limit` and an opaque `cursor`, as the Sites,
+   * Assets and Folders APIs page): an async iterator that follows `cursor` until the last page,
+   * and stops with the `signal`.
+   * @param {string | URL} path relative to the service URL, or absolute
+   * @param {{query?: Record<string, unknown>, headers?: HeadersInit, signal?: AbortSignal, items?: string}} [options]
+   */
+  paginate (path, options = {}) {
+    return paginate(this.authFetch, this.serviceURL, path, options)
   }
 
   /**
@@ -359,6 +405,13 @@ function optionalString (value, what) {
 /** A URL with any user name and password replaced by `***`, even one that does not parse. */
 function withoutUserinfo (url) {
   return url === undefined || url === null ? url : native.withoutUserinfo(String(url))
+}
+
+/** The `Authorization` value of normalized `auth`: a Bearer token, or Basic for a pair; null without. */
+function authorizationOf (auth) {
+  if (auth === undefined) return null
+  if (typeof auth === 'string') return `Bearer ${auth}`
+  return `Basic ${Buffer.from(`${auth[0]}:${auth[1]}`).toString('base64')}`
 }
 
 /** The call's options with `Authorization: Bearer <token>` added to its headers. */

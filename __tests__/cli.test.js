@@ -91,3 +91,31 @@ test('usage mistakes exit 2 with the usage; --help exits 0', async () => {
   assert.equal(help.code, 0)
   assert.match(help.stdout, /aem-headless-rs token <credentials.json>/)
 })
+
+test('request sends any method to an AEM API with the managed token, and prints the body', async () => {
+  const creds = ['--credentials', env.files.credentialsFile, '--ca', env.files.caFile]
+  const list = await cli('request', '/adobe/sites/cf/fragments?limit=2', '--host', env.emu.url, ...creds)
+  assert.equal(list.code, 0, list.stderr)
+  const page = JSON.parse(list.stdout)
+  assert.equal(page.items.length, 2)
+  assertNoSecretIn(list.stdout)
+
+  const id = page.items[0].id
+  const got = await cli('request', `${env.emu.url}/adobe/sites/cf/fragments/${id}`, ...creds)
+  assert.equal(got.code, 0, got.stderr)
+  assert.equal(JSON.parse(got.stdout).data.id, id)
+  const put = await cli('request', 'PUT', `${env.emu.url}/adobe/sites/cf/fragments/${id}`, '--data', '{"title":"From the CLI"}', '--header', 'If-Match: "stale"', ...creds)
+  assert.equal(put.code, 1)
+  assert.match(put.stderr, /API_ERROR.*PUT adobe\/sites\/cf\/fragments\/[\w-]+ answered 412/)
+  const missing = await cli('request', 'PATCH', `${env.emu.url}/adobe/sites/cf/fragments/${id}`, '--data', '[]', '--header', 'Content-Type: application/json-patch+json', ...creds)
+  assert.equal(missing.code, 1)
+  assert.match(missing.stderr, /"title": "Precondition Required"/, 'the problem details are printed')
+
+  const batch = await cli('request', 'POST', '/adobe/sites/cf/batch', '--host', env.emu.url, '--wait', '--data', JSON.stringify({ requests: [{ path: `/cf/fragments/${id}`, method: 'GET' }] }), ...creds)
+  assert.equal(batch.code, 0, batch.stderr)
+  assert.match(JSON.parse(batch.stdout).status, /^FINISHED/)
+
+  assert.equal((await cli('request', '/adobe/sites/cf/fragments')).code, 2, 'a path needs a host')
+  assert.equal((await cli('request', 'PUT', '/x', '--host', env.emu.url, '--data', '{nope')).code, 2)
+  assert.equal((await cli('request', 'G3T', '/x', '--host', env.emu.url)).code, 2)
+})

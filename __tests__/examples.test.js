@@ -125,3 +125,31 @@ for (const name of ['testing-with-nock.js', 'testing-with-msw.js']) {
     assert.match(stdout, /^# pass [1-9]/m, stdout)
   })
 }
+
+test('examples/sites-api.js lists every fragment by cursor and renames one with If-Match', async () => {
+  const file = path.join(EXAMPLES, 'sites-api.js')
+  const page = await listFragments()
+  const { stdout } = await run(process.execPath, [file, env.emu.url, env.files.credentialsFile, page.items[0].id, 'Renamed by the example'], { env: childEnv })
+  assert.match(stdout, /^27 fragments$/m)
+  assert.equal(stdout.split('\n').filter((line) => /^[0-9a-f-]{36} {2}/.test(line)).length, 27)
+  assert.match(stdout, new RegExp(`^renamed ${page.items[0].id} from ".+" to "Renamed by the example" \\(attempt 1\\)$`, 'm'))
+  for (const secret of secretsOf(env.emu)) assert.ok(!stdout.includes(secret))
+  const missing = await run(process.execPath, [file, env.emu.url, env.files.credentialsFile, 'no-such-fragment', 'x'], { env: childEnv }).then(() => null, (e) => e)
+  assert.equal(missing.code, 1)
+  assert.match(missing.stderr, /API_ERROR/)
+  assert.match(missing.stderr, /Not Found/)
+})
+
+test('examples/sites-api-typed.mts: its types are what openapi-typescript makes of the spec, and the README shows it', async () => {
+  const bin = path.join(__dirname, '..', 'node_modules', 'openapi-typescript', 'bin', 'cli.js')
+  const { stdout } = await run(process.execPath, [bin, path.join(__dirname, '..', 'emulator', 'sites-openapi.yaml')], { maxBuffer: 1 << 24 })
+  assert.equal(stdout.trim(), fs.readFileSync(path.join(EXAMPLES, 'sites-api-types.d.ts'), 'utf8').trim())
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8')
+  assert.ok(readme.includes(fs.readFileSync(path.join(EXAMPLES, 'sites-api-typed.mts'), 'utf8').trim()), 'README.md must show examples/sites-api-typed.mts as it is')
+})
+
+/** The first page of fragments, straight from the emulator. */
+async function listFragments () {
+  const { AEMHeadless } = require('..')
+  return new AEMHeadless({ serviceURL: env.emu.url, credentials: env.files.credentialsFile, ca: env.emu.caPem }).request('/adobe/sites/cf/fragments', { query: { limit: 1 } })
+}

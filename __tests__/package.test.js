@@ -2,9 +2,10 @@
 
 // The published packages, as the release workflow makes them: the main package (`npm pack`,
 // without a .node) and the linux-x64-gnu platform package from npm/linux-x64-gnu with this
-// checkout's built binary in it, installed together offline into an empty folder with cargo and
-// rustc off the PATH, so that nothing can be compiled or downloaded. There, the example app,
-// require, an ES module import and the command line work against the emulator.
+// checkout's built binary in it, installed together offline (the runtime dependencies packed from
+// node_modules, as the registry would give them) into an empty folder with cargo and rustc off the
+// PATH, so that nothing can be compiled or downloaded. There, the example app, require, an ES
+// module import and the command line work against the emulator.
 
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
@@ -50,6 +51,9 @@ before(async () => {
   fs.copyFileSync(path.join(ROOT, 'npm', PLATFORM, 'package.json'), path.join(platformDir, 'package.json'))
   fs.copyFileSync(path.join(ROOT, BINARY), path.join(platformDir, BINARY))
   const platformTarball = await pack(platformDir, env.dir)
+  // The runtime dependencies as the registry would give them (packed from node_modules, offline).
+  const dependencyTarballs = []
+  for (const name of Object.keys(MANIFEST.dependencies || {})) dependencyTarballs.push(await pack(path.join(ROOT, 'node_modules', name), env.dir))
 
   app = path.join(env.dir, 'app')
   fs.mkdirSync(app)
@@ -57,7 +61,7 @@ before(async () => {
   fs.copyFileSync(path.join(ROOT, 'examples', 'server-to-server.js'), path.join(app, 'server-to-server.js'))
   const PATH = pathWithoutRust()
   // Install scripts run (no --ignore-scripts): an install of the published package must not build.
-  await run(NPM, ['install', '--offline', '--no-audit', '--no-fund', mainTarball, platformTarball], {
+  await run(NPM, ['install', '--offline', '--no-audit', '--no-fund', mainTarball, platformTarball, ...dependencyTarballs], {
     cwd: app,
     maxBuffer: 1e7,
     env: { ...process.env, PATH, npm_config_cache: path.join(env.dir, 'npm-cache') }

@@ -94,6 +94,45 @@ test('msw answers OAuth Server-to-Server and AEM, and refuses what it does not k
   assert.equal(error.code, 'REQUEST_ERROR')
 })
 
+test('authFetch, request and paginate of any AEM API are seen by nock, token and X-Api-Key included', async (t) => {
+  const nock = require('nock')
+  nock.disableNetConnect()
+  t.after(() => { nock.cleanAll(); nock.enableNetConnect() })
+  process.env.AEM_HEADLESS_TRANSPORT = 'fetch'
+  nock(IMS).post('/ims/token/v3').reply(200, { access_token: 'oauth-access-token', token_type: 'bearer', expires_in: 86399 })
+  const sites = nock(AEM, { reqheaders: { authorization: 'Bearer oauth-access-token', 'x-api-key': 'oauth-client' } })
+    .get('/adobe/sites/cf/fragments').query({ limit: 2 }).reply(200, { items: [{ id: 'a' }, { id: 'b' }], cursor: 'next' })
+    .get('/adobe/sites/cf/fragments').query({ limit: 2, cursor: 'next' }).reply(200, { items: [{ id: 'c' }] })
+    .get('/adobe/sites/cf/fragments/gone').reply(404, { type: 'about:blank', title: 'Not Found', status: 404, detail: 'no fragment gone' }, { 'content-type': 'application/problem+json' })
+  const client = new AEMHeadless({ serviceURL: AEM, credentials: oauthCredentials })
+  const ids = []
+  for await (const fragment of client.paginate('/adobe/sites/cf/fragments', { query: { limit: 2 } })) ids.push(fragment.id)
+  assert.deepEqual(ids, ['a', 'b', 'c'])
+  const error = await client.request('/adobe/sites/cf/fragments/gone').catch((e) => e)
+  assert.equal(error.code, 'API_ERROR')
+  assert.equal(error.sdkDetails.problem.detail, 'no fragment gone')
+  assert.ok(sites.isDone())
+  // nock quotes a request it does not know whole, headers included: the token is cut out.
+  const util = require('node:util')
+  const unknown = await client.authFetch('/adobe/sites/cf/unknown').catch((e) => e)
+  assert.match(unknown.message, /Nock: No match for request/)
+  assert.match(unknown.message, /\[redacted\]/)
+  const wrapped = await client.request('/adobe/sites/cf/unknown').catch((e) => e)
+  assert.equal(wrapped.code, 'REQUEST_ERROR')
+  for (const failure of [unknown, wrapped]) assert.doesNotMatch(util.inspect(failure, { depth: 10 }) + JSON.stringify(failure), /oauth-access-token/)
+})
+
+test('authFetch is seen by msw with a static token', async (t) => {
+  const { setupServer } = require('msw/node')
+  const { http, HttpResponse } = require('msw')
+  const server = setupServer(http.get(`${AEM}/adobe/sites/cf/models`, ({ request }) => HttpResponse.json({ items: [], auth: request.headers.get('authorization') })))
+  server.listen({ onUnhandledRequest: 'error' })
+  t.after(() => server.close())
+  const response = await new AEMHeadless({ serviceURL: AEM, auth: 'dev-token' }).authFetch('/adobe/sites/cf/models')
+  assert.equal(response.status, 200)
+  assert.deepEqual(await response.json(), { items: [], auth: 'Bearer dev-token' })
+})
+
 test('undici\'s MockAgent as the global dispatcher answers IMS and AEM', async (t) => {
   const { MockAgent, setGlobalDispatcher, getGlobalDispatcher } = require('undici')
   const previous = getGlobalDispatcher()

@@ -103,5 +103,25 @@ async function usage (): Promise<void> {
   void [viaFetch, exposed]
   // @ts-expect-error the transport is 'native' or 'fetch'
   new AEMHeadless({ transport: 'curl' })
+
+  // Any AEM API: a fetch, parsed requests, cursor pages.
+  const sites = new AEMHeadless({ serviceURL: 'https://author.example', credentials: './c.json', apiKey: 'client-id' })
+  const response: Response = await sites.authFetch('/adobe/sites/cf/fragments', { headers: { accept: 'application/json' } })
+  const unbound: typeof fetch = sites.authFetch
+  interface Fragment { id: string; title: string }
+  const fragment: Fragment = await sites.request<Fragment>('/adobe/sites/cf/fragments/1', { query: { references: 'direct' } })
+  const full: AEMHeadless.ApiResponse<Fragment> = await sites.request<Fragment>('/adobe/sites/cf/fragments/1', { full: true })
+  const etag: string | undefined = full.etag
+  await sites.request('/adobe/sites/cf/batch', { method: 'POST', json: { requests: [] }, wait: { timeout: 60000 }, signal: AbortSignal.timeout(1000) })
+  for await (const item of sites.paginate<Fragment>('/adobe/sites/cf/fragments', { query: { limit: 50 } })) console.log(item.title)
+  try {
+    await sites.request('/x')
+  } catch (error) {
+    if (error instanceof AEMHeadless.AEMHeadlessError) console.log(error.sdkDetails.problem?.title, error.sdkDetails.etag)
+  }
+  const clientId: string | undefined = new AEMHeadless.TokenProvider('./c.json').clientId
+  void [response, unbound, fragment, etag, clientId]
+  // @ts-expect-error wait is a boolean or {timeout}
+  await sites.request('/x', { wait: 5 })
 }
 void usage

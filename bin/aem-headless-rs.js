@@ -3,7 +3,7 @@
 
 // The command line: `token` exchanges a credentials file at IMS and prints IMS's JSON, as
 // `@adobe/aemcs-api-client-lib`'s `cli.js exchange` does; `query` runs a persisted query and
-// prints its JSON. Exit codes: 0 done, 1 failed, 2 wrong usage. Nothing secret is printed
+// prints its JSON; `request` sends any request to an AEM API, curl with managed tokens. Exit codes: 0 done, 1 failed, 2 wrong usage. Nothing secret is printed
 // except the token `token` was asked for.
 
 const fs = require('node:fs')
@@ -20,6 +20,14 @@ const USAGE = `Usage:
       Runs a persisted query on the AEM host and prints its JSON. --var values that are
       JSON numbers, booleans or null are sent as such, anything else as a string. Auth comes
       from --credentials, else --token, else the AEM_TOKEN environment variable, else none.
+  aem-headless-rs request [METHOD] <url | path> [--host <host>] [--data <JSON>]
+                          [--header "Name: value" ...] [--wait] [--credentials <file>]
+                          [--token <token>] [--ca <file>]
+      Sends METHOD (GET by default) to any AEM API with the managed token and X-Api-Key,
+      and prints the body: JSON indented, anything else as it came. A path is taken
+      relative to --host, else the AEM_HOST environment variable. --data is sent as JSON;
+      --wait follows a 202's Location until the operation ends. An error answer prints
+      its status and problem details on stderr. Auth as for query.
   aem-headless-rs --help
 
 Exit codes: 0 done, 1 the request or exchange failed, 2 wrong usage.`
@@ -30,16 +38,18 @@ class UsageError extends Error {}
 /** `argv` as positional arguments and options; `--var` may repeat. */
 function parseArgs (argv) {
   const positional = []
-  const options = { var: [] }
-  const takesValue = new Set(['--var', '--credentials', '--token', '--method', '--ca'])
+  const options = { var: [], header: [] }
+  const takesValue = new Set(['--var', '--credentials', '--token', '--method', '--ca', '--host', '--data', '--header'])
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     if (arg === '--help' || arg === '-h') {
       options.help = true
+    } else if (arg === '--wait') {
+      options.wait = true
     } else if (takesValue.has(arg)) {
       const value = argv[++i]
       if (value === undefined) throw new UsageError(`${arg} needs a value`)
-      if (arg === '--var') options.var.push(value)
+      if (arg === '--var' || arg === '--header') options[arg.slice(2)].push(value)
       else options[arg.slice(2)] = value
     } else if (arg.startsWith('--')) {
       throw new UsageError(`unknown option ${arg}`)
@@ -99,12 +109,52 @@ async function query ([host, queryPath, ...rest], options) {
   if (!host || !queryPath || rest.length) throw new UsageError('query takes a host and a persisted query path (conf/name)')
   const method = (options.method || 'GET').toUpperCase()
   if (method !== 'GET' && method !== 'POST') throw new UsageError('--method is GET or POST')
+  return clientFor(host, options).runPersistedQuery(queryPath, variablesOf(options.var), { method })
+}
+
+/** A client of `host` with the auth the options or the environment give. */
+function clientFor (host, options) {
   const AEMHeadless = require('..')
   const config = { serviceURL: host, ca: caOf(options) }
   if (options.credentials !== undefined) config.credentials = path.resolve(options.credentials)
   else if (options.token !== undefined || process.env.AEM_TOKEN) config.auth = options.token ?? process.env.AEM_TOKEN
-  const aem = new AEMHeadless(config)
-  return aem.runPersistedQuery(queryPath, variablesOf(options.var), { method })
+  return new AEMHeadless(config)
+}
+
+async function request (args, options) {
+  if (args.length === 0 || args.length > 2) throw new UsageError('request takes [METHOD] and a URL or path')
+  const [method, target] = args.length === 2 ? [args[0].toUpperCase(), args[1]] : ['GET', args[0]]
+  if (!/^[A-Z]+$/.test(method)) throw new UsageError(`${JSON.stringify(args[0])} is not an HTTP method`)
+  let host = options.host ?? process.env.AEM_HOST
+  if (/^https?:\/\//i.test(target)) host = host ?? new URL(target).origin
+  if (!host) throw new UsageError('a path needs --host or AEM_HOST')
+  let json
+  if (options.data !== undefined) {
+    try {
+      json = JSON.parse(options.data)
+    } catch {
+      throw new UsageError('--data must be JSON')
+    }
+  }
+  const headers = new Headers()
+  for (const header of options.header) {
+    const colon = header.indexOf(':')
+    if (colon <= 0) throw new UsageError(`--header takes "Name: value", not ${JSON.stringify(header)}`)
+    headers.append(header.slice(0, colon).trim(), header.slice(colon + 1).trim())
+  }
+  return new Printed(await clientFor(host, options).request(target, { method, json, headers, wait: options.wait === true }))
+}
+
+/** A result printed as it is: JSON indented, text as it came, nothing for no body. */
+class Printed {
+  constructor (body) {
+    this.body = body
+  }
+
+  toString () {
+    if (this.body === null) return ''
+    return typeof this.body === 'string' ? this.body : `${JSON.stringify(this.body, null, 2)}\n`
+  }
 }
 
 async function main (argv) {
@@ -119,15 +169,17 @@ async function main (argv) {
     process.stdout.write(`${USAGE}\n`)
     return 0
   }
-  const commands = { token, query }
+  const commands = { token, query, request }
   if (!Object.hasOwn(commands, command || '')) return usage(command ? `unknown command ${command}` : 'no command given')
   try {
     const result = await commands[command](args, options)
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+    process.stdout.write(result instanceof Printed ? String(result) : `${JSON.stringify(result, null, 2)}\n`)
     return 0
   } catch (error) {
     if (error instanceof UsageError) return usage(error.message)
     process.stderr.write(`aem-headless-rs: ${error.message}\n`)
+    const { problem, body } = error.sdkDetails || {}
+    if (problem !== undefined || body !== undefined) process.stderr.write(`${JSON.stringify(problem ?? body, null, 2)}\n`)
     return 1
   }
 }

@@ -32,17 +32,30 @@ const SPELLINGS = new Map([['content-type', 'Content-Type'], ['authorization', '
  * @returns {import('../binding').FetchTransport | undefined}
  */
 function transportFor (options, prefix = '') {
+  const chosen = transportOf(options, prefix)
+  if (chosen === 'supplied') return fetchTransport(() => options.fetch, true)
+  if (chosen === 'fetch') return fetchTransport(() => globalThis.fetch, false)
+  return undefined
+}
+
+/**
+ * Which transport `options` ask for: `'supplied'` (their own `fetch`), `'fetch'`
+ * (`globalThis.fetch`) or `'native'`; the one check of the `fetch` and `transport` options.
+ * @param {{fetch?: unknown, transport?: unknown} | undefined} options
+ * @param {string} prefix how the options are named in messages
+ * @returns {'supplied' | 'fetch' | 'native'}
+ */
+function transportOf (options, prefix = '') {
   const { fetch, transport } = options || {}
   if (fetch !== undefined && fetch !== null) {
     if (typeof fetch !== 'function') {
       throw sdkError('INVALID_PARAM', `${prefix}fetch must be a function with the Fetch API's signature, not ${typeof fetch}`)
     }
-    return fetchTransport(() => fetch, true)
+    return 'supplied'
   }
   const fromEnvironment = transport === undefined || transport === null
   const chosen = fromEnvironment ? process.env[TRANSPORT_VARIABLE] || 'native' : transport
-  if (chosen === 'native') return undefined
-  if (chosen === 'fetch') return fetchTransport(() => globalThis.fetch, false)
+  if (chosen === 'native' || chosen === 'fetch') return chosen
   const what = fromEnvironment ? TRANSPORT_VARIABLE : `${prefix}transport`
   throw sdkError('INVALID_PARAM', `${what} must be 'native' or 'fetch', not ${JSON.stringify(String(chosen))}`)
 }
@@ -160,4 +173,4 @@ function failureOf (error) {
   return CONNECT_CODES.has(code) ? 'connect' : 'request'
 }
 
-module.exports = { transportFor, TRANSPORT_VARIABLE }
+module.exports = { transportFor, transportOf, failureOf, TRANSPORT_VARIABLE }

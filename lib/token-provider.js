@@ -164,6 +164,16 @@ class TokenProvider {
   }
 
   /**
+   * The credentials' client id once they are loaded (after the first `getAccessToken`), else
+   * undefined; undefined for a development token. It is no secret: AEM's OpenAPI-based APIs take
+   * it as `X-Api-Key`.
+   * @returns {string | undefined}
+   */
+  get clientId () {
+    return (this.#loaded !== null && this.#loaded.clientId) || undefined
+  }
+
+  /**
    * The cached access token while no refresh is due, else null: what `getAccessToken` would
    * resolve with at once, without a promise or a timer.
    * @returns {string | null}

@@ -13,6 +13,7 @@ const { handleFault } = require('./faults')
 const { createQueryStore, persistQuery, listQueries, PERSIST_PREFIX, LIST_PATH } = require('./store')
 const { executeQuery } = require('./schema')
 const { createSitesHandler } = require('./sites')
+const { finishPersisted } = require('./caching')
 
 const GRAPHQL_ENDPOINT = '/content/graphql/global/endpoint.json'
 
@@ -57,24 +58,41 @@ async function runAdHocQuery (body) {
  * @param {boolean} ctx.requireAuth when false, requests without Authorization are served
  * @param {{apiKey: string, blobStore: {url: string, secret: Buffer}, faults: object}} ctx.sites the
  *   Sites API's `X-Api-Key`, blob store and fault queue (see emulator/sites.js and emulator/blob-store.js)
+ * @param {'publish'|'author'} [ctx.tier='publish'] whose default cache headers persisted queries get
+ * @param {boolean} [ctx.surrogateControl=true] false drops `Surrogate-Control` from every answer
+ * @param {boolean} [ctx.graphqlResponseJson=false] AEM's `responseContentTypeGraphQLResponseJson`
+ * @param {{persistedQueries: number, notModified: number}} [ctx.stats] counters, updated in place
  * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: string) => Promise<void>}
  */
 function createAemHandler (ctx) {
   const store = createQueryStore(BUILT_IN_TEXTS)
   const handleSites = createSitesHandler({ tokens: ctx.tokens, ...ctx.sites })
+  const stats = ctx.stats || { persistedQueries: 0, notModified: 0 }
+  const finishing = {
+    tier: ctx.tier || 'publish',
+    graphqlResponseJson: Boolean(ctx.graphqlResponseJson),
+    since: Date.now()
+  }
   return async function handleAem (req, res, body) {
     const headers = { 'x-request-id': randomUUID() }
-    if (!isAuthorized(req.headers.authorization, ctx)) return send(res, 401, null, null, headers)
     const { path } = splitUrl(req.url)
+    if (path.startsWith(PREFIX)) stats.persistedQueries += 1
+    if (!isAuthorized(req.headers.authorization, ctx)) return send(res, 401, null, null, headers)
     if (handleFault(path, res, headers)) return
     if (await handleSites(req, res, body)) return
     let answer
-    if (path.startsWith(PREFIX)) answer = await runPersistedQuery(req.method, path, body, store)
+    if (path.startsWith(PREFIX)) answer = finishPersisted(req, await runPersistedQuery(req.method, path, body, store), finishing)
     else if (path.startsWith(PERSIST_PREFIX)) answer = persistQuery(req.method, path, body, store)
     else if (path === LIST_PATH || path.startsWith(LIST_PATH + '/')) answer = listQueries(req.method, path, store)
     else if (path === GRAPHQL_ENDPOINT && req.method === 'POST') answer = await runAdHocQuery(body)
     else answer = { status: 404, json: { errors: [{ errorType: 'ServletError', message: 'Not found' }] } }
     const all = { ...answer.headers, ...headers }
+    if (ctx.surrogateControl === false) delete all['surrogate-control']
+    if (answer.status === 304) {
+      stats.notModified += 1
+      res.writeHead(304, all)
+      return res.end()
+    }
     if (answer.text !== undefined) send(res, answer.status, answer.contentType, answer.text, all)
     else sendJson(res, answer.status, answer.json, all)
   }

@@ -130,4 +130,4 @@ function handleFault (path, res, headers) {
   return true
 }
 
-module.exports = { handleFault, FAULT_NAMES: Object.keys(FAULTS) }
+module.exports = { handleFault, FAULT_NAMES: Object.keys(FAULTS), DISPATCHER_503 }

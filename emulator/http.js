@@ -76,4 +76,4 @@ function splitUrl (url) {
   return i < 0 ? { path: url, query: '' } : { path: url.slice(0, i), query: url.slice(i + 1) }
 }
 
-module.exports = { readBody, send, sendJson, splitUrl, same, decode }
+module.exports = { readBody, send, sendJson, splitUrl, same, decode, JSON_TYPE }

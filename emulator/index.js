@@ -4,8 +4,10 @@
  * A local HTTPS emulator of Adobe IMS and an AEM Publish tier, for tests and local development.
  * AEM side: built-in persisted queries and error fixtures, persisting (`persist.json`) and listing
  * (`list.json`) queries, and GraphQL over 16 adventures and 57 articles (List, Paginated, ByPath).
- * Persisted queries are kept in memory, one set per started emulator. Sites API (`/adobe/sites`):
- * content fragments, a batch job, and an asset redirect to a second origin, the blob store.
+ * Persisted queries are kept in memory, one set per started emulator, and answered with AEM's
+ * `Cache-Control` / `Surrogate-Control` (per tier), `ETag` and `Last-Modified` (emulator/caching.js).
+ * Sites API (`/adobe/sites`): content fragments, a batch job, and an asset redirect to a second
+ * origin, the blob store. AEM outages (503, no answer, refused connections): `setAemOutage`.
  * Routes: see README.md.
  * @module emulator
  */
@@ -20,10 +22,13 @@ const { createImsHandler } = require('./ims')
 const { createAemHandler } = require('./aem')
 const { createSitesFaults } = require('./sites')
 const { startBlobStore } = require('./blob-store')
-const { readBody, sendJson } = require('./http')
+const { readBody, send, sendJson } = require('./http')
+const { DISPATCHER_503 } = require('./faults')
 
 const HOST = '127.0.0.1'
 const DAY_MS = 24 * 60 * 60 * 1000
+const TIERS = ['publish', 'author']
+const OUTAGE_MODES = [null, '503', 'hang', 'refuse']
 
 /**
  * @typedef {object} EmulatorOptions
@@ -38,6 +43,15 @@ const DAY_MS = 24 * 60 * 60 * 1000
  *   the server certificate: a leaf signed by the emulator's own CA, an `openssl req -x509`-style
  *   self-signed CA:TRUE certificate, an expired leaf, a leaf for another host name, or the
  *   self-signed one expired (see emulator/tls.js)
+ * @property {'publish'|'author'} [tier='publish'] the AEM tier whose default cache headers persisted
+ *   queries get: both `Cache-Control: max-age=60`; `Surrogate-Control: max-age=7200,
+ *   stale-while-revalidate=86400, stale-if-error=86400` on Publish, `max-age=60, …` on Author
+ * @property {boolean} [surrogateControl=true] false drops `Surrogate-Control` from every AEM answer,
+ *   as a CDN that consumes it does before the answer reaches a server-side client
+ * @property {boolean} [graphqlResponseJson=false] AEM's `responseContentTypeGraphQLResponseJson`:
+ *   persisted-query GraphQL results are `application/graphql-response+json`, and those with `errors`
+ *   answer 400 (invalid query or variables: no `data`, or a `ValidationError`) or 500 (errors while
+ *   executing) instead of 200
  */
 
 /**
@@ -55,7 +69,10 @@ const DAY_MS = 24 * 60 * 60 * 1000
  * @property {Array<{method: string, url: string, headers: object, body: string, traceparent?: string}>} requests every
  *   request received, `url` raw as received, `traceparent` the W3C trace context it carried, if any
  * @property {() => void} clearRequests empties `requests`
- * @property {{exchanges: number, oauthTokens: number}} stats calls to `/ims/exchange/jwt` and `/ims/token/v3`
+ * @property {{exchanges: number, oauthTokens: number, persistedQueries: number, notModified: number,
+ *   outageAnswers: number}} stats calls to `/ims/exchange/jwt` and `/ims/token/v3`; requests for
+ *   `/graphql/execute.json/…` (any method, faults and 401s included) that reached AEM (not those an
+ *   outage met); the 304s among them; and the AEM requests a '503' or 'hang' outage met
  * @property {(count?: number) => void} failNextTokenRequests the next `count` IMS token requests (either
  *   route) answer 503 `internal_error` ("Please try again later"), as IMS does in an outage
  * @property {(ms: number) => void} delayTokenRequests IMS answers every token request (either route)
@@ -78,6 +95,14 @@ const DAY_MS = 24 * 60 * 60 * 1000
  *   (default 503; 400 … 599) problem+json with `Retry-After: retryAfter` (default 1; null for none).
  *   Counted after authorization; rules queue up
  * @property {() => void} clearSitesFaults forgets the pending `failNextSitesRequests` faults
+ * @property {(mode: null|'503'|'hang'|'refuse') => Promise<void>} setAemOutage an AEM outage from
+ *   now on: `'503'` every AEM request (not IMS, not the blob store) answers 503 with a Dispatcher
+ *   HTML page and no `Retry-After`; `'hang'` AEM requests get no answer (their connections are
+ *   dropped when the outage ends or the emulator closes); `'refuse'` the server stops listening and
+ *   drops every open connection, so connections are refused (IMS, on the same server, is down too);
+ *   `null` ends it (after 'refuse', listening again on the same port). Resolves once in effect;
+ *   RangeError for another mode
+ * @property {null|'503'|'hang'|'refuse'} aemOutage the current outage mode
  * @property {() => Promise<void>} close stops both servers and drops every open connection
  */
 
@@ -112,11 +137,15 @@ async function startEmulator (options = {}) {
     tokenLifetimeSeconds,
     requireAuth = true,
     basicAuth = ['admin', 'admin'],
-    certificate = 'ca-signed'
+    certificate = 'ca-signed',
+    tier = 'publish',
+    surrogateControl = true,
+    graphqlResponseJson = false
   } = options
+  if (!TIERS.includes(tier)) throw new RangeError(`tier must be 'publish' or 'author', got ${String(tier)}`)
 
   const requests = []
-  const stats = { exchanges: 0, oauthTokens: 0 }
+  const stats = { exchanges: 0, oauthTokens: 0, persistedQueries: 0, notModified: 0, outageAnswers: 0 }
   const faults = { failNext: 0, delayMs: 0 }
   let tokenLifetimeMs = tokenLifetimeSeconds === undefined
     ? lifetimeMsOption
@@ -125,14 +154,36 @@ async function startEmulator (options = {}) {
   let handlers = null
   let announceReady
   const ready = new Promise((resolve) => { announceReady = resolve })
+  /** The AEM outage mode (see setAemOutage). */
+  let aemOutage = null
+  /** Connections of the AEM requests a 'hang' outage holds. */
+  const hung = new Set()
+  /** Every open connection (the raw TCP sockets, TLS handshakes included). */
+  const sockets = new Set()
+
+  function dropHung () {
+    for (const socket of hung) socket.destroy()
+    hung.clear()
+  }
 
   async function onRequest (req, res) {
     try {
       const body = await readBody(req)
       requests.push({ method: req.method, url: req.url, headers: { ...req.headers }, body, traceparent: req.headers.traceparent })
       await ready
-      const handle = req.url.startsWith('/ims/') ? handlers.ims : handlers.aem
-      await handle(req, res, body)
+      if (req.url.startsWith('/ims/')) return await handlers.ims(req, res, body)
+      if (aemOutage === '503') {
+        stats.outageAnswers += 1
+        return send(res, 503, 'text/html;charset=utf-8', DISPATCHER_503)
+      }
+      if (aemOutage === 'hang') {
+        stats.outageAnswers += 1
+        const socket = req.socket
+        hung.add(socket)
+        res.on('close', () => hung.delete(socket))
+        return
+      }
+      await handlers.aem(req, res, body)
     } catch (err) {
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Emulator error: ' + err.message }] })
     }
@@ -140,6 +191,10 @@ async function startEmulator (options = {}) {
 
   const { key, cert, caPem } = await createTlsCertificate(certificate)
   const server = https.createServer({ key, cert }, onRequest)
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
   const port = await listen(server, wantedPort)
   const imsEndpoint = port === 443 ? 'localhost' : `${HOST}:${port}`
   const { credentials, publicKey } = await createCredentials(imsEndpoint)
@@ -155,11 +210,48 @@ async function startEmulator (options = {}) {
       faults,
       tokenLifetimeMs: () => tokenLifetimeMs
     }),
-    aem: createAemHandler({ tokens, basicAuth, requireAuth, sites: { apiKey, blobStore, faults: sitesFaults } })
+    aem: createAemHandler({
+      tokens,
+      basicAuth,
+      requireAuth,
+      sites: { apiKey, blobStore, faults: sitesFaults },
+      tier,
+      surrogateControl: surrogateControl !== false,
+      graphqlResponseJson: Boolean(graphqlResponseJson),
+      stats
+    })
   }
   announceReady()
 
   const devToken = { ok: true, statusCode: 200, accessToken: tokens.issue(DAY_MS) }
+
+  let closed = false
+  /** Outage changes run one after the other (leaving 'refuse' listens again, asynchronously). */
+  let outageChange = Promise.resolve()
+
+  /** Moves to another outage mode; see the Emulator typedef. */
+  async function changeOutage (mode) {
+    if (closed) return
+    const previous = aemOutage
+    aemOutage = mode
+    if (previous === 'hang' && mode !== 'hang') dropHung()
+    if (mode === 'refuse' && previous !== 'refuse') {
+      server.close()
+      for (const socket of sockets) socket.destroy()
+      dropHung()
+    } else if (previous === 'refuse' && mode !== 'refuse') {
+      await listen(server, port)
+    }
+  }
+
+  function setAemOutage (mode = null) {
+    if (!OUTAGE_MODES.includes(mode)) {
+      throw new RangeError(`setAemOutage(mode): mode must be null, '503', 'hang' or 'refuse', got ${String(mode)}`)
+    }
+    const change = () => changeOutage(mode)
+    outageChange = outageChange.then(change, change)
+    return outageChange
+  }
 
   return {
     url: port === 443 ? `https://${HOST}` : `https://${HOST}:${port}`,
@@ -198,10 +290,20 @@ async function startEmulator (options = {}) {
     },
     failNextSitesRequests: (count, options) => sitesFaults.failNext(count, options),
     clearSitesFaults: () => sitesFaults.clear(),
-    close () {
+    setAemOutage,
+    get aemOutage () { return aemOutage },
+    async close () {
+      await outageChange.catch(() => {})
+      closed = true
+      dropHung()
       const main = new Promise((resolve, reject) => {
+        if (!server.listening) {
+          for (const socket of sockets) socket.destroy()
+          return resolve()
+        }
         server.close((err) => (err ? reject(err) : resolve()))
         server.closeAllConnections()
+        for (const socket of sockets) socket.destroy()
       })
       return Promise.all([main, blobStore.close()]).then(() => undefined)
     }

@@ -10,7 +10,6 @@ const { listAdventures } = require('./content')
 const { runStoredQuery } = require('./store')
 
 const PREFIX = '/graphql/execute.json/'
-const CACHEABLE = { 'cache-control': 'max-age=60' }
 
 const DISPATCHER_502 = '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n' +
   '<title>502 Bad Gateway</title>\n</head><body>\n<h1>Bad Gateway</h1>\n' +
@@ -25,6 +24,11 @@ const DISPATCHER_502 = '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<htm
  * @property {string} [text] a non-JSON body, with `contentType`
  * @property {string} [contentType]
  * @property {Record<string, string>} [headers]
+ * @property {true|import('./caching').CachePolicy} [cache] a cacheable GraphQL result: `true` for the
+ *   tier's `Cache-Control` and `Surrogate-Control`, or the query's own values over them (caching.js)
+ * @property {string|null} [etag] the `ETag` of a 200 (default: a hash of the body; null: none)
+ * @property {number|null} [lastModified] `Last-Modified` of a 200, in ms (default: when the emulator
+ *   started; null: none)
  */
 
 /** @param {string} message @param {string|null} [details] @returns {object} AEM's servlet error body */
@@ -96,7 +100,7 @@ function imageWidthOf (variables) {
 function adventuresAll (variables) {
   const imageWidth = imageWidthOf(variables)
   if (typeof imageWidth === 'object') return imageWidth
-  return { status: 200, json: { data: { adventureList: { items: listAdventures({ imageWidth }) } } }, headers: CACHEABLE }
+  return { status: 200, json: { data: { adventureList: { items: listAdventures({ imageWidth }) } } }, cache: true }
 }
 
 /** @returns {Answer} */
@@ -108,30 +112,48 @@ function adventureBySlug (variables) {
   if (typeof imageWidth === 'object') return imageWidth
   const slug = String(variables.slug)
   const items = listAdventures({ imageWidth }).filter((a) => a.slug === slug)
-  return { status: 200, json: { data: { adventureList: { items } } }, headers: CACHEABLE }
+  return { status: 200, json: { data: { adventureList: { items } } }, cache: true }
 }
 
 /** How many times `test/cache-control` has answered, in this process. */
 let cacheControlServed = 0
+/** The `serial` each `etag` value of `test/cache-control` answered with first. */
+const cacheControlByEtag = new Map()
+
+/** An `etag` variable as an entity tag: as given when quoted (`"x"`, `W/"x"`), else quoted. */
+function entityTag (value) {
+  const text = String(value)
+  return /^(W\/)?"[^"]*"$/.test(text) ? text : `"${text.replace(/"/g, '')}"`
+}
 
 /**
  * @returns {Answer|Promise<Answer>} an answer whose `serial` grows with every answer, with the
- * `Cache-Control` (`cc`), `Age` (`age`) and `Vary` (`vary`) the variables ask for, after
- * `delay` milliseconds; `status` sets the status (a servlet error body unless 2xx), and
- * `errors` adds GraphQL errors to a 200
+ * `Cache-Control` (`cc`), `Surrogate-Control` (`sc`), `Age` (`age`) and `Vary` (`vary`) the
+ * variables ask for, after `delay` milliseconds; `status` sets the status (a servlet error body
+ * unless 2xx), and `errors` adds GraphQL errors to a 200. No `ETag` and no `Last-Modified`, unless
+ * `etag` is given: then a 200 carries `ETag: "{etag}"` and its body is fixed for that value (the
+ * `serial` of the first answer with it), so that `If-None-Match` with it gives 304
  */
-function cacheControl ({ cc, age, vary, delay, status, errors }) {
+function cacheControl ({ cc, sc, age, vary, delay, status, errors, etag }) {
   const headers = {}
   if (cc !== undefined) headers['cache-control'] = String(cc)
+  if (sc !== undefined) headers['surrogate-control'] = String(sc)
   if (age !== undefined) headers.age = String(age)
   if (vary !== undefined) headers.vary = String(vary)
   cacheControlServed += 1
   const code = Number(status) || 200
-  const data = { cached: { serial: cacheControlServed } }
+  let serial = cacheControlServed
+  let tag = null
+  if (etag !== undefined && code === 200) {
+    tag = entityTag(etag)
+    if (!cacheControlByEtag.has(tag)) cacheControlByEtag.set(tag, serial)
+    serial = cacheControlByEtag.get(tag)
+  }
+  const data = { cached: { serial } }
   const json = code >= 300
     ? servletError(`failure ${cacheControlServed}`)
-    : errors ? { errors: [{ message: `query failed ${cacheControlServed}` }], data } : { data }
-  const answer = { status: code, json, headers }
+    : errors ? { errors: [{ message: `query failed ${serial}` }], data } : { data }
+  const answer = { status: code, json, headers, etag: tag, lastModified: null }
   if (!(Number(delay) > 0)) return answer
   return new Promise((resolve) => setTimeout(() => resolve(answer), Math.min(Number(delay), 10000)))
 }

@@ -10,10 +10,10 @@ const {
   getOperationAST, typeFromAST, isNonNullType, isListType, isInputObjectType
 } = require('graphql')
 const { checkQuery, executeQuery, schema } = require('./schema')
+const { SURROGATE_DIRECTIVES } = require('./caching')
 
 const PERSIST_PREFIX = '/graphql/persist.json/'
 const LIST_PATH = '/graphql/list.json'
-const DEFAULT_MAX_AGE = 60
 const NAME = /^[^\s/;]+$/
 
 /**
@@ -21,7 +21,9 @@ const NAME = /^[^\s/;]+$/
  * @property {string} conf
  * @property {string} name
  * @property {string} query the query text as persisted
- * @property {number} [maxAge] `cache-control.max-age` given when persisting
+ * @property {import('./caching').CachePolicy} cache `cache-control.max-age` and the
+ *   `surrogate-control` directives given when persisting (each replaces the tier's default)
+ * @property {number} modified when it was persisted (created or last updated), in ms: its `Last-Modified`
  */
 
 /** @typedef {import('./persisted').Answer} Answer */
@@ -74,19 +76,45 @@ function confAndName (rest) {
   }
 }
 
+/** @returns {boolean} whether `value` is a JSON object (not null, not an array) */
+function isObject (value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+const NON_NEGATIVE = (value) => Number.isInteger(value) && value >= 0
+
 /**
- * Reads a persist body: the raw query text, or JSON `{"query", "cache-control": {"max-age": N}}`.
- * @returns {{query: string, maxAge?: number}|{error: string}}
+ * Reads a persist body: the raw query text, or JSON `{"query", "cache-control": {"max-age": N},
+ * "surrogate-control": {"max-age": N, "stale-while-revalidate": N, "stale-if-error": N}}` (both
+ * optional; `surrogate-control` with any of its three directives). Values: non-negative integers.
+ * @returns {{query: string, cache: import('./caching').CachePolicy}|{error: string}}
  */
 function readPersistBody (body) {
   let json
   try { json = JSON.parse(body) } catch { json = null }
-  if (!json || typeof json !== 'object' || typeof json.query !== 'string') return { query: body }
+  if (!json || typeof json !== 'object' || typeof json.query !== 'string') return { query: body, cache: {} }
+  const cache = {}
   const cacheControl = json['cache-control']
-  if (cacheControl === undefined || cacheControl === null) return { query: json.query }
-  const maxAge = cacheControl['max-age']
-  if (!Number.isInteger(maxAge) || maxAge < 0) return { error: "'cache-control' must be {\"max-age\": a non-negative integer}" }
-  return { query: json.query, maxAge }
+  if (cacheControl !== undefined && cacheControl !== null) {
+    const keys = isObject(cacheControl) ? Object.keys(cacheControl) : []
+    if (keys.length !== 1 || keys[0] !== 'max-age' || !NON_NEGATIVE(cacheControl['max-age'])) {
+      return { error: "'cache-control' must be {\"max-age\": a non-negative integer}" }
+    }
+    cache.maxAge = cacheControl['max-age']
+  }
+  const surrogateControl = json['surrogate-control']
+  if (surrogateControl !== undefined && surrogateControl !== null) {
+    const keys = isObject(surrogateControl) ? Object.keys(surrogateControl) : []
+    const valid = keys.length > 0 && keys.every((k) => SURROGATE_DIRECTIVES.includes(k) && NON_NEGATIVE(surrogateControl[k]))
+    if (!valid) {
+      return {
+        error: "'surrogate-control' must be an object of \"max-age\", \"stale-while-revalidate\" and/or " +
+          '"stale-if-error", each a non-negative integer'
+      }
+    }
+    cache.surrogate = { ...surrogateControl }
+  }
+  return { query: json.query, cache }
 }
 
 /**
@@ -118,7 +146,7 @@ function persistQuery (method, rawPath, body, store) {
   if (read.error) return { status: 400, json: servletError(read.error) }
   const { errors } = checkQuery(read.query)
   if (errors.length) return { status: 400, json: servletError(errors[0].message) }
-  store.set({ conf, name, query: read.query, maxAge: read.maxAge })
+  store.set({ conf, name, query: read.query, cache: read.cache, modified: Date.now() })
   return {
     status: method === 'PUT' ? 201 : 200,
     json: {
@@ -189,7 +217,8 @@ function coerceToDeclared (document, operationName, variables) {
 
 /**
  * Runs a query persisted through `persist.json` with graphql-js: GET variables (strings from the path)
- * are coerced to the declared types, POST body variables are used as they are and win.
+ * are coerced to the declared types, POST body variables are used as they are and win. The answer
+ * is cacheable with the query's own cache values over the tier's, last modified when it was persisted.
  * @param {StoredQuery} stored
  * @param {Record<string, string>} pathVariables
  * @param {object|null} bodyRequest the parsed POST body, if any
@@ -203,8 +232,7 @@ async function runStoredQuery (stored, pathVariables, bodyRequest) {
   const { document } = checkQuery(stored.query)
   const variables = { ...coerceToDeclared(document, operationName, pathVariables), ...bodyVariables }
   const result = await executeQuery(stored.query, variables, operationName)
-  const maxAge = stored.maxAge === undefined ? DEFAULT_MAX_AGE : stored.maxAge
-  return { status: 200, json: result, headers: { 'cache-control': `max-age=${maxAge}` } }
+  return { status: 200, json: result, cache: stored.cache, lastModified: stored.modified }
 }
 
 module.exports = {

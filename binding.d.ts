@@ -9,6 +9,15 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** An app's store, for the response cache of clients. */
+export declare class CacheStore {
+  /**
+   * `call(operation)` runs one store operation and answers it with `settleStore` (it must
+   * not throw).
+   */
+  constructor(call: (operation: StoreCall) => void)
+}
+
 /** A cancellation handle for one request, fired from an `AbortSignal`'s `abort` event. */
 export declare class CancelToken {
   /** A handle that has not fired. */
@@ -50,9 +59,10 @@ export declare class LoadedCredentials {
 export declare class NativeClient {
   /**
    * Builds the client; fails with `INVALID_PARAM` for bad headers, auth or `ca`. With
-   * `transport`, requests go through that `fetch` instead of the native HTTP client.
+   * `transport`, requests go through that `fetch` instead of the native HTTP client; with
+   * `store` (and `cache`), the response cache is shared with other processes through it.
    */
-  constructor(config: NativeClientConfig, transport?: FetchTransport | undefined | null)
+  constructor(config: NativeClientConfig, transport?: FetchTransport | undefined | null, store?: CacheStore | undefined | null)
   /** The service URL with its trailing `/`. */
   get serviceUrl(): string
   /** The ad-hoc query endpoint without its leading `/`. */
@@ -94,6 +104,20 @@ export interface CacheOptions {
   maxEntries?: number
   /** The most bytes kept, keys and bodies together. Default 64 MiB. */
   maxBytes?: number
+  /**
+   * Seconds a stale answer is served while it is revalidated, for answers that carry no
+   * `stale-while-revalidate`. Default 0.
+   */
+  staleWhileRevalidate?: number
+  /**
+   * Seconds a stale answer is served when AEM fails, for answers that carry no
+   * `stale-if-error`. Default 0.
+   */
+  staleIfError?: number
+  /** With a store: the longest a store call may take, in milliseconds. Default 250. */
+  storeTimeoutMs?: number
+  /** With a store: the largest body shared, in bytes. Default 1 MiB. */
+  maxStoreBytes?: number
 }
 
 /** Per-call settings over the client's. */
@@ -104,6 +128,11 @@ export interface CallOptions {
   timeoutMs?: number
   /** The connect timeout of this call, in milliseconds. */
   connectTimeoutMs?: number
+  /**
+   * Whom the call's `Authorization` speaks for when it is a managed token (the credentials'
+   * identity): the response cache keys by it instead of by the token.
+   */
+  identity?: string
 }
 
 /**
@@ -276,8 +305,29 @@ export interface RetryOptions {
  */
 export declare function settleFetch(id: number, status: number, headers: Array<string>, body?: Buffer | undefined | null): void
 
+/**
+ * Answers store operation `id`: the value read (`get`), `held` for a lease this process now
+ * holds, or `null` (absent, refused, done or failed). An operation no longer waited for (it
+ * took too long) is ignored.
+ */
+export declare function settleStore(id: number, value?: string | undefined | null): void
+
 /** Signs a service JWT valid for `expires_in_seconds` (default 300: it is used once). */
 export declare function signServiceJwt(credentials: LoadedCredentials, expiresInSeconds?: number | undefined | null): string
+
+/** One store operation, as the JavaScript `call` takes it. */
+export interface StoreCall {
+  /** Names this operation for `settleStore`. */
+  id: number
+  /** `get`, `set`, `lease` or `release`. */
+  op: string
+  /** The key (`get`, `set`, `lease`), or the lease's number as text (`release`). */
+  key: string
+  /** The value to store (`set`). */
+  value?: string
+  /** How long the value or lease lasts, in milliseconds (`set`, `lease`). */
+  ttlMs?: number
+}
 
 /** How an exchange at IMS went, for tracing. */
 export interface TokenExchange {

@@ -778,6 +778,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.CacheStore = nativeBinding.CacheStore
 module.exports.CancelToken = nativeBinding.CancelToken
 module.exports.FetchTransport = nativeBinding.FetchTransport
 module.exports.LoadedCredentials = nativeBinding.LoadedCredentials
@@ -792,6 +793,7 @@ module.exports.redactHeaderSecrets = nativeBinding.redactHeaderSecrets
 module.exports.registerRoots = nativeBinding.registerRoots
 module.exports.retryAfterMs = nativeBinding.retryAfterMs
 module.exports.settleFetch = nativeBinding.settleFetch
+module.exports.settleStore = nativeBinding.settleStore
 module.exports.signServiceJwt = nativeBinding.signServiceJwt
 module.exports.tokenUrlOf = nativeBinding.tokenUrlOf
 module.exports.withoutUserinfo = nativeBinding.withoutUserinfo

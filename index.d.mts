@@ -25,6 +25,7 @@ export type AEMHeadlessErrorJSON = AEMHeadless.AEMHeadlessErrorJSON
 export type ErrorClass = AEMHeadless.ErrorClass
 export type AEMHeadlessConfig = AEMHeadless.AEMHeadlessConfig
 export type CacheOptions = AEMHeadless.CacheOptions
+export type StaleReason = AEMHeadless.StaleReason
 export type Transport = AEMHeadless.Transport
 export type FetchInit = AEMHeadless.FetchInit
 export type FetchLikeResponse = AEMHeadless.FetchLikeResponse

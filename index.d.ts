@@ -324,7 +324,27 @@ declare namespace AEMHeadless {
     maxEntries?: number
     /** The most bytes kept (URLs and bodies). Default 64 MiB. */
     maxBytes?: number
+    /**
+     * Seconds a stale answer is served at once while one request revalidates it, for answers
+     * that carry no `stale-while-revalidate` (in `Cache-Control` or `Surrogate-Control`). Default 0.
+     */
+    staleWhileRevalidate?: number
+    /** Seconds a stale answer is served when AEM fails (5xx, no connection, a timeout), for answers that carry no `stale-if-error`. Default 0. */
+    staleIfError?: number
+    /**
+     * A store the processes share the cache through: the one tokens take (`createRedisStore`
+     * as it is). The local cache stays in front; with `lease`, one process at a time asks AEM
+     * for a key. A slow or failing store is bypassed, never an error.
+     */
+    store?: TokenStore
+    /** The longest a store call may take before it is bypassed, in milliseconds. Default 250. */
+    storeTimeoutMs?: number
+    /** The largest body put in the store, in bytes; larger ones stay local. Default 1 MiB. */
+    maxStoreBytes?: number
   }
+
+  /** Why a stale cached answer was served. */
+  export type StaleReason = 'stale-while-revalidate' | 'stale-if-error'
 
   /** Retry settings of a client. */
   export interface RetrySettings {
@@ -563,6 +583,8 @@ declare namespace AEMHeadless {
     attempts?: number
     /** Whether the response cache answered (successes only). */
     cached?: boolean
+    /** Why the cache's answer was stale, when it was: AEM was being revalidated, or had failed. */
+    stale?: StaleReason
     /** The error code (failures only). */
     code?: ErrorCode
     /** The error message, which holds no secret (failures only). */
@@ -625,6 +647,8 @@ declare namespace AEMHeadless {
     attempts?: number
     /** Whether the response cache answered (successes only). */
     cached?: boolean
+    /** Why the cache's answer was stale, when it was. */
+    stale?: StaleReason
     /** The parsed response (successes only; set by the channel). */
     result?: unknown
     /** What the call rejects with (failures only). */
@@ -661,6 +685,8 @@ declare namespace AEMHeadless {
     invalidate(accessToken?: string): void
     /** The credentials' client id once loaded (after the first `getAccessToken`); undefined for a development token. */
     readonly clientId: string | undefined
+    /** Whom the token speaks for once loaded (IMS host, client id, account, scopes; no secret): the key of a shared token and of a shared cache's answers. */
+    readonly identity: string | undefined
   }
 
   /** Parses credentials once, private key included. */

@@ -16,6 +16,7 @@ const { outcomeOf } = require('./lib/outcome')
 const { onAbort } = require('./lib/abort')
 const { checkCa, trustFor } = require('./lib/tls')
 const { transportFor, transportOf } = require('./lib/fetch-transport')
+const { cacheStoreFor } = require('./lib/cache-store')
 const { createAuthFetch, fetchOf } = require('./lib/auth-fetch')
 const { apiRequest, paginate } = require('./lib/api-request')
 
@@ -41,6 +42,8 @@ class AEMHeadless {
   #log = null
   /** Where the requests go, for OpenTelemetry; null with `tracing: false`. */
   #target = null
+  /** Whether the response cache is shared through a store: cached answers are then keyed by the credentials' identity. */
+  #sharedCache = false
 
   /**
    * @param {string | {serviceURL?: string, endpoint?: string, auth?: string | [string, string],
@@ -84,6 +87,9 @@ class AEMHeadless {
     this.serviceURL = undefined
     /** The ad-hoc query endpoint, without a leading `/`; empty when ad-hoc queries are off. */
     this.endpoint = undefined
+    const cache = checkCache(options.cache)
+    const { store, ...cacheOptions } = cache || {}
+    this.#sharedCache = store !== undefined
     try {
       this.#native = new native.NativeClient({
         serviceUrl: String(options.serviceURL || DEFAULT_SERVICE_URL),
@@ -97,9 +103,9 @@ class AEMHeadless {
         maxResponseBytes: positiveInteger(options.maxResponseBytes, 'maxResponseBytes', Number.MAX_SAFE_INTEGER),
         proxy: optionalString(options.proxy, 'proxy'),
         maxConcurrentRequests: positiveInteger(options.maxConcurrentRequests, 'maxConcurrentRequests', 100000),
-        cache: checkCache(options.cache),
+        cache: cache && cacheOptions,
         coalesce: optionalBoolean(options.coalesce, 'coalesce')
-      }, transport)
+      }, transport, store === undefined ? undefined : cacheStoreFor(store))
     } catch (error) {
       throw fromNative(error, { serviceURL: withoutUserinfo(options.serviceURL) })
     }
@@ -300,6 +306,8 @@ class AEMHeadless {
     // fetch is called synchronously, as with Adobe's client).
     const cached = provider instanceof TokenProvider ? provider[FRESH_TOKEN]() : null
     const first = cached !== null ? cached : await this.#tokenFor(provider, { ...call, timeout: remaining() }, endpoint)
+    // A shared cache keys answers by whom the token speaks for, the same in every process.
+    if (this.#sharedCache && typeof provider.identity === 'string') call.identity = provider.identity
     try {
       return await this.#send(withBearer({ ...call, timeout: remaining() }, first), endpoint, body)
     } catch (error) {
@@ -349,7 +357,7 @@ class AEMHeadless {
     return trace === null ? this.#call(call, endpoint, body, null) : trace.run(() => this.#call(call, endpoint, body, trace))
   }
 
-  async #call ({ method, headers, signal, timeout, connectTimeout, retries }, endpoint, body, trace) {
+  async #call ({ method, headers, signal, timeout, connectTimeout, retries, identity }, endpoint, body, trace) {
     const base = { serviceURL: this.serviceURL, endpoint }
     if (signal && signal.aborted) {
       const failure = aborted(signal, base)
@@ -365,7 +373,7 @@ class AEMHeadless {
     }
     const call = timeout === undefined && retries === undefined && connectTimeout === undefined
       ? undefined
-      : { timeoutMs: timeout, connectTimeoutMs: connectTimeout, retries }
+      : { timeoutMs: timeout, connectTimeoutMs: connectTimeout, retries, identity }
     // With logging or tracing on, the request carries its trace context (when it has one), and
     // the native side also says how the answer came: [body, outcome].
     const traceHeaders = trace !== null ? trace.traceHeaders() : log !== null ? [] : undefined

@@ -134,3 +134,22 @@ test('a serviceURL with a user name or password is refused: use auth: [user, pas
     return true
   })
 })
+
+test('AEM in application/graphql-response+json mode: 400 and 500 answers are API_ERROR with the GraphQL errors', async () => {
+  const strict = await setup({ graphqlResponseJson: true })
+  try {
+    const aem = new AEMHeadless({ serviceURL: strict.emu.url, auth: strict.emu.issueToken(), ca: strict.emu.caPem })
+    const invalid = await aem.runPersistedQuery('wknd-shared/adventure-by-slug').catch((e) => e)
+    assert.equal(invalid.code, 'API_ERROR')
+    assert.equal(invalid.sdkDetails.status, 400)
+    assert.equal(invalid.sdkDetails.errors[0].extensions.classification, 'ValidationError')
+    const failed = await aem.runPersistedQuery('test/cache-control', { errors: 'boom' }).catch((e) => e)
+    assert.equal(failed.code, 'API_ERROR')
+    assert.equal(failed.sdkDetails.status, 500)
+    assert.ok(failed.sdkDetails.errors.length > 0)
+    const answered = await aem.runPersistedQuery('wknd-shared/adventures-all')
+    assert.equal(answered.data.adventureList.items.length, 16)
+  } finally {
+    await strict.close()
+  }
+})

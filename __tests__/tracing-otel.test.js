@@ -280,12 +280,14 @@ test('whatever headers the app\'s propagator writes (W3C and B3 here) go on the 
 
 test('the native side\'s outcome codes read back as status, attempts, cache, coalescing and HTTP version', () => {
   // The codes src/binding/client.rs's test packs.
-  assert.deepEqual(outcomeOf(536874487), { status: 503, attempts: 3, cached: false, coalesced: false, httpVersion: '2' })
-  assert.deepEqual(outcomeOf(67109064), { status: 200, attempts: 0, cached: true, coalesced: false, httpVersion: undefined })
-  assert.deepEqual(outcomeOf(402654408), { status: 200, attempts: 1, cached: false, coalesced: false, httpVersion: '1.1' })
-  assert.deepEqual(outcomeOf(1744831688), { status: 200, attempts: 1, cached: false, coalesced: true, httpVersion: '3' })
+  assert.deepEqual(outcomeOf(536874487), { status: 503, attempts: 3, cached: false, coalesced: false, httpVersion: '2', stale: undefined })
+  assert.deepEqual(outcomeOf(67109064), { status: 200, attempts: 0, cached: true, coalesced: false, httpVersion: undefined, stale: undefined })
+  assert.deepEqual(outcomeOf(402654408), { status: 200, attempts: 1, cached: false, coalesced: false, httpVersion: '1.1', stale: undefined })
+  assert.deepEqual(outcomeOf(1744831688), { status: 200, attempts: 1, cached: false, coalesced: true, httpVersion: '3', stale: undefined })
   assert.equal(outcomeOf(200 | 1 << 10 | 1 << 27).httpVersion, '0.9')
   assert.equal(outcomeOf(200 | 1 << 10 | 5 << 27).httpVersion, '3')
+  assert.deepEqual(outcomeOf(2214594760), { status: 200, attempts: 2, cached: true, coalesced: false, httpVersion: undefined, stale: 'stale-while-revalidate' })
+  assert.deepEqual(outcomeOf(2248149192), { status: 200, attempts: 2, cached: true, coalesced: false, httpVersion: undefined, stale: 'stale-if-error' })
 })
 
 test('http.client.request.duration: a histogram in seconds with the conventions\' attributes', async () => {

@@ -55,9 +55,9 @@ function safely (call) {
 }
 
 /**
- * The event of a finished request: `method`, `url`, `durationMs`, and `status`, `attempts` and
- * `cached` on success; `status` (if a response arrived), `attempts`, `code` and `message` (which
- * hold no secret) on failure.
+ * The event of a finished request: `method`, `url`, `durationMs`, and `status`, `attempts`,
+ * `cached` and `stale` (why a stale cached answer was served, if one was) on success; `status`
+ * (if a response arrived), `attempts`, `code` and `message` (which hold no secret) on failure.
  */
 function requestEvent (method, url, startedAt, outcome) {
   const event = { event: 'request', method, url, durationMs: round(performance.now() - startedAt) }
@@ -65,6 +65,7 @@ function requestEvent (method, url, startedAt, outcome) {
     event.status = outcome.status
     event.attempts = outcome.attempts
     event.cached = outcome.cached
+    if (outcome.stale !== undefined) event.stale = outcome.stale
   } else {
     const { code, message, sdkDetails = {} } = outcome.error
     if (sdkDetails.status !== undefined) event.status = sdkDetails.status

@@ -75,26 +75,47 @@ function checkRetries (retries) {
 }
 
 /**
- * Checks the client's `cache` option: `true` for the defaults, or `{maxEntries, maxBytes}`;
- * `false`, `null` or absent for no cache.
+ * Checks the client's `cache` option: `true` for the defaults, or `{maxEntries, maxBytes,
+ * staleWhileRevalidate, staleIfError}` (the stale windows, in seconds, of answers that carry
+ * none) with `{store, storeTimeoutMs, maxStoreBytes}` to share it with other processes; `false`,
+ * `null` or absent for no cache.
  * @param {unknown} cache
- * @returns {{maxEntries?: number, maxBytes?: number} | undefined}
+ * @returns {{maxEntries?: number, maxBytes?: number, staleWhileRevalidate?: number, staleIfError?: number,
+ *   store?: object, storeTimeoutMs?: number, maxStoreBytes?: number} | undefined}
  */
 function checkCache (cache) {
   if (cache === undefined || cache === null || cache === false) return undefined
   if (cache === true) return {}
   if (typeof cache !== 'object' || Array.isArray(cache)) {
-    throw sdkError('INVALID_PARAM', 'cache must be true or an object: {maxEntries, maxBytes}')
+    throw sdkError('INVALID_PARAM', 'cache must be true or an object: {maxEntries, maxBytes, staleWhileRevalidate, staleIfError, store}')
   }
-  const { maxEntries, maxBytes } = cache
+  const { maxEntries, maxBytes, staleWhileRevalidate, staleIfError, store, storeTimeoutMs, maxStoreBytes } = cache
+  for (const [name, value] of [['staleWhileRevalidate', staleWhileRevalidate], ['staleIfError', staleIfError]]) {
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0 && value <= MAX_STALE_SECONDS)) {
+      throw sdkError('INVALID_PARAM', `cache.${name} must be a number of seconds from 0 to ${MAX_STALE_SECONDS}`)
+    }
+  }
+  if (store !== undefined && (store === null || typeof store.get !== 'function' || typeof store.set !== 'function' ||
+      (store.lease !== undefined && typeof store.lease !== 'function'))) {
+    throw sdkError('INVALID_PARAM', 'cache.store must have async get(key) and set(key, value, ttlMs), and may have lease(key, ttlMs): the store tokens take')
+  }
+  if (storeTimeoutMs !== undefined && !(Number.isFinite(storeTimeoutMs) && storeTimeoutMs > 0 && storeTimeoutMs <= 60000)) {
+    throw sdkError('INVALID_PARAM', 'cache.storeTimeoutMs must be a number of milliseconds from 1 to 60000')
+  }
+  if (maxStoreBytes !== undefined && !(Number.isInteger(maxStoreBytes) && maxStoreBytes > 0 && maxStoreBytes <= 512 * 1024 * 1024)) {
+    throw sdkError('INVALID_PARAM', 'cache.maxStoreBytes must be a whole number from 1 to 536870912')
+  }
   if (maxEntries !== undefined && !(Number.isInteger(maxEntries) && maxEntries > 0 && maxEntries <= 10000000)) {
     throw sdkError('INVALID_PARAM', 'cache.maxEntries must be a whole number from 1 to 10000000')
   }
   if (maxBytes !== undefined && !(Number.isInteger(maxBytes) && maxBytes > 0 && maxBytes <= Number.MAX_SAFE_INTEGER)) {
     throw sdkError('INVALID_PARAM', `cache.maxBytes must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`)
   }
-  return { maxEntries, maxBytes }
+  return { maxEntries, maxBytes, staleWhileRevalidate, staleIfError, store, storeTimeoutMs, maxStoreBytes }
 }
+
+/** The longest stale window the client's own defaults may set: a week. */
+const MAX_STALE_SECONDS = 7 * 24 * 60 * 60
 
 /**
  * Checks an optional boolean option.

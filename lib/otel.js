@@ -166,10 +166,10 @@ class HttpSpan {
    * Ends the span and records the duration: one measurement per call that sent requests (not
    * for a cache hit, nor for a call another call's request answered), from its start to its
    * answer, retries and the waits between them included.
-   * @param {{status?: number, attempts?: number, cached?: boolean, coalesced?: boolean, httpVersion?: string | null}} outcome
+   * @param {{status?: number, attempts?: number, cached?: boolean, coalesced?: boolean, httpVersion?: string | null, stale?: string}} outcome
    * @param {import('./errors').AEMHeadlessError} [error]
    */
-  end ({ status, attempts, cached, coalesced, httpVersion }, error = undefined) {
+  end ({ status, attempts, cached, coalesced, httpVersion, stale }, error = undefined) {
     const errorType = error === undefined ? (status >= 400 ? String(status) : undefined) : errorTypeOf(error, status)
     const span = this.span
     if (span !== null) {
@@ -179,6 +179,7 @@ class HttpSpan {
       const resends = this.sentBefore + (attempts > 1 ? attempts - 1 : 0)
       if (resends > 0) span.setAttribute('http.request.resend_count', resends)
       if (cached !== undefined) span.setAttribute('aem.cache.hit', cached)
+      if (stale !== undefined) span.setAttribute('aem.cache.stale', stale)
       if (errorType !== undefined) {
         span.setAttribute('error.type', errorType)
         // No description when the status code says why (the conventions).

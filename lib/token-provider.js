@@ -174,6 +174,16 @@ class TokenProvider {
   }
 
   /**
+   * Whom the token speaks for, once the credentials are loaded (IMS host, client id, account,
+   * scopes; no secret), else undefined: the key of a shared token, and of answers a shared
+   * response cache keeps.
+   * @returns {string | undefined}
+   */
+  get identity () {
+    return this.#loaded !== null ? this.#loaded.identity : undefined
+  }
+
+  /**
    * The cached access token while no refresh is due, else null: what `getAccessToken` would
    * resolve with at once, without a promise or a timer.
    * @returns {string | null}

@@ -43,7 +43,7 @@ function tracingTarget (tracing, url) {
 
 /**
  * One AEM request as its listeners see it. The channel's `context` is
- * `{operation, method, url, persistedQuery}`, then `status`, `attempts` and `cached` once an
+ * `{operation, method, url, persistedQuery}`, then `status`, `attempts`, `cached` and `stale` once an
  * answer came, or `error` (an `AEMHeadlessError`), `status` and `attempts` on failure; the
  * channel adds `result` (the parsed response).
  */
@@ -63,13 +63,14 @@ class RequestTrace {
     return this.http === null ? [] : this.http.traceHeaders()
   }
 
-  /** How the native side answered: `{status, attempts, cached, httpVersion}` (lib/outcome.js). */
+  /** How the native side answered: `{status, attempts, cached, httpVersion, stale}` (lib/outcome.js). */
   answered (answer) {
     const context = this.context
     if (context !== null) {
       context.status = answer.status
       context.attempts = answer.attempts
       context.cached = answer.cached
+      if (answer.stale !== undefined) context.stale = answer.stale
     }
     if (this.http !== null) this.http.end(answer)
   }

@@ -1,7 +1,10 @@
 //! The AEM GraphQL client: one pooled HTTP client, the configured service URL, endpoint, auth
 //! and headers, shared by every call.
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue,
+    IF_MODIFIED_SINCE, IF_NONE_MATCH,
+};
 use reqwest::{Method, Url};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,6 +12,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use crate::aem::{self, normalize_endpoint, normalize_service_url};
+use crate::cache_policy::{self, ReusePolicy, SURROGATE_CONTROL, Validators};
 use crate::coalesce::Coalescer;
 use crate::error::{Error, Result};
 use crate::http::{
@@ -16,9 +20,10 @@ use crate::http::{
     without_userinfo,
 };
 use crate::response;
-use crate::response_cache::{self, CacheConfig, ResponseCache};
+use crate::response_cache::{CacheConfig, Lookup, ResponseCache, StaleEntry};
 use crate::retry::{Attempts, RetryPolicy, send_with_retries};
 use crate::secret::Secret;
+use crate::shared_cache::{Lease, SharedCache};
 use crate::tls::Trust;
 use crate::transport::{FetchFailureKind, Incoming, Outgoing, Target, Transport, TransportError};
 
@@ -132,6 +137,8 @@ pub struct ClientConfig {
     pub coalesce: bool,
     /// What carries the requests: the native client for `ca` and `proxy` when `None`.
     pub transport: Option<Transport>,
+    /// A store the response cache shares with other processes (with `cache` on).
+    pub shared_cache: Option<Arc<SharedCache>>,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -151,6 +158,7 @@ impl std::fmt::Debug for ClientConfig {
             cache,
             coalesce,
             transport,
+            shared_cache,
         } = self;
         f.debug_struct("ClientConfig")
             .field("service_url", &without_userinfo(service_url))
@@ -167,6 +175,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("cache", cache)
             .field("coalesce", coalesce)
             .field("transport", transport)
+            .field("shared_cache", shared_cache)
             .finish()
     }
 }
@@ -212,6 +221,10 @@ pub struct AemRequest {
     pub timeout: Option<Duration>,
     /// A connect timeout for this request instead of the client's.
     pub connect_timeout: Option<Duration>,
+    /// Whom this request's `Authorization` speaks for, when it is a managed token (the
+    /// credentials' identity, no secret): cached answers are then keyed by it, the same in every
+    /// process and across token renewals, instead of by a digest of the token.
+    pub identity: Option<String>,
 }
 
 impl std::fmt::Debug for AemRequest {
@@ -225,6 +238,7 @@ impl std::fmt::Debug for AemRequest {
             retry,
             timeout,
             connect_timeout,
+            identity,
         } = self;
         f.debug_struct("AemRequest")
             .field("method", method)
@@ -235,6 +249,7 @@ impl std::fmt::Debug for AemRequest {
             .field("retry", retry)
             .field("timeout", timeout)
             .field("connect_timeout", connect_timeout)
+            .field("identity", identity)
             .finish()
     }
 }
@@ -253,6 +268,8 @@ pub struct AemClient {
     max_body_bytes: u64,
     permits: Semaphore,
     cache: Option<ResponseCache>,
+    /// The store the cache shares with other processes, if any.
+    shared: Option<Arc<SharedCache>>,
     coalescer: Option<Coalescer<SharedOutcome>>,
     /// Who the client's own `Authorization` speaks for, in cache and coalescing keys.
     identity: String,
@@ -291,6 +308,27 @@ pub struct Response {
     pub coalesced: bool,
     /// The HTTP version of the response (`1.1`, `2`); `None` when the cache answered.
     pub http_version: Option<&'static str>,
+    /// Why a stale cached answer was served, when one was.
+    pub stale: Option<StaleReason>,
+}
+
+/// Why a stale cached answer was served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaleReason {
+    /// Within `stale-while-revalidate`: served at once while one request revalidates it.
+    WhileRevalidate,
+    /// Within `stale-if-error`: AEM failed (5xx, no connection, a timeout).
+    IfError,
+}
+
+impl StaleReason {
+    /// The reason as logs and spans name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WhileRevalidate => "stale-while-revalidate",
+            Self::IfError => "stale-if-error",
+        }
+    }
 }
 
 /// A body with its status and attempts, as callers of one coalesced request share it.
@@ -300,19 +338,52 @@ struct SharedBody {
     status: u16,
     attempts: u32,
     http_version: Option<&'static str>,
+    /// Whether the body is the cache's, revalidated by a 304.
+    revalidated: bool,
 }
 
 /// The outcome of a request that callers share: a body, or the error.
 type SharedOutcome = std::result::Result<SharedBody, Arc<Error>>;
 
-/// What [`AemClient::fetch`] got: the answer, and for a 200 how long it may be cached.
+/// What [`AemClient::fetch`] got: the answer, and for a 200 or 304 how it may be reused.
 struct Fetched {
     body: String,
     status: u16,
     attempts: u32,
     http_version: Option<&'static str>,
-    freshness: Option<Duration>,
+    policy: Option<ReusePolicy>,
 }
+
+/// A background revalidation under way; dropped (done, failed or cancelled), it ends.
+struct RevalidationClaim {
+    client: Arc<AemClient>,
+    key: String,
+}
+
+impl Drop for RevalidationClaim {
+    fn drop(&mut self) {
+        if let Some(cache) = &self.client.cache {
+            cache.end_revalidation(&self.key);
+        }
+    }
+}
+
+/// An answer from the cache: `attempts` made to AEM for it (a stale-if-error answer's), and why
+/// it was served stale, if it was.
+fn from_cache(body: &str, attempts: u32, stale: Option<StaleReason>) -> Response {
+    Response {
+        body: body.to_owned(),
+        status: 200,
+        attempts,
+        cached: true,
+        coalesced: false,
+        http_version: None,
+        stale,
+    }
+}
+
+/// How often a process that waits for another's answer looks in the shared store.
+const SHARED_POLL: Duration = Duration::from_millis(50);
 
 /// The prefix of persisted-query endpoints, the requests that may be cached and coalesced.
 const PERSISTED_QUERY_PREFIX: &str = "graphql/execute.json/";
@@ -369,6 +440,7 @@ impl AemClient {
                     .unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS)
                     .clamp(1, Semaphore::MAX_PERMITS),
             ),
+            shared: config.shared_cache.filter(|_| config.cache.is_some()),
             cache: config.cache.map(ResponseCache::new),
             coalescer: config.coalesce.then(Coalescer::default),
             identity,
@@ -412,6 +484,7 @@ impl AemClient {
             retry: None,
             timeout: None,
             connect_timeout: None,
+            identity: None,
         }
     }
 
@@ -430,6 +503,7 @@ impl AemClient {
             retry: None,
             timeout: None,
             connect_timeout: None,
+            identity: None,
         })
     }
 
@@ -442,13 +516,13 @@ impl AemClient {
     /// With a cache, a persisted-query GET is answered from it while fresh; with coalescing,
     /// identical persisted-query GETs in flight together share one request (its timeout and
     /// retries are the first caller's; each caller still waits no longer than its own timeout).
-    pub async fn execute(&self, request: AemRequest) -> Result<String> {
+    pub async fn execute(self: &Arc<Self>, request: AemRequest) -> Result<String> {
         self.send(request).await.map(|response| response.body)
     }
 
     /// [`AemClient::execute`], with the status, the number of attempts and whether the cache
     /// answered.
-    pub async fn send(&self, request: AemRequest) -> Result<Response> {
+    pub async fn send(self: &Arc<Self>, request: AemRequest) -> Result<Response> {
         // Headers are checked before the cache is asked: a bad value is refused, not answered.
         let headers = parse_headers(request.headers.iter().chain(&request.trace_headers))?;
         let Some(key) = self.shared_key(&request) else {
@@ -460,33 +534,43 @@ impl AemClient {
                 cached: false,
                 coalesced: false,
                 http_version: fetched.http_version,
+                stale: None,
             });
         };
-        if let Some(body) = self.cache.as_ref().and_then(|cache| cache.get(&key)) {
-            return Ok(Response {
-                body: body.to_string(),
-                status: 200,
-                attempts: 0,
-                cached: true,
-                coalesced: false,
-                http_version: None,
-            });
+        let mut lookup = self.cache.as_ref().map_or(Lookup::Miss, |c| c.lookup(&key));
+        // What another process put in the shared store, when there is nothing to serve here.
+        if !matches!(
+            &lookup,
+            Lookup::Fresh(_)
+                | Lookup::Stale(StaleEntry {
+                    while_revalidate: true,
+                    ..
+                })
+        ) && let Some(adopted) = self.adopt_shared(&key).await
+        {
+            lookup = adopted;
+        }
+        let stale = match lookup {
+            Lookup::Fresh(body) => return Ok(from_cache(&body, 0, None)),
+            Lookup::Stale(entry) => Some(entry),
+            Lookup::Miss => None,
+        };
+        if let Some(entry) = stale.as_ref().filter(|entry| entry.while_revalidate) {
+            self.revalidate_in_background(&key, &request, &headers, &entry.validators);
+            return Ok(from_cache(
+                &entry.body,
+                0,
+                Some(StaleReason::WhileRevalidate),
+            ));
         }
         // Set by whichever caller runs the request: with coalescing, maybe another.
         let sent = AtomicBool::new(false);
+        let validators = stale.as_ref().map(|entry| &entry.validators);
         let fetch_and_store = || async {
             sent.store(true, Ordering::Relaxed);
-            let fetched = self.fetch(&request, &headers).await.map_err(Arc::new)?;
-            let body: Arc<str> = fetched.body.into();
-            if let (Some(cache), Some(ttl)) = (&self.cache, fetched.freshness) {
-                cache.put(key.clone(), Arc::clone(&body), ttl);
-            }
-            Ok(SharedBody {
-                body,
-                status: fetched.status,
-                attempts: fetched.attempts,
-                http_version: fetched.http_version,
-            })
+            self.fetch_leased(&key, &request, &headers, validators, true)
+                .await
+                .map_err(Arc::new)
         };
         let outcome = match &self.coalescer {
             None => fetch_and_store().await,
@@ -497,16 +581,189 @@ impl AemClient {
                     .unwrap_or_else(|_| Err(Arc::new(Error::Timeout { after: timeout })))
             }
         };
-        outcome
-            .map(|shared| Response {
+        match outcome {
+            Ok(shared) => Ok(Response {
                 body: shared.body.to_string(),
                 status: shared.status,
                 attempts: shared.attempts,
-                cached: false,
+                cached: shared.revalidated,
                 coalesced: !sent.load(Ordering::Relaxed),
                 http_version: shared.http_version,
-            })
-            .map_err(|shared| Arc::try_unwrap(shared).unwrap_or_else(Error::Shared))
+                stale: None,
+            }),
+            // Within stale-if-error, AEM's failure is answered with the stale entry.
+            Err(error) if error.is_outage() && stale.as_ref().is_some_and(|e| e.if_error) => {
+                let entry = stale.as_ref().map(|entry| &entry.body);
+                let attempts = error.details().attempts.unwrap_or(1);
+                Ok(from_cache(
+                    entry.map_or("", |body| body),
+                    attempts,
+                    Some(StaleReason::IfError),
+                ))
+            }
+            Err(error) => Err(Arc::try_unwrap(error).unwrap_or_else(Error::Shared)),
+        }
+    }
+
+    /// Revalidates `key` in the background, unless a revalidation of it is under way: the
+    /// stale-while-revalidate answer does not wait for it.
+    fn revalidate_in_background(
+        self: &Arc<Self>,
+        key: &str,
+        request: &AemRequest,
+        headers: &HeaderMap,
+        validators: &Validators,
+    ) {
+        let Some(cache) = &self.cache else { return };
+        if !cache.begin_revalidation(key) {
+            return;
+        }
+        let claim = RevalidationClaim {
+            client: Arc::clone(self),
+            key: key.to_owned(),
+        };
+        let (request, headers, validators) = (request.clone(), headers.clone(), validators.clone());
+        tokio::spawn(async move {
+            let RevalidationClaim { client, key } = &claim;
+            // Another process may have revalidated it already.
+            if let Some(Lookup::Fresh(_)) = client.adopt_shared(key).await {
+                return;
+            }
+            // A failure leaves the stale entry as it is: the next call past the window tries again.
+            let _ = client
+                .fetch_leased(key, &request, &headers, Some(&validators), false)
+                .await;
+        });
+    }
+
+    /// The shared store's entry for `key`, put in the local cache, as the local cache now has
+    /// it; `None` without a store or an entry there.
+    async fn adopt_shared(&self, key: &str) -> Option<Lookup> {
+        let (shared, cache) = (self.shared.as_ref()?, self.cache.as_ref()?);
+        let (body, policy) = shared.read(key).await?;
+        cache.put(key.to_owned(), body, policy);
+        Some(cache.lookup(key))
+    }
+
+    /// [`AemClient::fetch_and_store`] by one process at a time: under the shared store's lease
+    /// when there is one. While another process holds it, the answer it puts in the store is
+    /// awaited (`wait`), up to the request's timeout, before asking AEM anyway; without `wait`
+    /// (a background revalidation) nothing is done.
+    async fn fetch_leased(
+        &self,
+        key: &str,
+        request: &AemRequest,
+        headers: &HeaderMap,
+        validators: Option<&Validators>,
+        wait: bool,
+    ) -> Result<SharedBody> {
+        let Some(shared) = &self.shared else {
+            return self
+                .fetch_and_store(key, request, headers, validators)
+                .await;
+        };
+        let timeout = request.timeout.unwrap_or(self.timeout);
+        match shared.lease(key, timeout).await {
+            Lease::Busy if !wait => Err(Error::Aborted),
+            Lease::Busy => match self.wait_for_shared(key, timeout).await {
+                Some(body) => Ok(SharedBody {
+                    body,
+                    status: 200,
+                    attempts: 0,
+                    http_version: None,
+                    revalidated: true,
+                }),
+                None => {
+                    self.fetch_and_store(key, request, headers, validators)
+                        .await
+                }
+            },
+            lease => {
+                let result = self
+                    .fetch_and_store(key, request, headers, validators)
+                    .await;
+                shared.release(lease).await;
+                result
+            }
+        }
+    }
+
+    /// Looks in the shared store until a fresh entry for `key` is there (another process's
+    /// answer), for at most `timeout`.
+    async fn wait_for_shared(&self, key: &str, timeout: Duration) -> Option<Arc<str>> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(SHARED_POLL).await;
+            if let Some(Lookup::Fresh(body)) = self.adopt_shared(key).await {
+                return Some(body);
+            }
+        }
+        None
+    }
+
+    /// Sends the request (with `validators`, conditionally) and stores what comes back: a 200
+    /// as the new entry, a 304 as the stored entry made fresh again.
+    async fn fetch_and_store(
+        &self,
+        key: &str,
+        request: &AemRequest,
+        headers: &HeaderMap,
+        validators: Option<&Validators>,
+    ) -> Result<SharedBody> {
+        let conditional;
+        let sent_headers = match validators.filter(|v| v.any()) {
+            None => headers,
+            Some(validators) => {
+                let mut with = headers.clone();
+                for (name, value) in [
+                    (IF_NONE_MATCH, &validators.etag),
+                    (IF_MODIFIED_SINCE, &validators.last_modified),
+                ] {
+                    if let Some(value) =
+                        value.as_deref().and_then(|v| HeaderValue::from_str(v).ok())
+                    {
+                        with.insert(name, value);
+                    }
+                }
+                conditional = with;
+                &conditional
+            }
+        };
+        let fetched = self.fetch(request, sent_headers).await?;
+        if fetched.status == 304 {
+            let refreshed = self
+                .cache
+                .as_ref()
+                .and_then(|cache| cache.refresh(key, fetched.policy));
+            if let (Some(shared), Some((body, policy))) = (&self.shared, &refreshed) {
+                shared.write(key, body, policy).await;
+            }
+            return match refreshed.map(|(body, _)| body) {
+                Some(body) => Ok(SharedBody {
+                    body,
+                    status: 200,
+                    attempts: fetched.attempts,
+                    http_version: fetched.http_version,
+                    revalidated: true,
+                }),
+                // Evicted meanwhile: ask again, unconditionally.
+                None => Box::pin(self.fetch_and_store(key, request, headers, None)).await,
+            };
+        }
+        let body: Arc<str> = fetched.body.into();
+        if let (Some(cache), Some(policy)) = (&self.cache, fetched.policy) {
+            if let Some(shared) = &self.shared {
+                shared.write(key, &body, &policy).await;
+            }
+            cache.put(key.to_owned(), Arc::clone(&body), policy);
+        }
+        Ok(SharedBody {
+            body,
+            status: fetched.status,
+            attempts: fetched.attempts,
+            http_version: fetched.http_version,
+            revalidated: false,
+        })
     }
 
     /// The key that identical persisted-query GETs share for caching and coalescing: the
@@ -526,7 +783,8 @@ impl AemClient {
         let mut others: Vec<(String, &str)> = Vec::with_capacity(request.headers.len());
         for (name, value) in &request.headers {
             if name.eq_ignore_ascii_case("authorization") {
-                identity = Some(identity_of(value.as_bytes()));
+                let speaks_for = request.identity.as_deref().unwrap_or(value);
+                identity = Some(identity_of(speaks_for.as_bytes()));
             } else if !TRACE_CONTEXT_HEADERS
                 .iter()
                 .any(|trace| name.eq_ignore_ascii_case(trace))
@@ -582,7 +840,7 @@ impl AemClient {
                 Ok(response) => self.read(response).await,
             }
         };
-        let ((body, status, http_version, freshness), attempts) =
+        let ((body, status, http_version, policy), attempts) =
             send_with_retries(&self.transport, attempts, turn, build, read, |after| {
                 Error::Timeout { after }
             })
@@ -592,20 +850,33 @@ impl AemClient {
             status,
             attempts,
             http_version,
-            freshness,
+            policy,
         })
     }
 
     async fn read(
         &self,
         response: Incoming,
-    ) -> Result<(String, u16, Option<&'static str>, Option<Duration>)> {
+    ) -> Result<(String, u16, Option<&'static str>, Option<ReusePolicy>)> {
         let status = response.status().as_u16();
         let http_version = response.http_version();
-        let freshness = match &self.cache {
-            Some(_) if status == 200 => response_cache::freshness(response.headers()),
+        let policy = match &self.cache {
+            Some(cache) if status == 200 => {
+                cache_policy::reuse_policy(response.headers(), cache.stale_defaults())
+            }
+            // A 304 carries the directives (if any) that renew the stored entry.
+            Some(cache)
+                if status == 304
+                    && (response.headers().contains_key(CACHE_CONTROL)
+                        || response.headers().contains_key(SURROGATE_CONTROL)) =>
+            {
+                cache_policy::reuse_policy(response.headers(), cache.stale_defaults())
+            }
             _ => None,
         };
+        if status == 304 {
+            return Ok((String::new(), status, http_version, policy));
+        }
         let request_id = ["x-request-id", "x-vhost-request-id", "x-amz-cf-id"]
             .iter()
             .find_map(|name| response.headers().get(*name))
@@ -613,7 +884,7 @@ impl AemClient {
             .map(str::to_owned);
         let body = response.read_body(self.max_body_bytes).await?;
         let body = response::decode_owned(status, request_id, body)?;
-        Ok((body, status, http_version, freshness))
+        Ok((body, status, http_version, policy))
     }
 
     /// Where a request to `endpoint` goes: an absolute URL, or through a `fetch` a path from

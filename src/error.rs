@@ -293,6 +293,22 @@ impl Error {
         }
     }
 
+    /// Whether AEM failed rather than the request: a 5xx, no connection or no answer in time
+    /// (a refused certificate is the client's configuration, not an outage). A stale entry
+    /// within its `stale-if-error` window answers such a failure.
+    pub fn is_outage(&self) -> bool {
+        match self {
+            Self::Attempted { source, .. } => source.is_outage(),
+            Self::Shared(source) => source.is_outage(),
+            Self::Timeout { .. } => true,
+            Self::Request {
+                source: crate::transport::TransportError::Native(error),
+            } => crate::tls::certificate_error(error).is_none(),
+            Self::Request { .. } => true,
+            _ => self.status().is_some_and(|status| status >= 500),
+        }
+    }
+
     /// The HTTP status of the response that caused this error, if one arrived.
     pub fn status(&self) -> Option<u16> {
         match self {

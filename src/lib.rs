@@ -7,6 +7,7 @@
 pub mod aem;
 #[cfg(feature = "napi")]
 pub mod binding;
+pub mod cache_policy;
 pub mod client;
 pub mod coalesce;
 pub mod credentials;
@@ -18,6 +19,7 @@ pub mod response;
 pub mod response_cache;
 pub mod retry;
 pub mod secret;
+pub mod shared_cache;
 pub mod tls;
 pub mod token;
 pub mod transport;

@@ -1,22 +1,27 @@
 //! An opt-in, in-memory cache of persisted-query responses, bounded in entries and bytes and
-//! evicted least recently used first. A response is stored only for as long as its
-//! `Cache-Control: max-age` (less its `Age`) allows, and never when it is an error or is marked
-//! `private`, `no-store` or `no-cache`.
+//! evicted least recently used first. An entry is served fresh while its [`ReusePolicy`] says so;
+//! after that it is served stale within its `stale-while-revalidate` window (while one request
+//! revalidates it) or its `stale-if-error` window (when AEM fails), and revalidated with its
+//! validators. An entry with validators is kept until evicted, to be revalidated; one without is
+//! dropped once every window has passed.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use lru::LruCache;
-use reqwest::header::{AGE, CACHE_CONTROL, HeaderMap, VARY};
 use tokio::time::Instant;
 
-/// The bounds of a [`ResponseCache`].
+use crate::cache_policy::{ReusePolicy, Validators};
+
+/// The bounds of a [`ResponseCache`], and the stale windows of answers that carry none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheConfig {
     /// The most responses kept. Default 1,000.
     pub max_entries: usize,
     /// The most bytes kept, keys and bodies together. Default 64 MiB.
     pub max_bytes: usize,
+    /// Stale windows for answers that carry none (opt-in; zero by default).
+    pub stale_defaults: crate::cache_policy::StaleDefaults,
 }
 
 impl Default for CacheConfig {
@@ -24,19 +29,63 @@ impl Default for CacheConfig {
         Self {
             max_entries: 1_000,
             max_bytes: 64 * 1024 * 1024,
+            stale_defaults: crate::cache_policy::StaleDefaults::default(),
         }
     }
 }
 
 struct Entry {
     body: Arc<str>,
-    expires: Instant,
+    /// The policy it was stored or last revalidated with; a 304 without directives keeps it.
+    policy: ReusePolicy,
+    fresh_until: Instant,
     bytes: usize,
+    /// Whether a background revalidation of it is under way.
+    revalidating: bool,
+}
+
+impl Entry {
+    fn revalidate_until(&self) -> Instant {
+        self.fresh_until + self.policy.stale_while_revalidate
+    }
+
+    fn error_until(&self) -> Instant {
+        self.fresh_until + self.policy.stale_if_error
+    }
+
+    /// Whether the entry is of no more use at `now`: every window passed, nothing to revalidate with.
+    fn spent(&self, now: Instant) -> bool {
+        !self.policy.validators.any() && now >= self.revalidate_until() && now >= self.error_until()
+    }
 }
 
 struct Entries {
     lru: LruCache<String, Entry>,
     bytes: usize,
+}
+
+/// A stale entry: its body and validators, and which of its windows are open.
+#[derive(Debug, Clone)]
+pub struct StaleEntry {
+    /// The stored body.
+    pub body: Arc<str>,
+    /// What a revalidation sends back.
+    pub validators: Validators,
+    /// Within `stale-while-revalidate`: serve it now, revalidate in the background.
+    pub while_revalidate: bool,
+    /// Within `stale-if-error`: serve it if AEM fails.
+    pub if_error: bool,
+}
+
+/// What the cache holds for a key.
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    /// A fresh body.
+    Fresh(Arc<str>),
+    /// A stale entry, to revalidate or to serve within its windows.
+    Stale(StaleEntry),
+    /// Nothing.
+    Miss,
 }
 
 /// A cache of response bodies by request key (see `AemClient`: the URL, the identity behind
@@ -62,6 +111,7 @@ impl ResponseCache {
             config: CacheConfig {
                 max_entries: config.max_entries.max(1),
                 max_bytes: config.max_bytes.max(1),
+                ..config
             },
             entries: Mutex::new(Entries {
                 lru: LruCache::unbounded(),
@@ -70,33 +120,83 @@ impl ResponseCache {
         }
     }
 
-    /// The body stored under `key`, if it is still fresh; a stale entry is dropped.
-    pub fn get(&self, key: &str) -> Option<Arc<str>> {
-        let mut entries = self.lock();
-        let fresh = match entries.lru.get(key) {
-            None => return None,
-            Some(entry) => (entry.expires > Instant::now()).then(|| Arc::clone(&entry.body)),
-        };
-        if fresh.is_none()
-            && let Some(stale) = entries.lru.pop(key)
-        {
-            entries.bytes -= stale.bytes;
-        }
-        fresh
+    /// The stale windows of answers that carry none.
+    pub fn stale_defaults(&self) -> crate::cache_policy::StaleDefaults {
+        self.config.stale_defaults
     }
 
-    /// Stores `body` under `key` for `ttl`, evicting the least recently used entries to stay
-    /// within the bounds. A body larger than `max_bytes` is not stored.
-    pub fn put(&self, key: String, body: Arc<str>, ttl: Duration) {
+    /// What is stored under `key`: fresh, stale (with its open windows), or nothing. An entry
+    /// of no more use is dropped.
+    pub fn lookup(&self, key: &str) -> Lookup {
+        let now = Instant::now();
+        let mut entries = self.lock();
+        let found = match entries.lru.get(key) {
+            None => return Lookup::Miss,
+            Some(entry) if now < entry.fresh_until => {
+                return Lookup::Fresh(Arc::clone(&entry.body));
+            }
+            Some(entry) if entry.spent(now) => None,
+            Some(entry) => Some(StaleEntry {
+                body: Arc::clone(&entry.body),
+                validators: entry.policy.validators.clone(),
+                while_revalidate: now < entry.revalidate_until(),
+                if_error: now < entry.error_until(),
+            }),
+        };
+        if found.is_none()
+            && let Some(spent) = entries.lru.pop(key)
+        {
+            entries.bytes -= spent.bytes;
+        }
+        found.map_or(Lookup::Miss, Lookup::Stale)
+    }
+
+    /// The body stored under `key` while it is fresh (a [`ResponseCache::lookup`] that only
+    /// takes fresh entries).
+    pub fn get(&self, key: &str) -> Option<Arc<str>> {
+        match self.lookup(key) {
+            Lookup::Fresh(body) => Some(body),
+            _ => None,
+        }
+    }
+
+    /// Claims the background revalidation of `key`: false when one is under way already (or
+    /// the entry is gone). [`ResponseCache::end_revalidation`] ends it.
+    pub fn begin_revalidation(&self, key: &str) -> bool {
+        let mut entries = self.lock();
+        match entries.lru.peek_mut(key) {
+            Some(entry) if !entry.revalidating => {
+                entry.revalidating = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Ends the background revalidation of `key`.
+    pub fn end_revalidation(&self, key: &str) {
+        if let Some(entry) = self.lock().lru.peek_mut(key) {
+            entry.revalidating = false;
+        }
+    }
+
+    /// Stores `body` under `key` as `policy` says, evicting the least recently used entries to
+    /// stay within the bounds. A body larger than `max_bytes` is not stored.
+    pub fn put(&self, key: String, body: Arc<str>, policy: ReusePolicy) {
         let bytes = key.len() + body.len();
-        if bytes > self.config.max_bytes || ttl.is_zero() {
+        if bytes > self.config.max_bytes {
             return;
         }
         let entry = Entry {
             body,
-            expires: Instant::now() + ttl,
+            fresh_until: Instant::now() + policy.fresh_for,
+            policy,
             bytes,
+            revalidating: false,
         };
+        if entry.spent(Instant::now()) && entry.fresh_until <= Instant::now() {
+            return;
+        }
         let mut entries = self.lock();
         if let Some((_, replaced)) = entries.lru.push(key, entry) {
             entries.bytes -= replaced.bytes;
@@ -108,6 +208,28 @@ impl ResponseCache {
                 None => break,
             }
         }
+    }
+
+    /// After a 304: the entry under `key` is fresh again under `policy` (the 304's directives),
+    /// or under the policy it was stored with when the 304 carried none; validators the 304
+    /// does not repeat are kept. Returns its body and policy, or `None` when the entry is gone.
+    pub fn refresh(
+        &self,
+        key: &str,
+        policy: Option<ReusePolicy>,
+    ) -> Option<(Arc<str>, ReusePolicy)> {
+        let mut entries = self.lock();
+        let entry = entries.lru.get_mut(key)?;
+        let mut renewed = policy.unwrap_or_else(|| entry.policy.clone());
+        if renewed.validators.etag.is_none() {
+            renewed.validators.etag = entry.policy.validators.etag.take();
+        }
+        if renewed.validators.last_modified.is_none() {
+            renewed.validators.last_modified = entry.policy.validators.last_modified.take();
+        }
+        entry.fresh_until = Instant::now() + renewed.fresh_for;
+        entry.policy = renewed;
+        Some((Arc::clone(&entry.body), entry.policy.clone()))
     }
 
     /// Drops every entry.
@@ -128,146 +250,118 @@ impl ResponseCache {
     }
 }
 
-/// How long a response may be served from the cache: its `max-age` less its `Age`, or `None`
-/// when it must not be stored (no `max-age`; `private`, `no-store` or `no-cache`; `Vary: *`;
-/// already stale).
-pub fn freshness(headers: &HeaderMap) -> Option<Duration> {
-    let mut max_age = None;
-    for value in headers.get_all(CACHE_CONTROL) {
-        let text = value.to_str().ok()?;
-        for directive in text.split(',') {
-            let (name, argument) = match directive.split_once('=') {
-                Some((name, argument)) => (name.trim(), Some(argument.trim().trim_matches('"'))),
-                None => (directive.trim(), None),
-            };
-            if ["private", "no-store", "no-cache"]
-                .iter()
-                .any(|blocked| name.eq_ignore_ascii_case(blocked))
-            {
-                return None;
-            }
-            if name.eq_ignore_ascii_case("max-age") {
-                // A malformed max-age makes the response stale (RFC 9111 §4.2.1).
-                max_age = Some(argument.and_then(|a| a.parse::<u64>().ok()).unwrap_or(0));
-            }
-        }
+/// A policy fresh for `ttl`, with no stale window and no validator.
+pub fn fresh(ttl: Duration) -> ReusePolicy {
+    ReusePolicy {
+        fresh_for: ttl,
+        ..ReusePolicy::default()
     }
-    let vary_any = headers.get_all(VARY).iter().any(|v| {
-        v.to_str()
-            .map_or(true, |v| v.split(',').any(|f| f.trim() == "*"))
-    });
-    if vary_any {
-        return None;
-    }
-    let age = headers
-        .get(AGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(0);
-    let left = max_age?.checked_sub(age).filter(|left| *left > 0)?;
-    Some(Duration::from_secs(left))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
 
-    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.append(
-                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                HeaderValue::from_str(value).unwrap(),
-            );
-        }
-        map
-    }
-
-    #[test]
-    fn freshness_is_max_age_less_age() {
-        let secs = |pairs: &[(&str, &str)]| freshness(&headers(pairs)).map(|d| d.as_secs());
-        assert_eq!(secs(&[("cache-control", "max-age=60")]), Some(60));
-        assert_eq!(
-            secs(&[("cache-control", "public, max-age=\"60\""), ("age", "20")]),
-            Some(40)
-        );
-        assert_eq!(
-            secs(&[("cache-control", "MAX-AGE=60, s-maxage=7200")]),
-            Some(60)
-        );
-        assert_eq!(
-            secs(&[("cache-control", "max-age=60"), ("age", "60")]),
-            None
-        );
-        assert_eq!(
-            secs(&[("cache-control", "max-age=60"), ("age", "90")]),
-            None
-        );
-        assert_eq!(secs(&[("cache-control", "max-age=abc")]), None);
-        assert_eq!(secs(&[]), None);
-        assert_eq!(secs(&[("cache-control", "s-maxage=60")]), None);
-        for blocked in ["private", "no-store", "no-cache", "No-Store"] {
-            let value = format!("max-age=60, {blocked}");
-            assert_eq!(secs(&[("cache-control", &value)]), None, "{blocked}");
-        }
-        assert_eq!(
-            secs(&[
-                ("cache-control", "max-age=60"),
-                ("cache-control", "private")
-            ]),
-            None
-        );
-        assert_eq!(
-            secs(&[("cache-control", "max-age=60"), ("vary", "Origin, *")]),
-            None
-        );
-        assert_eq!(
-            secs(&[("cache-control", "max-age=60"), ("vary", "Accept-Encoding")]),
-            Some(60)
-        );
+    fn secs(seconds: u64) -> Duration {
+        Duration::from_secs(seconds)
     }
 
     #[test]
     fn entries_expire() {
         let cache = ResponseCache::new(CacheConfig::default());
-        cache.put("k".into(), "body".into(), Duration::from_secs(60));
+        cache.put("k".into(), "body".into(), fresh(secs(60)));
         assert_eq!(cache.get("k").as_deref(), Some("body"));
-        cache.put("gone".into(), "body".into(), Duration::from_nanos(1));
+        cache.put("gone".into(), "body".into(), fresh(Duration::from_nanos(1)));
         std::thread::sleep(Duration::from_millis(2));
         assert_eq!(cache.get("gone"), None);
+        assert!(matches!(cache.lookup("gone"), Lookup::Miss));
         assert_eq!(cache.usage(), (1, 5));
-        cache.put("zero".into(), "body".into(), Duration::ZERO);
+        cache.put("zero".into(), "body".into(), fresh(Duration::ZERO));
         assert_eq!(cache.get("zero"), None);
     }
 
     #[test]
+    fn stale_windows_and_validators() {
+        let cache = ResponseCache::new(CacheConfig::default());
+        let policy = ReusePolicy {
+            fresh_for: Duration::ZERO,
+            stale_while_revalidate: Duration::from_millis(50),
+            stale_if_error: secs(60),
+            validators: Validators::default(),
+        };
+        cache.put("k".into(), "body".into(), policy);
+        let Lookup::Stale(stale) = cache.lookup("k") else {
+            panic!("stale")
+        };
+        assert!(stale.while_revalidate && stale.if_error);
+        std::thread::sleep(Duration::from_millis(60));
+        let Lookup::Stale(stale) = cache.lookup("k") else {
+            panic!("stale")
+        };
+        assert!(!stale.while_revalidate && stale.if_error);
+
+        let validated = ReusePolicy {
+            validators: Validators {
+                etag: Some("\"v1\"".into()),
+                last_modified: None,
+            },
+            ..ReusePolicy::default()
+        };
+        cache.put("v".into(), "body".into(), validated);
+        let Lookup::Stale(stale) = cache.lookup("v") else {
+            panic!("kept to be revalidated")
+        };
+        assert!(!stale.while_revalidate && !stale.if_error);
+        assert_eq!(stale.validators.etag.as_deref(), Some("\"v1\""));
+        let (body, renewed) = cache.refresh("v", Some(fresh(secs(60)))).unwrap();
+        assert_eq!(&*body, "body");
+        assert_eq!(renewed.validators.etag.as_deref(), Some("\"v1\""), "kept");
+        assert_eq!(cache.get("v").as_deref(), Some("body"), "fresh after a 304");
+        let Lookup::Fresh(_) = cache.lookup("v") else {
+            panic!("fresh")
+        };
+        assert!(cache.refresh("none", None).is_none());
+    }
+
+    #[test]
+    fn one_background_revalidation_per_key() {
+        let cache = ResponseCache::new(CacheConfig::default());
+        cache.put("k".into(), "body".into(), fresh(secs(60)));
+        assert!(cache.begin_revalidation("k"));
+        assert!(!cache.begin_revalidation("k"));
+        cache.end_revalidation("k");
+        assert!(cache.begin_revalidation("k"));
+        assert!(!cache.begin_revalidation("missing"));
+    }
+
+    #[test]
     fn bounds_evict_least_recently_used() {
-        let cache = ResponseCache::new(CacheConfig {
-            max_entries: 2,
-            max_bytes: 1_000,
-        });
-        let ttl = Duration::from_secs(60);
-        cache.put("a".into(), "1".into(), ttl);
-        cache.put("b".into(), "2".into(), ttl);
+        let bounded = |max_entries, max_bytes| {
+            ResponseCache::new(CacheConfig {
+                max_entries,
+                max_bytes,
+                ..CacheConfig::default()
+            })
+        };
+        let cache = bounded(2, 1_000);
+        let ttl = secs(60);
+        cache.put("a".into(), "1".into(), fresh(ttl));
+        cache.put("b".into(), "2".into(), fresh(ttl));
         assert!(cache.get("a").is_some());
-        cache.put("c".into(), "3".into(), ttl);
+        cache.put("c".into(), "3".into(), fresh(ttl));
         assert!(cache.get("b").is_none(), "b was the least recently used");
         assert!(cache.get("a").is_some() && cache.get("c").is_some());
 
-        let cache = ResponseCache::new(CacheConfig {
-            max_entries: 100,
-            max_bytes: 10,
-        });
-        cache.put("a".into(), "1234".into(), ttl);
-        cache.put("b".into(), "1234".into(), ttl);
+        let cache = bounded(100, 10);
+        cache.put("a".into(), "1234".into(), fresh(ttl));
+        cache.put("b".into(), "1234".into(), fresh(ttl));
         assert_eq!(cache.usage(), (2, 10));
-        cache.put("c".into(), "1234".into(), ttl);
+        cache.put("c".into(), "1234".into(), fresh(ttl));
         assert_eq!(cache.usage(), (2, 10));
         assert!(cache.get("a").is_none());
-        cache.put("huge".into(), "12345678901".into(), ttl);
+        cache.put("huge".into(), "12345678901".into(), fresh(ttl));
         assert!(cache.get("huge").is_none(), "larger than max_bytes");
-        cache.put("b".into(), "12".into(), ttl);
+        cache.put("b".into(), "12".into(), fresh(ttl));
         assert_eq!(
             cache.usage(),
             (2, 8),

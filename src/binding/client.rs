@@ -16,12 +16,15 @@ use super::trace::trace_headers;
 use super::trust::TrustOptions;
 use std::time::Duration;
 
-use crate::client::{AemClient, AemRequest, Auth, ClientConfig, Response};
+use super::cache_store::CacheStore;
+use crate::cache_policy::StaleDefaults;
+use crate::client::{AemClient, AemRequest, Auth, ClientConfig, Response, StaleReason};
 use crate::error::Error;
 use crate::http::HTTP_VERSIONS;
 use crate::response_cache::CacheConfig;
 use crate::retry::{self, AttemptEnd, RetryPolicy};
 use crate::secret::Secret;
+use crate::shared_cache::{SharedCache, SharedCacheConfig};
 use crate::transport::{FetchFailure, FetchFailureKind, TransportError};
 use reqwest::StatusCode;
 
@@ -63,11 +66,37 @@ pub struct CacheOptions {
     pub max_entries: Option<u32>,
     /// The most bytes kept, keys and bodies together. Default 64 MiB.
     pub max_bytes: Option<f64>,
+    /// Seconds a stale answer is served while it is revalidated, for answers that carry no
+    /// `stale-while-revalidate`. Default 0.
+    pub stale_while_revalidate: Option<f64>,
+    /// Seconds a stale answer is served when AEM fails, for answers that carry no
+    /// `stale-if-error`. Default 0.
+    pub stale_if_error: Option<f64>,
+    /// With a store: the longest a store call may take, in milliseconds. Default 250.
+    pub store_timeout_ms: Option<f64>,
+    /// With a store: the largest body shared, in bytes. Default 1 MiB.
+    pub max_store_bytes: Option<f64>,
 }
 
-fn cache_config(options: CacheOptions) -> CacheConfig {
+fn shared_cache_config(options: &CacheOptions) -> SharedCacheConfig {
+    let defaults = SharedCacheConfig::default();
+    SharedCacheConfig {
+        timeout: millis(options.store_timeout_ms).unwrap_or(defaults.timeout),
+        max_bytes: options
+            .max_store_bytes
+            .filter(|b| b.is_finite() && *b >= 0.0)
+            .map_or(defaults.max_bytes, |b| b as usize),
+    }
+}
+
+fn cache_config(options: &CacheOptions) -> CacheConfig {
     let defaults = CacheConfig::default();
+    let seconds = |value: Option<f64>| millis(value.map(|s| s * 1000.0)).unwrap_or_default();
     CacheConfig {
+        stale_defaults: StaleDefaults {
+            while_revalidate: seconds(options.stale_while_revalidate),
+            if_error: seconds(options.stale_if_error),
+        },
         max_entries: options.max_entries.map_or(defaults.max_entries, |n| {
             usize::try_from(n).unwrap_or(usize::MAX)
         }),
@@ -109,15 +138,21 @@ pub struct CallOptions {
     pub timeout_ms: Option<f64>,
     /// The connect timeout of this call, in milliseconds.
     pub connect_timeout_ms: Option<f64>,
+    /// Whom the call's `Authorization` speaks for when it is a managed token (the credentials'
+    /// identity): the response cache keys by it instead of by the token.
+    pub identity: Option<String>,
 }
 
 /// How an answer came, packed into one number so that it crosses into JavaScript without an
 /// object, whose properties cost more to make than the rest of the answer:
 /// - bits 0–9: the HTTP status;
-/// - bits 10–25: the attempts, retries included (0 when the cache answered; at most 65,535);
+/// - bits 10–24: the attempts, retries included (0 when the cache answered fresh; at most
+///   32,767);
+/// - bit 25: with bit 31, the stale reason: 0 stale-while-revalidate, 1 stale-if-error;
 /// - bit 26: whether the response cache answered;
 /// - bits 27–29: the HTTP version, 1 + its index in [`HTTP_VERSIONS`], or 0 without one;
-/// - bit 30: whether another call's request answered this one (coalesced).
+/// - bit 30: whether another call's request answered this one (coalesced);
+/// - bit 31: whether the cache's answer was stale.
 fn outcome_code(response: &Response) -> u32 {
     let version = response.http_version.map_or(0, |version| {
         HTTP_VERSIONS
@@ -126,7 +161,9 @@ fn outcome_code(response: &Response) -> u32 {
             .map_or(0, |index| index as u32 + 1)
     });
     u32::from(response.status).min(0x3ff)
-        | (response.attempts.min(0xffff) << 10)
+        | (response.attempts.min(0x7fff) << 10)
+        | (u32::from(response.stale == Some(StaleReason::IfError)) << 25)
+        | (u32::from(response.stale.is_some()) << 31)
         | (u32::from(response.cached) << 26)
         | (version << 27)
         | (u32::from(response.coalesced) << 30)
@@ -159,12 +196,21 @@ pub struct NativeClient {
 #[napi]
 impl NativeClient {
     /// Builds the client; fails with `INVALID_PARAM` for bad headers, auth or `ca`. With
-    /// `transport`, requests go through that `fetch` instead of the native HTTP client.
+    /// `transport`, requests go through that `fetch` instead of the native HTTP client; with
+    /// `store` (and `cache`), the response cache is shared with other processes through it.
     #[napi(constructor, catch_unwind)]
     pub fn new(
         config: NativeClientConfig,
         transport: Option<&FetchTransport>,
+        store: Option<&CacheStore>,
     ) -> napi::Result<Self> {
+        let shared_cache = match (store, &config.cache) {
+            (Some(store), Some(options)) => Some(Arc::new(SharedCache::new(
+                store.store(),
+                shared_cache_config(options),
+            ))),
+            _ => None,
+        };
         let auth = match config.auth {
             None => None,
             Some(Either::A(token)) => Some(Auth::Bearer(Secret::new(token))),
@@ -188,9 +234,10 @@ impl NativeClient {
             max_concurrent_requests: config
                 .max_concurrent_requests
                 .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
-            cache: config.cache.map(cache_config),
+            cache: config.cache.as_ref().map(cache_config),
             coalesce: config.coalesce.unwrap_or(false),
             transport: transport.map(FetchTransport::transport),
+            shared_cache,
         };
         let inner = AemClient::new(core).map_err(to_js_error)?;
         Ok(Self {
@@ -295,13 +342,14 @@ impl NativeClient {
         trace: Option<Vec<String>>,
     ) -> napi::Result<PromiseRaw<'env, Either<String, (String, u32)>>> {
         let client = Arc::clone(&self.inner);
-        let (retry, timeout, connect_timeout) = match call {
-            None => (None, None, None),
+        let (retry, timeout, connect_timeout, identity) = match call {
+            None => (None, None, None, None),
             Some(call) => (
                 call.retries
                     .map(|r| retry_policy(client.retry_policy(), Some(r))),
                 millis(call.timeout_ms),
                 millis(call.connect_timeout_ms),
+                call.identity,
             ),
         };
         let traced = trace.is_some();
@@ -320,6 +368,7 @@ impl NativeClient {
                 retry,
                 timeout,
                 connect_timeout,
+                identity,
             };
             let response = async {
                 let response = client.send(request).await.map_err(to_js_error)?;
@@ -434,6 +483,7 @@ mod tests {
             cached,
             coalesced: false,
             http_version,
+            stale: None,
         };
         assert_eq!(
             outcome_code(&response(503, 3, false, Some("2"))),
@@ -454,7 +504,16 @@ mod tests {
         // Out of range: clamped, never spilling into the next field.
         assert_eq!(
             outcome_code(&response(200, 70_000, false, None)) >> 10,
-            0xffff
+            0x7fff
         );
+        let stale = |reason| Response {
+            stale: Some(reason),
+            ..response(200, 2, true, None)
+        };
+        assert_eq!(
+            outcome_code(&stale(StaleReason::WhileRevalidate)),
+            2_214_594_760
+        );
+        assert_eq!(outcome_code(&stale(StaleReason::IfError)), 2_248_149_192);
     }
 }

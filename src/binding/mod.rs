@@ -1,6 +1,7 @@
 //! The Node-API binding: every `#[napi]` item lives here, and it only converts between
 //! JavaScript values and the core. The hand-written `index.js` is the public face over it.
 
+mod cache_store;
 mod client;
 mod credentials;
 mod error;
@@ -10,6 +11,7 @@ mod token;
 mod trace;
 mod trust;
 
+pub use cache_store::{CacheStore, StoreCall, settle_store};
 pub use client::{
     CallOptions, CancelToken, NativeClient, NativeClientConfig, RetryAnswer, RetryOptions,
     http_versions, redact_header_secrets, retry_after_ms, without_userinfo,

@@ -1,0 +1,342 @@
+//! What an answer's headers say about reusing it (RFC 9111, RFC 5861): how long it is fresh,
+//! how long it may be served stale while it is revalidated or while AEM fails, and how to
+//! revalidate it.
+//!
+//! This cache sits in an app, behind Adobe's CDN, and serves the users of one backend. It takes
+//! the lifetime AEM gives clients, `Cache-Control: max-age`, not the CDN's (`s-maxage`, or
+//! `Surrogate-Control: max-age`), which the CDN in front of AEM already applies: counting it here
+//! as well would stack the two. It never stores what is marked `private` or `no-store`.
+//!
+//! The stale windows come from `Cache-Control`, else from `Surrogate-Control` (where Adobe's table
+//! puts them for persisted queries, and where a CDN may have consumed them before the answer
+//! arrives), else from the client's own defaults. `no-cache`, `must-revalidate` and
+//! `proxy-revalidate` forbid serving the answer stale.
+
+use std::time::Duration;
+
+use reqwest::header::{AGE, CACHE_CONTROL, ETAG, HeaderMap, HeaderName, LAST_MODIFIED, VARY};
+
+/// `Surrogate-Control`, the CDN's `Cache-Control`.
+pub const SURROGATE_CONTROL: HeaderName = HeaderName::from_static("surrogate-control");
+
+/// Stale windows for answers that carry none: the client's `staleWhileRevalidate` and
+/// `staleIfError` options, zero unless set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StaleDefaults {
+    /// How long a stale answer is served while one request revalidates it.
+    pub while_revalidate: Duration,
+    /// How long a stale answer is served when AEM fails (5xx, no connection, a timeout).
+    pub if_error: Duration,
+}
+
+/// How an answer may be reused.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReusePolicy {
+    /// How long it is fresh from now: `max-age` less `Age`; zero when it must be revalidated
+    /// before any use (`no-cache`, no `max-age`).
+    pub fresh_for: Duration,
+    /// How long after `fresh_for` it may be served while it is revalidated in the background.
+    pub stale_while_revalidate: Duration,
+    /// How long after `fresh_for` it may be served when AEM fails.
+    pub stale_if_error: Duration,
+    /// The validators a revalidation sends back (`If-None-Match`, `If-Modified-Since`).
+    pub validators: Validators,
+}
+
+/// An answer's validators.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// `ETag`, as sent.
+    pub etag: Option<String>,
+    /// `Last-Modified`, as sent.
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    /// Whether there is anything to revalidate with.
+    pub fn any(&self) -> bool {
+        self.etag.is_some() || self.last_modified.is_some()
+    }
+}
+
+impl ReusePolicy {
+    /// The policy of the same answer `age` later: less fresh time, and once it is stale, less
+    /// of each stale window.
+    pub fn aged(self, age: Duration) -> Self {
+        let past_fresh = age.saturating_sub(self.fresh_for);
+        Self {
+            fresh_for: self.fresh_for.saturating_sub(age),
+            stale_while_revalidate: self.stale_while_revalidate.saturating_sub(past_fresh),
+            stale_if_error: self.stale_if_error.saturating_sub(past_fresh),
+            validators: self.validators,
+        }
+    }
+
+    /// How long the answer is worth keeping: fresh, then stale for the longer window; an answer
+    /// with validators is kept at least as long as it is fresh, to be revalidated.
+    pub fn keep_for(&self) -> Duration {
+        self.fresh_for + self.stale_while_revalidate.max(self.stale_if_error)
+    }
+}
+
+/// The directives of one header, by name (lower case), with their arguments.
+struct Directives(Vec<(String, Option<String>)>);
+
+impl Directives {
+    fn of(headers: &HeaderMap, name: &HeaderName) -> Option<Self> {
+        let mut directives = Vec::new();
+        let mut present = false;
+        for value in headers.get_all(name) {
+            present = true;
+            let Ok(text) = value.to_str() else {
+                continue;
+            };
+            for directive in text.split(',') {
+                let (name, argument) = match directive.split_once('=') {
+                    Some((name, argument)) => (
+                        name.trim(),
+                        Some(argument.trim().trim_matches('"').to_owned()),
+                    ),
+                    None => (directive.trim(), None),
+                };
+                if !name.is_empty() {
+                    directives.push((name.to_ascii_lowercase(), argument));
+                }
+            }
+        }
+        present.then_some(Self(directives))
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(each, _)| each == name)
+    }
+
+    /// A delta-seconds directive: `Some(0)` when present but malformed (RFC 9111 §1.2.2 has a
+    /// malformed value count as stale), `None` when absent.
+    fn seconds(&self, name: &str) -> Option<Duration> {
+        self.0
+            .iter()
+            .find(|(each, _)| each == name)
+            .map(|(_, argument)| {
+                Duration::from_secs(
+                    argument
+                        .as_deref()
+                        .and_then(|a| a.parse::<u64>().ok())
+                        .unwrap_or(0),
+                )
+            })
+    }
+}
+
+/// How a 200 answer with these headers may be reused, or `None` when it must not be stored:
+/// `private` or `no-store`, `Vary: *`, or nothing that makes it reusable (no freshness, no stale
+/// window, no validator).
+pub fn reuse_policy(headers: &HeaderMap, defaults: StaleDefaults) -> Option<ReusePolicy> {
+    let control = Directives::of(headers, &CACHE_CONTROL).unwrap_or(Directives(Vec::new()));
+    if control.has("private") || control.has("no-store") {
+        return None;
+    }
+    let vary_any = headers.get_all(VARY).iter().any(|v| {
+        v.to_str()
+            .map_or(true, |v| v.split(',').any(|f| f.trim() == "*"))
+    });
+    if vary_any {
+        return None;
+    }
+    let surrogate = Directives::of(headers, &SURROGATE_CONTROL);
+    let window = |name: &str, default: Duration| {
+        control
+            .seconds(name)
+            .or_else(|| surrogate.as_ref().and_then(|s| s.seconds(name)))
+            .unwrap_or(default)
+    };
+    let no_stale = ["no-cache", "must-revalidate", "proxy-revalidate"]
+        .iter()
+        .any(|name| control.has(name));
+    let age = headers
+        .get(AGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(Duration::ZERO, Duration::from_secs);
+    let max_age = if control.has("no-cache") {
+        Duration::ZERO
+    } else {
+        control.seconds("max-age").unwrap_or(Duration::ZERO)
+    };
+    let (stale_while_revalidate, stale_if_error) = if no_stale {
+        (Duration::ZERO, Duration::ZERO)
+    } else {
+        (
+            window("stale-while-revalidate", defaults.while_revalidate),
+            window("stale-if-error", defaults.if_error),
+        )
+    };
+    let text = |name: HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    // The stale windows start when the answer became stale: an old `Age` uses them up too.
+    let policy = ReusePolicy {
+        fresh_for: max_age,
+        stale_while_revalidate,
+        stale_if_error,
+        validators: Validators {
+            etag: text(ETAG),
+            last_modified: text(LAST_MODIFIED),
+        },
+    }
+    .aged(age);
+    (!policy.keep_for().is_zero() || policy.validators.any()).then_some(policy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        map
+    }
+
+    fn policy(pairs: &[(&str, &str)]) -> Option<ReusePolicy> {
+        reuse_policy(&headers(pairs), StaleDefaults::default())
+    }
+
+    fn secs(seconds: u64) -> Duration {
+        Duration::from_secs(seconds)
+    }
+
+    #[test]
+    fn freshness_is_max_age_less_age_not_the_cdn_lifetime() {
+        let fresh = |pairs: &[(&str, &str)]| policy(pairs).map(|p| p.fresh_for.as_secs());
+        assert_eq!(fresh(&[("cache-control", "max-age=60")]), Some(60));
+        assert_eq!(
+            fresh(&[("cache-control", "public, max-age=\"60\""), ("age", "20")]),
+            Some(40)
+        );
+        assert_eq!(
+            fresh(&[("cache-control", "MAX-AGE=60, s-maxage=7200")]),
+            Some(60)
+        );
+        assert_eq!(
+            fresh(&[
+                ("cache-control", "max-age=60"),
+                ("surrogate-control", "max-age=7200")
+            ]),
+            Some(60)
+        );
+        assert_eq!(
+            fresh(&[("cache-control", "max-age=60"), ("age", "90")]),
+            None
+        );
+        assert_eq!(fresh(&[("cache-control", "max-age=abc")]), None);
+        assert_eq!(fresh(&[]), None);
+        assert_eq!(fresh(&[("cache-control", "s-maxage=60")]), None);
+    }
+
+    #[test]
+    fn private_no_store_and_vary_star_are_not_stored() {
+        for blocked in ["private", "no-store", "No-Store"] {
+            let value = format!("max-age=60, {blocked}");
+            assert_eq!(policy(&[("cache-control", &value)]), None, "{blocked}");
+        }
+        assert_eq!(
+            policy(&[
+                ("cache-control", "max-age=60"),
+                ("cache-control", "private")
+            ]),
+            None
+        );
+        assert_eq!(
+            policy(&[("cache-control", "max-age=60"), ("vary", "Origin, *")]),
+            None
+        );
+        assert!(policy(&[("cache-control", "max-age=60"), ("vary", "Accept-Encoding")]).is_some());
+    }
+
+    #[test]
+    fn adobes_publish_defaults_take_the_stale_windows_from_surrogate_control() {
+        let publish = policy(&[
+            ("cache-control", "max-age=60"),
+            (
+                "surrogate-control",
+                "max-age=7200, stale-while-revalidate=86400, stale-if-error=86400",
+            ),
+            ("etag", "\"abc\""),
+        ])
+        .unwrap();
+        assert_eq!(publish.fresh_for, secs(60));
+        assert_eq!(publish.stale_while_revalidate, secs(86400));
+        assert_eq!(publish.stale_if_error, secs(86400));
+        assert_eq!(publish.validators.etag.as_deref(), Some("\"abc\""));
+        // Cache-Control's own windows win over Surrogate-Control's.
+        let own = policy(&[
+            (
+                "cache-control",
+                "max-age=1, stale-while-revalidate=30, stale-if-error=120",
+            ),
+            ("surrogate-control", "stale-while-revalidate=5"),
+        ])
+        .unwrap();
+        assert_eq!(own.stale_while_revalidate, secs(30));
+        assert_eq!(own.stale_if_error, secs(120));
+    }
+
+    #[test]
+    fn defaults_apply_only_to_answers_without_windows() {
+        let defaults = StaleDefaults {
+            while_revalidate: secs(10),
+            if_error: secs(600),
+        };
+        let none = reuse_policy(&headers(&[("cache-control", "max-age=60")]), defaults).unwrap();
+        assert_eq!(
+            (none.stale_while_revalidate, none.stale_if_error),
+            (secs(10), secs(600))
+        );
+        let own = reuse_policy(
+            &headers(&[("cache-control", "max-age=60, stale-if-error=5")]),
+            defaults,
+        )
+        .unwrap();
+        assert_eq!(
+            (own.stale_while_revalidate, own.stale_if_error),
+            (secs(10), secs(5))
+        );
+    }
+
+    #[test]
+    fn revalidation_directives_forbid_stale_and_no_cache_is_never_fresh() {
+        for directive in ["no-cache", "must-revalidate", "proxy-revalidate"] {
+            let value = format!("max-age=60, stale-if-error=600, {directive}");
+            let p = policy(&[("cache-control", &value), ("etag", "\"v1\"")]).unwrap();
+            assert_eq!(p.stale_if_error, Duration::ZERO, "{directive}");
+            assert_eq!(p.stale_while_revalidate, Duration::ZERO, "{directive}");
+        }
+        let no_cache = policy(&[("cache-control", "no-cache"), ("etag", "\"v1\"")]).unwrap();
+        assert_eq!(no_cache.fresh_for, Duration::ZERO);
+        assert!(
+            policy(&[("cache-control", "no-cache")]).is_none(),
+            "nothing to revalidate with"
+        );
+    }
+
+    #[test]
+    fn an_old_age_uses_up_the_stale_windows() {
+        let p = policy(&[
+            ("cache-control", "max-age=60, stale-if-error=100"),
+            ("age", "90"),
+        ])
+        .unwrap();
+        assert_eq!(p.fresh_for, Duration::ZERO);
+        assert_eq!(p.stale_if_error, secs(70));
+    }
+}

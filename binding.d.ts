@@ -67,6 +67,8 @@ export declare class NativeClient {
   get serviceUrl(): string
   /** The ad-hoc query endpoint without its leading `/`. */
   get endpoint(): string
+  /** The largest response body accepted, in bytes (the `maxResponseBytes` in force). */
+  get maxResponseBytes(): number
   /** Drops every cached response. */
   clearCache(): void
   /**

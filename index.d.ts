@@ -67,13 +67,15 @@ declare class AEMHeadless {
    */
   readonly authFetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>
   /**
-   * Sends a request to any AEM API and resolves with its parsed body: JSON for JSON types, else
-   * text, `null` without a body. A non-2xx answer rejects with `API_ERROR` carrying
-   * `sdkDetails.status`, `etag` and the RFC 7807 `problem`.
+   * Sends a request to any AEM API and resolves with its parsed body: JSON for JSON types, text
+   * for text and XML, a Buffer for other types, `null` without a body. A non-2xx answer rejects
+   * with `API_ERROR` carrying `sdkDetails.status`, `etag` and the RFC 7807 `problem`.
    */
   request<T = unknown>(path: string | URL, options?: AEMHeadless.ApiRequestOptions & { full?: false }): Promise<T>
   /** `request` with `full: true`: the status, headers, `ETag` and parsed body. */
   request<T = unknown>(path: string | URL, options: AEMHeadless.ApiRequestOptions & { full: true }): Promise<AEMHeadless.ApiResponse<T>>
+  /** `request` with `full` not known until run time. */
+  request<T = unknown>(path: string | URL, options?: AEMHeadless.ApiRequestOptions): Promise<T | AEMHeadless.ApiResponse<T>>
   /**
    * Every item of a collection paged by `limit` and an opaque `cursor` (AEM's OpenAPI-based
    * APIs), following `cursor` until the last page; stops with the signal.
@@ -245,7 +247,7 @@ declare namespace AEMHeadless {
     /** The HTTP method. Default `GET`. */
     method?: string
     /** Added to the URL's query; an array repeats its name, `undefined` and `null` are left out. */
-    query?: Record<string, string | number | boolean | null | undefined | Array<string | number | boolean>> | URLSearchParams
+    query?: Record<string, string | number | boolean | null | undefined | Array<string | number | boolean>> | URLSearchParams | string
     /** A body sent as JSON, with `Content-Type: application/json` unless `headers` set one. */
     json?: unknown
     /** Any other body fetch takes: a string, bytes, a stream, a `Blob`, `FormData`. */
@@ -272,9 +274,9 @@ declare namespace AEMHeadless {
   /** Options of `paginate`. */
   export interface PaginateOptions {
     /** The query of every page (`limit`, filters); `cursor` starts from a given page. */
-    query?: Record<string, string | number | boolean | null | undefined | Array<string | number | boolean>>
+    query?: Record<string, string | number | boolean | null | undefined | Array<string | number | boolean>> | URLSearchParams | string
     headers?: ConstructorParameters<typeof Headers>[0]
-    /** Stops the pages: the iterator then throws `REQUEST_ERROR`. */
+    /** Stops the pages: the iterator then throws `REQUEST_ERROR`. A cursor that comes twice ends them with `RESPONSE_ERROR`. */
     signal?: AbortSignal
     /** The field of a page that holds its items. Default `items`. */
     items?: string

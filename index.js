@@ -42,6 +42,8 @@ class AEMHeadless {
   #log = null
   /** Where the requests go, for OpenTelemetry; null with `tracing: false`. */
   #target = null
+  /** What `request` and `paginate` need of the client: its URL and body limit. */
+  #api = null
   /** Whether the response cache is shared through a store: cached answers are then keyed by the credentials' identity. */
   #sharedCache = false
 
@@ -113,8 +115,13 @@ class AEMHeadless {
     this.serviceURL = this.#native.serviceUrl
     this.endpoint = this.#native.endpoint
     this.#target = tracingTarget(tracing, this.serviceURL)
+    this.#api = { serviceURL: this.serviceURL, maxResponseBytes: this.#native.maxResponseBytes }
     const apiKey = optionalString(options.apiKey, 'apiKey')
+    if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) throw sdkError('INVALID_PARAM', 'apiKey must be printable ASCII without spaces (it is sent as a header)')
     const tokens = this.#tokens
+    const chosen = transportOf(options)
+    // A supplied fetch owns retries, for authFetch as for every request.
+    const ownRetries = chosen === 'supplied' ? { maxRetries: 0 } : undefined
     /**
      * The Fetch API for any AEM API, bound to this client: `fetch(input, init)` with the managed
      * token, `X-Api-Key` and the client's headers for the service URL's origin only (see
@@ -127,8 +134,8 @@ class AEMHeadless {
       token: tokens === null ? null : (signal, timeout, url) => this.#tokenFor(tokens, { signal, timeout }, url),
       invalidate: (token) => { if (tokens !== null && typeof tokens.invalidate === 'function') tokens.invalidate(token) },
       apiKey: () => apiKey ?? (tokens !== null && typeof tokens.clientId === 'string' ? tokens.clientId : undefined),
-      fetch: fetchOf(options, transportOf(options), { ca, proxy: optionalString(options.proxy, 'proxy'), verify: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0' }),
-      retryWait: (method, replayable, made, answer) => this.#native.retryWaitMs(method, replayable, made, answer),
+      fetch: fetchOf(options, chosen, { ca, proxy: optionalString(options.proxy, 'proxy'), verify: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0' }),
+      retryWait: (method, replayable, made, answer) => this.#native.retryWaitMs(method, replayable, made, answer, ownRetries),
       timeoutMs: this.#timeout,
       log: this.#log,
       target: (url) => tracing === false ? null : targetOf(url.href)
@@ -144,7 +151,7 @@ class AEMHeadless {
    * @param {import('./lib/api-request').ApiRequestOptions} [options]
    */
   async request (path, options = {}) {
-    return apiRequest(this.authFetch, this.serviceURL, path, options)
+    return apiRequest(this.authFetch, this.#api, path, options)
   }
 
   /**
@@ -155,7 +162,7 @@ class AEMHeadless {
    * @param {{query?: Record<string, unknown>, headers?: HeadersInit, signal?: AbortSignal, items?: string}} [options]
    */
   paginate (path, options = {}) {
-    return paginate(this.authFetch, this.serviceURL, path, options)
+    return paginate(this.authFetch, this.#api, path, options)
   }
 
   /**

@@ -115,6 +115,16 @@ test('request sends any method to an AEM API with the managed token, and prints 
   assert.equal(batch.code, 0, batch.stderr)
   assert.match(JSON.parse(batch.stdout).status, /^FINISHED/)
 
+  // A binary is printed as it came, byte for byte (the blob store's bytes count 0, 1, 2, …).
+  const binary = await new Promise((resolve) => {
+    execFile(process.execPath, [CLI, 'request', `${env.emu.url}/adobe/sites/cf/fragments/${id}/asset?size=1000`, ...creds], { encoding: 'buffer', env: { ...process.env, AEM_TOKEN: '' } }, (error, stdout) => resolve({ error, stdout }))
+  })
+  assert.equal(binary.error, null)
+  assert.equal(binary.stdout.length, 1000)
+  assert.deepEqual([...binary.stdout.subarray(0, 3)], [0, 1, 2])
+
+  assert.equal((await cli('request', 'DELETE', '--host', env.emu.url)).code, 2, 'a method needs a path')
+  assert.equal((await cli('request', '/x', '--host', env.emu.url, '--header', 'bad name: 1')).code, 2)
   assert.equal((await cli('request', '/adobe/sites/cf/fragments')).code, 2, 'a path needs a host')
   assert.equal((await cli('request', 'PUT', '/x', '--host', env.emu.url, '--data', '{nope')).code, 2)
   assert.equal((await cli('request', 'G3T', '/x', '--host', env.emu.url)).code, 2)

@@ -70,10 +70,14 @@ test('HTTPS_PROXY is honoured, and NO_PROXY bypasses it', async () => {
     const proxied = withEnv({ HTTPS_PROXY: proxy.url, NO_PROXY: '' }, () => new AEMHeadless({ serviceURL: env.emu.url, auth: env.emu.devToken.accessToken, ca: env.emu.caPem }))
     await proxied.runPersistedQuery('wknd-shared/adventures-all')
     assert.deepEqual(proxy.tunnels, [target])
+    // authFetch too, though Node's own fetch does not read the variables.
+    assert.equal((await proxied.authFetch('graphql/list.json')).status, 200)
+    assert.equal(proxy.tunnels.length, 2)
 
     const bypassed = withEnv({ HTTPS_PROXY: proxy.url, NO_PROXY: '127.0.0.1' }, () => new AEMHeadless({ serviceURL: env.emu.url, auth: env.emu.devToken.accessToken, ca: env.emu.caPem }))
     await bypassed.runPersistedQuery('wknd-shared/adventures-all')
-    assert.equal(proxy.tunnels.length, 1, 'NO_PROXY bypassed the proxy')
+    assert.equal((await bypassed.authFetch('graphql/list.json')).status, 200)
+    assert.equal(proxy.tunnels.length, 2, 'NO_PROXY bypassed the proxy')
   } finally {
     await proxy.close()
   }

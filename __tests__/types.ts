@@ -123,5 +123,8 @@ async function usage (): Promise<void> {
   void [response, unbound, fragment, etag, clientId]
   // @ts-expect-error wait is a boolean or {timeout}
   await sites.request('/x', { wait: 5 })
+  const maybeFull: boolean = Math.random() > 0.5
+  const either = await sites.request<Fragment>('/x', { full: maybeFull, query: 'limit=5' })
+  void either
 }
 void usage

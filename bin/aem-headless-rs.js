@@ -20,14 +20,15 @@ const USAGE = `Usage:
       Runs a persisted query on the AEM host and prints its JSON. --var values that are
       JSON numbers, booleans or null are sent as such, anything else as a string. Auth comes
       from --credentials, else --token, else the AEM_TOKEN environment variable, else none.
-  aem-headless-rs request [METHOD] <url | path> [--host <host>] [--data <JSON>]
+  aem-headless-rs request [METHOD] <url | path> [--host <host>] [--data <JSON>] [--method M]
                           [--header "Name: value" ...] [--wait] [--credentials <file>]
                           [--token <token>] [--ca <file>]
       Sends METHOD (GET by default) to any AEM API with the managed token and X-Api-Key,
       and prints the body: JSON indented, anything else as it came. A path is taken
       relative to --host, else the AEM_HOST environment variable. --data is sent as JSON;
-      --wait follows a 202's Location until the operation ends. An error answer prints
-      its status and problem details on stderr. Auth as for query.
+      --wait follows a 202's Location until the operation ends; with --data and no
+      method, POST. An error answer prints its status and problem details on stderr.
+      Auth as for query.
   aem-headless-rs --help
 
 Exit codes: 0 done, 1 the request or exchange failed, 2 wrong usage.`
@@ -121,10 +122,17 @@ function clientFor (host, options) {
   return new AEMHeadless(config)
 }
 
+/** The methods `request` takes as its first argument. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+
 async function request (args, options) {
   if (args.length === 0 || args.length > 2) throw new UsageError('request takes [METHOD] and a URL or path')
-  const [method, target] = args.length === 2 ? [args[0].toUpperCase(), args[1]] : ['GET', args[0]]
-  if (!/^[A-Z]+$/.test(method)) throw new UsageError(`${JSON.stringify(args[0])} is not an HTTP method`)
+  if (args.length === 2 && options.method !== undefined) throw new UsageError('give the method once: as the first argument or as --method')
+  if (args.length === 1 && METHODS.has(args[0].toUpperCase())) throw new UsageError(`request ${args[0]} needs a URL or path after the method`)
+  // A body without a method is a POST, as with curl.
+  const implied = options.method ?? (options.data !== undefined ? 'POST' : 'GET')
+  const [method, target] = args.length === 2 ? [args[0].toUpperCase(), args[1]] : [implied.toUpperCase(), args[0]]
+  if (!METHODS.has(method)) throw new UsageError(`${JSON.stringify(args.length === 2 ? args[0] : implied)} is not an HTTP method (${[...METHODS].join(', ')})`)
   let host = options.host ?? process.env.AEM_HOST
   if (/^https?:\/\//i.test(target)) host = host ?? new URL(target).origin
   if (!host) throw new UsageError('a path needs --host or AEM_HOST')
@@ -139,21 +147,28 @@ async function request (args, options) {
   const headers = new Headers()
   for (const header of options.header) {
     const colon = header.indexOf(':')
-    if (colon <= 0) throw new UsageError(`--header takes "Name: value", not ${JSON.stringify(header)}`)
-    headers.append(header.slice(0, colon).trim(), header.slice(colon + 1).trim())
+    const name = header.slice(0, Math.max(colon, 0)).trim()
+    if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`--header takes "Name: value", not ${JSON.stringify(header)}`)
+    try {
+      headers.append(name, header.slice(colon + 1).trim())
+    } catch {
+      throw new UsageError(`--header ${JSON.stringify(name)} has a value that cannot be sent`)
+    }
   }
   return new Printed(await clientFor(host, options).request(target, { method, json, headers, wait: options.wait === true }))
 }
 
-/** A result printed as it is: JSON indented, text as it came, nothing for no body. */
+/** A result printed as it is: JSON indented, text and bytes as they came, nothing for no body. */
 class Printed {
   constructor (body) {
     this.body = body
   }
 
-  toString () {
+  /** What goes to stdout: a string, or the bytes of a binary body. */
+  output () {
     if (this.body === null) return ''
-    return typeof this.body === 'string' ? this.body : `${JSON.stringify(this.body, null, 2)}\n`
+    if (typeof this.body === 'string' || Buffer.isBuffer(this.body)) return this.body
+    return `${JSON.stringify(this.body, null, 2)}\n`
   }
 }
 
@@ -173,7 +188,7 @@ async function main (argv) {
   if (!Object.hasOwn(commands, command || '')) return usage(command ? `unknown command ${command}` : 'no command given')
   try {
     const result = await commands[command](args, options)
-    process.stdout.write(result instanceof Printed ? String(result) : `${JSON.stringify(result, null, 2)}\n`)
+    process.stdout.write(result instanceof Printed ? result.output() : `${JSON.stringify(result, null, 2)}\n`)
     return 0
   } catch (error) {
     if (error instanceof UsageError) return usage(error.message)

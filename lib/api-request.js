@@ -10,11 +10,13 @@ const { setTimeout: sleep } = require('node:timers/promises')
 const native = require('../binding.js')
 const { sdkError, AEMHeadlessError } = require('./errors')
 const { toJson } = require('./options')
+const { safeUrl } = require('./tracing')
 
 /** How long `wait: true` polls a long operation before giving up. */
 const DEFAULT_WAIT_MS = 5 * 60 * 1000
-/** The pause between polls when the answer sets no `Retry-After`. */
+/** The pause between polls when the answer sets no `Retry-After`, and the shortest one. */
 const DEFAULT_POLL_MS = 1000
+const MIN_POLL_MS = 100
 
 /**
  * @typedef {object} ApiRequestOptions
@@ -34,16 +36,21 @@ const DEFAULT_POLL_MS = 1000
 /**
  * One request to an AEM API through `authFetch`, resolving with its parsed body.
  * @param {(input: string | URL, init?: RequestInit) => Promise<Response>} authFetch
- * @param {string} serviceURL
+ * @param {{serviceURL: string, maxResponseBytes: number}} client the client's URL and body limit
  * @param {string | URL} path
  * @param {ApiRequestOptions} options
  */
-async function apiRequest (authFetch, serviceURL, path, options = {}) {
+async function apiRequest (authFetch, client, path, options = {}) {
   if (options === null || typeof options !== 'object') throw sdkError('INVALID_PARAM', 'options must be an object')
   const { method = 'GET', query, json, body, headers, signal, wait, full } = options
+  const verb = String(method).toUpperCase()
   if (json !== undefined && body !== undefined) throw sdkError('INVALID_PARAM', 'give either json or body, not both')
-  const url = urlOf(serviceURL, path, query)
-  const init = { method: String(method).toUpperCase(), headers: new Headers(headers), signal }
+  if ((json !== undefined || body !== undefined) && (verb === 'GET' || verb === 'HEAD')) {
+    throw sdkError('INVALID_PARAM', `a ${verb} request has no body: give json or body with another method`)
+  }
+  const waitFor = wait ? waitTimeout(wait) : 0
+  const url = urlOf(client.serviceURL, path, query)
+  const init = { method: verb, headers: headersOf(headers), signal }
   if (!init.headers.has('accept')) init.headers.set('accept', 'application/json, application/problem+json;q=0.9, */*;q=0.1')
   if (json !== undefined) {
     init.body = toJson(json, 'json')
@@ -51,12 +58,27 @@ async function apiRequest (authFetch, serviceURL, path, options = {}) {
   } else if (body !== undefined) {
     init.body = body
   }
-  const details = { serviceURL, endpoint: url.href.startsWith(serviceURL) ? url.href.slice(serviceURL.length) : url.href, method: init.method }
+  const details = { serviceURL: client.serviceURL, endpoint: endpointOf(client.serviceURL, url), method: verb }
   let response = await fetched(authFetch, url, init, details)
   if (response.status === 202 && wait && response.headers.has('location')) {
-    response = await completion(authFetch, response, url, { signal, accept: init.headers.get('accept'), timeout: waitTimeout(wait) }, details)
+    response = await completion(authFetch, response, url, { signal, accept: init.headers.get('accept'), timeout: waitFor }, details)
   }
-  return answerOf(response, details, full === true)
+  return answerOf(response, details, full === true, client.maxResponseBytes)
+}
+
+/** The path after the service URL, or the whole URL elsewhere; user info, signatures and the like redacted. */
+function endpointOf (serviceURL, url) {
+  const href = safeUrl(native.withoutUserinfo(url.href))
+  return href.startsWith(serviceURL) ? href.slice(serviceURL.length) : href
+}
+
+/** The request's headers as fetch takes them; a header fetch refuses is INVALID_PARAM. */
+function headersOf (headers) {
+  try {
+    return new Headers(headers)
+  } catch (error) {
+    throw sdkError('INVALID_PARAM', `headers: ${error.message}`)
+  }
 }
 
 /** `path` resolved against the service URL, with `query` added. */
@@ -65,19 +87,27 @@ function urlOf (serviceURL, path, query) {
   try {
     url = new URL(path instanceof URL ? path.href : String(path), serviceURL)
   } catch {
-    throw sdkError('INVALID_PARAM', `${JSON.stringify(String(path))} is not a URL or a path under the service URL`, { serviceURL })
+    throw sdkError('INVALID_PARAM', `${JSON.stringify(safeUrl(String(path)))} is not a URL or a path under the service URL`, { serviceURL })
   }
-  if (query === undefined || query === null) return url
-  const pairs = query instanceof URLSearchParams ? query : Object.entries(query)
-  for (const [name, value] of pairs) {
+  for (const [name, value] of queryPairs(query)) {
     if (value === undefined || value === null) continue
     for (const each of Array.isArray(value) ? value : [value]) url.searchParams.append(name, String(each))
   }
   return url
 }
 
+/** `query` as name–value pairs: an object, a `URLSearchParams`, or a query string. */
+function queryPairs (query) {
+  if (query === undefined || query === null) return []
+  if (typeof query === 'string') return new URLSearchParams(query)
+  if (query instanceof URLSearchParams) return query
+  if (typeof query !== 'object') throw sdkError('INVALID_PARAM', 'query must be an object, a URLSearchParams or a query string')
+  return Object.entries(query)
+}
+
 function waitTimeout (wait) {
   if (wait === true) return DEFAULT_WAIT_MS
+  if (typeof wait !== 'object') throw sdkError('INVALID_PARAM', 'wait must be true or {timeout}')
   const timeout = wait.timeout ?? DEFAULT_WAIT_MS
   if (!(Number.isFinite(timeout) && timeout > 0)) throw sdkError('INVALID_PARAM', 'wait.timeout must be a positive number of milliseconds')
   return timeout
@@ -131,30 +161,35 @@ async function completion (authFetch, accepted, url, { signal, accept, timeout }
   }
 }
 
-/** The pause `Retry-After` asks for (the core reads it, as for retries), else a second. */
+/** The pause `Retry-After` asks for (the core reads it, as for retries), else a second; never under MIN_POLL_MS. */
 function pauseOf (retryAfter) {
   const ms = retryAfter === null ? null : native.retryAfterMs(retryAfter)
-  return ms === null || ms === undefined ? DEFAULT_POLL_MS : ms
+  return Math.max(MIN_POLL_MS, ms === null || ms === undefined ? DEFAULT_POLL_MS : ms)
 }
 
 /**
- * The parsed body of a 2xx answer (`{status, headers, etag, body}` with `full`); else
- * `API_ERROR` with the status, the ETag, and the RFC 7807 problem for `application/problem+json`.
+ * The parsed body of a 2xx answer (`{status, headers, etag, body}` with `full`): JSON for JSON
+ * types, text for text (and XML, and no type), bytes (a Buffer) for anything else, null without a
+ * body. Else `API_ERROR` with the status, the ETag, and the RFC 7807 problem for
+ * `application/problem+json`. A body over `limit` bytes is RESPONSE_ERROR.
  */
-async function answerOf (response, details, full) {
+async function answerOf (response, details, full, limit) {
   const type = (response.headers.get('content-type') || '').split(';')[0].trim().toLowerCase()
-  let text
+  let bytes
   try {
-    text = await response.text()
+    bytes = await bodyBytes(response, limit)
   } catch (error) {
+    if (error instanceof AEMHeadlessError) throw error
     throw sdkError('RESPONSE_ERROR', `the body of ${details.endpoint} could not be read`, { ...details, status: response.status }, error)
   }
+  if (bytes === null) throw sdkError('RESPONSE_ERROR', `the body of ${details.endpoint} is larger than the limit of ${limit} bytes`, { ...details, status: response.status })
   const etag = response.headers.get('etag') ?? undefined
   const isJson = type === 'application/json' || type.endsWith('+json')
-  let body = text === '' ? null : text
+  const isText = type === '' || type.startsWith('text/') || type.endsWith('+xml') || type === 'application/xml'
+  let body = bytes.length === 0 ? null : isJson || isText ? bytes.toString('utf8') : bytes
   if (isJson && body !== null) {
     try {
-      body = JSON.parse(text)
+      body = JSON.parse(body)
     } catch (error) {
       if (response.ok) throw sdkError('RESPONSE_ERROR', `the ${type} body of ${details.endpoint} is not JSON`, { ...details, status: response.status }, error)
     }
@@ -163,35 +198,61 @@ async function answerOf (response, details, full) {
     const problem = type === 'application/problem+json' && body !== null && typeof body === 'object' ? body : undefined
     const said = problem ? [problem.title, problem.detail].filter(Boolean).join(': ') : ''
     throw sdkError('API_ERROR', `${details.method} ${details.endpoint} answered ${response.status}${said ? ` (${said})` : ''}`,
-      { ...details, status: response.status, etag, problem, body: problem ? undefined : body })
+      { ...details, status: response.status, etag, problem, body: problem || Buffer.isBuffer(body) ? undefined : body })
   }
   return full ? { status: response.status, headers: response.headers, etag, body } : body
 }
 
+/** The whole body as a Buffer, or null once it passes `limit` bytes (the rest is not read). */
+async function bodyBytes (response, limit) {
+  if (response.body === null) return Buffer.alloc(0)
+  const chunks = []
+  let size = 0
+  for await (const chunk of response.body) {
+    size += chunk.byteLength
+    if (size > limit) {
+      await response.body.cancel().catch(() => {})
+      return null
+    }
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks)
+}
+
 /**
  * Every item of a collection paged by `limit` and `cursor`: each page's `items` (or the field
- * `options.items` names), following the page's `cursor` until a page has none.
+ * `options.items` names), following the page's `cursor` until a page has none, or gives one
+ * already followed (a server that goes round in circles ends the pages, with an error).
  * @param {(input: string | URL, init?: RequestInit) => Promise<Response>} authFetch
- * @param {string} serviceURL
+ * @param {{serviceURL: string, maxResponseBytes: number}} client
  * @param {string | URL} path
- * @param {{query?: Record<string, unknown>, headers?: HeadersInit, signal?: AbortSignal, items?: string}} options
+ * @param {{query?: Record<string, unknown> | URLSearchParams | string, headers?: HeadersInit, signal?: AbortSignal, items?: string}} options
  */
-async function * paginate (authFetch, serviceURL, path, options = {}) {
+async function * paginate (authFetch, client, path, options = {}) {
   if (options === null || typeof options !== 'object') throw sdkError('INVALID_PARAM', 'options must be an object')
-  const { query = {}, headers, signal, items = 'items' } = options
-  let cursor = query.cursor
+  const { query, headers, signal, items = 'items' } = options
+  const first = urlOf(client.serviceURL, path, query)
+  const endpoint = endpointOf(client.serviceURL, first)
+  const followed = new Set()
+  let url = first
   for (;;) {
-    const page = await apiRequest(authFetch, serviceURL, path, { query: { ...query, cursor }, headers, signal })
+    const page = await apiRequest(authFetch, client, url, { headers, signal })
     const list = page !== null && typeof page === 'object' ? page[items] : undefined
     if (!Array.isArray(list)) {
-      throw sdkError('RESPONSE_ERROR', `a page of ${String(path)} has no ${JSON.stringify(items)} array`, { serviceURL, endpoint: String(path) })
+      throw sdkError('RESPONSE_ERROR', `a page of ${endpoint} has no ${JSON.stringify(items)} array`, { serviceURL: client.serviceURL, endpoint })
     }
     for (const item of list) {
-      if (signal && signal.aborted) throw sdkError('REQUEST_ERROR', 'the request was aborted', { serviceURL, endpoint: String(path) }, signal.reason)
+      if (signal && signal.aborted) throw sdkError('REQUEST_ERROR', 'the request was aborted', { serviceURL: client.serviceURL, endpoint }, signal.reason)
       yield item
     }
-    if (typeof page.cursor !== 'string' || page.cursor === '' || page.cursor === cursor) return
-    cursor = page.cursor
+    const cursor = page.cursor
+    if (typeof cursor !== 'string' || cursor === '') return
+    if (followed.has(cursor)) {
+      throw sdkError('RESPONSE_ERROR', `the pages of ${endpoint} go round in circles: cursor ${JSON.stringify(cursor.slice(0, 40))} came twice`, { serviceURL: client.serviceURL, endpoint })
+    }
+    followed.add(cursor)
+    url = new URL(first.href)
+    url.searchParams.set('cursor', cursor)
   }
 }
 

@@ -20,6 +20,8 @@ const { failureOf } = require('./fetch-transport')
 const { onAbort } = require('./abort')
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
+/** The redirect modes of fetch. */
+const REDIRECT_MODES = new Set(['follow', 'error', 'manual'])
 /** Fetch's own bound on redirects. */
 const MAX_REDIRECTS = 20
 /**
@@ -53,7 +55,7 @@ const HANDLED = new Set(['method', 'headers', 'body', 'signal', 'redirect', 'dup
 function createAuthFetch (host) {
   const origin = originOf(host.serviceURL)
   return async function authFetch (input, init = undefined) {
-    const request = await requestOf(input, init, host.serviceURL)
+    const request = requestOf(input, init, host.serviceURL)
     const url = safeUrl(request.url.href)
     const trace = requestTrace({ method: request.method, operation: 'authFetch' }, '', url, host.target(request.url), 0)
     const startedAt = host.log === null ? 0 : performance.now()
@@ -75,39 +77,41 @@ function createAuthFetch (host) {
 }
 
 /**
- * Sends `request` until its answer: retries, the 401 refresh and redirects. `outcome` follows the
- * attempts and the last status.
+ * Sends `request` until its answer: the body read ahead, retries, the 401 refresh and redirects,
+ * all under the call's signal. `outcome` follows the attempts and the last status.
  */
 async function send (host, origin, request, outcome, trace) {
   const call = callSignal(request.signal, host.timeoutMs)
   const signal = call.signal
   const deadline = Date.now() + host.timeoutMs
   const remaining = () => Math.max(1, deadline - Date.now())
-  const managed = host.token !== null && !request.headers.has('authorization')
-  let hop = { url: request.url, method: request.method, body: request.body }
-  let token = null
-  let refreshed = false
-  let redirects = 0
-  let made = 0
   try {
+    const { body, replayable } = await bodyOf(request.body, signal)
+    // Credentials go with the request while every hop so far is on the service URL's origin;
+    // once a redirect leaves it, none goes again, not even back to it (fetch drops them too).
+    let hop = { url: request.url, method: request.method, body, credentialed: request.url.origin === origin }
+    const managed = host.token !== null && !request.headers.has('authorization')
+    let token = null
+    let refreshed = false
+    let redirects = 0
+    let made = 0
     for (;;) {
-      const sameOrigin = hop.url.origin === origin
-      if (managed && sameOrigin && token === null) token = await host.token(signal, remaining(), hop.url.href)
+      if (managed && hop.credentialed && token === null) token = await tokenWithin(host, signal, remaining(), hop.url)
       made++
       outcome.attempts++
-      const headers = headersFor(host, request, hop, sameOrigin, token, trace)
+      const headers = headersFor(host, request, hop, token, trace)
       let response
       try {
         response = await host.fetch()(hop.url.href, fetchInit(request, hop, headers, signal))
       } catch (error) {
         if (signal.aborted) throw signal.reason
-        const wait = host.retryWait(hop.method, request.replayable, made, { failure: failureOf(error) })
+        const wait = isInputError(error) ? null : host.retryWait(hop.method, replayable, made, { failure: failureOf(error) })
         if (wait === null || Date.now() + wait >= deadline) throw withoutSecrets(error, headers)
-        await sleep(wait, undefined, { signal: signal }).catch(() => { throw signal.reason })
+        await sleep(wait, undefined, { signal }).catch(() => { throw signal.reason })
         continue
       }
       outcome.status = response.status
-      if (response.status === 401 && managed && sameOrigin && !refreshed && request.replayable) {
+      if (response.status === 401 && managed && hop.credentialed && !refreshed && replayable) {
         refreshed = true
         discard(response)
         if (host.log !== null) host.log('info', { event: 'token-rejected', url: safeUrl(hop.url.href), action: 'a new token, and the request once more' })
@@ -117,30 +121,56 @@ async function send (host, origin, request, outcome, trace) {
       }
       const location = REDIRECT_STATUSES.has(response.status) && request.redirect !== 'manual' ? response.headers.get('location') : null
       if (location !== null) {
-        if (request.redirect === 'error') {
-          discard(response)
-          throw new TypeError(`fetch failed: ${response.status} redirect with redirect mode 'error'`)
-        }
-        const next = redirected(hop, response.status, location, request.replayable)
-        if (next !== null) {
-          if (++redirects > MAX_REDIRECTS) throw new TypeError('fetch failed: redirect count exceeded')
-          discard(response)
-          hop = next
-          made = 0
-          continue
-        }
-        return response
+        discard(response)
+        if (request.redirect === 'error') throw new TypeError(`fetch failed: ${response.status} redirect with redirect mode 'error'`)
+        if (++redirects > MAX_REDIRECTS) throw new TypeError('fetch failed: redirect count exceeded')
+        const next = redirected(hop, response.status, location, replayable)
+        if (next === null) throw new TypeError(`fetch failed: a ${response.status} redirect cannot send a streamed body again`)
+        hop = next
+        made = 0
+        continue
       }
-      const wait = host.retryWait(hop.method, request.replayable, made, { status: response.status, retryAfter: response.headers.get('retry-after') ?? undefined })
-      if (wait === null || Date.now() + wait >= deadline) return response
+      const wait = host.retryWait(hop.method, replayable, made, { status: response.status, retryAfter: response.headers.get('retry-after') ?? undefined })
+      if (wait === null || Date.now() + wait >= deadline) return redirects > 0 ? markRedirected(response, hop.url) : response
       discard(response)
-      await sleep(wait, undefined, { signal: signal }).catch(() => { throw signal.reason })
+      await sleep(wait, undefined, { signal }).catch(() => { throw signal.reason })
     }
   } finally {
     // The answer's headers came (or the call failed): the timeout ends, the caller's signal
     // still aborts the body.
     call.done()
   }
+}
+
+/**
+ * The managed token for a request to `url`, within the call's signal: an abort or the timeout
+ * while waiting for it rejects as fetch rejects, with the signal's reason.
+ */
+async function tokenWithin (host, signal, timeoutMs, url) {
+  try {
+    // The call's own timeout fires first; the provider's is only a backstop.
+    return await host.token(signal, timeoutMs + 1000, safeUrl(url.href))
+  } catch (error) {
+    if (signal.aborted) throw signal.reason
+    throw error
+  }
+}
+
+/**
+ * Whether fetch refused its input (a `TypeError` without a cause: a bad URL, a bad header): no
+ * network failure, nothing to retry. A network failure is `fetch failed` with its cause.
+ */
+function isInputError (error) {
+  return error instanceof TypeError && error.cause === undefined && !/fetch failed/i.test(error.message)
+}
+
+/** The answer after redirects, with `redirected` and `url` saying so, as fetch's own does. */
+function markRedirected (response, url) {
+  try {
+    Object.defineProperty(response, 'redirected', { value: true })
+    Object.defineProperty(response, 'url', { value: url.href })
+  } catch {}
+  return response
 }
 
 /**
@@ -164,30 +194,31 @@ function callSignal (callerSignal, timeoutMs) {
 
 /**
  * What fetch would make of `input` and `init`: the URL resolved against the service URL, the
- * method, headers, body (read ahead when streamed, see `bodyOf`), signal, redirect mode and the
- * other fields of `init`, given to fetch as they are.
+ * method, headers, body (still as given: `send` reads a stream ahead under the call's signal),
+ * signal, redirect mode and the other fields of `init`, given to fetch as they are. Throws
+ * fetch's `TypeError`s for what fetch refuses.
  */
-async function requestOf (input, init, serviceURL) {
+function requestOf (input, init, serviceURL) {
   const options = init === undefined || init === null ? {} : init
   const from = isRequest(input) ? input : null
   const url = resolve(from !== null ? from.url : input, serviceURL)
   const method = String(options.method ?? (from !== null ? from.method : 'GET')).toUpperCase()
   const headers = new Headers(options.headers !== undefined ? options.headers : from !== null ? from.headers : undefined)
-  const given = options.body !== undefined ? options.body : from !== null ? from.body : null
-  if (given !== null && given !== undefined && (method === 'GET' || method === 'HEAD')) {
+  const body = options.body !== undefined ? options.body : from !== null ? from.body : null
+  if (body !== null && body !== undefined && (method === 'GET' || method === 'HEAD')) {
     throw new TypeError(`Request with ${method} method cannot have body.`)
   }
-  const { body, replayable } = await bodyOf(given)
+  const redirect = options.redirect ?? (from !== null ? from.redirect : 'follow')
+  if (!REDIRECT_MODES.has(redirect)) throw new TypeError(`redirect must be 'follow', 'error' or 'manual', not ${JSON.stringify(String(redirect))}`)
   const rest = {}
   for (const [key, value] of Object.entries(options)) if (!HANDLED.has(key)) rest[key] = value
   return {
     url,
     method,
     headers,
-    body,
-    replayable,
+    body: body ?? null,
     signal: options.signal ?? (from !== null ? from.signal : undefined),
-    redirect: options.redirect ?? (from !== null ? from.redirect : 'follow'),
+    redirect,
     rest
   }
 }
@@ -198,14 +229,22 @@ function isRequest (input) {
     typeof input.url === 'string' && typeof input.method === 'string'
 }
 
-/** `input` as a URL: absolute as given, or relative to the service URL. */
-function resolve (input, serviceURL) {
+/**
+ * `input` as an http(s) URL: absolute as given, or relative to the service URL (or to `base`, a
+ * redirect's). A URL with a user name or password is refused, as fetch refuses it, without
+ * quoting it.
+ */
+function resolve (input, serviceURL, base = serviceURL) {
   const text = input instanceof URL ? input.href : String(input)
+  let url
   try {
-    return originOf(serviceURL) === null ? new URL(text) : new URL(text, serviceURL)
+    url = originOf(base) === null ? new URL(text) : new URL(text, base)
   } catch {
-    throw new TypeError(`Failed to parse URL from ${text}${originOf(serviceURL) === null ? ' (the client\'s serviceURL is not absolute, so a path cannot be resolved against it)' : ''}`)
+    throw new TypeError(`Failed to parse URL from ${safeUrl(text)}${originOf(base) === null ? ' (the client\'s serviceURL is not absolute, so a path cannot be resolved against it)' : ''}`)
   }
+  if (url.username !== '' || url.password !== '') throw new TypeError('Request cannot be constructed from a URL that includes credentials')
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`fetch failed: ${url.protocol} URLs are not fetched`)
+  return url
 }
 
 /** The origin of an absolute URL, or null for a relative one (Adobe's default serviceURL `/`). */
@@ -223,14 +262,14 @@ function originOf (url) {
  * is read ahead up to REPLAYABLE_BODY_BYTES: a shorter one is kept as bytes, a longer one is sent
  * as a stream of what was read and the rest, once.
  */
-async function bodyOf (body) {
+async function bodyOf (body, signal) {
   if (body === null || body === undefined) return { body: null, replayable: true }
   const chunks = streamOf(body)
   if (chunks === null) return { body, replayable: true }
   const ahead = []
   let size = 0
   for (;;) {
-    const { value, done } = await chunks.next()
+    const { value, done } = await untilAborted(chunks, signal)
     if (done) return { body: Buffer.concat(ahead), replayable: true }
     const chunk = bytesOf(value)
     ahead.push(chunk)
@@ -248,15 +287,40 @@ async function bodyOf (body) {
   return { body: Readable.from(rest(), { objectMode: false }), replayable: false }
 }
 
-/** An iterator over a streamed body's chunks, or null for a body that is not a stream. */
+/**
+ * An iterator over a streamed body's chunks (`next`, and `cancel` to let the source go), or null
+ * for a body that is not a stream.
+ */
 function streamOf (body) {
   if (typeof body === 'string' || body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return null
   if (typeof body.getReader === 'function') {
     const reader = body.getReader()
-    return { next: () => reader.read() }
+    return { next: () => reader.read(), cancel: (reason) => reader.cancel(reason).catch(() => {}) }
   }
-  if (typeof body[Symbol.asyncIterator] === 'function') return body[Symbol.asyncIterator]()
+  if (typeof body[Symbol.asyncIterator] === 'function') {
+    const iterator = body[Symbol.asyncIterator]()
+    return {
+      next: () => iterator.next(),
+      cancel: () => { if (typeof iterator.return === 'function') Promise.resolve(iterator.return()).catch(() => {}) }
+    }
+  }
   return null
+}
+
+/** The next chunk, or the signal's reason when it aborts first (the source is then let go). */
+function untilAborted (chunks, signal) {
+  if (signal.aborted) {
+    chunks.cancel(signal.reason)
+    return Promise.reject(signal.reason)
+  }
+  return new Promise((resolve, reject) => {
+    const stop = () => {
+      chunks.cancel(signal.reason)
+      reject(signal.reason)
+    }
+    signal.addEventListener('abort', stop, { once: true })
+    chunks.next().then(resolve, reject).finally(() => signal.removeEventListener('abort', stop))
+  })
 }
 
 function bytesOf (chunk) {
@@ -267,22 +331,23 @@ function bytesOf (chunk) {
 }
 
 /**
- * The headers of one attempt. To the service URL's origin: the client's headers, then the
- * request's, then `Authorization` (the managed token or the client's `auth`) and `X-Api-Key`
- * unless the request sets them. Elsewhere: the request's own headers, without the origin's
- * credentials when a redirect led there. The trace context goes everywhere.
+ * The headers of one attempt. While the request is credentialed (every hop so far on the service
+ * URL's origin): the client's headers, then the request's, then `Authorization` (the managed
+ * token or the client's `auth`) and `X-Api-Key` unless the request sets them. Once a redirect
+ * has left that origin: the request's own headers, without any credential (`Authorization`,
+ * `Cookie`, `X-Api-Key`). The trace context goes everywhere.
  */
-function headersFor (host, request, hop, sameOrigin, token, trace) {
-  const headers = new Headers(sameOrigin ? host.headers : undefined)
+function headersFor (host, request, hop, token, trace) {
+  const headers = new Headers(hop.credentialed ? host.headers : undefined)
   request.headers.forEach((value, name) => headers.set(name, value))
-  if (sameOrigin) {
+  if (hop.credentialed) {
     if (!headers.has('authorization')) {
       if (token !== null) headers.set('authorization', `Bearer ${token}`)
       else if (host.authorization !== null) headers.set('authorization', host.authorization)
     }
     const apiKey = host.apiKey()
     if (apiKey !== undefined && !headers.has('x-api-key')) headers.set('x-api-key', apiKey)
-  } else if (hop.url !== request.url) {
+  } else if (hop.stripped) {
     for (const name of ORIGIN_ONLY) headers.delete(name)
   }
   if (trace !== null) {
@@ -309,15 +374,18 @@ function fetchInit (request, hop, headers, signal) {
 /**
  * The next hop of a redirect, as fetch makes it: 303 (and 301 or 302 after a POST) becomes a GET
  * without a body; 307 and 308 keep method and body, which needs a body that can be sent again
- * (else null: the redirect is the answer).
+ * (else null). A hop to another origin drops every credential for the rest of the chain. Only
+ * http(s) locations are followed, and none with a user name or password.
  */
 function redirected (hop, status, location, replayable) {
-  const url = new URL(location, hop.url)
+  const url = resolve(location, hop.url.href, hop.url.href)
   const toGet = (status === 303 && hop.method !== 'GET' && hop.method !== 'HEAD') ||
     ((status === 301 || status === 302) && hop.method === 'POST')
-  if (toGet) return { url, method: 'GET', body: null }
+  const leaves = url.origin !== hop.url.origin
+  const credentials = { credentialed: hop.credentialed && !leaves, stripped: hop.stripped || leaves }
+  if (toGet) return { url, method: 'GET', body: null, ...credentials }
   if (hop.body !== null && !replayable) return null
-  return { url, method: hop.method, body: hop.body }
+  return { url, method: hop.method, body: hop.body, ...credentials }
 }
 
 /**
@@ -363,12 +431,18 @@ function withDetails (error, outcome) {
   }
 }
 
+/** The proxy variables Node's own fetch does not read, and the native transport does. */
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']
+
 /**
- * The fetch that `authFetch` calls, as the client's options choose it: their own `fetch`;
- * `globalThis.fetch` looked up at each request (where nock, msw and `MockAgent` see it) for
- * `transport: 'fetch'`, and for the native transport too unless `ca` or `proxy` is set; with
- * them, the `undici` package's fetch over an agent that trusts exactly `ca` (as Node's `ca`
- * does) or goes through `proxy`. Node decides the TLS trust in every case.
+ * The fetch that `authFetch` calls, as the client's options choose it:
+ * - their own `fetch`;
+ * - `globalThis.fetch`, looked up at each request (where nock, msw and `MockAgent` see it), for
+ *   `transport: 'fetch'`, and for the native transport when nothing below applies;
+ * - with `ca`, `proxy`, or a proxy variable (`HTTPS_PROXY`, `HTTP_PROXY` with `NO_PROXY`, which
+ *   the native transport honours and Node's fetch does not): the `undici` package's fetch over an
+ *   agent that trusts exactly `ca` (as Node's `ca` does) and goes through that proxy.
+ * Node decides the TLS trust in every case.
  * @param {{fetch?: Function}} options the client's options
  * @param {'supplied' | 'fetch' | 'native'} transport from `transportOf`
  * @param {{ca?: string, proxy?: string, verify: boolean}} connection
@@ -376,13 +450,22 @@ function withDetails (error, outcome) {
  */
 function fetchOf (options, transport, { ca, proxy, verify }) {
   if (transport === 'supplied') return () => options.fetch
-  if (transport === 'fetch' || (ca === undefined && proxy === undefined)) return () => globalThis.fetch
+  const proxied = PROXY_VARIABLES.some((name) => process.env[name])
+  if (transport === 'fetch' || (ca === undefined && proxy === undefined && !proxied)) return () => globalThis.fetch
+  // The variables as they are when the client is built, as the native transport reads them.
+  const environment = {
+    httpProxy: process.env.HTTP_PROXY || process.env.http_proxy,
+    httpsProxy: process.env.HTTPS_PROXY || process.env.https_proxy,
+    noProxy: process.env.NO_PROXY ?? process.env.no_proxy ?? ''
+  }
   let own = null
   return () => {
     if (own === null) {
       const undici = require('undici')
       const tls = { rejectUnauthorized: verify, ...(ca === undefined ? {} : { ca }) }
-      const dispatcher = proxy === undefined ? new undici.Agent({ connect: tls }) : new undici.ProxyAgent({ uri: proxy, requestTls: tls })
+      const dispatcher = proxy !== undefined
+        ? new undici.ProxyAgent({ uri: proxy, requestTls: tls })
+        : proxied ? new undici.EnvHttpProxyAgent({ ...environment, connect: tls, requestTls: tls }) : new undici.Agent({ connect: tls })
       own = async (url, init) => asGlobalResponse(await undici.fetch(url, { ...init, dispatcher }))
     }
     return own

@@ -454,6 +454,11 @@ impl AemClient {
         }
     }
 
+    /// The largest response body accepted, in bytes.
+    pub fn max_body_bytes(&self) -> u64 {
+        self.max_body_bytes
+    }
+
     /// The client's retry policy.
     pub fn retry_policy(&self) -> RetryPolicy {
         self.retry

@@ -258,6 +258,12 @@ impl NativeClient {
         self.inner.endpoint().to_owned()
     }
 
+    /// The largest response body accepted, in bytes (the `maxResponseBytes` in force).
+    #[napi(getter)]
+    pub fn max_response_bytes(&self) -> f64 {
+        self.inner.max_body_bytes() as f64
+    }
+
     /// Drops every cached response.
     #[napi]
     pub fn clear_cache(&self) {

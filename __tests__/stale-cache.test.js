@@ -46,10 +46,15 @@ class Origin {
       res.writeHead(503, { 'content-type': 'text/html' })
       return res.end('<html><body>Service Unavailable</body></html>')
     }
+    if (this.status !== undefined) {
+      res.writeHead(this.status, { 'content-type': 'application/json' })
+      return res.end(JSON.stringify({ errors: [{ message: `status ${this.status}` }] }))
+    }
     const etag = `"v${this.version}"`
     const headers = { 'content-type': 'application/json', etag, 'last-modified': 'Sat, 05 Dec 2026 00:00:00 GMT', ...this.headers }
-    if (req.headers['if-none-match'] === etag) {
-      res.writeHead(304, headers)
+    if (req.headers['if-none-match'] === etag || this.alwaysNotModified) {
+      // A 304 carries what `notModified` says, or else every header of the 200.
+      res.writeHead(304, this.notModified ?? headers)
       return res.end()
     }
     res.writeHead(200, headers)
@@ -96,6 +101,28 @@ function reset (headers) {
   origin.version = 1
   origin.requests = []
   origin.mode = 'ok'
+  origin.status = undefined
+  origin.notModified = undefined
+  origin.alwaysNotModified = false
+}
+
+/** A store in memory with a lease, as Redis through createRedisStore is: for clients of one process. */
+function memoryStore ({ lease = true } = {}) {
+  const values = new Map()
+  const leases = new Set()
+  const store = {
+    values,
+    get: async (key) => values.get(key),
+    set: async (key, value) => { values.set(key, value) }
+  }
+  if (lease) {
+    store.lease = async (key) => {
+      if (leases.has(key)) return null
+      leases.add(key)
+      return async () => { leases.delete(key) }
+    }
+  }
+  return store
 }
 
 test('stale-while-revalidate: a stale entry answers at once, one background revalidation runs, conditionally', async () => {
@@ -221,4 +248,108 @@ test('the stale answer is visible: the request channel and the log say so, and w
   }
   assert.deepEqual(seen, [{ stale: 'stale-while-revalidate', cached: true }])
   assert.equal(requests().at(-1).stale, 'stale-while-revalidate')
+})
+
+test('a 304 updates only the headers it carries: Surrogate-Control\'s windows stay; a 304 that forbids storing removes the entry', async () => {
+  reset({ 'cache-control': 'max-age=1', 'surrogate-control': 'stale-if-error=60' })
+  origin.notModified = { etag: '"v1"' }
+  const { run, requests } = client()
+  assert.equal(await run(), 1)
+  await sleep(1050)
+  assert.equal(await run(), 1, 'revalidated by a 304 with only its ETag')
+  await sleep(1050)
+  origin.mode = '503'
+  assert.equal(await run(), 1, 'stale-if-error from the stored Surrogate-Control')
+  assert.equal(requests().at(-1).stale, 'stale-if-error')
+
+  reset({ 'cache-control': 'max-age=1, stale-if-error=600' })
+  origin.notModified = { 'cache-control': 'no-store' }
+  const forbidden = client()
+  assert.equal(await forbidden.run(), 1)
+  await sleep(1050)
+  assert.equal(await forbidden.run(), 1, 'the 304\'s body is the stored one, once')
+  origin.mode = '503'
+  await assert.rejects(forbidden.run(), (e) => e.sdkDetails.status === 503, 'no entry left to serve stale')
+})
+
+test('a 304 to a request without the cache\'s validators is an error, not a loop; a call with its own validators bypasses the cache', async () => {
+  reset({ 'cache-control': 'max-age=60' })
+  origin.alwaysNotModified = true
+  for (const extra of [{}, { coalesce: true }, { cache: false, coalesce: true }]) {
+    origin.requests = []
+    const { run } = client(extra)
+    const error = await run().then(() => null, (e) => e)
+    assert.ok(error, JSON.stringify(extra))
+    assert.equal(error.sdkDetails.status, 304)
+    assert.ok(origin.requests.length <= 2, `${origin.requests.length} requests`)
+  }
+  reset({ 'cache-control': 'max-age=60' })
+  const { aem } = client()
+  await aem.runPersistedQuery(QUERY)
+  const own = await aem.runPersistedQuery(QUERY, {}, { headers: { 'If-None-Match': '"v1"' } }).catch((e) => e)
+  assert.equal(own.sdkDetails.status, 304, 'AEM\'s answer to the call\'s own validators')
+  assert.equal(origin.requests.length, 2)
+})
+
+test('a 403, 404 or 410 and an answer that may not be stored remove the entry: no stale content of a deleted query', async () => {
+  reset({ 'cache-control': 'max-age=1, stale-while-revalidate=30, stale-if-error=600' })
+  const { run } = client()
+  assert.equal(await run(), 1)
+  await sleep(1050)
+  origin.status = 404
+  assert.equal(await run(), 1, 'stale while the background revalidation runs')
+  await sleep(200)
+  await assert.rejects(run(), (e) => e.sdkDetails.status === 404, 'the entry is gone')
+})
+
+test('with a store: keys hold the service URL and the client\'s headers, one background revalidation, clearCache forgets older entries', async () => {
+  reset({ 'cache-control': 'max-age=60' })
+  const store = memoryStore()
+  const mine = client({ cache: { store }, headers: { 'accept-language': 'de' } })
+  assert.equal(await mine.run(), 1)
+  origin.version = 2
+  const otherHeaders = client({ cache: { store }, headers: { 'accept-language': 'en' } })
+  assert.equal(await otherHeaders.run(), 2, 'other headers: not the store\'s entry')
+  const other = new Origin(tls)
+  await other.listen()
+  try {
+    other.headers = { 'cache-control': 'max-age=60' }
+    other.version = 7
+    const otherHost = new AEMHeadless({ serviceURL: other.url, auth: 'token', ca: tls.caPem, cache: { store }, headers: { 'accept-language': 'de' } })
+    assert.equal((await otherHost.runPersistedQuery(QUERY)).data.adventureList.items[0].version, 7, 'another host: not the store\'s entry')
+  } finally {
+    await other.close()
+  }
+  const sameAsMine = client({ cache: { store }, headers: { 'accept-language': 'de' } })
+  assert.equal(await sameAsMine.run(), 1, 'same host and headers: the store\'s entry')
+  sameAsMine.aem.clearCache()
+  assert.equal(await sameAsMine.run(), 2, 'after clearCache, not the older entry')
+
+  reset({ 'cache-control': 'max-age=1, stale-while-revalidate=30' })
+  const withoutLease = memoryStore({ lease: false })
+  const swr = client({ cache: { store: withoutLease } })
+  await swr.run()
+  await sleep(1050)
+  origin.mode = 'hang'
+  await Promise.all(Array.from({ length: 10 }, swr.run))
+  await sleep(100)
+  assert.equal(origin.requests.length, 2, 'one background revalidation, with a store without lease too')
+  origin.mode = 'ok'
+})
+
+test('with a store: a holder that stores nothing or dies does not hold the others up for their timeout', async () => {
+  reset({ 'cache-control': 'no-store' })
+  origin.mode = 'ok'
+  const store = memoryStore()
+  const holder = client({ cache: { store }, timeout: 4000 })
+  const waiter = client({ cache: { store }, timeout: 4000, coalesce: true })
+  const [a, b] = await Promise.all([holder.run(), waiter.run()])
+  assert.deepEqual([a, b], [1, 1])
+
+  // A lease taken and never given back (its process died): the others still answer.
+  reset({ 'cache-control': 'max-age=60' })
+  const dead = memoryStore()
+  dead.lease = async () => null
+  const survivor = client({ cache: { store: dead }, timeout: 1000, coalesce: true })
+  assert.equal(await survivor.run(), 1)
 })

@@ -17,8 +17,10 @@ const native = require('../binding.js')
 function cacheStoreFor (store) {
   /** Release functions of the leases this process holds, by the number of the call that took each. */
   const leases = new Map()
+  /** Leases the core gave up waiting for: given back as soon as the store grants them. */
+  const abandoned = new Set()
   const call = ({ id, op, key, value, ttlMs }) => {
-    run(store, leases, id, op, key, value, ttlMs).then(
+    run(store, { leases, abandoned }, id, op, key, value, ttlMs).then(
       (answer) => native.settleStore(id, answer),
       () => native.settleStore(id, null)
     )
@@ -27,7 +29,7 @@ function cacheStoreFor (store) {
 }
 
 /** One store call: the value read, `held` or `busy` for a lease, else null. */
-async function run (store, leases, id, op, key, value, ttlMs) {
+async function run (store, { leases, abandoned }, id, op, key, value, ttlMs) {
   const ttl = Math.max(1, Math.ceil(ttlMs || 0))
   if (op === 'get') {
     const found = await store.get(key)
@@ -42,6 +44,10 @@ async function run (store, leases, id, op, key, value, ttlMs) {
     const release = await store.lease(key, ttl)
     if (typeof release !== 'function') return 'busy'
     const name = String(id)
+    if (abandoned.delete(name)) {
+      await release()
+      return null
+    }
     leases.set(name, release)
     // A holder that never releases (its call gave up waiting) is forgotten with the lease.
     setTimeout(() => leases.delete(name), ttl).unref()
@@ -50,7 +56,13 @@ async function run (store, leases, id, op, key, value, ttlMs) {
   if (op === 'release') {
     const release = leases.get(key)
     leases.delete(key)
-    if (release !== undefined) await release()
+    if (release !== undefined) {
+      await release()
+    } else {
+      // Not granted yet: given back when it is (a set kept small: a lease lives ttl at most).
+      if (abandoned.size >= 1000) abandoned.clear()
+      abandoned.add(key)
+    }
   }
   return null
 }

@@ -41,6 +41,97 @@ pub struct ReusePolicy {
     pub stale_if_error: Duration,
     /// The validators a revalidation sends back (`If-None-Match`, `If-Modified-Since`).
     pub validators: Validators,
+    /// The directives it came with, for a 304 to update (RFC 9111 §4.3.4).
+    pub directives: Directives,
+}
+
+/// The caching directives of a stored answer, as sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Directives {
+    /// `Cache-Control`, its values joined.
+    pub cache_control: Option<String>,
+    /// `Surrogate-Control`, its values joined.
+    pub surrogate_control: Option<String>,
+}
+
+/// What an answer's headers say about caching it: its directives, validators, `Age` and
+/// whether it has `Vary: *`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CacheHeaders {
+    /// `Cache-Control` and `Surrogate-Control`.
+    pub directives: Directives,
+    /// `ETag` and `Last-Modified`.
+    pub validators: Validators,
+    /// `Age`.
+    pub age: Duration,
+    /// `Vary: *`: never reusable.
+    pub vary_any: bool,
+}
+
+impl CacheHeaders {
+    /// The caching headers of an answer.
+    pub fn of(headers: &HeaderMap) -> Self {
+        let joined = |name: &HeaderName| {
+            let values: Vec<&str> = headers
+                .get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            (!values.is_empty()).then(|| values.join(", "))
+        };
+        let text = |name: HeaderName| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Self {
+            directives: Directives {
+                cache_control: joined(&CACHE_CONTROL),
+                surrogate_control: joined(&SURROGATE_CONTROL),
+            },
+            validators: Validators {
+                etag: text(ETAG),
+                last_modified: text(LAST_MODIFIED),
+            },
+            age: headers
+                .get(AGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map_or(Duration::ZERO, Duration::from_secs),
+            vary_any: headers.get_all(VARY).iter().any(|v| {
+                v.to_str()
+                    .map_or(true, |v| v.split(',').any(|f| f.trim() == "*"))
+            }),
+        }
+    }
+
+    /// The stored answer's caching headers as a 304 updates them (RFC 9111 §4.3.4): each one the
+    /// 304 carries replaces the stored one; the others stay.
+    pub fn updated_by(stored: &ReusePolicy, not_modified: &CacheHeaders) -> Self {
+        let pick = |new: &Option<String>, old: &Option<String>| new.clone().or_else(|| old.clone());
+        Self {
+            directives: Directives {
+                cache_control: pick(
+                    &not_modified.directives.cache_control,
+                    &stored.directives.cache_control,
+                ),
+                surrogate_control: pick(
+                    &not_modified.directives.surrogate_control,
+                    &stored.directives.surrogate_control,
+                ),
+            },
+            validators: Validators {
+                etag: pick(&not_modified.validators.etag, &stored.validators.etag),
+                last_modified: pick(
+                    &not_modified.validators.last_modified,
+                    &stored.validators.last_modified,
+                ),
+            },
+            age: not_modified.age,
+            vary_any: not_modified.vary_any,
+        }
+    }
 }
 
 /// An answer's validators.
@@ -69,6 +160,7 @@ impl ReusePolicy {
             stale_while_revalidate: self.stale_while_revalidate.saturating_sub(past_fresh),
             stale_if_error: self.stale_if_error.saturating_sub(past_fresh),
             validators: self.validators,
+            directives: self.directives,
         }
     }
 
@@ -80,17 +172,12 @@ impl ReusePolicy {
 }
 
 /// The directives of one header, by name (lower case), with their arguments.
-struct Directives(Vec<(String, Option<String>)>);
+struct Parsed(Vec<(String, Option<String>)>);
 
-impl Directives {
-    fn of(headers: &HeaderMap, name: &HeaderName) -> Option<Self> {
+impl Parsed {
+    fn of(value: Option<&str>) -> Self {
         let mut directives = Vec::new();
-        let mut present = false;
-        for value in headers.get_all(name) {
-            present = true;
-            let Ok(text) = value.to_str() else {
-                continue;
-            };
+        if let Some(text) = value {
             for directive in text.split(',') {
                 let (name, argument) = match directive.split_once('=') {
                     Some((name, argument)) => (
@@ -104,7 +191,7 @@ impl Directives {
                 }
             }
         }
-        present.then_some(Self(directives))
+        Self(directives)
     }
 
     fn has(&self, name: &str) -> bool {
@@ -132,32 +219,26 @@ impl Directives {
 /// `private` or `no-store`, `Vary: *`, or nothing that makes it reusable (no freshness, no stale
 /// window, no validator).
 pub fn reuse_policy(headers: &HeaderMap, defaults: StaleDefaults) -> Option<ReusePolicy> {
-    let control = Directives::of(headers, &CACHE_CONTROL).unwrap_or(Directives(Vec::new()));
-    if control.has("private") || control.has("no-store") {
+    policy_of(&CacheHeaders::of(headers), defaults)
+}
+
+/// [`reuse_policy`] of caching headers already read (an answer's, or a stored one's as a 304
+/// updates them).
+pub fn policy_of(headers: &CacheHeaders, defaults: StaleDefaults) -> Option<ReusePolicy> {
+    let control = Parsed::of(headers.directives.cache_control.as_deref());
+    if control.has("private") || control.has("no-store") || headers.vary_any {
         return None;
     }
-    let vary_any = headers.get_all(VARY).iter().any(|v| {
-        v.to_str()
-            .map_or(true, |v| v.split(',').any(|f| f.trim() == "*"))
-    });
-    if vary_any {
-        return None;
-    }
-    let surrogate = Directives::of(headers, &SURROGATE_CONTROL);
+    let surrogate = Parsed::of(headers.directives.surrogate_control.as_deref());
     let window = |name: &str, default: Duration| {
         control
             .seconds(name)
-            .or_else(|| surrogate.as_ref().and_then(|s| s.seconds(name)))
+            .or_else(|| surrogate.seconds(name))
             .unwrap_or(default)
     };
     let no_stale = ["no-cache", "must-revalidate", "proxy-revalidate"]
         .iter()
         .any(|name| control.has(name));
-    let age = headers
-        .get(AGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map_or(Duration::ZERO, Duration::from_secs);
     let max_age = if control.has("no-cache") {
         Duration::ZERO
     } else {
@@ -171,23 +252,15 @@ pub fn reuse_policy(headers: &HeaderMap, defaults: StaleDefaults) -> Option<Reus
             window("stale-if-error", defaults.if_error),
         )
     };
-    let text = |name: HeaderName| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
     // The stale windows start when the answer became stale: an old `Age` uses them up too.
     let policy = ReusePolicy {
         fresh_for: max_age,
         stale_while_revalidate,
         stale_if_error,
-        validators: Validators {
-            etag: text(ETAG),
-            last_modified: text(LAST_MODIFIED),
-        },
+        validators: headers.validators.clone(),
+        directives: headers.directives.clone(),
     }
-    .aged(age);
+    .aged(headers.age);
     (!policy.keep_for().is_zero() || policy.validators.any()).then_some(policy)
 }
 
@@ -326,6 +399,47 @@ mod tests {
         assert!(
             policy(&[("cache-control", "no-cache")]).is_none(),
             "nothing to revalidate with"
+        );
+    }
+
+    #[test]
+    fn a_304_updates_the_headers_it_carries_and_keeps_the_others() {
+        let stored = policy(&[
+            ("cache-control", "max-age=60"),
+            ("surrogate-control", "stale-if-error=600"),
+            ("etag", "\"v1\""),
+        ])
+        .unwrap();
+        let plain = CacheHeaders::of(&headers(&[("etag", "\"v1\"")]));
+        let kept = policy_of(
+            &CacheHeaders::updated_by(&stored, &plain),
+            StaleDefaults::default(),
+        )
+        .unwrap();
+        assert_eq!(kept.stale_if_error, secs(600), "Surrogate-Control kept");
+        let forbidding =
+            CacheHeaders::of(&headers(&[("cache-control", "max-age=0, must-revalidate")]));
+        let strict = policy_of(
+            &CacheHeaders::updated_by(&stored, &forbidding),
+            StaleDefaults::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (strict.fresh_for, strict.stale_if_error),
+            (Duration::ZERO, Duration::ZERO)
+        );
+        assert_eq!(
+            strict.validators.etag.as_deref(),
+            Some("\"v1\""),
+            "validators kept"
+        );
+        let no_store = CacheHeaders::of(&headers(&[("cache-control", "no-store")]));
+        assert!(
+            policy_of(
+                &CacheHeaders::updated_by(&stored, &no_store),
+                StaleDefaults::default()
+            )
+            .is_none()
         );
     }
 

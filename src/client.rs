@@ -2,17 +2,17 @@
 //! and headers, shared by every call.
 
 use reqwest::header::{
-    AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue,
-    IF_MODIFIED_SINCE, IF_NONE_MATCH,
+    AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, IF_MODIFIED_SINCE,
+    IF_NONE_MATCH,
 };
 use reqwest::{Method, Url};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use crate::aem::{self, normalize_endpoint, normalize_service_url};
-use crate::cache_policy::{self, ReusePolicy, SURROGATE_CONTROL, Validators};
+use crate::cache_policy::{self, CacheHeaders, Validators};
 use crate::coalesce::Coalescer;
 use crate::error::{Error, Result};
 use crate::http::{
@@ -20,7 +20,7 @@ use crate::http::{
     without_userinfo,
 };
 use crate::response;
-use crate::response_cache::{CacheConfig, Lookup, ResponseCache, StaleEntry};
+use crate::response_cache::{CacheConfig, Lookup, Refreshed, ResponseCache, StaleEntry};
 use crate::retry::{Attempts, RetryPolicy, send_with_retries};
 use crate::secret::Secret;
 use crate::shared_cache::{Lease, SharedCache};
@@ -268,8 +268,10 @@ pub struct AemClient {
     max_body_bytes: u64,
     permits: Semaphore,
     cache: Option<ResponseCache>,
-    /// The store the cache shares with other processes, if any.
+    /// The store the cache shares with other processes, if any, scoped to this client.
     shared: Option<Arc<SharedCache>>,
+    /// When `clear_cache` last ran, in epoch milliseconds: older shared entries are not taken.
+    cleared_at: AtomicU64,
     coalescer: Option<Coalescer<SharedOutcome>>,
     /// Who the client's own `Authorization` speaks for, in cache and coalescing keys.
     identity: String,
@@ -345,13 +347,14 @@ struct SharedBody {
 /// The outcome of a request that callers share: a body, or the error.
 type SharedOutcome = std::result::Result<SharedBody, Arc<Error>>;
 
-/// What [`AemClient::fetch`] got: the answer, and for a 200 or 304 how it may be reused.
+/// What [`AemClient::fetch`] got: the answer, and with the cache on, for a 200 or 304, its
+/// caching headers.
 struct Fetched {
     body: String,
     status: u16,
     attempts: u32,
     http_version: Option<&'static str>,
-    policy: Option<ReusePolicy>,
+    cache_headers: Option<CacheHeaders>,
 }
 
 /// A background revalidation under way; dropped (done, failed or cancelled), it ends.
@@ -364,6 +367,25 @@ impl Drop for RevalidationClaim {
     fn drop(&mut self) {
         if let Some(cache) = &self.client.cache {
             cache.end_revalidation(&self.key);
+        }
+    }
+}
+
+/// A held lease of the shared store, given back when dropped: however the fetch under it
+/// ends (an answer, an error, an abort).
+struct LeaseRelease {
+    shared: Arc<SharedCache>,
+    lease: Lease,
+}
+
+impl Drop for LeaseRelease {
+    fn drop(&mut self) {
+        if !matches!(self.lease, Lease::Held(_)) {
+            return;
+        }
+        let (shared, lease) = (Arc::clone(&self.shared), self.lease);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { shared.release(lease).await });
         }
     }
 }
@@ -384,6 +406,9 @@ fn from_cache(body: &str, attempts: u32, stale: Option<StaleReason>) -> Response
 
 /// How often a process that waits for another's answer looks in the shared store.
 const SHARED_POLL: Duration = Duration::from_millis(50);
+/// The longest a lease of the shared store lasts: a holder that dies holds up the others no
+/// longer than this.
+const MAX_LEASE: Duration = Duration::from_secs(10);
 
 /// The prefix of persisted-query endpoints, the requests that may be cached and coalesced.
 const PERSISTED_QUERY_PREFIX: &str = "graphql/execute.json/";
@@ -392,6 +417,24 @@ const PERSISTED_QUERY_PREFIX: &str = "graphql/execute.json/";
 fn push_field(key: &mut String, field: &str) {
     use std::fmt::Write as _;
     let _ = write!(key, "{}:{field}", field.len());
+}
+
+/// What a client's answers depend on besides a request's key: its service URL and its own
+/// headers but `Authorization` (names lower-cased, sorted), for the shared store's keys.
+fn scope_of(service_url: &str, headers: &HeaderMap) -> String {
+    let mut pairs: Vec<(&str, &[u8])> = headers
+        .iter()
+        .filter(|(name, _)| **name != AUTHORIZATION)
+        .map(|(name, value)| (name.as_str(), value.as_bytes()))
+        .collect();
+    pairs.sort_unstable();
+    let mut scope = String::new();
+    push_field(&mut scope, service_url);
+    for (name, value) in pairs {
+        push_field(&mut scope, name);
+        push_field(&mut scope, &String::from_utf8_lossy(value));
+    }
+    scope
 }
 
 /// A digest of an `Authorization` value: keys tell identities apart without holding secrets.
@@ -418,6 +461,11 @@ impl AemClient {
         let identity = headers
             .get(AUTHORIZATION)
             .map_or_else(String::new, |value| identity_of(value.as_bytes()));
+        let service_url = normalize_service_url(&config.service_url);
+        let shared = config
+            .shared_cache
+            .filter(|_| config.cache.is_some())
+            .map(|shared| Arc::new(shared.scoped(scope_of(&service_url, &headers))));
         let transport = match config.transport {
             Some(transport) => transport,
             None => Transport::Native(client_for(&HttpConfig {
@@ -429,7 +477,7 @@ impl AemClient {
             transport,
             connect_timeout: config.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
             headers,
-            service_url: normalize_service_url(&config.service_url),
+            service_url: service_url.clone(),
             endpoint: normalize_endpoint(&config.endpoint).to_owned(),
             retry: config.retry,
             timeout: config.timeout.unwrap_or(DEFAULT_TIMEOUT),
@@ -440,18 +488,24 @@ impl AemClient {
                     .unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS)
                     .clamp(1, Semaphore::MAX_PERMITS),
             ),
-            shared: config.shared_cache.filter(|_| config.cache.is_some()),
+            shared,
+            cleared_at: AtomicU64::new(0),
             cache: config.cache.map(ResponseCache::new),
             coalescer: config.coalesce.then(Coalescer::default),
             identity,
         })
     }
 
-    /// Drops every cached response.
+    /// Drops every cached response; entries in the shared store from before are not taken again
+    /// by this client (other processes clear their own).
     pub fn clear_cache(&self) {
         if let Some(cache) = &self.cache {
             cache.clear();
         }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        self.cleared_at.store(now + 1, Ordering::Relaxed);
     }
 
     /// The largest response body accepted, in bytes.
@@ -531,7 +585,7 @@ impl AemClient {
         // Headers are checked before the cache is asked: a bad value is refused, not answered.
         let headers = parse_headers(request.headers.iter().chain(&request.trace_headers))?;
         let Some(key) = self.shared_key(&request) else {
-            let fetched = self.fetch(&request, &headers).await?;
+            let fetched = self.fetch(&request, &headers, false).await?;
             return Ok(Response {
                 body: fetched.body,
                 status: fetched.status,
@@ -570,10 +624,9 @@ impl AemClient {
         }
         // Set by whichever caller runs the request: with coalescing, maybe another.
         let sent = AtomicBool::new(false);
-        let validators = stale.as_ref().map(|entry| &entry.validators);
         let fetch_and_store = || async {
             sent.store(true, Ordering::Relaxed);
-            self.fetch_leased(&key, &request, &headers, validators, true)
+            self.fetch_leased(&key, &request, &headers, stale.as_ref(), true)
                 .await
                 .map_err(Arc::new)
         };
@@ -598,13 +651,9 @@ impl AemClient {
             }),
             // Within stale-if-error, AEM's failure is answered with the stale entry.
             Err(error) if error.is_outage() && stale.as_ref().is_some_and(|e| e.if_error) => {
-                let entry = stale.as_ref().map(|entry| &entry.body);
+                let body = stale.as_ref().map_or("", |entry| &*entry.body);
                 let attempts = error.details().attempts.unwrap_or(1);
-                Ok(from_cache(
-                    entry.map_or("", |body| body),
-                    attempts,
-                    Some(StaleReason::IfError),
-                ))
+                Ok(from_cache(body, attempts, Some(StaleReason::IfError)))
             }
             Err(error) => Err(Arc::try_unwrap(error).unwrap_or_else(Error::Shared)),
         }
@@ -627,87 +676,103 @@ impl AemClient {
             client: Arc::clone(self),
             key: key.to_owned(),
         };
-        let (request, headers, validators) = (request.clone(), headers.clone(), validators.clone());
+        let (request, headers) = (request.clone(), headers.clone());
+        let stale = StaleEntry {
+            body: Arc::from(""),
+            validators: validators.clone(),
+            while_revalidate: true,
+            if_error: false,
+        };
         tokio::spawn(async move {
             let RevalidationClaim { client, key } = &claim;
             // Another process may have revalidated it already.
             if let Some(Lookup::Fresh(_)) = client.adopt_shared(key).await {
                 return;
             }
-            // A failure leaves the stale entry as it is: the next call past the window tries again.
+            // A failure leaves the stale entry as it is (a 4xx removes it): the next call past
+            // the window tries again.
             let _ = client
-                .fetch_leased(key, &request, &headers, Some(&validators), false)
+                .fetch_leased(key, &request, &headers, Some(&stale), false)
                 .await;
         });
     }
 
     /// The shared store's entry for `key`, put in the local cache, as the local cache now has
-    /// it; `None` without a store or an entry there.
+    /// it; `None` without a store or an entry there (or one stored before `clear_cache`).
     async fn adopt_shared(&self, key: &str) -> Option<Lookup> {
         let (shared, cache) = (self.shared.as_ref()?, self.cache.as_ref()?);
-        let (body, policy) = shared.read(key).await?;
+        let (body, policy, stored_at) = shared.read(key).await?;
+        if stored_at < self.cleared_at.load(Ordering::Relaxed) {
+            return None;
+        }
         cache.put(key.to_owned(), body, policy);
         Some(cache.lookup(key))
     }
 
     /// [`AemClient::fetch_and_store`] by one process at a time: under the shared store's lease
-    /// when there is one. While another process holds it, the answer it puts in the store is
-    /// awaited (`wait`), up to the request's timeout, before asking AEM anyway; without `wait`
-    /// (a background revalidation) nothing is done.
+    /// when there is one, given back however the fetch ends. While another process holds it,
+    /// this one serves a stale entry within `stale-if-error` at once; else it looks for the
+    /// holder's answer in the store, and takes the lease itself once it is free (the holder
+    /// stored nothing, failed or died), for half the request's timeout, then asks AEM anyway.
+    /// Without `wait` (a
+    /// background revalidation), a held lease means nothing to do.
     async fn fetch_leased(
         &self,
         key: &str,
         request: &AemRequest,
         headers: &HeaderMap,
-        validators: Option<&Validators>,
+        stale: Option<&StaleEntry>,
         wait: bool,
     ) -> Result<SharedBody> {
+        let validators = stale.map(|entry| &entry.validators);
         let Some(shared) = &self.shared else {
             return self
                 .fetch_and_store(key, request, headers, validators)
                 .await;
         };
         let timeout = request.timeout.unwrap_or(self.timeout);
-        match shared.lease(key, timeout).await {
-            Lease::Busy if !wait => Err(Error::Aborted),
-            Lease::Busy => match self.wait_for_shared(key, timeout).await {
-                Some(body) => Ok(SharedBody {
-                    body,
-                    status: 200,
-                    attempts: 0,
-                    http_version: None,
-                    revalidated: true,
-                }),
-                None => {
-                    self.fetch_and_store(key, request, headers, validators)
-                        .await
+        // Half the timeout for the holder's answer: the other half for asking AEM itself.
+        let deadline = tokio::time::Instant::now() + timeout / 2;
+        let lease_for = timeout.min(MAX_LEASE);
+        loop {
+            match shared.lease(key, lease_for).await {
+                Lease::Busy if !wait => return Err(Error::Aborted),
+                Lease::Busy if stale.is_some_and(|entry| entry.if_error) => {
+                    return Err(Error::Timeout { after: timeout });
                 }
-            },
-            lease => {
-                let result = self
-                    .fetch_and_store(key, request, headers, validators)
-                    .await;
-                shared.release(lease).await;
-                result
+                Lease::Busy => {
+                    if tokio::time::Instant::now() + SHARED_POLL >= deadline {
+                        return self
+                            .fetch_and_store(key, request, headers, validators)
+                            .await;
+                    }
+                    tokio::time::sleep(SHARED_POLL).await;
+                    if let Some(Lookup::Fresh(body)) = self.adopt_shared(key).await {
+                        return Ok(SharedBody {
+                            body,
+                            status: 200,
+                            attempts: 0,
+                            http_version: None,
+                            revalidated: true,
+                        });
+                    }
+                }
+                lease => {
+                    let _release = LeaseRelease {
+                        shared: Arc::clone(shared),
+                        lease,
+                    };
+                    return self
+                        .fetch_and_store(key, request, headers, validators)
+                        .await;
+                }
             }
         }
     }
 
-    /// Looks in the shared store until a fresh entry for `key` is there (another process's
-    /// answer), for at most `timeout`.
-    async fn wait_for_shared(&self, key: &str, timeout: Duration) -> Option<Arc<str>> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        while tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(SHARED_POLL).await;
-            if let Some(Lookup::Fresh(body)) = self.adopt_shared(key).await {
-                return Some(body);
-            }
-        }
-        None
-    }
-
-    /// Sends the request (with `validators`, conditionally) and stores what comes back: a 200
-    /// as the new entry, a 304 as the stored entry made fresh again.
+    /// Sends the request (with the cache's `validators`, conditionally) and stores what comes
+    /// back: a 200 as the new entry, a 304 as the stored entry the 304 renews. A 200 that may not
+    /// be stored, and a 403, 404 or 410, remove the entry here and in the shared store.
     async fn fetch_and_store(
         &self,
         key: &str,
@@ -715,60 +780,105 @@ impl AemClient {
         headers: &HeaderMap,
         validators: Option<&Validators>,
     ) -> Result<SharedBody> {
-        let conditional;
-        let sent_headers = match validators.filter(|v| v.any()) {
-            None => headers,
-            Some(validators) => {
-                let mut with = headers.clone();
-                for (name, value) in [
-                    (IF_NONE_MATCH, &validators.etag),
-                    (IF_MODIFIED_SINCE, &validators.last_modified),
-                ] {
-                    if let Some(value) =
-                        value.as_deref().and_then(|v| HeaderValue::from_str(v).ok())
-                    {
-                        with.insert(name, value);
-                    }
+        let conditional = validators.filter(|v| v.any()).map(|validators| {
+            let mut with = headers.clone();
+            for (name, value) in [
+                (IF_NONE_MATCH, &validators.etag),
+                (IF_MODIFIED_SINCE, &validators.last_modified),
+            ] {
+                if let Some(value) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+                    with.insert(name, value);
                 }
-                conditional = with;
-                &conditional
+            }
+            with
+        });
+        let fetched = match self
+            .fetch(
+                request,
+                conditional.as_ref().unwrap_or(headers),
+                conditional.is_some(),
+            )
+            .await
+        {
+            Ok(fetched) => fetched,
+            Err(error) => {
+                if matches!(error.status(), Some(403 | 404 | 410)) {
+                    self.forget(key).await;
+                }
+                return Err(error);
             }
         };
-        let fetched = self.fetch(request, sent_headers).await?;
         if fetched.status == 304 {
-            let refreshed = self
-                .cache
-                .as_ref()
-                .and_then(|cache| cache.refresh(key, fetched.policy));
-            if let (Some(shared), Some((body, policy))) = (&self.shared, &refreshed) {
-                shared.write(key, body, policy).await;
-            }
-            return match refreshed.map(|(body, _)| body) {
-                Some(body) => Ok(SharedBody {
-                    body,
-                    status: 200,
-                    attempts: fetched.attempts,
-                    http_version: fetched.http_version,
-                    revalidated: true,
-                }),
-                // Evicted meanwhile: ask again, unconditionally.
-                None => Box::pin(self.fetch_and_store(key, request, headers, None)).await,
+            let refreshed = match (&self.cache, &fetched.cache_headers) {
+                (Some(cache), Some(not_modified)) => cache.refresh(key, not_modified),
+                _ => None,
             };
+            let body = match refreshed {
+                Some(Refreshed::Renewed(body, policy)) => {
+                    if let Some(shared) = &self.shared {
+                        shared.write(key, &body, &policy).await;
+                    }
+                    body
+                }
+                Some(Refreshed::Forbidden(body)) => {
+                    if let Some(shared) = &self.shared {
+                        shared.forget(key).await;
+                    }
+                    body
+                }
+                // Evicted meanwhile: asked again once, unconditionally (a 304 then is an error).
+                None => {
+                    let fetched = self.fetch(request, headers, false).await?;
+                    return Ok(self.store(key, fetched).await);
+                }
+            };
+            return Ok(SharedBody {
+                body,
+                status: 200,
+                attempts: fetched.attempts,
+                http_version: fetched.http_version,
+                revalidated: true,
+            });
         }
+        Ok(self.store(key, fetched).await)
+    }
+
+    /// Stores a 200 as the entry under `key` (here and in the shared store), or removes the
+    /// entry when the answer may not be stored.
+    async fn store(&self, key: &str, fetched: Fetched) -> SharedBody {
         let body: Arc<str> = fetched.body.into();
-        if let (Some(cache), Some(policy)) = (&self.cache, fetched.policy) {
-            if let Some(shared) = &self.shared {
-                shared.write(key, &body, &policy).await;
+        if let Some(cache) = &self.cache {
+            let policy = fetched
+                .cache_headers
+                .as_ref()
+                .and_then(|headers| cache_policy::policy_of(headers, cache.stale_defaults()));
+            match policy {
+                Some(policy) => {
+                    if let Some(shared) = &self.shared {
+                        shared.write(key, &body, &policy).await;
+                    }
+                    cache.put(key.to_owned(), Arc::clone(&body), policy);
+                }
+                None => self.forget(key).await,
             }
-            cache.put(key.to_owned(), Arc::clone(&body), policy);
         }
-        Ok(SharedBody {
+        SharedBody {
             body,
             status: fetched.status,
             attempts: fetched.attempts,
             http_version: fetched.http_version,
             revalidated: false,
-        })
+        }
+    }
+
+    /// Removes the entry under `key`, here and in the shared store.
+    async fn forget(&self, key: &str) {
+        if let Some(cache) = &self.cache {
+            cache.remove(key);
+        }
+        if let Some(shared) = &self.shared {
+            shared.forget(key).await;
+        }
     }
 
     /// The key that identical persisted-query GETs share for caching and coalescing: the
@@ -787,6 +897,12 @@ impl AemClient {
         let mut identity = None;
         let mut others: Vec<(String, &str)> = Vec::with_capacity(request.headers.len());
         for (name, value) in &request.headers {
+            // A call with its own validators wants AEM's answer to them, not the cache's.
+            if name.eq_ignore_ascii_case("if-none-match")
+                || name.eq_ignore_ascii_case("if-modified-since")
+            {
+                return None;
+            }
             if name.eq_ignore_ascii_case("authorization") {
                 let speaks_for = request.identity.as_deref().unwrap_or(value);
                 identity = Some(identity_of(speaks_for.as_bytes()));
@@ -812,7 +928,12 @@ impl AemClient {
 
     /// Sends a request and returns its answer and, for a 200, how long `Cache-Control` lets it
     /// be reused.
-    async fn fetch(&self, request: &AemRequest, headers: &HeaderMap) -> Result<Fetched> {
+    async fn fetch(
+        &self,
+        request: &AemRequest,
+        headers: &HeaderMap,
+        conditional: bool,
+    ) -> Result<Fetched> {
         let url = self.target(&request.endpoint)?;
         let policy = request.retry.unwrap_or(self.retry);
         let attempts = Attempts {
@@ -842,10 +963,10 @@ impl AemClient {
                     })
                 }
                 Err(source) => Err(Error::Request { source }),
-                Ok(response) => self.read(response).await,
+                Ok(response) => self.read(response, conditional).await,
             }
         };
-        let ((body, status, http_version, policy), attempts) =
+        let ((body, status, http_version, cache_headers), attempts) =
             send_with_retries(&self.transport, attempts, turn, build, read, |after| {
                 Error::Timeout { after }
             })
@@ -855,32 +976,24 @@ impl AemClient {
             status,
             attempts,
             http_version,
-            policy,
+            cache_headers,
         })
     }
 
+    /// Reads an answer: its body checked, and its caching headers when the cache is on. A 304
+    /// is an answer only to a `conditional` request (the cache's validators); to any other it is
+    /// an error.
     async fn read(
         &self,
         response: Incoming,
-    ) -> Result<(String, u16, Option<&'static str>, Option<ReusePolicy>)> {
+        conditional: bool,
+    ) -> Result<(String, u16, Option<&'static str>, Option<CacheHeaders>)> {
         let status = response.status().as_u16();
         let http_version = response.http_version();
-        let policy = match &self.cache {
-            Some(cache) if status == 200 => {
-                cache_policy::reuse_policy(response.headers(), cache.stale_defaults())
-            }
-            // A 304 carries the directives (if any) that renew the stored entry.
-            Some(cache)
-                if status == 304
-                    && (response.headers().contains_key(CACHE_CONTROL)
-                        || response.headers().contains_key(SURROGATE_CONTROL)) =>
-            {
-                cache_policy::reuse_policy(response.headers(), cache.stale_defaults())
-            }
-            _ => None,
-        };
-        if status == 304 {
-            return Ok((String::new(), status, http_version, policy));
+        let cache_headers = (self.cache.is_some() && (status == 200 || status == 304))
+            .then(|| CacheHeaders::of(response.headers()));
+        if status == 304 && conditional {
+            return Ok((String::new(), status, http_version, cache_headers));
         }
         let request_id = ["x-request-id", "x-vhost-request-id", "x-amz-cf-id"]
             .iter()
@@ -889,7 +1002,7 @@ impl AemClient {
             .map(str::to_owned);
         let body = response.read_body(self.max_body_bytes).await?;
         let body = response::decode_owned(status, request_id, body)?;
-        Ok((body, status, http_version, policy))
+        Ok((body, status, http_version, cache_headers))
     }
 
     /// Where a request to `endpoint` goes: an absolute URL, or through a `fetch` a path from

@@ -293,7 +293,7 @@ impl Error {
         }
     }
 
-    /// Whether AEM failed rather than the request: a 5xx, no connection or no answer in time
+    /// Whether AEM failed rather than the request: a 500, 502, 503 or 504, no connection or no answer in time
     /// (a refused certificate is the client's configuration, not an outage). A stale entry
     /// within its `stale-if-error` window answers such a failure.
     pub fn is_outage(&self) -> bool {
@@ -305,7 +305,8 @@ impl Error {
                 source: crate::transport::TransportError::Native(error),
             } => crate::tls::certificate_error(error).is_none(),
             Self::Request { .. } => true,
-            _ => self.status().is_some_and(|status| status >= 500),
+            // RFC 5861's errors: 500, 502, 503, 504.
+            _ => matches!(self.status(), Some(500 | 502 | 503 | 504)),
         }
     }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use lru::LruCache;
 use tokio::time::Instant;
 
-use crate::cache_policy::{ReusePolicy, Validators};
+use crate::cache_policy::{self, CacheHeaders, ReusePolicy, Validators};
 
 /// The bounds of a [`ResponseCache`], and the stale windows of answers that carry none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +75,15 @@ pub struct StaleEntry {
     pub while_revalidate: bool,
     /// Within `stale-if-error`: serve it if AEM fails.
     pub if_error: bool,
+}
+
+/// What a 304 made of a stored entry.
+#[derive(Debug, Clone)]
+pub enum Refreshed {
+    /// Fresh again: its body and new policy.
+    Renewed(Arc<str>, ReusePolicy),
+    /// Removed, as the updated headers forbid storing it: its body answers this once.
+    Forbidden(Arc<str>),
 }
 
 /// What the cache holds for a key.
@@ -187,7 +196,7 @@ impl ResponseCache {
         if bytes > self.config.max_bytes {
             return;
         }
-        let entry = Entry {
+        let mut entry = Entry {
             body,
             fresh_until: Instant::now() + policy.fresh_for,
             policy,
@@ -198,6 +207,8 @@ impl ResponseCache {
             return;
         }
         let mut entries = self.lock();
+        // A revalidation under way stays claimed across the new entry.
+        entry.revalidating = entries.lru.peek(&key).is_some_and(|old| old.revalidating);
         if let Some((_, replaced)) = entries.lru.push(key, entry) {
             entries.bytes -= replaced.bytes;
         }
@@ -210,26 +221,35 @@ impl ResponseCache {
         }
     }
 
-    /// After a 304: the entry under `key` is fresh again under `policy` (the 304's directives),
-    /// or under the policy it was stored with when the 304 carried none; validators the 304
-    /// does not repeat are kept. Returns its body and policy, or `None` when the entry is gone.
-    pub fn refresh(
-        &self,
-        key: &str,
-        policy: Option<ReusePolicy>,
-    ) -> Option<(Arc<str>, ReusePolicy)> {
+    /// After a 304: the stored headers as the 304 updates them decide (RFC 9111 §4.3.4). The
+    /// entry is fresh again under them, or, when they forbid storing it, removed (its body still
+    /// answers this once). `None` when the entry is gone.
+    pub fn refresh(&self, key: &str, not_modified: &CacheHeaders) -> Option<Refreshed> {
         let mut entries = self.lock();
         let entry = entries.lru.get_mut(key)?;
-        let mut renewed = policy.unwrap_or_else(|| entry.policy.clone());
-        if renewed.validators.etag.is_none() {
-            renewed.validators.etag = entry.policy.validators.etag.take();
+        let updated = CacheHeaders::updated_by(&entry.policy, not_modified);
+        let body = Arc::clone(&entry.body);
+        match cache_policy::policy_of(&updated, self.config.stale_defaults) {
+            Some(renewed) => {
+                entry.fresh_until = Instant::now() + renewed.fresh_for;
+                entry.policy = renewed.clone();
+                Some(Refreshed::Renewed(body, renewed))
+            }
+            None => {
+                if let Some(removed) = entries.lru.pop(key) {
+                    entries.bytes -= removed.bytes;
+                }
+                Some(Refreshed::Forbidden(body))
+            }
         }
-        if renewed.validators.last_modified.is_none() {
-            renewed.validators.last_modified = entry.policy.validators.last_modified.take();
+    }
+
+    /// Removes the entry under `key`: AEM said it is gone or may not be stored.
+    pub fn remove(&self, key: &str) {
+        let mut entries = self.lock();
+        if let Some(removed) = entries.lru.pop(key) {
+            entries.bytes -= removed.bytes;
         }
-        entry.fresh_until = Instant::now() + renewed.fresh_for;
-        entry.policy = renewed;
-        Some((Arc::clone(&entry.body), entry.policy.clone()))
     }
 
     /// Drops every entry.
@@ -287,7 +307,7 @@ mod tests {
             fresh_for: Duration::ZERO,
             stale_while_revalidate: Duration::from_millis(50),
             stale_if_error: secs(60),
-            validators: Validators::default(),
+            ..ReusePolicy::default()
         };
         cache.put("k".into(), "body".into(), policy);
         let Lookup::Stale(stale) = cache.lookup("k") else {
@@ -313,14 +333,21 @@ mod tests {
         };
         assert!(!stale.while_revalidate && !stale.if_error);
         assert_eq!(stale.validators.etag.as_deref(), Some("\"v1\""));
-        let (body, renewed) = cache.refresh("v", Some(fresh(secs(60)))).unwrap();
+        let mut not_modified = CacheHeaders::default();
+        not_modified.directives.cache_control = Some("max-age=60".into());
+        let Some(Refreshed::Renewed(body, renewed)) = cache.refresh("v", &not_modified) else {
+            panic!("renewed")
+        };
         assert_eq!(&*body, "body");
         assert_eq!(renewed.validators.etag.as_deref(), Some("\"v1\""), "kept");
         assert_eq!(cache.get("v").as_deref(), Some("body"), "fresh after a 304");
-        let Lookup::Fresh(_) = cache.lookup("v") else {
-            panic!("fresh")
-        };
-        assert!(cache.refresh("none", None).is_none());
+        assert!(cache.refresh("none", &not_modified).is_none());
+        not_modified.directives.cache_control = Some("no-store".into());
+        assert!(matches!(
+            cache.refresh("v", &not_modified),
+            Some(Refreshed::Forbidden(_))
+        ));
+        assert!(matches!(cache.lookup("v"), Lookup::Miss), "removed");
     }
 
     #[test]
@@ -328,7 +355,11 @@ mod tests {
         let cache = ResponseCache::new(CacheConfig::default());
         cache.put("k".into(), "body".into(), fresh(secs(60)));
         assert!(cache.begin_revalidation("k"));
-        assert!(!cache.begin_revalidation("k"));
+        cache.put("k".into(), "newer".into(), fresh(secs(60)));
+        assert!(
+            !cache.begin_revalidation("k"),
+            "still claimed across a new entry"
+        );
         cache.end_revalidation("k");
         assert!(cache.begin_revalidation("k"));
         assert!(!cache.begin_revalidation("missing"));

@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cache_policy::{ReusePolicy, Validators};
+use crate::cache_policy::{Directives, ReusePolicy, Validators};
 
 /// A future a store call returns.
 pub type StoreFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -80,12 +80,25 @@ struct Stored {
     sie_ms: u64,
     etag: Option<String>,
     last_modified: Option<String>,
+    /// `Cache-Control` and `Surrogate-Control` as sent, for a 304 to update.
+    #[serde(default)]
+    cc: Option<String>,
+    #[serde(default)]
+    sc: Option<String>,
 }
 
-/// A store with its bounds.
+/// What a removed entry is replaced with in the store: readers take it as nothing there.
+const TOMBSTONE: &str = "{\"v\":0}";
+/// How long a tombstone stays: long enough for every process's next look.
+const TOMBSTONE_TTL: Duration = Duration::from_secs(60);
+
+/// A store with its bounds, for one client.
 pub struct SharedCache {
     store: Arc<dyn CacheStore>,
     config: SharedCacheConfig,
+    /// What the client's answers depend on beyond a request's key: its service URL and its own
+    /// headers (but `Authorization`), so that clients of other hosts or headers never share.
+    scope: String,
 }
 
 impl std::fmt::Debug for SharedCache {
@@ -109,24 +122,42 @@ fn ms(duration: Duration) -> u64 {
 impl SharedCache {
     /// A shared cache over `store`.
     pub fn new(store: Arc<dyn CacheStore>, config: SharedCacheConfig) -> Self {
-        Self { store, config }
+        Self {
+            store,
+            config,
+            scope: String::new(),
+        }
     }
 
-    /// The store's key for a local cache key: a digest, so that nothing of the request (a
-    /// header value, an identity) is written to the store.
-    pub fn store_key(key: &str) -> String {
+    /// This cache for a client whose answers also depend on `scope` (its service URL and own
+    /// headers).
+    pub fn scoped(&self, scope: String) -> Self {
+        Self {
+            store: Arc::clone(&self.store),
+            config: self.config,
+            scope,
+        }
+    }
+
+    /// The store's key for a local cache key: a digest of it and the client's scope, so that
+    /// nothing of the request (a header value, an identity) is written to the store.
+    pub fn store_key(&self, key: &str) -> String {
         use base64::Engine as _;
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.as_bytes());
+        let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        context.update(&(self.scope.len() as u64).to_le_bytes());
+        context.update(self.scope.as_bytes());
+        context.update(key.as_bytes());
+        let digest = context.finish();
         format!(
             "{KEY_PREFIX}{}",
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref())
         )
     }
 
-    /// The entry under `key` with the time it has left, or `None` (absent, unreadable, spent,
-    /// or the store too slow).
-    pub async fn read(&self, key: &str) -> Option<(Arc<str>, ReusePolicy)> {
-        let text = tokio::time::timeout(self.config.timeout, self.store.get(&Self::store_key(key)))
+    /// The entry under `key` with the time it has left and when it was stored (epoch
+    /// milliseconds), or `None` (absent, removed, unreadable, or the store too slow).
+    pub async fn read(&self, key: &str) -> Option<(Arc<str>, ReusePolicy, u64)> {
+        let text = tokio::time::timeout(self.config.timeout, self.store.get(&self.store_key(key)))
             .await
             .ok()??;
         let stored: Stored = serde_json::from_str(&text).ok()?;
@@ -142,9 +173,13 @@ impl SharedCache {
                 etag: stored.etag,
                 last_modified: stored.last_modified,
             },
+            directives: Directives {
+                cache_control: stored.cc,
+                surrogate_control: stored.sc,
+            },
         }
         .aged(age);
-        Some((stored.body.into(), policy))
+        Some((stored.body.into(), policy, stored.at))
     }
 
     /// Puts `body` under `key` for as long as `policy` keeps it; nothing for a body over the
@@ -167,11 +202,22 @@ impl SharedCache {
             sie_ms: ms(policy.stale_if_error),
             etag: policy.validators.etag.clone(),
             last_modified: policy.validators.last_modified.clone(),
+            cc: policy.directives.cache_control.clone(),
+            sc: policy.directives.surrogate_control.clone(),
         };
         let Ok(text) = serde_json::to_string(&stored) else {
             return;
         };
-        let set = self.store.set(&Self::store_key(key), text, keep);
+        let set = self.store.set(&self.store_key(key), text, keep);
+        let _ = tokio::time::timeout(self.config.timeout, set).await;
+    }
+
+    /// Replaces the entry under `key` with a tombstone (the store has no delete): AEM said it is
+    /// gone, or may not be stored.
+    pub async fn forget(&self, key: &str) {
+        let set = self
+            .store
+            .set(&self.store_key(key), TOMBSTONE.to_owned(), TOMBSTONE_TTL);
         let _ = tokio::time::timeout(self.config.timeout, set).await;
     }
 
@@ -180,7 +226,7 @@ impl SharedCache {
     pub async fn lease(&self, key: &str, ttl: Duration) -> Lease {
         let lease = self
             .store
-            .lease(&format!("{}:lease", Self::store_key(key)), ttl);
+            .lease(&format!("{}:lease", self.store_key(key)), ttl);
         tokio::time::timeout(self.config.timeout, lease)
             .await
             .unwrap_or(Lease::None)
@@ -248,6 +294,7 @@ mod tests {
                 etag: Some("\"v1\"".into()),
                 last_modified: None,
             },
+            ..ReusePolicy::default()
         }
     }
 
@@ -261,7 +308,7 @@ mod tests {
         let (store_key, value) = stored.iter().next().unwrap();
         assert!(store_key.starts_with(KEY_PREFIX));
         assert!(!store_key.contains("SECRET") && !value.contains("SECRET"));
-        let (body, read) = shared.read(key).await.unwrap();
+        let (body, read, _) = shared.read(key).await.unwrap();
         assert_eq!(&*body, "{\"data\":{}}");
         assert!(
             read.fresh_for <= Duration::from_secs(60) && read.fresh_for > Duration::from_secs(59)
@@ -293,13 +340,26 @@ mod tests {
         );
 
         let garbled = Arc::new(Memory::default());
+        let shared = SharedCache::new(garbled.clone(), SharedCacheConfig::default());
         garbled
             .values
             .lock()
             .unwrap()
-            .insert(SharedCache::store_key("k"), "not json".into());
-        let shared = SharedCache::new(garbled, SharedCacheConfig::default());
+            .insert(shared.store_key("k"), "not json".into());
         assert!(shared.read("k").await.is_none());
+        shared.write("k", "{}", &policy()).await;
+        assert!(shared.read("k").await.is_some());
+        shared.forget("k").await;
+        assert!(
+            shared.read("k").await.is_none(),
+            "a tombstone reads as nothing"
+        );
+        let other = shared.scoped("https://other.example/".into());
+        shared.write("k", "{}", &policy()).await;
+        assert!(
+            other.read("k").await.is_none(),
+            "another scope, another key"
+        );
     }
 
     #[tokio::test]

@@ -130,6 +130,35 @@ impl Bridge {
     }
 }
 
+/// A lease request given up before its answer (it took longer than the store timeout): the
+/// lease is given back should the store grant it after all.
+struct Abandoned {
+    call: Option<Arc<CallFunction>>,
+    lease: u32,
+}
+
+impl Abandoned {
+    /// The lease request was answered: nothing to give back.
+    fn answered(mut self) {
+        self.call = None;
+    }
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if let Some(call) = self.call.take() {
+            let release = StoreCall {
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                op: "release".to_owned(),
+                key: self.lease.to_string(),
+                value: None,
+                ttl_ms: None,
+            };
+            let _ = call.call(release, ThreadsafeFunctionCallMode::NonBlocking);
+        }
+    }
+}
+
 /// Removes an operation from the waiting table when its caller stops waiting.
 struct Forget(u32);
 
@@ -155,12 +184,18 @@ impl shared_cache::CacheStore for Bridge {
         // The lease is known by the number of the operation that took it.
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let answer = self.run_as(id, "lease", key.to_owned(), None, Some(ttl));
+        let abandoned = Abandoned {
+            call: Some(Arc::clone(&self.0)),
+            lease: id,
+        };
         Box::pin(async move {
-            match answer.await.as_deref() {
+            let lease = match answer.await.as_deref() {
                 Some("held") => Lease::Held(id),
                 Some("busy") => Lease::Busy,
                 _ => Lease::None,
-            }
+            };
+            abandoned.answered();
+            lease
         })
     }
 

@@ -135,6 +135,11 @@ export interface CallOptions {
    * identity): the response cache keys by it instead of by the token.
    */
   identity?: string
+  /**
+   * An answer of any AEM API: resolve with `{"type", "etag", "text"}` as it came, not a
+   * GraphQL body (`request()`'s cached GETs).
+   */
+  raw?: boolean
 }
 
 /**

@@ -69,7 +69,8 @@ declare class AEMHeadless {
   /**
    * Sends a request to any AEM API and resolves with its parsed body: JSON for JSON types, text
    * for text and XML, a Buffer for other types, `null` without a body. A non-2xx answer rejects
-   * with `API_ERROR` carrying `sdkDetails.status`, `etag` and the RFC 7807 `problem`.
+   * with `API_ERROR` carrying `sdkDetails.status`, `etag` and the RFC 7807 `problem`. With the
+   * client's `cache` on, GETs to the service URL go through it.
    */
   request<T = unknown>(path: string | URL, options?: AEMHeadless.ApiRequestOptions & { full?: false }): Promise<T>
   /** `request` with `full: true`: the status, headers, `ETag` and parsed body. */

@@ -42,8 +42,10 @@ class AEMHeadless {
   #log = null
   /** Where the requests go, for OpenTelemetry; null with `tracing: false`. */
   #target = null
-  /** What `request` and `paginate` need of the client: its URL and body limit. */
+  /** What `request` and `paginate` need of the client: its URL, body limit and cached GETs. */
   #api = null
+  /** The `X-Api-Key` for AEM's OpenAPI-based APIs: `apiKey`, else the credentials' client id. */
+  #apiKey = () => undefined
   /** Whether the response cache is shared through a store: cached answers are then keyed by the credentials' identity. */
   #sharedCache = false
 
@@ -115,8 +117,14 @@ class AEMHeadless {
     this.serviceURL = this.#native.serviceUrl
     this.endpoint = this.#native.endpoint
     this.#target = tracingTarget(tracing, this.serviceURL)
-    this.#api = { serviceURL: this.serviceURL, maxResponseBytes: this.#native.maxResponseBytes }
+    this.#api = {
+      serviceURL: this.serviceURL,
+      maxResponseBytes: this.#native.maxResponseBytes,
+      // With the cache on, request()'s GETs to AEM go through it, as persisted queries do.
+      cachedGet: cache ? (endpoint, headers, signal) => this.#cachedGet(endpoint, headers, signal) : null
+    }
     const apiKey = optionalString(options.apiKey, 'apiKey')
+    this.#apiKey = () => apiKey ?? (this.#tokens !== null && typeof this.#tokens.clientId === 'string' ? this.#tokens.clientId : undefined)
     if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) throw sdkError('INVALID_PARAM', 'apiKey must be printable ASCII without spaces (it is sent as a header)')
     const tokens = this.#tokens
     const chosen = transportOf(options)
@@ -133,7 +141,7 @@ class AEMHeadless {
       authorization: authorizationOf(normalizeAuth(options.auth)),
       token: tokens === null ? null : (signal, timeout, url) => this.#tokenFor(tokens, { signal, timeout }, url),
       invalidate: (token) => { if (tokens !== null && typeof tokens.invalidate === 'function') tokens.invalidate(token) },
-      apiKey: () => apiKey ?? (tokens !== null && typeof tokens.clientId === 'string' ? tokens.clientId : undefined),
+      apiKey: this.#apiKey,
       fetch: fetchOf(options, chosen, { ca, proxy: optionalString(options.proxy, 'proxy'), verify: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0' }),
       retryWait: (method, replayable, made, answer) => this.#native.retryWaitMs(method, replayable, made, answer, ownRetries),
       timeoutMs: this.#timeout,
@@ -152,6 +160,24 @@ class AEMHeadless {
    */
   async request (path, options = {}) {
     return apiRequest(this.authFetch, this.#api, path, options)
+  }
+
+  /**
+   * A GET of any AEM API through the native client and its cache (`request()` with `cache` on):
+   * resolves with `{type, etag, text}` (or `binary: true`), with the token, its 401 refresh,
+   * retries and the cache's rules of every persisted query.
+   */
+  async #cachedGet (endpoint, headers, signal) {
+    const call = callOptions({ headers, signal }, 'GET')
+    call.operation = 'request'
+    call.raw = true
+    // The credentials' client id is known once they are loaded, with the first token.
+    if (this.#apiKey() === undefined && this.#tokens !== null) await this.#tokenFor(this.#tokens, call, endpoint)
+    const apiKey = this.#apiKey()
+    if (apiKey !== undefined && !Object.keys(call.headers || {}).some((name) => name.toLowerCase() === 'x-api-key')) {
+      call.headers = { ...call.headers, 'X-Api-Key': apiKey }
+    }
+    return this.#request(call, endpoint, null)
   }
 
   /**
@@ -364,7 +390,7 @@ class AEMHeadless {
     return trace === null ? this.#call(call, endpoint, body, null) : trace.run(() => this.#call(call, endpoint, body, trace))
   }
 
-  async #call ({ method, headers, signal, timeout, connectTimeout, retries, identity }, endpoint, body, trace) {
+  async #call ({ method, headers, signal, timeout, connectTimeout, retries, identity, raw }, endpoint, body, trace) {
     const base = { serviceURL: this.serviceURL, endpoint }
     if (signal && signal.aborted) {
       const failure = aborted(signal, base)
@@ -378,9 +404,9 @@ class AEMHeadless {
       cancel = new native.CancelToken()
       stopListening = onAbort(signal, () => cancel.cancel())
     }
-    const call = timeout === undefined && retries === undefined && connectTimeout === undefined
+    const call = timeout === undefined && retries === undefined && connectTimeout === undefined && raw === undefined
       ? undefined
-      : { timeoutMs: timeout, connectTimeoutMs: connectTimeout, retries, identity }
+      : { timeoutMs: timeout, connectTimeoutMs: connectTimeout, retries, identity, raw }
     // With logging or tracing on, the request carries its trace context (when it has one), and
     // the native side also says how the answer came: [body, outcome].
     const traceHeaders = trace !== null ? trace.traceHeaders() : log !== null ? [] : undefined

@@ -37,6 +37,8 @@ const json = (value, headers = {}) => (req, body, res) => { res.writeHead(200, {
 
 let aem
 let cdn
+let cachedServed = 0
+let cachedDown = false
 before(async () => {
   aem = await origin({
     '/echo': (req, body, res) => json({ method: req.method, body, authorization: req.headers.authorization ?? null, apiKey: req.headers['x-api-key'] ?? null, app: req.headers['x-app'] ?? null })(req, body, res),
@@ -51,6 +53,14 @@ before(async () => {
       const cursor = new URL(req.url, aem.url).searchParams.get('cursor')
       const pages = { '': { items: [1, 2], cursor: 'b' }, b: { items: [3, 4], cursor: 'c' }, c: { items: [5] } }
       json(pages[cursor ?? ''] ?? { items: [] })(req, body, res)
+    },
+    '/cached': (req, body, res) => {
+      if (cachedDown) {
+        res.writeHead(503, { 'content-type': 'text/html' })
+        return res.end('down')
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=1, stale-if-error=60', etag: '"c1"' })
+      res.end(JSON.stringify({ served: ++cachedServed }))
     },
     '/circles': (req, body, res) => {
       const cursor = new URL(req.url, aem.url).searchParams.get('cursor')
@@ -185,4 +195,31 @@ test('a supplied fetch owns retries: authFetch makes one attempt', async () => {
   const aemClient = client({ fetch: supplied })
   assert.equal((await aemClient.authFetch('/echo')).status, 503)
   assert.equal(calls, 1)
+})
+
+test('request() GETs go through the client\'s cache: fresh answers, conditional revalidation, stale-if-error', async () => {
+  const aemClient = client({ cache: true, retries: { maxRetries: 0 } })
+  const first = await aemClient.request('/cached', { full: true })
+  assert.deepEqual(first.body, { served: 1 })
+  assert.equal(first.etag, '"c1"')
+  assert.deepEqual(await aemClient.request('/cached'), { served: 1 }, 'fresh: from the cache')
+  assert.equal(aem.seen.filter((r) => r.url === '/cached').length, 1)
+  await new Promise((resolve) => setTimeout(resolve, 1050))
+  cachedDown = true
+  try {
+    assert.deepEqual(await aemClient.request('/cached'), { served: 1 }, 'AEM down: the stale entry, within stale-if-error')
+  } finally {
+    cachedDown = false
+  }
+  const sent = aem.seen.filter((r) => r.url === '/cached')
+  assert.equal(sent.length, 2)
+  assert.equal(sent[1].headers['if-none-match'], '"c1"')
+  assert.equal(sent[1].headers['x-api-key'], 'the-api-key')
+  // Errors keep request()'s shape through the cache's path.
+  const missing = await aemClient.request('/nothing-here').catch((e) => e)
+  assert.equal(missing.code, 'API_ERROR')
+  assert.equal(missing.sdkDetails.status, 404)
+  assert.equal(missing.sdkDetails.problem.title, 'Not Found')
+  // Binary answers are not cached: they come through fetch, as bytes.
+  assert.deepEqual([...await aemClient.request('/bytes')], [0x89, 0x50, 0x4e, 0x47, 0xff, 0xfe])
 })

@@ -59,6 +59,10 @@ async function apiRequest (authFetch, client, path, options = {}) {
     init.body = body
   }
   const details = { serviceURL: client.serviceURL, endpoint: endpointOf(client.serviceURL, url), method: verb }
+  if (client.cachedGet && verb === 'GET' && !wait && url.href.startsWith(client.serviceURL)) {
+    const cached = await viaCache(client, url, init, details, full === true)
+    if (cached !== undefined) return cached
+  }
   let response = await fetched(authFetch, url, init, details)
   if (response.status === 202 && wait && response.headers.has('location')) {
     response = await completion(authFetch, response, url, { signal, accept: init.headers.get('accept'), timeout: waitFor }, details)
@@ -168,13 +172,43 @@ function pauseOf (retryAfter) {
 }
 
 /**
+ * A GET through the client's cache (the native client, `cache` on): the parsed answer, or
+ * undefined for a binary one, which the cache does not keep (it goes through authFetch).
+ * AEM's error answers are `API_ERROR` as for every answer of `request`.
+ */
+async function viaCache (client, url, init, details, full) {
+  let envelope
+  try {
+    envelope = await client.cachedGet(url.href.slice(client.serviceURL.length), init.headers, init.signal)
+  } catch (error) {
+    const { status, body } = (error && error.sdkDetails) || {}
+    if (!(error instanceof AEMHeadlessError) || status === undefined) throw error
+    // A redirect to another origin (a binary on a CDN): fetch follows it, without credentials.
+    if (status >= 300 && status < 400) return undefined
+    const problem = body !== null && typeof body === 'object' && typeof body.title === 'string' ? body : undefined
+    throw apiError(details, status, undefined, problem, problem ? undefined : body, error)
+  }
+  if (envelope.binary) return undefined
+  const headers = new Headers()
+  if (envelope.type) headers.set('content-type', envelope.type)
+  if (envelope.etag) headers.set('etag', envelope.etag)
+  return resultOf({ status: 200, ok: true, headers, bytes: Buffer.from(envelope.text) }, details, full)
+}
+
+/** `API_ERROR` for an answer with `status`: its ETag, its RFC 7807 problem or its body. */
+function apiError (details, status, etag, problem, body, cause = undefined) {
+  const said = problem ? [problem.title, problem.detail].filter(Boolean).join(': ') : ''
+  return sdkError('API_ERROR', `${details.method} ${details.endpoint} answered ${status}${said ? ` (${said})` : ''}`,
+    { ...details, status, etag, problem, body }, cause)
+}
+
+/**
  * The parsed body of a 2xx answer (`{status, headers, etag, body}` with `full`): JSON for JSON
  * types, text for text (and XML, and no type), bytes (a Buffer) for anything else, null without a
  * body. Else `API_ERROR` with the status, the ETag, and the RFC 7807 problem for
  * `application/problem+json`. A body over `limit` bytes is RESPONSE_ERROR.
  */
 async function answerOf (response, details, full, limit) {
-  const type = (response.headers.get('content-type') || '').split(';')[0].trim().toLowerCase()
   let bytes
   try {
     bytes = await bodyBytes(response, limit)
@@ -183,7 +217,13 @@ async function answerOf (response, details, full, limit) {
     throw sdkError('RESPONSE_ERROR', `the body of ${details.endpoint} could not be read`, { ...details, status: response.status }, error)
   }
   if (bytes === null) throw sdkError('RESPONSE_ERROR', `the body of ${details.endpoint} is larger than the limit of ${limit} bytes`, { ...details, status: response.status })
-  const etag = response.headers.get('etag') ?? undefined
+  return resultOf({ status: response.status, ok: response.ok, headers: response.headers, bytes }, details, full)
+}
+
+/** What `request` resolves with for an answer read whole (see `answerOf`). */
+function resultOf ({ status, ok, headers, bytes }, details, full) {
+  const type = (headers.get('content-type') || '').split(';')[0].trim().toLowerCase()
+  const etag = headers.get('etag') ?? undefined
   const isJson = type === 'application/json' || type.endsWith('+json')
   const isText = type === '' || type.startsWith('text/') || type.endsWith('+xml') || type === 'application/xml'
   let body = bytes.length === 0 ? null : isJson || isText ? bytes.toString('utf8') : bytes
@@ -191,16 +231,14 @@ async function answerOf (response, details, full, limit) {
     try {
       body = JSON.parse(body)
     } catch (error) {
-      if (response.ok) throw sdkError('RESPONSE_ERROR', `the ${type} body of ${details.endpoint} is not JSON`, { ...details, status: response.status }, error)
+      if (ok) throw sdkError('RESPONSE_ERROR', `the ${type} body of ${details.endpoint} is not JSON`, { ...details, status }, error)
     }
   }
-  if (!response.ok) {
+  if (!ok) {
     const problem = type === 'application/problem+json' && body !== null && typeof body === 'object' ? body : undefined
-    const said = problem ? [problem.title, problem.detail].filter(Boolean).join(': ') : ''
-    throw sdkError('API_ERROR', `${details.method} ${details.endpoint} answered ${response.status}${said ? ` (${said})` : ''}`,
-      { ...details, status: response.status, etag, problem, body: problem || Buffer.isBuffer(body) ? undefined : body })
+    throw apiError(details, status, etag, problem, problem || Buffer.isBuffer(body) ? undefined : body)
   }
-  return full ? { status: response.status, headers: response.headers, etag, body } : body
+  return full ? { status, headers, etag, body } : body
 }
 
 /** The whole body as a Buffer, or null once it passes `limit` bytes (the rest is not read). */

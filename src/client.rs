@@ -2,7 +2,7 @@
 //! and headers, shared by every call.
 
 use reqwest::header::{
-    AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, IF_MODIFIED_SINCE,
+    AUTHORIZATION, CONTENT_TYPE, ETAG, HeaderMap, HeaderName, HeaderValue, IF_MODIFIED_SINCE,
     IF_NONE_MATCH,
 };
 use reqwest::{Method, Url};
@@ -225,6 +225,11 @@ pub struct AemRequest {
     /// credentials' identity, no secret): cached answers are then keyed by it, the same in every
     /// process and across token renewals, instead of by a digest of the token.
     pub identity: Option<String>,
+    /// An answer of any AEM API, not a GraphQL one: a 2xx body is not checked as GraphQL but
+    /// handed back as it came, in a JSON envelope `{"type", "etag", "text"}` (`"binary": true`
+    /// instead of `text` for a body that is not UTF-8, which is then not cached). With the cache
+    /// on, such GETs are cached like persisted queries.
+    pub raw: bool,
 }
 
 impl std::fmt::Debug for AemRequest {
@@ -239,6 +244,7 @@ impl std::fmt::Debug for AemRequest {
             timeout,
             connect_timeout,
             identity,
+            raw,
         } = self;
         f.debug_struct("AemRequest")
             .field("method", method)
@@ -250,6 +256,7 @@ impl std::fmt::Debug for AemRequest {
             .field("timeout", timeout)
             .field("connect_timeout", connect_timeout)
             .field("identity", identity)
+            .field("raw", raw)
             .finish()
     }
 }
@@ -544,6 +551,7 @@ impl AemClient {
             timeout: None,
             connect_timeout: None,
             identity: None,
+            raw: false,
         }
     }
 
@@ -563,6 +571,7 @@ impl AemClient {
             timeout: None,
             connect_timeout: None,
             identity: None,
+            raw: false,
         })
     }
 
@@ -890,7 +899,7 @@ impl AemClient {
     fn shared_key(&self, request: &AemRequest) -> Option<String> {
         if (self.cache.is_none() && self.coalescer.is_none())
             || request.method != Method::GET
-            || !request.endpoint.starts_with(PERSISTED_QUERY_PREFIX)
+            || !(request.raw || request.endpoint.starts_with(PERSISTED_QUERY_PREFIX))
         {
             return None;
         }
@@ -917,6 +926,8 @@ impl AemClient {
         others.sort_unstable();
         let identity = identity.as_deref().unwrap_or(&self.identity);
         let mut key = String::with_capacity(request.endpoint.len() + identity.len() + 16);
+        // A raw answer's envelope and a GraphQL body of one URL are different entries.
+        push_field(&mut key, if request.raw { "raw" } else { "graphql" });
         push_field(&mut key, &request.endpoint);
         push_field(&mut key, identity);
         for (name, value) in others {
@@ -963,7 +974,7 @@ impl AemClient {
                     })
                 }
                 Err(source) => Err(Error::Request { source }),
-                Ok(response) => self.read(response, conditional).await,
+                Ok(response) => self.read(response, conditional, request.raw).await,
             }
         };
         let ((body, status, http_version, cache_headers), attempts) =
@@ -987,6 +998,7 @@ impl AemClient {
         &self,
         response: Incoming,
         conditional: bool,
+        raw: bool,
     ) -> Result<(String, u16, Option<&'static str>, Option<CacheHeaders>)> {
         let status = response.status().as_u16();
         let http_version = response.http_version();
@@ -994,6 +1006,29 @@ impl AemClient {
             .then(|| CacheHeaders::of(response.headers()));
         if status == 304 && conditional {
             return Ok((String::new(), status, http_version, cache_headers));
+        }
+        if raw && (200..300).contains(&status) {
+            let text_of = |name| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v: &HeaderValue| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let (kind, etag) = (text_of(CONTENT_TYPE), text_of(ETAG));
+            let body = response.read_body(self.max_body_bytes).await?;
+            let (envelope, storable) = match String::from_utf8(body) {
+                Ok(text) => (
+                    serde_json::json!({ "type": kind, "etag": etag, "text": text }),
+                    true,
+                ),
+                Err(_) => (
+                    serde_json::json!({ "type": kind, "etag": etag, "binary": true }),
+                    false,
+                ),
+            };
+            let cache_headers = cache_headers.filter(|_| storable);
+            return Ok((envelope.to_string(), status, http_version, cache_headers));
         }
         let request_id = ["x-request-id", "x-vhost-request-id", "x-amz-cf-id"]
             .iter()

@@ -141,6 +141,9 @@ pub struct CallOptions {
     /// Whom the call's `Authorization` speaks for when it is a managed token (the credentials'
     /// identity): the response cache keys by it instead of by the token.
     pub identity: Option<String>,
+    /// An answer of any AEM API: resolve with `{"type", "etag", "text"}` as it came, not a
+    /// GraphQL body (`request()`'s cached GETs).
+    pub raw: Option<bool>,
 }
 
 /// How an answer came, packed into one number so that it crosses into JavaScript without an
@@ -348,14 +351,15 @@ impl NativeClient {
         trace: Option<Vec<String>>,
     ) -> napi::Result<PromiseRaw<'env, Either<String, (String, u32)>>> {
         let client = Arc::clone(&self.inner);
-        let (retry, timeout, connect_timeout, identity) = match call {
-            None => (None, None, None, None),
+        let (retry, timeout, connect_timeout, identity, raw) = match call {
+            None => (None, None, None, None, false),
             Some(call) => (
                 call.retries
                     .map(|r| retry_policy(client.retry_policy(), Some(r))),
                 millis(call.timeout_ms),
                 millis(call.connect_timeout_ms),
                 call.identity,
+                call.raw.unwrap_or(false),
             ),
         };
         let traced = trace.is_some();
@@ -375,6 +379,7 @@ impl NativeClient {
                 timeout,
                 connect_timeout,
                 identity,
+                raw,
             };
             let response = async {
                 let response = client.send(request).await.map_err(to_js_error)?;

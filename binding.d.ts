@@ -100,6 +100,13 @@ export declare class NativeClient {
   request(method: string, endpoint: string, body?: string | undefined | null, headers?: Record<string, string> | undefined | null, cancel?: CancelToken | undefined | null, call?: CallOptions | undefined | null, trace?: Array<string> | undefined | null): Promise<string | [string, number]>
 }
 
+/**
+ * The `Authorization` value a client sends for `auth` (a Bearer token, or a `[user, password]`
+ * pair), for the requests made in JavaScript (`authFetch`): the one encoding of Basic
+ * credentials, ISO-8859-1 as `btoa` takes them.
+ */
+export declare function authorizationOf(auth: string | Array<string>): string
+
 /** Bounds of the response cache; unset fields keep their defaults. */
 export interface CacheOptions {
   /** The most responses kept. Default 1000. */

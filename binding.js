@@ -783,6 +783,7 @@ module.exports.CancelToken = nativeBinding.CancelToken
 module.exports.FetchTransport = nativeBinding.FetchTransport
 module.exports.LoadedCredentials = nativeBinding.LoadedCredentials
 module.exports.NativeClient = nativeBinding.NativeClient
+module.exports.authorizationOf = nativeBinding.authorizationOf
 module.exports.failFetch = nativeBinding.failFetch
 module.exports.fetchTokenFor = nativeBinding.fetchTokenFor
 module.exports.httpVersions = nativeBinding.httpVersions

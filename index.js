@@ -448,11 +448,14 @@ function withoutUserinfo (url) {
   return url === undefined || url === null ? url : native.withoutUserinfo(String(url))
 }
 
-/** The `Authorization` value of normalized `auth`: a Bearer token, or Basic for a pair; null without. */
+/** The `Authorization` value of normalized `auth` as the core encodes it; null without. */
 function authorizationOf (auth) {
   if (auth === undefined) return null
-  if (typeof auth === 'string') return `Bearer ${auth}`
-  return `Basic ${Buffer.from(`${auth[0]}:${auth[1]}`).toString('base64')}`
+  try {
+    return native.authorizationOf(auth)
+  } catch (error) {
+    throw fromNative(error)
+  }
 }
 
 /** The call's options with `Authorization: Bearer <token>` added to its headers. */

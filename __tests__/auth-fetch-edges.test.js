@@ -89,6 +89,9 @@ test('credentials go to AEM only while the chain never left it: not back from an
 
   const direct = await (await aemClient.authFetch('/echo')).json()
   assert.deepEqual([direct.authorization, direct.apiKey, direct.app], ['Bearer SERVICE-TOKEN-xyz', 'the-api-key', 'app-header'], 'the client\'s headers, auth and apiKey go to AEM')
+  // Basic credentials as the native client encodes them (ISO-8859-1, as btoa): one encoding.
+  const basic = await (await client({ auth: ['admin', 'pässwörd'] }).authFetch('/echo')).json()
+  assert.equal(basic.authorization, `Basic ${Buffer.from('admin:pässwörd', 'latin1').toString('base64')}`)
   const own = await (await aemClient.authFetch('/echo', { headers: { authorization: 'Bearer own', 'x-api-key': 'own-key' } })).json()
   assert.deepEqual([own.authorization, own.apiKey], ['Bearer own', 'own-key'])
 })

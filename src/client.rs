@@ -42,7 +42,8 @@ pub enum Auth {
 }
 
 impl Auth {
-    fn header_value(&self) -> Result<HeaderValue> {
+    /// The `Authorization` value: `Bearer <token>`, or Basic over ISO-8859-1 bytes as `btoa` makes it.
+    pub(crate) fn header_value(&self) -> Result<HeaderValue> {
         use base64::Engine as _;
         let text = match self {
             Self::Bearer(token) => format!("Bearer {}", token.expose()),

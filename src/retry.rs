@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use crate::error::Error;
-use crate::transport::{FetchFailureKind, Incoming, Outgoing, Transport, TransportError};
+use crate::transport::{Incoming, Outgoing, Transport, TransportError};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use reqwest::StatusCode;
@@ -71,11 +71,7 @@ pub fn is_retryable_error(error: &TransportError, repeatable: bool) -> bool {
             }
             repeatable && (error.is_request() || error.is_body() || error.is_decode())
         }
-        TransportError::Fetch(failure) => match failure.kind {
-            FetchFailureKind::Connect => true,
-            FetchFailureKind::Request | FetchFailureKind::Timeout => repeatable,
-            FetchFailureKind::Answer => false,
-        },
+        TransportError::Fetch(failure) => failure.kind.retryable(repeatable),
     }
 }
 

@@ -195,6 +195,16 @@ pub enum FetchFailureKind {
 }
 
 impl FetchFailureKind {
+    /// Whether a failure of this kind may be retried: a connection never made always; one that
+    /// may have reached the server only for a `repeatable` request.
+    pub fn retryable(self, repeatable: bool) -> bool {
+        match self {
+            Self::Connect => true,
+            Self::Request | Self::Timeout => repeatable,
+            Self::Answer => false,
+        }
+    }
+
     /// The kind JavaScript names `connect`, `timeout` or `answer`; anything else is `Request`.
     pub fn from_name(name: &str) -> Self {
         match name {

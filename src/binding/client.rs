@@ -25,7 +25,7 @@ use crate::response_cache::CacheConfig;
 use crate::retry::{self, AttemptEnd, RetryPolicy};
 use crate::secret::Secret;
 use crate::shared_cache::{SharedCache, SharedCacheConfig};
-use crate::transport::{FetchFailure, FetchFailureKind, TransportError};
+use crate::transport::FetchFailureKind;
 use reqwest::StatusCode;
 
 /// The configuration `index.js` passes after applying Adobe's defaults.
@@ -308,17 +308,10 @@ impl NativeClient {
                 status: StatusCode::from_u16(u16::try_from(status).ok()?).ok()?,
                 retry_after: answer.retry_after.as_deref(),
             },
-            (None, failure) => {
-                let kind = FetchFailureKind::from_name(failure.as_deref().unwrap_or("request"));
-                let error = TransportError::Fetch(FetchFailure {
-                    message: String::new(),
-                    kind,
-                });
-                AttemptEnd::Failed {
-                    retryable: retry::is_retryable_error(&error, repeatable)
-                        && (replayable || kind == FetchFailureKind::Connect),
-                }
-            }
+            (None, failure) => AttemptEnd::Failed {
+                retryable: FetchFailureKind::from_name(failure.as_deref().unwrap_or("request"))
+                    .retryable(repeatable),
+            },
         };
         retry::wait_before_retry(&policy, made, policy.max_retries, repeatable, ended)
             .map(|wait| wait.as_secs_f64() * 1000.0)
@@ -434,6 +427,19 @@ impl Default for CancelToken {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The `Authorization` value a client sends for `auth` (a Bearer token, or a `[user, password]`
+/// pair), for the requests made in JavaScript (`authFetch`): the one encoding of Basic
+/// credentials, ISO-8859-1 as `btoa` takes them.
+#[napi(catch_unwind)]
+pub fn authorization_of(auth: Either<String, Vec<String>>) -> napi::Result<String> {
+    let auth = match auth {
+        Either::A(token) => Auth::Bearer(Secret::new(token)),
+        Either::B(pair) => basic_auth(pair).map_err(to_js_error)?,
+    };
+    let value = auth.header_value().map_err(to_js_error)?;
+    Ok(String::from_utf8_lossy(value.as_bytes()).into_owned())
 }
 
 fn basic_auth(pair: Vec<String>) -> Result<Auth, Error> {

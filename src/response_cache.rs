@@ -6,7 +6,6 @@
 //! dropped once every window has passed.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use lru::LruCache;
 use tokio::time::Instant;
@@ -270,17 +269,18 @@ impl ResponseCache {
     }
 }
 
-/// A policy fresh for `ttl`, with no stale window and no validator.
-pub fn fresh(ttl: Duration) -> ReusePolicy {
-    ReusePolicy {
-        fresh_for: ttl,
-        ..ReusePolicy::default()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    /// A policy fresh for `ttl`, with no stale window and no validator.
+    fn fresh(ttl: Duration) -> ReusePolicy {
+        ReusePolicy {
+            fresh_for: ttl,
+            ..ReusePolicy::default()
+        }
+    }
 
     fn secs(seconds: u64) -> Duration {
         Duration::from_secs(seconds)

@@ -63,7 +63,9 @@ declare class AEMHeadless {
    * 5xx after `Retry-After`, and bounds the wait for the answer's headers by `timeout`. It
    * resolves with the `Response` for every status, its body unread (streamed), and rejects as
    * fetch does: network failure (`TypeError`), abort (the signal's reason), timeout
-   * (`DOMException` `TimeoutError`), or an `AEMHeadlessError` when no token could be had.
+   * (`DOMException` `TimeoutError`), or an `AEMHeadlessError` when no token could be had. With
+   * the client's `cache` on, GETs to AEM go through it (fetch's `cache` mode `default`; any other
+   * mode, such as `'no-store'`, skips it), and a cached answer's body is whole, not streamed.
    */
   readonly authFetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>
   /**

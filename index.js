@@ -121,7 +121,7 @@ class AEMHeadless {
       serviceURL: this.serviceURL,
       maxResponseBytes: this.#native.maxResponseBytes,
       // With the cache on, request()'s GETs to AEM go through it, as persisted queries do.
-      cachedGet: cache ? (endpoint, headers, signal) => this.#cachedGet(endpoint, headers, signal) : null
+      cachedGet: cache ? (endpoint, headers, signal, operation) => this.#cachedGet(endpoint, headers, signal, operation) : null
     }
     const apiKey = optionalString(options.apiKey, 'apiKey')
     this.#apiKey = () => apiKey ?? (this.#tokens !== null && typeof this.#tokens.clientId === 'string' ? this.#tokens.clientId : undefined)
@@ -146,7 +146,8 @@ class AEMHeadless {
       retryWait: (method, replayable, made, answer) => this.#native.retryWaitMs(method, replayable, made, answer, ownRetries),
       timeoutMs: this.#timeout,
       log: this.#log,
-      target: (url) => tracing === false ? null : targetOf(url.href)
+      target: (url) => tracing === false ? null : targetOf(url.href),
+      cachedGet: this.#api.cachedGet
     })
   }
 
@@ -163,13 +164,14 @@ class AEMHeadless {
   }
 
   /**
-   * A GET of any AEM API through the native client and its cache (`request()` with `cache` on):
-   * resolves with `{type, etag, text}` (or `binary: true`), with the token, its 401 refresh,
-   * retries and the cache's rules of every persisted query.
+   * A GET of any AEM API through the native client and its cache (`request()` and `authFetch`
+   * with `cache` on): resolves with the answer's envelope `{status, headers, text}` (see
+   * lib/raw-answer.js), with the token, its 401 refresh, retries and the cache's rules of every
+   * persisted query; any status but 2xx rejects with the envelope as `sdkDetails.body`.
    */
-  async #cachedGet (endpoint, headers, signal) {
+  async #cachedGet (endpoint, headers, signal, operation) {
     const call = callOptions({ headers, signal }, 'GET')
-    call.operation = 'request'
+    call.operation = operation
     call.raw = true
     // The credentials' client id is known once they are loaded, with the first token.
     if (this.#apiKey() === undefined && this.#tokens !== null) await this.#tokenFor(this.#tokens, call, endpoint)

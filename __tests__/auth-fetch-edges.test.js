@@ -39,6 +39,8 @@ let aem
 let cdn
 let cachedServed = 0
 let cachedDown = false
+let fetchServed = 0
+let fetchDown = false
 before(async () => {
   aem = await origin({
     '/echo': (req, body, res) => json({ method: req.method, body, authorization: req.headers.authorization ?? null, apiKey: req.headers['x-api-key'] ?? null, app: req.headers['x-app'] ?? null })(req, body, res),
@@ -61,6 +63,20 @@ before(async () => {
       }
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=1, stale-if-error=60', etag: '"c1"' })
       res.end(JSON.stringify({ served: ++cachedServed }))
+    },
+    '/cached-fetch': (req, body, res) => {
+      if (fetchDown) {
+        res.writeHead(503, { 'content-type': 'text/html' })
+        return res.end('down')
+      }
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'cache-control': 'max-age=1, stale-if-error=60',
+        etag: '"f1"',
+        link: '</cached-fetch?cursor=2>; rel="next"',
+        'set-cookie': 'session=do-not-keep'
+      })
+      res.end(JSON.stringify({ served: ++fetchServed }))
     },
     '/circles': (req, body, res) => {
       const cursor = new URL(req.url, aem.url).searchParams.get('cursor')

@@ -163,12 +163,15 @@ test('no token or API key reaches another origin: an absolute URL, and a redirec
     assert.equal(request.headers.authorization, undefined)
     assert.equal(request.headers['x-api-key'], undefined)
   }
-  // request() with the cache on goes through the native client: it does not follow a redirect
-  // to another origin either, and the answer comes through fetch, without credentials.
+  // request() and authFetch with the cache on go through the native client: it does not follow
+  // a redirect to another origin either, and the answer comes through fetch, without credentials.
   const cachedClient = client({ cache: true })
   env.emu.blobStore.clearRequests()
   const bytes = await cachedClient.request(`${FRAGMENTS}/${id}/asset?size=1000`)
   assert.equal(bytes.length, 1000)
+  const streamed = await cachedClient.authFetch(`${FRAGMENTS}/${id}/asset?size=1000`)
+  assert.equal((await streamed.arrayBuffer()).byteLength, 1000)
+  assert.equal(env.emu.blobStore.requests.length, 2)
   assert.ok(env.emu.blobStore.requests.every((r) => r.headers.authorization === undefined && r.headers['x-api-key'] === undefined))
   const manual = await aem.authFetch(`${FRAGMENTS}/${id}/asset`, { redirect: 'manual' })
   assert.equal(manual.status, 302)

@@ -11,6 +11,7 @@ const native = require('../binding.js')
 const { sdkError, AEMHeadlessError } = require('./errors')
 const { toJson } = require('./options')
 const { safeUrl } = require('./tracing')
+const { cachedResponse } = require('./raw-answer')
 
 /** How long `wait: true` polls a long operation before giving up. */
 const DEFAULT_WAIT_MS = 5 * 60 * 1000
@@ -59,11 +60,11 @@ async function apiRequest (authFetch, client, path, options = {}) {
     init.body = body
   }
   const details = { serviceURL: client.serviceURL, endpoint: endpointOf(client.serviceURL, url), method: verb }
-  if (client.cachedGet && verb === 'GET' && !wait && url.href.startsWith(client.serviceURL)) {
-    const cached = await viaCache(client, url, init, details, full === true)
-    if (cached !== undefined) return cached
-  }
-  let response = await fetched(authFetch, url, init, details)
+  // With the cache on, a GET goes through it, unless fetch must stream it (see lib/raw-answer.js).
+  let response = client.cachedGet && verb === 'GET' && !wait && url.href.startsWith(client.serviceURL)
+    ? await cachedResponse(client.cachedGet, url, client.serviceURL, { headers: init.headers, signal, operation: 'request' })
+    : null
+  if (response === null) response = await fetched(authFetch, url, init, details)
   if (response.status === 202 && wait && response.headers.has('location')) {
     response = await completion(authFetch, response, url, { signal, accept: init.headers.get('accept'), timeout: waitFor }, details)
   }
@@ -171,35 +172,11 @@ function pauseOf (retryAfter) {
   return Math.max(MIN_POLL_MS, ms === null || ms === undefined ? DEFAULT_POLL_MS : ms)
 }
 
-/**
- * A GET through the client's cache (the native client, `cache` on): the parsed answer, or
- * undefined for a binary one, which the cache does not keep (it goes through authFetch).
- * AEM's error answers are `API_ERROR` as for every answer of `request`.
- */
-async function viaCache (client, url, init, details, full) {
-  let envelope
-  try {
-    envelope = await client.cachedGet(url.href.slice(client.serviceURL.length), init.headers, init.signal)
-  } catch (error) {
-    const { status, body } = (error && error.sdkDetails) || {}
-    if (!(error instanceof AEMHeadlessError) || status === undefined) throw error
-    // A redirect to another origin (a binary on a CDN): fetch follows it, without credentials.
-    if (status >= 300 && status < 400) return undefined
-    const problem = body !== null && typeof body === 'object' && typeof body.title === 'string' ? body : undefined
-    throw apiError(details, status, undefined, problem, problem ? undefined : body, error)
-  }
-  if (envelope.binary) return undefined
-  const headers = new Headers()
-  if (envelope.type) headers.set('content-type', envelope.type)
-  if (envelope.etag) headers.set('etag', envelope.etag)
-  return resultOf({ status: 200, ok: true, headers, bytes: Buffer.from(envelope.text) }, details, full)
-}
-
 /** `API_ERROR` for an answer with `status`: its ETag, its RFC 7807 problem or its body. */
-function apiError (details, status, etag, problem, body, cause = undefined) {
+function apiError (details, status, etag, problem, body) {
   const said = problem ? [problem.title, problem.detail].filter(Boolean).join(': ') : ''
   return sdkError('API_ERROR', `${details.method} ${details.endpoint} answered ${status}${said ? ` (${said})` : ''}`,
-    { ...details, status, etag, problem, body }, cause)
+    { ...details, status, etag, problem, body })
 }
 
 /**

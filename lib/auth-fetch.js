@@ -18,6 +18,8 @@ const { requestTrace, safeUrl } = require('./tracing')
 const { requestEvent } = require('./logger')
 const { failureOf } = require('./fetch-transport')
 const { onAbort } = require('./abort')
+const { cachedResponse, NULL_BODY_STATUSES } = require('./raw-answer')
+const { AEMHeadlessError } = require('./errors')
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 /** The redirect modes of fetch. */
@@ -50,12 +52,18 @@ const HANDLED = new Set(['method', 'headers', 'body', 'signal', 'redirect', 'dup
  * @param {number} host.timeoutMs the longest the answer's headers may take, retries included
  * @param {((level: string, event: object) => void) | null} host.log
  * @param {(url: URL) => object | null} host.target where a request goes, for OpenTelemetry
+ * @param {Function | null} host.cachedGet a GET through the client's cache (lib/raw-answer.js), or
+ *   null without a cache
  * @returns {(input: string | URL | Request, init?: RequestInit) => Promise<Response>}
  */
 function createAuthFetch (host) {
   const origin = originOf(host.serviceURL)
   return async function authFetch (input, init = undefined) {
     const request = requestOf(input, init, host.serviceURL)
+    if (host.cachedGet !== null && joinsCache(request, host.serviceURL)) {
+      const cached = await throughCache(host.cachedGet, request, host.serviceURL)
+      if (cached !== null) return cached
+    }
     const url = safeUrl(request.url.href)
     const trace = requestTrace({ method: request.method, operation: 'authFetch' }, '', url, host.target(request.url), 0)
     const startedAt = host.log === null ? 0 : performance.now()
@@ -73,6 +81,36 @@ function createAuthFetch (host) {
       }
     }
     return trace === null ? traced() : trace.run(traced)
+  }
+}
+
+/** Fetch's `cache` modes that leave the HTTP cache alone; `default` (and none) use it. */
+const BYPASS_CACHE_MODES = new Set(['no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached'])
+
+/**
+ * Whether a request goes through the client's cache: a GET under the service URL that follows
+ * redirects, with fetch's `cache` mode `default`. `no-store` (and fetch's other modes) send it
+ * through fetch, as do a body the cache does not read (a binary) and a redirect to another origin.
+ */
+function joinsCache (request, serviceURL) {
+  return request.method === 'GET' && request.redirect === 'follow' && !BYPASS_CACHE_MODES.has(request.cache) &&
+    request.url.href.startsWith(serviceURL) && (request.signal === undefined || request.signal instanceof AbortSignal)
+}
+
+/**
+ * A GET through the client's cache as fetch answers it: a `Response` for every status, or null
+ * for fetch to send it. A failure rejects as fetch's would: an abort with the signal's reason, a
+ * timeout with a `TimeoutError`, anything else with a `TypeError` whose cause is the client's error.
+ */
+async function throughCache (cachedGet, request, serviceURL) {
+  try {
+    return await cachedResponse(cachedGet, request.url, serviceURL, { headers: request.headers, signal: request.signal, operation: 'authFetch' })
+  } catch (error) {
+    if (request.signal !== undefined && request.signal.aborted) throw request.signal.reason
+    if (error instanceof AEMHeadlessError && error.sdkDetails.timeout) {
+      throw new DOMException(error.message, 'TimeoutError')
+    }
+    throw new TypeError('fetch failed', { cause: error })
   }
 }
 
@@ -219,6 +257,7 @@ function requestOf (input, init, serviceURL) {
     body: body ?? null,
     signal: options.signal ?? (from !== null ? from.signal : undefined),
     redirect,
+    cache: options.cache ?? (from !== null ? from.cache : undefined),
     rest
   }
 }
@@ -471,9 +510,6 @@ function fetchOf (options, transport, { ca, proxy, verify }) {
     return own
   }
 }
-
-/** Statuses whose responses have no body (fetch's null body statuses). */
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])
 
 /**
  * The `undici` package's response as the global `Response` the app knows (`instanceof Response`

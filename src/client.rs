@@ -2,7 +2,7 @@
 //! and headers, shared by every call.
 
 use reqwest::header::{
-    AUTHORIZATION, CONTENT_TYPE, ETAG, HeaderMap, HeaderName, HeaderValue, IF_MODIFIED_SINCE,
+    AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, IF_MODIFIED_SINCE,
     IF_NONE_MATCH,
 };
 use reqwest::{Method, Url};
@@ -19,6 +19,7 @@ use crate::http::{
     DEFAULT_CONNECT_TIMEOUT, HttpConfig, TRACE_CONTEXT_HEADERS, client_for, holds_userinfo,
     without_userinfo,
 };
+use crate::raw_answer;
 use crate::response;
 use crate::response_cache::{CacheConfig, Lookup, Refreshed, ResponseCache, StaleEntry};
 use crate::retry::{Attempts, RetryPolicy, send_with_retries};
@@ -1008,28 +1009,10 @@ impl AemClient {
         if status == 304 && conditional {
             return Ok((String::new(), status, http_version, cache_headers));
         }
-        if raw && (200..300).contains(&status) {
-            let text_of = |name| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|v: &HeaderValue| v.to_str().ok())
-                    .map(str::to_owned)
-            };
-            let (kind, etag) = (text_of(CONTENT_TYPE), text_of(ETAG));
-            let body = response.read_body(self.max_body_bytes).await?;
-            let (envelope, storable) = match String::from_utf8(body) {
-                Ok(text) => (
-                    serde_json::json!({ "type": kind, "etag": etag, "text": text }),
-                    true,
-                ),
-                Err(_) => (
-                    serde_json::json!({ "type": kind, "etag": etag, "binary": true }),
-                    false,
-                ),
-            };
-            let cache_headers = cache_headers.filter(|_| storable);
-            return Ok((envelope.to_string(), status, http_version, cache_headers));
+        if raw {
+            let answer = raw_answer::read(response, self.max_body_bytes).await?;
+            let cache_headers = cache_headers.filter(|_| answer.complete);
+            return Ok((answer.envelope, status, http_version, cache_headers));
         }
         let request_id = ["x-request-id", "x-vhost-request-id", "x-amz-cf-id"]
             .iter()

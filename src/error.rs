@@ -190,6 +190,16 @@ pub enum Error {
         request_id: Option<String>,
     },
 
+    /// AEM answered a raw request (any API, not GraphQL) with a status that is not 2xx: the
+    /// answer as it came, in the envelope of [`crate::raw_answer`], for the caller to read.
+    #[error("HTTP {status}")]
+    Answered {
+        /// HTTP status.
+        status: u16,
+        /// `{status, headers, text}` (or `unread`), as [`crate::raw_answer`] describes it.
+        envelope: Value,
+    },
+
     /// AEM answered non-2xx without a JSON body (an empty 401, a Dispatcher HTML page).
     #[error("HTTP {status} with a body that is not JSON{}", excerpt_suffix(.excerpt))]
     HttpStatus {
@@ -286,7 +296,7 @@ impl Error {
             Self::BodyTooLarge { .. } | Self::FetchAnswer { .. } => ErrorCode::ResponseError,
             Self::Attempted { source, .. } => source.code(),
             Self::Shared(source) => source.code(),
-            Self::Api { .. } => ErrorCode::ApiError,
+            Self::Api { .. } | Self::Answered { .. } => ErrorCode::ApiError,
             Self::HttpStatus { .. } | Self::NotJson { .. } | Self::GraphQl { .. } => {
                 ErrorCode::ResponseError
             }
@@ -319,6 +329,7 @@ impl Error {
             Self::ImsMalformed { status, .. }
             | Self::BodyTooLarge { status, .. }
             | Self::Api { status, .. }
+            | Self::Answered { status, .. }
             | Self::HttpStatus { status, .. }
             | Self::NotJson { status, .. }
             | Self::GraphQl { status, .. } => Some(*status),
@@ -358,6 +369,7 @@ impl Error {
                 details.errors = body.get("errors").cloned();
                 details.request_id = request_id.clone();
             }
+            Self::Answered { envelope, .. } => details.body = Some(envelope.clone()),
             Self::HttpStatus {
                 excerpt,
                 request_id,

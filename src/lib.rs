@@ -15,6 +15,7 @@ pub mod error;
 pub mod http;
 pub mod ims;
 pub mod jwt;
+pub mod raw_answer;
 pub mod response;
 pub mod response_cache;
 pub mod retry;

@@ -1,0 +1,50 @@
+'use strict'
+
+// A GET of any AEM API through the client's cache (the native client with `cache` on), as a
+// fetch `Response`: `authFetch` resolves with it, `request()` parses it as it parses fetch's. The
+// native side answers with the envelope of src/raw_answer.rs, `{status, headers, text}`: the
+// resolved value for a 2xx, the error's `sdkDetails.body` for any other status.
+
+const { AEMHeadlessError } = require('./errors')
+
+/** Statuses whose responses have no body (fetch's null body statuses). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])
+
+/**
+ * The answer to a GET through the cache, or null when fetch must send it instead: a body the
+ * cache did not read (a binary, or one over the limit) or a redirect to another origin, which
+ * fetch streams and follows without credentials. Errors without an answer (no connection, a
+ * timeout, an abort) reject as the client's errors.
+ * @param {(endpoint: string, headers: HeadersInit | undefined, signal: AbortSignal | undefined, operation: string) => Promise<object>} cachedGet
+ * @param {URL} url under the client's service URL
+ * @param {string} serviceURL
+ * @param {{headers?: HeadersInit, signal?: AbortSignal, operation: string}} call
+ * @returns {Promise<Response | null>}
+ */
+async function cachedResponse (cachedGet, url, serviceURL, { headers, signal, operation }) {
+  let envelope
+  try {
+    envelope = await cachedGet(url.href.slice(serviceURL.length), headers, signal, operation)
+  } catch (error) {
+    const answered = error instanceof AEMHeadlessError && error.code === 'API_ERROR' ? error.sdkDetails.body : undefined
+    if (!isEnvelope(answered)) throw error
+    envelope = answered
+  }
+  if (!isEnvelope(envelope) || envelope.unread || (envelope.status >= 300 && envelope.status < 400)) return null
+  let response
+  try {
+    const body = NULL_BODY_STATUSES.has(envelope.status) ? null : envelope.text
+    response = new Response(body, { status: envelope.status, headers: envelope.headers })
+  } catch {
+    // A header value fetch would not take (bytes that are not Latin-1): fetch sends it instead.
+    return null
+  }
+  Object.defineProperty(response, 'url', { value: url.href })
+  return response
+}
+
+function isEnvelope (value) {
+  return value !== null && typeof value === 'object' && Number.isInteger(value.status) && Array.isArray(value.headers)
+}
+
+module.exports = { cachedResponse, NULL_BODY_STATUSES }

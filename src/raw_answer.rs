@@ -1,0 +1,181 @@
+//! The answer to a raw request (`AemRequest::raw`: any AEM API, not GraphQL) as it came: its
+//! status, its headers and its text, in one JSON envelope. The response cache keeps the envelope
+//! like any body; the JavaScript side turns it back into a fetch `Response` (`authFetch`) or a
+//! parsed result (`request()`).
+//!
+//! ```json
+//! {"status": 200, "headers": [["content-type", "application/json"], ["etag", "\"v1\""]], "text": "{…}"}
+//! ```
+//!
+//! A body that is not text (an image, a PDF), that is not UTF-8, or that is over the limit is not
+//! read: the envelope says `"unread": true`, and the caller sends the request through a transport
+//! that streams it.
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use serde_json::json;
+
+use crate::error::{Error, Result};
+use crate::transport::Incoming;
+
+/// Headers an envelope leaves out: those of one connection (RFC 9110 §7.6.1), the body's framing
+/// and coding (the text is whole and decoded), and `Set-Cookie`, which a cache that serves many
+/// users of one backend never keeps (RFC 9111 §7.3).
+const LEFT_OUT: [&str; 10] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "upgrade",
+    "te",
+    "trailer",
+    "content-length",
+    "content-encoding",
+    "set-cookie",
+];
+
+/// A raw answer read: its envelope as JSON text, and whether a cache may keep it (a 200 whose
+/// body is here).
+#[derive(Debug)]
+pub struct RawAnswer {
+    /// The envelope.
+    pub envelope: String,
+    /// Whether the body was read, so the envelope stands for the whole answer.
+    pub complete: bool,
+}
+
+/// Reads `response` into its envelope, its body as text up to `limit` bytes. A 2xx is the answer;
+/// any other status is [`Error::Answered`] with the envelope, so that retries, the 401 refresh
+/// and `stale-if-error` see the status as they see every request's.
+pub async fn read(response: Incoming, limit: u64) -> Result<RawAnswer> {
+    let status = response.status().as_u16();
+    let headers = headers_of(response.headers());
+    let text = if is_text(response.headers()) {
+        match response.read_body(limit).await {
+            Ok(body) => String::from_utf8(body).ok(),
+            Err(Error::BodyTooLarge { .. }) => None,
+            Err(error) => return Err(error),
+        }
+    } else {
+        None
+    };
+    let complete = text.is_some();
+    let envelope = match text {
+        Some(text) => json!({ "status": status, "headers": headers, "text": text }),
+        None => json!({ "status": status, "headers": headers, "unread": true }),
+    };
+    if (200..300).contains(&status) {
+        Ok(RawAnswer {
+            envelope: envelope.to_string(),
+            complete,
+        })
+    } else {
+        Err(Error::Answered { status, envelope })
+    }
+}
+
+/// The headers an envelope keeps, as name–value pairs in the order they came (a name that comes
+/// twice stays twice).
+fn headers_of(headers: &HeaderMap) -> Vec<[String; 2]> {
+    headers
+        .iter()
+        .filter(|(name, _)| !LEFT_OUT.contains(&name.as_str()))
+        .map(|(name, value)| {
+            [
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            ]
+        })
+        .collect()
+}
+
+/// Whether a body is read as text: no `Content-Type`, `text/*`, or a JSON, XML, JavaScript,
+/// form or GraphQL type (with their `+json`, `+xml` suffixes).
+fn is_text(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE) else {
+        return true;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence.is_empty()
+        || essence.starts_with("text/")
+        || [
+            "json",
+            "xml",
+            "javascript",
+            "x-www-form-urlencoded",
+            "graphql",
+        ]
+        .iter()
+        .any(|kind| {
+            let subtype = essence.split_once('/').map_or("", |(_, subtype)| subtype);
+            subtype == *kind || subtype.ends_with(&format!("+{kind}"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn with_type(kind: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_str(kind).unwrap());
+        headers
+    }
+
+    #[test]
+    fn text_types_are_read_and_binaries_are_not() {
+        assert!(is_text(&HeaderMap::new()));
+        for kind in [
+            "application/json",
+            "application/problem+json; charset=utf-8",
+            "Application/JSON",
+            "text/html",
+            "application/xml",
+            "image/svg+xml",
+            "application/javascript",
+            "application/graphql-response+json",
+            "application/x-www-form-urlencoded",
+            "application/vnd.adobe.cfm.fragment.v1+json",
+        ] {
+            assert!(is_text(&with_type(kind)), "{kind}");
+        }
+        for kind in [
+            "image/png",
+            "application/pdf",
+            "application/octet-stream",
+            "video/mp4",
+            "application/jsonx",
+            "application/zip",
+        ] {
+            assert!(!is_text(&with_type(kind)), "{kind}");
+        }
+    }
+
+    #[test]
+    fn connection_headers_and_cookies_are_left_out() {
+        let mut headers = with_type("application/json");
+        for (name, value) in [
+            ("etag", "\"v1\""),
+            ("set-cookie", "session=1"),
+            ("connection", "keep-alive"),
+            ("content-length", "12"),
+            ("content-encoding", "gzip"),
+            ("link", "</a>; rel=next"),
+        ] {
+            headers.append(name, HeaderValue::from_static(value));
+        }
+        headers.append("link", HeaderValue::from_static("</b>; rel=prev"));
+        let kept = headers_of(&headers);
+        let names: Vec<&str> = kept.iter().map(|[name, _]| name.as_str()).collect();
+        assert_eq!(names, ["content-type", "etag", "link", "link"]);
+        assert_eq!(kept[3][1], "</b>; rel=prev");
+    }
+}

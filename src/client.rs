@@ -928,8 +928,10 @@ impl AemClient {
         others.sort_unstable();
         let identity = identity.as_deref().unwrap_or(&self.identity);
         let mut key = String::with_capacity(request.endpoint.len() + identity.len() + 16);
-        // A raw answer's envelope and a GraphQL body of one URL are different entries.
-        push_field(&mut key, if request.raw { "raw" } else { "graphql" });
+        // A raw answer's envelope and a GraphQL body of one URL are different entries. The
+        // envelope's version is in its name: processes of an older release, sharing a store
+        // while a deployment rolls, never read each other's envelopes.
+        push_field(&mut key, if request.raw { "raw-answer-2" } else { "graphql" });
         push_field(&mut key, &request.endpoint);
         push_field(&mut key, identity);
         for (name, value) in others {

@@ -33,40 +33,60 @@ pub fn decode(status: u16, request_id: Option<String>, body: &[u8]) -> Result<St
     })
 }
 
-/// [`decode`] of a body the caller owns: the text is the body's own buffer, not a copy.
-pub fn decode_owned(status: u16, request_id: Option<String>, mut body: Vec<u8>) -> Result<String> {
-    let start = check(status, request_id, &body)?;
-    body.drain(..start);
-    String::from_utf8(body).map_err(|err| Error::NotJson {
+/// [`decode`] of a body the caller owns: the text is the body's own buffer, not a copy, and its
+/// UTF-8 is validated once.
+pub fn decode_owned(status: u16, request_id: Option<String>, body: Vec<u8>) -> Result<String> {
+    if !(200..300).contains(&status) {
+        return Err(refusal(status, request_id, without_bom(&body)));
+    }
+    let mut text = String::from_utf8(body).map_err(|err| Error::NotJson {
         status,
         reason: err.utf8_error().to_string(),
-    })
+    })?;
+    let start = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
+    check_text(status, &text[start..])?;
+    text.drain(..start);
+    Ok(text)
 }
 
 /// The checks of [`decode`]; on success, where the JSON text starts (after any UTF-8 BOM).
 fn check(status: u16, request_id: Option<String>, body: &[u8]) -> Result<usize> {
-    let start = if body.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
-    let body = &body[start..];
+    let json = without_bom(body);
     if !(200..300).contains(&status) {
-        return Err(match serde_json::from_slice::<Value>(body) {
-            Ok(json) => Error::Api {
-                status,
-                body: json,
-                request_id,
-            },
-            Err(_) => Error::HttpStatus {
-                status,
-                excerpt: excerpt(body),
-                request_id,
-            },
-        });
+        return Err(refusal(status, request_id, json));
     }
+    let text = std::str::from_utf8(json).map_err(|err| Error::NotJson {
+        status,
+        reason: err.to_string(),
+    })?;
+    check_text(status, text)?;
+    Ok(body.len() - json.len())
+}
+
+/// A body without its UTF-8 byte order mark.
+fn without_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
+}
+
+/// The error of a non-2xx answer: [`Error::Api`] with its JSON body, else [`Error::HttpStatus`].
+fn refusal(status: u16, request_id: Option<String>, body: &[u8]) -> Error {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(json) => Error::Api {
+            status,
+            body: json,
+            request_id,
+        },
+        Err(_) => Error::HttpStatus {
+            status,
+            excerpt: excerpt(body),
+            request_id,
+        },
+    }
+}
+
+/// The checks of a 2xx answer's text (without its BOM): JSON, and no truthy GraphQL `errors`.
+fn check_text(status: u16, text: &str) -> Result<()> {
     let not_json = |reason: String| Error::NotJson { status, reason };
-    let text = std::str::from_utf8(body).map_err(|err| not_json(err.to_string()))?;
     if text.trim_start().starts_with('{') {
         let envelope: Envelope<'_> =
             serde_json::from_str(text).map_err(|err| not_json(err.to_string()))?;
@@ -82,7 +102,7 @@ fn check(status: u16, request_id: Option<String>, body: &[u8]) -> Result<usize> 
         serde_json::from_str::<serde::de::IgnoredAny>(text)
             .map_err(|err| not_json(err.to_string()))?;
     }
-    Ok(start)
+    Ok(())
 }
 
 /// JavaScript truthiness of a JSON value given as text.

@@ -2,7 +2,10 @@
 
 // Today's build against the build of an older commit, made from git in this run: client CPU per
 // call and calls/s of the persisted query at concurrency 1 and 32, in interleaved rounds, each
-// contender in a fresh process. BENCH_BASELINE names the commit (default 1a334e0, the build a
+// contender in a fresh process. On a shared 2-core machine one run's CPU per call varies by ±10%
+// from the next, more than the difference sought; so the ratio is paired: each round runs both
+// builds back to back, and the figure is the median of the rounds' ratios, with their middle half
+// (quartiles) to show the spread. BENCH_BASELINE names the commit (default 1a334e0, the build a
 // review found 8% cheaper per call at concurrency 32 than later ones). The baseline's addon is
 // built with cargo into the system's temporary folder and kept there for later runs; BENCH_QUICK
 // runs only when that build is already there.
@@ -18,7 +21,7 @@ const { num, table } = require('./lib/report')
 const ROOT = path.join(__dirname, '..')
 const QUICK = Boolean(process.env.BENCH_QUICK)
 const BASELINE = process.env.BENCH_BASELINE || '1a334e0'
-const ROUNDS = QUICK ? 1 : 5
+const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS) || 9
 const QUERY = 'wknd-shared/adventures-all'
 
 /** The folder of the baseline's package with its addon built, or null (QUICK and not built yet). */
@@ -41,7 +44,9 @@ function baselineBuild () {
   return built() ? { dir, commit } : null
 }
 
-const median = (values) => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)]
+/** The value at fraction `q` of the sorted values (0.5: the median). */
+const quantile = (values, q) => values.slice().sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * q))]
+const median = (values) => quantile(values, 0.5)
 
 async function main () {
   const baseline = baselineBuild()
@@ -66,17 +71,21 @@ async function main () {
     server.close()
   }
   const rows = []
-  const cpu = {}
   for (const [key, results] of Object.entries(runs)) {
     const [name, concurrency] = key.split('|')
     const perCall = results.map((r) => r.cpuPer1000 * 1000)
-    cpu[key] = median(perCall)
     rows.push([name, concurrency, num(median(results.map((r) => r.rate))), num(median(perCall)), `${num(Math.min(...perCall))}–${num(Math.max(...perCall))}`])
   }
-  const ratio = (concurrency) => (cpu[`today|${concurrency}`] / cpu[`${baseline.commit}|${concurrency}`]).toFixed(2)
+  // Paired: round i of today against round i of the baseline.
+  const paired = (concurrency) => {
+    const today = runs[`today|${concurrency}`].map((r) => r.cpuPer1000)
+    const ratios = runs[`${baseline.commit}|${concurrency}`].map((r, i) => today[i] / r.cpuPer1000)
+    const [low, mid, high] = [0.25, 0.5, 0.75].map((q) => quantile(ratios, q).toFixed(2))
+    return ROUNDS >= 4 ? `${mid}× (quartiles ${low}–${high})` : `${mid}×`
+  }
   table(`Today's build against ${baseline.commit}, built from git in this run: persisted query, ${ROUNDS} interleaved round(s)`,
     ['build', 'concurrency', 'calls/s (median)', 'client CPU µs per call (median)', 'range'], rows,
-    [`Today's client CPU per call is ${ratio(32)}× ${baseline.commit}'s at concurrency 32 (target ≤ 1.00) and ${ratio(1)}× at concurrency 1. Each contender runs in a fresh process against the same static HTTPS server.${QUICK ? ' BENCH_QUICK: short runs, not figures to quote.' : ''}`])
+    [`Today's client CPU per call, as the median of the rounds' paired ratios: ${paired(32)} ${baseline.commit}'s at concurrency 32 (target ≤ 1.00) and ${paired(1)} at concurrency 1. Each contender runs in a fresh process against the same static HTTPS server.${QUICK ? ' BENCH_QUICK: short runs, not figures to quote.' : ''}`])
 }
 
 main().catch((error) => {

@@ -78,6 +78,13 @@ before(async () => {
       })
       res.end(JSON.stringify({ served: ++fetchServed }))
     },
+    '/validated': (req, body, res) => {
+      if (req.headers['if-none-match'] === '"v9"') {
+        res.writeHead(304, { etag: '"v9"' })
+        return res.end()
+      }
+      json({ version: 9 }, { etag: '"v9"' })(req, body, res)
+    },
     '/circles': (req, body, res) => {
       const cursor = new URL(req.url, aem.url).searchParams.get('cursor')
       json({ items: [cursor], cursor: cursor === 'a' ? 'b' : 'a' })(req, body, res)
@@ -241,4 +248,60 @@ test('request() GETs go through the client\'s cache: fresh answers, conditional 
   assert.equal(missing.sdkDetails.problem.title, 'Not Found')
   // Binary answers are not cached: they come through fetch, as bytes.
   assert.deepEqual([...await aemClient.request('/bytes')], [0x89, 0x50, 0x4e, 0x47, 0xff, 0xfe])
+})
+
+test('authFetch GETs go through the client\'s cache: the answer as a Response, every status, stale-if-error, and fetch\'s cache modes', async () => {
+  const aemClient = client({ cache: true, retries: { maxRetries: 0 } })
+  const sent = () => aem.seen.filter((r) => r.url === '/cached-fetch')
+  const first = await aemClient.authFetch('/cached-fetch')
+  assert.ok(first instanceof Response)
+  assert.equal(first.status, 200)
+  assert.equal(first.url, `${aem.url}/cached-fetch`)
+  assert.equal(first.headers.get('etag'), '"f1"')
+  assert.equal(first.headers.get('link'), '</cached-fetch?cursor=2>; rel="next"')
+  assert.equal(first.headers.get('set-cookie'), null, 'a cookie is never kept')
+  assert.deepEqual(await first.json(), { served: 1 })
+  assert.equal(sent().length, 1)
+  assert.equal(sent()[0].headers.authorization, 'Bearer SERVICE-TOKEN-xyz')
+  assert.equal(sent()[0].headers['x-api-key'], 'the-api-key')
+  assert.equal(sent()[0].headers['x-app'], 'app-header')
+  // Fresh: from the cache, for a path and for the absolute URL alike.
+  assert.deepEqual(await (await aemClient.authFetch(`${aem.url}/cached-fetch`)).json(), { served: 1 })
+  assert.equal(sent().length, 1)
+  // fetch's cache modes other than `default` send it through fetch, and leave the entry as it is.
+  assert.deepEqual(await (await aemClient.authFetch('/cached-fetch', { cache: 'no-store' })).json(), { served: 2 })
+  assert.deepEqual(await (await aemClient.authFetch(new Request(`${aem.url}/cached-fetch`, { cache: 'reload' }))).json(), { served: 3 })
+  assert.equal(sent().length, 3)
+  await new Promise((resolve) => setTimeout(resolve, 1050))
+  fetchDown = true
+  try {
+    const stale = await aemClient.authFetch('/cached-fetch')
+    assert.equal(stale.status, 200, 'AEM down: the stale entry, within stale-if-error')
+    assert.deepEqual(await stale.json(), { served: 1 })
+  } finally {
+    fetchDown = false
+  }
+  assert.equal(sent().length, 4)
+  assert.equal(sent()[3].headers['if-none-match'], '"f1"', 'revalidation is conditional')
+  // Any other status is the Response AEM sent, its body and type as they came, sent once.
+  const notFound = await aemClient.authFetch('/nothing-here?from=cache')
+  assert.equal(notFound.status, 404)
+  assert.equal(notFound.headers.get('content-type'), 'application/problem+json')
+  assert.equal((await notFound.json()).title, 'Not Found')
+  assert.equal(aem.seen.filter((r) => r.url === '/nothing-here?from=cache').length, 1)
+  // The app's own validators: AEM's 304 is the answer, sent once.
+  const notModified = await aemClient.authFetch('/validated', { headers: { 'If-None-Match': '"v9"' } })
+  assert.equal(notModified.status, 304)
+  assert.equal(notModified.headers.get('etag'), '"v9"')
+  assert.equal(aem.seen.filter((r) => r.url === '/validated').length, 1)
+  // A binary is not kept: fetch sends it, and its bytes come whole.
+  assert.deepEqual([...new Uint8Array(await (await aemClient.authFetch('/bytes')).arrayBuffer())], [0x89, 0x50, 0x4e, 0x47, 0xff, 0xfe])
+  // Failures reject as fetch's do: an abort with the signal's reason, no connection with a TypeError.
+  const reason = new Error('stopped by the app')
+  await assert.rejects(aemClient.authFetch('/cached-fetch', { signal: AbortSignal.abort(reason) }), (e) => e === reason)
+  const nowhere = new AEMHeadless({ serviceURL: 'http://127.0.0.1:9', auth: 'SERVICE-TOKEN-xyz', cache: true, retries: { maxRetries: 0 } })
+  const refused = await nowhere.authFetch('/cached-fetch').catch((e) => e)
+  assert.ok(refused instanceof TypeError, String(refused))
+  assert.equal(refused.cause.code, 'REQUEST_ERROR')
+  assert.doesNotMatch(`${refused.message} ${refused.cause.message}`, /SERVICE-TOKEN/)
 })

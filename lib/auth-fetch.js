@@ -18,10 +18,9 @@ const { requestTrace, safeUrl } = require('./tracing')
 const { requestEvent } = require('./logger')
 const { failureOf } = require('./fetch-transport')
 const { onAbort } = require('./abort')
-const { cachedResponse, NULL_BODY_STATUSES } = require('./raw-answer')
+const { cachedResponse, NULL_BODY_STATUSES, REDIRECT_STATUSES } = require('./raw-answer')
 const { AEMHeadlessError } = require('./errors')
 
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 /** The redirect modes of fetch. */
 const REDIRECT_MODES = new Set(['follow', 'error', 'manual'])
 /** Fetch's own bound on redirects. */

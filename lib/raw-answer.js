@@ -9,6 +9,8 @@ const { AEMHeadlessError } = require('./errors')
 
 /** Statuses whose responses have no body (fetch's null body statuses). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])
+/** Redirect statuses: the native client follows those within one origin, and stops at another. */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 
 /**
  * The answer to a GET through the cache, or null when fetch must send it instead: a body the
@@ -30,7 +32,7 @@ async function cachedResponse (cachedGet, url, serviceURL, { headers, signal, op
     if (!isEnvelope(answered)) throw error
     envelope = answered
   }
-  if (!isEnvelope(envelope) || envelope.unread || (envelope.status >= 300 && envelope.status < 400)) return null
+  if (!isEnvelope(envelope) || envelope.unread || isRedirect(envelope)) return null
   let response
   try {
     const body = NULL_BODY_STATUSES.has(envelope.status) ? null : envelope.text
@@ -43,8 +45,13 @@ async function cachedResponse (cachedGet, url, serviceURL, { headers, signal, op
   return response
 }
 
+/** Whether the answer is a redirect to follow (to another origin: the native client stopped there). */
+function isRedirect ({ status, headers }) {
+  return REDIRECT_STATUSES.has(status) && headers.some(([name]) => name.toLowerCase() === 'location')
+}
+
 function isEnvelope (value) {
   return value !== null && typeof value === 'object' && Number.isInteger(value.status) && Array.isArray(value.headers)
 }
 
-module.exports = { cachedResponse, NULL_BODY_STATUSES }
+module.exports = { cachedResponse, NULL_BODY_STATUSES, REDIRECT_STATUSES }

@@ -19,6 +19,7 @@ const { transportFor, transportOf } = require('./lib/fetch-transport')
 const { cacheStoreFor } = require('./lib/cache-store')
 const { createAuthFetch, fetchOf } = require('./lib/auth-fetch')
 const { apiRequest, paginate } = require('./lib/api-request')
+const { isEnvelope } = require('./lib/raw-answer')
 
 const DEFAULT_SERVICE_URL = '/'
 const DEFAULT_ENDPOINT = 'content/graphql/global/endpoint.json'
@@ -419,6 +420,13 @@ class AEMHeadless {
       answer = await this.#native.request(method, endpoint, body, headers, cancel, call, traceHeaders)
     } catch (error) {
       const failure = signal && signal.aborted ? aborted(signal, base) : fromNative(error, base)
+      if (raw && failure.code === 'API_ERROR' && isEnvelope(failure.sdkDetails.body)) {
+        // A raw request's answer, whatever its status, is an answer (as fetch has it), not a failure.
+        const outcome = { status: failure.sdkDetails.status, attempts: failure.sdkDetails.attempts ?? 1, cached: false }
+        if (log !== null) log('debug', requestEvent(method, this.serviceURL + endpoint, startedAt, outcome))
+        if (trace !== null) trace.answered(outcome)
+        throw failure
+      }
       if (log !== null) log('warn', requestEvent(method, this.serviceURL + endpoint, startedAt, { error: failure }))
       if (trace !== null) trace.failed(failure)
       throw failure

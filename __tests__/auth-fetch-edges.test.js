@@ -73,11 +73,13 @@ before(async () => {
         'content-type': 'application/json',
         'cache-control': 'max-age=1, stale-if-error=60',
         etag: '"f1"',
-        link: '</cached-fetch?cursor=2>; rel="next"',
-        'set-cookie': 'session=do-not-keep'
+        link: '</cached-fetch?cursor=2>; rel="next"'
       })
       res.end(JSON.stringify({ served: ++fetchServed }))
     },
+    '/with-cookie': (req, body, res) => json({ served: aem.seen.filter((r) => r.url === '/with-cookie').length }, { 'cache-control': 'max-age=60', 'set-cookie': 'affinity=abc; Path=/' })(req, body, res),
+    '/moved': redirect(301, '/cached-fetch'),
+    '/no-type': (req, body, res) => { res.writeHead(200, { 'cache-control': 'max-age=60' }); res.end('{"typed":false}') },
     '/validated': (req, body, res) => {
       if (req.headers['if-none-match'] === '"v9"') {
         res.writeHead(304, { etag: '"v9"' })
@@ -259,7 +261,6 @@ test('authFetch GETs go through the client\'s cache: the answer as a Response, e
   assert.equal(first.url, `${aem.url}/cached-fetch`)
   assert.equal(first.headers.get('etag'), '"f1"')
   assert.equal(first.headers.get('link'), '</cached-fetch?cursor=2>; rel="next"')
-  assert.equal(first.headers.get('set-cookie'), null, 'a cookie is never kept')
   assert.deepEqual(await first.json(), { served: 1 })
   assert.equal(sent().length, 1)
   assert.equal(sent()[0].headers.authorization, 'Bearer SERVICE-TOKEN-xyz')
@@ -289,13 +290,47 @@ test('authFetch GETs go through the client\'s cache: the answer as a Response, e
   assert.equal(notFound.headers.get('content-type'), 'application/problem+json')
   assert.equal((await notFound.json()).title, 'Not Found')
   assert.equal(aem.seen.filter((r) => r.url === '/nothing-here?from=cache').length, 1)
+  // …and logged as an answer, once, not as a failure.
+  const events = []
+  const logged = await client({ cache: true, logger: (event) => events.push(event) }).authFetch('/nothing-here?logged')
+  assert.equal(logged.status, 404)
+  const requests = events.filter((event) => event.event === 'request')
+  assert.deepEqual(requests.map((event) => [event.level, event.status, event.code]), [['debug', 404, undefined]])
+  // An answer that sets a cookie goes to its caller, cookie and all, and is not kept for others.
+  for (const served of [1, 2]) {
+    const withCookie = await aemClient.authFetch('/with-cookie')
+    assert.deepEqual(withCookie.headers.getSetCookie(), ['affinity=abc; Path=/'])
+    assert.deepEqual(await withCookie.json(), { served })
+  }
+  // A redirect within AEM's origin, followed by the native client: the Response says where it ended.
+  const moved = await aemClient.authFetch('/moved')
+  assert.equal(moved.url, `${aem.url}/cached-fetch`)
+  assert.equal(moved.redirected, true)
+  assert.equal(first.redirected, false)
+  // No type is made up for an answer that came without one.
+  const untyped = await aemClient.authFetch('/no-type')
+  assert.equal(untyped.headers.get('content-type'), null)
+  assert.deepEqual(await untyped.json(), { typed: false })
+  // A request that asks for no stored answer, or sets preconditions, goes to AEM.
+  const before = sent().length
+  for (const headers of [{ 'Cache-Control': 'no-cache' }, { Pragma: 'no-cache' }, { 'If-Match': '"f1"' }]) {
+    assert.equal((await aemClient.authFetch('/cached-fetch', { headers })).status, 200)
+  }
+  assert.equal(sent().length, before + 3)
   // The app's own validators: AEM's 304 is the answer, sent once.
   const notModified = await aemClient.authFetch('/validated', { headers: { 'If-None-Match': '"v9"' } })
   assert.equal(notModified.status, 304)
   assert.equal(notModified.headers.get('etag'), '"v9"')
   assert.equal(aem.seen.filter((r) => r.url === '/validated').length, 1)
-  // A binary is not kept: fetch sends it, and its bytes come whole.
+  // A binary is not kept: fetch sends it again, and its bytes come whole. request() asks AEM
+  // no more often than authFetch does: once through the cache, which leaves the body unread,
+  // once through fetch.
+  const bytesSent = () => aem.seen.filter((r) => r.url === '/bytes').length
+  const bytesBefore = bytesSent()
   assert.deepEqual([...new Uint8Array(await (await aemClient.authFetch('/bytes')).arrayBuffer())], [0x89, 0x50, 0x4e, 0x47, 0xff, 0xfe])
+  assert.equal(bytesSent(), bytesBefore + 2)
+  assert.deepEqual([...await aemClient.request('/bytes')], [0x89, 0x50, 0x4e, 0x47, 0xff, 0xfe])
+  assert.equal(bytesSent(), bytesBefore + 4)
   // Failures reject as fetch's do: an abort with the signal's reason, no connection with a TypeError.
   const reason = new Error('stopped by the app')
   await assert.rejects(aemClient.authFetch('/cached-fetch', { signal: AbortSignal.abort(reason) }), (e) => e === reason)

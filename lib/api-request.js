@@ -60,11 +60,13 @@ async function apiRequest (authFetch, client, path, options = {}) {
     init.body = body
   }
   const details = { serviceURL: client.serviceURL, endpoint: endpointOf(client.serviceURL, url), method: verb }
-  // With the cache on, a GET goes through it, unless fetch must stream it (see lib/raw-answer.js).
-  let response = client.cachedGet && verb === 'GET' && !wait && url.href.startsWith(client.serviceURL)
+  // With the cache on, a GET goes through it, unless fetch must stream it (see lib/raw-answer.js);
+  // then authFetch sends it without asking the cache again.
+  const viaCache = client.cachedGet && verb === 'GET' && !wait && url.href.startsWith(client.serviceURL)
+  let response = viaCache
     ? await cachedResponse(client.cachedGet, url, client.serviceURL, { headers: init.headers, signal, operation: 'request' })
     : null
-  if (response === null) response = await fetched(authFetch, url, init, details)
+  if (response === null) response = await fetched(authFetch, url, viaCache ? { ...init, cache: 'no-store' } : init, details)
   if (response.status === 202 && wait && response.headers.has('location')) {
     response = await completion(authFetch, response, url, { signal, accept: init.headers.get('accept'), timeout: waitFor }, details)
   }

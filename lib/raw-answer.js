@@ -35,13 +35,17 @@ async function cachedResponse (cachedGet, url, serviceURL, { headers, signal, op
   if (!isEnvelope(envelope) || envelope.unread || isRedirect(envelope)) return null
   let response
   try {
-    const body = NULL_BODY_STATUSES.has(envelope.status) ? null : envelope.text
+    // Bytes, not a string: a string body would add a Content-Type AEM did not send.
+    const body = NULL_BODY_STATUSES.has(envelope.status) ? null : new TextEncoder().encode(envelope.text)
     response = new Response(body, { status: envelope.status, headers: envelope.headers })
   } catch {
     // A header value fetch would not take (bytes that are not Latin-1): fetch sends it instead.
     return null
   }
-  Object.defineProperty(response, 'url', { value: url.href })
+  // The URL that answered: another than the request's after redirects within AEM's origin.
+  const answeredAt = typeof envelope.url === 'string' ? envelope.url : url.href
+  Object.defineProperty(response, 'url', { value: answeredAt })
+  if (answeredAt !== url.href) Object.defineProperty(response, 'redirected', { value: true })
   return response
 }
 
@@ -50,8 +54,9 @@ function isRedirect ({ status, headers }) {
   return REDIRECT_STATUSES.has(status) && headers.some(([name]) => name.toLowerCase() === 'location')
 }
 
+/** Whether a value is a raw answer's envelope (a rejection's `sdkDetails.body` is one for any status but 2xx). */
 function isEnvelope (value) {
   return value !== null && typeof value === 'object' && Number.isInteger(value.status) && Array.isArray(value.headers)
 }
 
-module.exports = { cachedResponse, NULL_BODY_STATUSES, REDIRECT_STATUSES }
+module.exports = { cachedResponse, isEnvelope, NULL_BODY_STATUSES, REDIRECT_STATUSES }

@@ -215,6 +215,35 @@ impl Parsed {
     }
 }
 
+/// Whether a request header keeps the call away from stored answers: its own validators or
+/// preconditions (`If-None-Match`, `If-Modified-Since`, `If-Match`, `If-Unmodified-Since`,
+/// `If-Range`: the call wants AEM's answer to them, as fetch has it), or a request that asks for no
+/// stored answer (`Cache-Control: no-cache`, `no-store` or `max-age=0`, `Pragma: no-cache`; RFC
+/// 9111 §5.2.1). Such a call goes to AEM and leaves the cache as it is.
+pub fn request_bypasses_cache(name: &str, value: &str) -> bool {
+    const PRECONDITIONS: [&str; 5] = [
+        "if-none-match",
+        "if-modified-since",
+        "if-match",
+        "if-unmodified-since",
+        "if-range",
+    ];
+    if PRECONDITIONS
+        .iter()
+        .any(|each| name.eq_ignore_ascii_case(each))
+    {
+        return true;
+    }
+    let directives = || Parsed::of(Some(value));
+    if name.eq_ignore_ascii_case("cache-control") {
+        let parsed = directives();
+        return parsed.has("no-cache")
+            || parsed.has("no-store")
+            || parsed.seconds("max-age") == Some(Duration::ZERO);
+    }
+    name.eq_ignore_ascii_case("pragma") && directives().has("no-cache")
+}
+
 /// How a 200 answer with these headers may be reused, or `None` when it must not be stored:
 /// `private` or `no-store`, `Vary: *`, or nothing that makes it reusable (no freshness, no stale
 /// window, no validator).
@@ -452,5 +481,30 @@ mod tests {
         .unwrap();
         assert_eq!(p.fresh_for, Duration::ZERO);
         assert_eq!(p.stale_if_error, secs(70));
+    }
+
+    #[test]
+    fn a_request_with_its_own_validators_or_no_cache_bypasses_the_cache() {
+        for (name, value) in [
+            ("If-None-Match", "\"v1\""),
+            ("if-modified-since", "Sat, 05 Dec 2026 00:00:00 GMT"),
+            ("If-Match", "\"v1\""),
+            ("If-Unmodified-Since", "Sat, 05 Dec 2026 00:00:00 GMT"),
+            ("If-Range", "\"v1\""),
+            ("Cache-Control", "no-cache"),
+            ("cache-control", "max-age=0"),
+            ("Cache-Control", "No-Store, max-age=60"),
+            ("Pragma", "no-cache"),
+        ] {
+            assert!(request_bypasses_cache(name, value), "{name}: {value}");
+        }
+        for (name, value) in [
+            ("Cache-Control", "max-age=60"),
+            ("Cache-Control", "max-stale"),
+            ("Pragma", "x"),
+            ("Accept", "no-cache"),
+        ] {
+            assert!(!request_bypasses_cache(name, value), "{name}: {value}");
+        }
     }
 }

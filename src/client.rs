@@ -896,8 +896,9 @@ impl AemClient {
     /// endpoint, a digest of the `Authorization` in force, and the call's other headers (names
     /// lower-cased, sorted), every field prefixed with its length so that no two different
     /// header sets give one key. The trace context is left out: `trace_headers`, and the
-    /// [`TRACE_CONTEXT_HEADERS`] a caller sets among its headers. `None` for other requests, or
-    /// when neither is on.
+    /// [`TRACE_CONTEXT_HEADERS`] a caller sets among its headers. `None` for other requests, for
+    /// a call whose headers keep it away from stored answers
+    /// ([`cache_policy::request_bypasses_cache`]), or when neither is on.
     fn shared_key(&self, request: &AemRequest) -> Option<String> {
         if (self.cache.is_none() && self.coalescer.is_none())
             || request.method != Method::GET
@@ -908,10 +909,7 @@ impl AemClient {
         let mut identity = None;
         let mut others: Vec<(String, &str)> = Vec::with_capacity(request.headers.len());
         for (name, value) in &request.headers {
-            // A call with its own validators wants AEM's answer to them, not the cache's.
-            if name.eq_ignore_ascii_case("if-none-match")
-                || name.eq_ignore_ascii_case("if-modified-since")
-            {
+            if cache_policy::request_bypasses_cache(name, value) {
                 return None;
             }
             if name.eq_ignore_ascii_case("authorization") {
@@ -931,7 +929,14 @@ impl AemClient {
         // A raw answer's envelope and a GraphQL body of one URL are different entries. The
         // envelope's version is in its name: processes of an older release, sharing a store
         // while a deployment rolls, never read each other's envelopes.
-        push_field(&mut key, if request.raw { "raw-answer-2" } else { "graphql" });
+        push_field(
+            &mut key,
+            if request.raw {
+                "raw-answer-2"
+            } else {
+                "graphql"
+            },
+        );
         push_field(&mut key, &request.endpoint);
         push_field(&mut key, identity);
         for (name, value) in others {
@@ -1013,7 +1018,7 @@ impl AemClient {
         }
         if raw {
             let answer = raw_answer::read(response, self.max_body_bytes).await?;
-            let cache_headers = cache_headers.filter(|_| answer.complete);
+            let cache_headers = cache_headers.filter(|_| answer.storable);
             return Ok((answer.envelope, status, http_version, cache_headers));
         }
         let request_id = ["x-request-id", "x-vhost-request-id", "x-amz-cf-id"]

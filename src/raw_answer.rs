@@ -4,23 +4,25 @@
 //! parsed result (`request()`).
 //!
 //! ```json
-//! {"status": 200, "headers": [["content-type", "application/json"], ["etag", "\"v1\""]], "text": "{…}"}
+//! {"status": 200, "url": "https://…/final", "headers": [["content-type", "application/json"], ["etag", "\"v1\""]], "text": "{…}"}
 //! ```
+//!
+//! `url` is the URL that answered, after the redirects the native client followed (within one
+//! origin); a `fetch` transport does not say it.
 //!
 //! A body that is not text (an image, a PDF), that is not UTF-8, or that is over the limit is not
 //! read: the envelope says `"unread": true`, and the caller sends the request through a transport
 //! that streams it.
 
-use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, SET_COOKIE};
 use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::transport::Incoming;
 
-/// Headers an envelope leaves out: those of one connection (RFC 9110 §7.6.1), the body's framing
-/// and coding (the text is whole and decoded), and `Set-Cookie`, which a cache that serves many
-/// users of one backend never keeps (RFC 9111 §7.3).
-const LEFT_OUT: [&str; 10] = [
+/// Headers an envelope leaves out: those of one connection (RFC 9110 §7.6.1), and the body's
+/// framing and coding (the text is whole and decoded).
+const LEFT_OUT: [&str; 9] = [
     "connection",
     "keep-alive",
     "proxy-connection",
@@ -30,17 +32,17 @@ const LEFT_OUT: [&str; 10] = [
     "trailer",
     "content-length",
     "content-encoding",
-    "set-cookie",
 ];
 
-/// A raw answer read: its envelope as JSON text, and whether a cache may keep it (a 200 whose
-/// body is here).
+/// A raw answer read: its envelope as JSON text, and whether a cache may keep it.
 #[derive(Debug)]
 pub struct RawAnswer {
     /// The envelope.
     pub envelope: String,
-    /// Whether the body was read, so the envelope stands for the whole answer.
-    pub complete: bool,
+    /// Whether the envelope stands for the whole answer (its body was read) and holds nothing
+    /// of one user's: an answer that sets a cookie goes to its caller only (a cache that serves
+    /// many users of one backend keeps none, RFC 9111 §3.5 and §7.3).
+    pub storable: bool,
 }
 
 /// Reads `response` into its envelope, its body as text up to `limit` bytes. A 2xx is the answer;
@@ -49,6 +51,8 @@ pub struct RawAnswer {
 pub async fn read(response: Incoming, limit: u64) -> Result<RawAnswer> {
     let status = response.status().as_u16();
     let headers = headers_of(response.headers());
+    let sets_cookie = response.headers().contains_key(SET_COOKIE);
+    let url = response.url().map(|url| url.as_str().to_owned());
     let text = if is_text(response.headers()) {
         match response.read_body(limit).await {
             Ok(body) => String::from_utf8(body).ok(),
@@ -58,15 +62,15 @@ pub async fn read(response: Incoming, limit: u64) -> Result<RawAnswer> {
     } else {
         None
     };
-    let complete = text.is_some();
+    let storable = text.is_some() && !sets_cookie;
     let envelope = match text {
-        Some(text) => json!({ "status": status, "headers": headers, "text": text }),
-        None => json!({ "status": status, "headers": headers, "unread": true }),
+        Some(text) => json!({ "status": status, "url": url, "headers": headers, "text": text }),
+        None => json!({ "status": status, "url": url, "headers": headers, "unread": true }),
     };
     if (200..300).contains(&status) {
         Ok(RawAnswer {
             envelope: envelope.to_string(),
-            complete,
+            storable,
         })
     } else {
         Err(Error::Answered { status, envelope })
@@ -160,7 +164,7 @@ mod tests {
     }
 
     #[test]
-    fn connection_headers_and_cookies_are_left_out() {
+    fn connection_headers_are_left_out() {
         let mut headers = with_type("application/json");
         for (name, value) in [
             ("etag", "\"v1\""),
@@ -175,7 +179,10 @@ mod tests {
         headers.append("link", HeaderValue::from_static("</b>; rel=prev"));
         let kept = headers_of(&headers);
         let names: Vec<&str> = kept.iter().map(|[name, _]| name.as_str()).collect();
-        assert_eq!(names, ["content-type", "etag", "link", "link"]);
-        assert_eq!(kept[3][1], "</b>; rel=prev");
+        assert_eq!(
+            names,
+            ["content-type", "etag", "set-cookie", "link", "link"]
+        );
+        assert_eq!(kept[4][1], "</b>; rel=prev");
     }
 }

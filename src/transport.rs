@@ -288,6 +288,15 @@ impl Incoming {
         }
     }
 
+    /// The URL that answered, after any redirects the native client followed; unknown for a
+    /// `fetch` answer.
+    pub fn url(&self) -> Option<&reqwest::Url> {
+        match self {
+            Self::Native(response) => Some(response.url()),
+            Self::Fetched(_) => None,
+        }
+    }
+
     /// The HTTP version as OpenTelemetry names it; unknown for a `fetch` answer.
     pub fn http_version(&self) -> Option<&'static str> {
         match self {

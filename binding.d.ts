@@ -150,6 +150,13 @@ export interface CallOptions {
 }
 
 /**
+ * The core's full check of a 2xx answer's text (`response::decode`), for a text that `JSON.parse`
+ * refused after the core passed it on unparsed (see `response::decode_owned`): throws its error,
+ * `RESPONSE_ERROR` with the parser's reason.
+ */
+export declare function checkAnswer(status: number, text: string): void
+
+/**
  * Fails request `id` of a `FetchTransport`: `failure` is `connect`, `timeout`, `answer` or
  * `request` (see [`FetchFailureKind`]); the core takes the request's secrets out of `message`.
  */

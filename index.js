@@ -433,11 +433,38 @@ class AEMHeadless {
     } finally {
       if (stopListening) stopListening()
     }
-    if (!traced) return JSON.parse(answer)
+    if (!traced) return parsedAnswer(answer, 200, base)
     const outcome = outcomeOf(answer[1])
+    let parsed
+    try {
+      parsed = parsedAnswer(answer[0], outcome.status, base)
+    } catch (failure) {
+      if (log !== null) log('warn', requestEvent(method, this.serviceURL + endpoint, startedAt, { error: failure }))
+      if (trace !== null) trace.failed(failure)
+      throw failure
+    }
     if (log !== null) log('debug', requestEvent(method, this.serviceURL + endpoint, startedAt, outcome))
     if (trace !== null) trace.answered(outcome)
-    return JSON.parse(answer[0])
+    return parsed
+  }
+}
+
+/**
+ * An answer's JSON. The core passes on unparsed a 2xx text that cannot hold GraphQL `errors`
+ * (src/response.rs, `decode_owned`), so this parse is its syntax check: a text it refuses is
+ * the core's `RESPONSE_ERROR`, as the core's full check gives it. `status` is the answer's, or
+ * 200 where the call was not traced (the native side then gives the body only).
+ */
+function parsedAnswer (text, status, base) {
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    try {
+      native.checkAnswer(status, text)
+    } catch (refused) {
+      throw fromNative(refused, base)
+    }
+    throw sdkError('RESPONSE_ERROR', `the answer is not JSON: ${error.message}`, { ...base, status }, error)
   }
 }
 

@@ -65,6 +65,26 @@ test('a 200 whose body is not JSON → RESPONSE_ERROR', async () => {
   assert.equal(error.sdkDetails.status, 200)
 })
 
+test('a 200 that is broken JSON inside its brackets → RESPONSE_ERROR, traced and logged as a failure', async () => {
+  const error = await rejectsWith(aem.runPersistedQuery('test/broken-json'), 'RESPONSE_ERROR')
+  assert.equal(error.sdkDetails.status, 200)
+  assert.match(error.message, /not JSON|expected|trailing comma/i)
+  const events = []
+  const logged = new AEMHeadless({ serviceURL: env.emu.url, auth: env.emu.devToken.accessToken, ca: env.emu.caPem, logger: (event) => events.push(event) })
+  const tracedError = await rejectsWith(logged.runPersistedQuery('test/broken-json'), 'RESPONSE_ERROR')
+  assert.equal(tracedError.message, error.message)
+  const request = events.find((event) => event.event === 'request')
+  assert.equal(request.level, 'warn')
+  assert.equal(request.code, 'RESPONSE_ERROR')
+  assert.equal(request.status, 200)
+})
+
+test('GraphQL errors whose name is spelled with a \\u escape are still errors', async () => {
+  const error = await rejectsWith(aem.runPersistedQuery('test/escaped-errors'), 'RESPONSE_ERROR')
+  assert.equal(error.sdkDetails.status, 200)
+  assert.equal(error.sdkDetails.errors[0].message, 'spelled with an escape')
+})
+
 test('ad-hoc query errors come back as RESPONSE_ERROR with graphql-js errors', async () => {
   const error = await rejectsWith(aem.runQuery('{ adventureList { items { nope } } }'), 'RESPONSE_ERROR')
   assert.match(error.sdkDetails.errors[0].message, /nope/)

@@ -181,7 +181,11 @@ const QUERIES = {
   }),
   'test/cache-control': ({ rawVariables }) => cacheControl(rawVariables),
   'test/html-502': () => ({ status: 502, contentType: 'text/html;charset=utf-8', text: DISPATCHER_502 }),
-  'test/not-json': () => ({ status: 200, contentType: 'text/plain;charset=utf-8', text: 'this is not json' })
+  'test/not-json': () => ({ status: 200, contentType: 'text/plain;charset=utf-8', text: 'this is not json' }),
+  // JSON in its brackets but broken (a trailing comma), as a truncating or hand-written proxy
+  // could send it; and GraphQL errors whose member name is spelled with a \u escape (valid JSON).
+  'test/broken-json': () => ({ status: 200, contentType: 'application/json', text: '{"data": {"adventureList": {"items": [1, 2,]}}}' }),
+  'test/escaped-errors': () => ({ status: 200, contentType: 'application/json', text: '{"data": null, "\\u0065rrors": [{"message": "spelled with an escape"}]}' })
 }
 
 const ADVENTURE_FIELDS = `_path title slug activity adventureType price tripLength groupSize difficulty

@@ -473,6 +473,16 @@ pub fn redact_header_secrets(message: String, headers: Vec<String>) -> String {
     crate::transport::redact_header_secrets(&message, pairs)
 }
 
+/// The core's full check of a 2xx answer's text (`response::decode`), for a text that `JSON.parse`
+/// refused after the core passed it on unparsed (see `response::decode_owned`): throws its error,
+/// `RESPONSE_ERROR` with the parser's reason.
+#[napi]
+pub fn check_answer(status: u16, text: String) -> napi::Result<()> {
+    crate::response::decode(status, None, text.as_bytes())
+        .map(drop)
+        .map_err(to_js_error)
+}
+
 /// The HTTP versions an outcome code's version field indexes, from 1 (`lib/outcome.js`).
 #[napi]
 pub fn http_versions() -> Vec<&'static str> {

@@ -14,7 +14,8 @@ mod trust;
 pub use cache_store::{CacheStore, StoreCall, settle_store};
 pub use client::{
     CallOptions, CancelToken, NativeClient, NativeClientConfig, RetryAnswer, RetryOptions,
-    authorization_of, http_versions, redact_header_secrets, retry_after_ms, without_userinfo,
+    authorization_of, check_answer, http_versions, redact_header_secrets, retry_after_ms,
+    without_userinfo,
 };
 pub use credentials::{
     LoadCredentialsOptions, LoadedCredentials, load_credentials_from_file,

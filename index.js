@@ -118,12 +118,7 @@ class AEMHeadless {
     this.serviceURL = this.#native.serviceUrl
     this.endpoint = this.#native.endpoint
     this.#target = tracingTarget(tracing, this.serviceURL)
-    this.#api = {
-      serviceURL: this.serviceURL,
-      maxResponseBytes: this.#native.maxResponseBytes,
-      // With the cache on, request()'s GETs to AEM go through it, as persisted queries do.
-      cachedGet: cache ? (endpoint, headers, signal, operation) => this.#cachedGet(endpoint, headers, signal, operation) : null
-    }
+    this.#api = { serviceURL: this.serviceURL, maxResponseBytes: this.#native.maxResponseBytes }
     const apiKey = optionalString(options.apiKey, 'apiKey')
     this.#apiKey = () => apiKey ?? (this.#tokens !== null && typeof this.#tokens.clientId === 'string' ? this.#tokens.clientId : undefined)
     if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) throw sdkError('INVALID_PARAM', 'apiKey must be printable ASCII without spaces (it is sent as a header)')
@@ -148,7 +143,8 @@ class AEMHeadless {
       timeoutMs: this.#timeout,
       log: this.#log,
       target: (url) => tracing === false ? null : targetOf(url.href),
-      cachedGet: this.#api.cachedGet
+      // With the cache on, GETs to AEM go through it, as persisted queries do.
+      cachedGet: cache ? (endpoint, headers, signal) => this.#cachedGet(endpoint, headers, signal) : null
     })
   }
 
@@ -170,9 +166,9 @@ class AEMHeadless {
    * lib/raw-answer.js), with the token, its 401 refresh, retries and the cache's rules of every
    * persisted query; any status but 2xx rejects with the envelope as `sdkDetails.body`.
    */
-  async #cachedGet (endpoint, headers, signal, operation) {
+  async #cachedGet (endpoint, headers, signal) {
     const call = callOptions({ headers, signal }, 'GET')
-    call.operation = operation
+    call.operation = 'authFetch'
     call.raw = true
     // The credentials' client id is known once they are loaded, with the first token.
     if (this.#apiKey() === undefined && this.#tokens !== null) await this.#tokenFor(this.#tokens, call, endpoint)

@@ -11,7 +11,6 @@ const native = require('../binding.js')
 const { sdkError, AEMHeadlessError } = require('./errors')
 const { toJson } = require('./options')
 const { safeUrl } = require('./tracing')
-const { cachedResponse } = require('./raw-answer')
 
 /** How long `wait: true` polls a long operation before giving up. */
 const DEFAULT_WAIT_MS = 5 * 60 * 1000
@@ -60,13 +59,8 @@ async function apiRequest (authFetch, client, path, options = {}) {
     init.body = body
   }
   const details = { serviceURL: client.serviceURL, endpoint: endpointOf(client.serviceURL, url), method: verb }
-  // With the cache on, a GET goes through it, unless fetch must stream it (see lib/raw-answer.js);
-  // then authFetch sends it without asking the cache again.
-  const viaCache = client.cachedGet && verb === 'GET' && !wait && url.href.startsWith(client.serviceURL)
-  let response = viaCache
-    ? await cachedResponse(client.cachedGet, url, client.serviceURL, { headers: init.headers, signal, operation: 'request' })
-    : null
-  if (response === null) response = await fetched(authFetch, url, viaCache ? { ...init, cache: 'no-store' } : init, details)
+  // With the client's cache on, authFetch takes a GET through it (lib/raw-answer.js).
+  let response = await fetched(authFetch, url, init, details)
   if (response.status === 202 && wait && response.headers.has('location')) {
     response = await completion(authFetch, response, url, { signal, accept: init.headers.get('accept'), timeout: waitFor }, details)
   }
@@ -132,6 +126,8 @@ async function fetched (authFetch, url, init, details) {
 /** What `authFetch` rejected with, as `REQUEST_ERROR` (the package's own errors as they are). */
 function requestError (error, signal, details) {
   if (error instanceof AEMHeadlessError) return error
+  // A failure on the cache's path: fetch's shape outside, the client's own error inside.
+  if (error !== null && typeof error === 'object' && error.cause instanceof AEMHeadlessError) return error.cause
   if (signal && signal.aborted) return sdkError('REQUEST_ERROR', 'the request was aborted', details, signal.reason)
   if (error !== null && typeof error === 'object' && error.name === 'TimeoutError') {
     return sdkError('REQUEST_ERROR', `the request timed out (${error.message})`, { ...details, timeout: true }, error)

@@ -103,11 +103,11 @@ function joinsCache (request, serviceURL) {
  */
 async function throughCache (cachedGet, request, serviceURL) {
   try {
-    return await cachedResponse(cachedGet, request.url, serviceURL, { headers: request.headers, signal: request.signal, operation: 'authFetch' })
+    return await cachedResponse(cachedGet, request.url, serviceURL, { headers: request.headers, signal: request.signal })
   } catch (error) {
     if (request.signal !== undefined && request.signal.aborted) throw request.signal.reason
     if (error instanceof AEMHeadlessError && error.sdkDetails.timeout) {
-      throw new DOMException(error.message, 'TimeoutError')
+      throw new DOMException(error.message, { name: 'TimeoutError', cause: error })
     }
     throw new TypeError('fetch failed', { cause: error })
   }

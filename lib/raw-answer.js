@@ -1,7 +1,7 @@
 'use strict'
 
 // A GET of any AEM API through the client's cache (the native client with `cache` on), as a
-// fetch `Response`: `authFetch` resolves with it, `request()` parses it as it parses fetch's. The
+// fetch `Response`: `authFetch` resolves with it (and so `request()` and `paginate`). The
 // native side answers with the envelope of src/raw_answer.rs, `{status, headers, text}`: the
 // resolved value for a 2xx, the error's `sdkDetails.body` for any other status.
 
@@ -17,16 +17,16 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
  * cache did not read (a binary, or one over the limit) or a redirect to another origin, which
  * fetch streams and follows without credentials. Errors without an answer (no connection, a
  * timeout, an abort) reject as the client's errors.
- * @param {(endpoint: string, headers: HeadersInit | undefined, signal: AbortSignal | undefined, operation: string) => Promise<object>} cachedGet
+ * @param {(endpoint: string, headers: HeadersInit | undefined, signal: AbortSignal | undefined) => Promise<object>} cachedGet
  * @param {URL} url under the client's service URL
  * @param {string} serviceURL
- * @param {{headers?: HeadersInit, signal?: AbortSignal, operation: string}} call
+ * @param {{headers?: HeadersInit, signal?: AbortSignal}} call
  * @returns {Promise<Response | null>}
  */
-async function cachedResponse (cachedGet, url, serviceURL, { headers, signal, operation }) {
+async function cachedResponse (cachedGet, url, serviceURL, { headers, signal }) {
   let envelope
   try {
-    envelope = await cachedGet(url.href.slice(serviceURL.length), headers, signal, operation)
+    envelope = await cachedGet(url.href.slice(serviceURL.length), headers, signal)
   } catch (error) {
     const answered = error instanceof AEMHeadlessError && error.code === 'API_ERROR' ? error.sdkDetails.body : undefined
     if (!isEnvelope(answered)) throw error

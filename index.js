@@ -447,7 +447,7 @@ class AEMHeadless {
 
 /**
  * An answer's JSON. The core passes on unparsed a 2xx text that cannot hold GraphQL `errors`
- * (src/response.rs, `decode_owned`), so this parse is its syntax check: a text it refuses is
+ * (src/aem/response.rs, `decode_owned`), so this parse is its syntax check: a text it refuses is
  * the core's `RESPONSE_ERROR`, as the core's full check gives it. `status` is the answer's, or
  * 200 where the call was not traced (the native side then gives the body only).
  */

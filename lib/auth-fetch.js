@@ -6,7 +6,7 @@
 // request bodies stream. Over fetch it adds, for the service URL's origin only: the client's
 // headers, `Authorization` (the managed token, or the client's `auth`) and `X-Api-Key` (the
 // credentials' client id). Like the client's other requests it refreshes the token and sends
-// again once on a 401, retries as the core decides (src/retry.rs: idempotent methods, 429 and 5xx
+// again once on a 401, retries as the core decides (src/http/retry.rs: idempotent methods, 429 and 5xx
 // after their `Retry-After`, connections never made), bounds the wait for an answer by the
 // client's `timeout`, and is traced and logged. Redirects are followed here, not by fetch, so
 // that nothing of the origin's goes to another one (a binary on a CDN or a blob store).

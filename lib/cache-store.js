@@ -2,7 +2,7 @@
 
 // The app's store, the one tokens share (`get`, `set`, and `lease` when it has one:
 // `createRedisStore` as it is), as the native response cache's shared store. The core decides
-// what goes there and for how long (src/shared_cache.rs), and bounds each call in time; this
+// what goes there and for how long (src/cache/shared.rs), and bounds each call in time; this
 // only runs the calls and hands every answer back through `settleStore`. A call that throws or
 // rejects is answered as nothing there: no request fails because of the store.
 

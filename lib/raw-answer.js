@@ -2,7 +2,7 @@
 
 // A GET of any AEM API through the client's cache (the native client with `cache` on), as a
 // fetch `Response`: `authFetch` resolves with it (and so `request()` and `paginate`). The
-// native side answers with the envelope of src/raw_answer.rs, `{status, headers, text}`: the
+// native side answers with the envelope of src/aem/raw_answer.rs, `{status, headers, text}`: the
 // resolved value for a 2xx, the error's `sdkDetails.body` for any other status.
 
 const { AEMHeadlessError } = require('./errors')

@@ -2,7 +2,7 @@
 
 // TLS trust from exactly Node's inputs, taken when a client is built: NODE_TLS_REJECT_UNAUTHORIZED
 // as it is then, and the trust anchors: a `ca` option, which replaces Node's default set as it
-// does in Node, or else that default set (src/tls.rs verifies with them).
+// does in Node, or else that default set (src/http/tls.rs verifies with them).
 
 const fs = require('node:fs')
 const tls = require('node:tls')

@@ -95,7 +95,7 @@ pub enum Error {
         /// The IMS URL that was called.
         url: String,
         /// The transport error.
-        source: crate::transport::TransportError,
+        source: crate::http::failure::TransportError,
     },
 
     /// IMS did not answer in time.
@@ -136,7 +136,7 @@ pub enum Error {
     #[error("{}", transport(.source))]
     Request {
         /// The transport error.
-        source: crate::transport::TransportError,
+        source: crate::http::failure::TransportError,
     },
 
     /// The app's `fetch` resolved with something that is not a usable response.
@@ -191,12 +191,12 @@ pub enum Error {
     },
 
     /// AEM answered a raw request (any API, not GraphQL) with a status that is not 2xx: the
-    /// answer as it came, in the envelope of [`crate::raw_answer`], for the caller to read.
+    /// answer as it came, in the envelope of [`crate::aem::raw_answer`], for the caller to read.
     #[error("HTTP {status}")]
     Answered {
         /// HTTP status.
         status: u16,
-        /// `{status, headers, text}` (or `unread`), as [`crate::raw_answer`] describes it.
+        /// `{status, headers, text}` (or `unread`), as [`crate::aem::raw_answer`] describes it.
         envelope: Value,
     },
 
@@ -312,8 +312,8 @@ impl Error {
             Self::Shared(source) => source.is_outage(),
             Self::Timeout { .. } => true,
             Self::Request {
-                source: crate::transport::TransportError::Native(error),
-            } => crate::tls::certificate_error(error).is_none(),
+                source: crate::http::failure::TransportError::Native(error),
+            } => crate::http::tls::certificate_error(error).is_none(),
             Self::Request { .. } => true,
             // RFC 5861's errors: 500, 502, 503, 504.
             _ => matches!(self.status(), Some(500 | 502 | 503 | 504)),
@@ -419,11 +419,11 @@ pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// What a transport error says: a refused certificate in words, else the chain of sources.
-fn transport(source: &crate::transport::TransportError) -> String {
-    use crate::transport::TransportError;
+fn transport(source: &crate::http::failure::TransportError) -> String {
+    use crate::http::failure::TransportError;
     match source {
-        TransportError::Native(source) => crate::tls::certificate_error(source)
-            .map_or_else(|| chain(source), crate::tls::describe),
+        TransportError::Native(source) => crate::http::tls::certificate_error(source)
+            .map_or_else(|| chain(source), crate::http::tls::describe),
         // undici's own message already starts so.
         TransportError::Fetch(failure) if failure.message.starts_with("fetch failed") => {
             failure.message.clone()

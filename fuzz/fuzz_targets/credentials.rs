@@ -2,8 +2,8 @@
 //! fine, a panic is not, and no error may quote the input's secrets.
 #![no_main]
 
-use aem_headless_rs::credentials::{Credentials, LoadOptions};
-use aem_headless_rs::jwt::JwtSigner;
+use aem_headless_rs::auth::credentials::{Credentials, LoadOptions};
+use aem_headless_rs::auth::jwt::JwtSigner;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

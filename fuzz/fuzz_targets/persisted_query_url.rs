@@ -2,7 +2,7 @@
 //! to exactly `;name=value…`, and holds nothing but URL-safe characters and the final `;`.
 #![no_main]
 
-use aem_headless_rs::aem::{EXECUTE_PATH, persisted_query_get_path};
+use aem_headless_rs::aem::paths::{EXECUTE_PATH, persisted_query_get_path};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

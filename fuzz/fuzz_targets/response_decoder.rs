@@ -1,7 +1,7 @@
 //! The response decoder on any status and body: it never panics, and what it accepts is JSON.
 #![no_main]
 
-use aem_headless_rs::response::decode;
+use aem_headless_rs::aem::response::decode;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

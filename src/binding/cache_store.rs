@@ -1,5 +1,5 @@
 //! `CacheStore`: an app's store (the one tokens share, `createRedisStore`) as the core's
-//! [`shared_cache::CacheStore`]. `lib/cache-store.js` makes the function it calls and answers
+//! [`shared::CacheStore`]. `lib/cache-store.js` makes the function it calls and answers
 //! every operation through `settleStore`, a module function, so that the JavaScript side holds
 //! no reference to the bridge that holds it.
 
@@ -14,7 +14,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use tokio::sync::oneshot;
 
-use crate::shared_cache::{self, Lease, StoreFuture};
+use crate::cache::shared::{self, Lease, StoreFuture};
 
 /// One store operation, as the JavaScript `call` takes it.
 #[napi(object)]
@@ -69,7 +69,7 @@ impl CacheStore {
 
 impl CacheStore {
     /// The core's store over this bridge.
-    pub(crate) fn store(&self) -> Arc<dyn shared_cache::CacheStore> {
+    pub(crate) fn store(&self) -> Arc<dyn shared::CacheStore> {
         Arc::new(Bridge(Arc::clone(&self.call)))
     }
 }
@@ -168,7 +168,7 @@ impl Drop for Forget {
     }
 }
 
-impl shared_cache::CacheStore for Bridge {
+impl shared::CacheStore for Bridge {
     fn get(&self, key: &str) -> StoreFuture<Option<String>> {
         self.run("get", key.to_owned(), None, None)
     }

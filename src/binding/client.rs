@@ -17,15 +17,15 @@ use super::trust::TrustOptions;
 use std::time::Duration;
 
 use super::cache_store::CacheStore;
-use crate::cache_policy::StaleDefaults;
-use crate::client::{AemClient, AemRequest, Auth, ClientConfig, Response, StaleReason};
+use crate::aem::client::{AemClient, AemRequest, Auth, ClientConfig, Response, StaleReason};
+use crate::cache::local::CacheConfig;
+use crate::cache::policy::StaleDefaults;
+use crate::cache::shared::{SharedCache, SharedCacheConfig};
 use crate::error::Error;
-use crate::http::HTTP_VERSIONS;
-use crate::response_cache::CacheConfig;
-use crate::retry::{self, AttemptEnd, RetryPolicy};
+use crate::http::failure::FetchFailureKind;
+use crate::http::retry::{self, AttemptEnd, RetryPolicy};
+use crate::http::transport::HTTP_VERSIONS;
 use crate::secret::Secret;
-use crate::shared_cache::{SharedCache, SharedCacheConfig};
-use crate::transport::FetchFailureKind;
 use reqwest::StatusCode;
 
 /// The configuration `index.js` passes after applying Adobe's defaults.
@@ -470,7 +470,7 @@ pub fn redact_header_secrets(message: String, headers: Vec<String>) -> String {
     let pairs = headers
         .chunks(2)
         .map(|pair| (pair[0].as_str(), pair.get(1).map_or("", String::as_str)));
-    crate::transport::redact_header_secrets(&message, pairs)
+    crate::http::redact::Secrets::of_pairs(pairs).redact(&message)
 }
 
 /// The core's full check of a 2xx answer's text (`response::decode`), for a text that `JSON.parse`
@@ -478,7 +478,7 @@ pub fn redact_header_secrets(message: String, headers: Vec<String>) -> String {
 /// `RESPONSE_ERROR` with the parser's reason.
 #[napi]
 pub fn check_answer(status: u16, text: String) -> napi::Result<()> {
-    crate::response::decode(status, None, text.as_bytes())
+    crate::aem::response::decode(status, None, text.as_bytes())
         .map(drop)
         .map_err(to_js_error)
 }
@@ -493,7 +493,7 @@ pub fn http_versions() -> Vec<&'static str> {
 /// does not parse: for error details about a `serviceURL` that was refused.
 #[napi]
 pub fn without_userinfo(url: String) -> String {
-    crate::http::without_userinfo(&url)
+    crate::http::url::without_userinfo(&url)
 }
 
 #[cfg(test)]

@@ -10,10 +10,10 @@ use napi_derive::napi;
 
 use super::error::to_js_error;
 use super::runtime;
-use crate::credentials::{Credentials, LoadOptions};
+use crate::auth::credentials::{Credentials, LoadOptions};
+use crate::auth::ims;
+use crate::auth::jwt::DEFAULT_JWT_LIFETIME;
 use crate::error::Error;
-use crate::ims;
-use crate::jwt::DEFAULT_JWT_LIFETIME;
 use crate::secret::Secret;
 
 /// How credentials are loaded.

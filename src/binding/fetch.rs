@@ -18,9 +18,8 @@ use tokio::sync::oneshot;
 
 use super::runtime;
 
-use crate::transport::{
-    Fetch, FetchFailure, FetchFailureKind, FetchRequest, FetchedResponse, Transport,
-};
+use crate::http::failure::{FetchFailure, FetchFailureKind};
+use crate::http::transport::{Fetch, FetchRequest, FetchedResponse, Transport};
 
 /// One request, as `send` takes it.
 #[napi(object)]

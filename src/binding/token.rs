@@ -13,12 +13,12 @@ use super::fetch::FetchTransport;
 use super::runtime;
 use super::trace::trace_headers;
 use super::trust::TrustOptions;
-use crate::client::parse_headers;
+use crate::aem::client::parse_headers;
+use crate::auth::ims::{Exchange, ImsLimits};
+use crate::auth::token::{epoch_millis, fetch_token, token_url};
 use crate::error::Error;
-use crate::http::{self, HttpConfig};
-use crate::ims::{Exchange, ImsLimits};
-use crate::token::{epoch_millis, fetch_token, token_url};
-use crate::transport::Transport;
+use crate::http::pool::{HttpConfig, client_for};
+use crate::http::transport::Transport;
 
 /// How an exchange at IMS went, for tracing.
 #[napi(object)]
@@ -146,7 +146,7 @@ fn transport_for(
 ) -> napi::Result<Transport> {
     match fetch {
         Some(fetch) => Ok(fetch.transport()),
-        None => http::client_for(&HttpConfig {
+        None => client_for(&HttpConfig {
             trust: trust.into(),
             proxy,
         })

@@ -4,7 +4,7 @@ use napi_derive::napi;
 
 use super::error::to_js_error;
 use crate::error::Error;
-use crate::tls::{self, Roots, Trust};
+use crate::http::tls::{self, Roots, Trust};
 
 /// A client's TLS trust, taken when it is built.
 #[napi(object)]

@@ -2,12 +2,12 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::transport::Transport;
+use crate::http::transport::Transport;
 use reqwest::header::HeaderMap;
 
-use crate::credentials::Credentials;
+use crate::auth::credentials::Credentials;
+use crate::auth::ims::{self, Exchange, ImsLimits};
 use crate::error::{Error, Result};
-use crate::ims::{self, Exchange, ImsLimits};
 use crate::secret::Secret;
 
 /// How long a local development token is valid, in milliseconds (what Adobe's client reports).

@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cache_policy::{Directives, ReusePolicy, Validators};
+use crate::cache::policy::{Directives, ReusePolicy, Validators};
 
 /// A future a store call returns.
 pub type StoreFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;

@@ -7,13 +7,15 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
 use serde_json::Value;
 
-use crate::credentials::{OAuthCredentials, ServiceCredentials};
+use crate::auth::credentials::{OAuthCredentials, ServiceCredentials};
+use crate::auth::jwt::{DEFAULT_JWT_LIFETIME, ServiceClaims};
 use crate::error::{Error, ImsRefusal, Result};
-use crate::http::{DEFAULT_CONNECT_TIMEOUT, holds_userinfo, without_userinfo};
-use crate::jwt::{DEFAULT_JWT_LIFETIME, ServiceClaims};
-use crate::retry::{Attempts, RetryPolicy, send_with_retries};
+use crate::http::failure::TransportError;
+use crate::http::pool::DEFAULT_CONNECT_TIMEOUT;
+use crate::http::retry::{Attempts, RetryPolicy, send_with_retries};
+use crate::http::transport::{Incoming, Outgoing, Target, Transport};
+use crate::http::url::{holds_userinfo, without_userinfo};
 use crate::secret::Secret;
-use crate::transport::{Incoming, Outgoing, Target, Transport, TransportError};
 
 /// The longest a token request to IMS may take, retries included.
 pub const IMS_TIMEOUT: Duration = Duration::from_secs(30);

@@ -10,14 +10,15 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{
-    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
-};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Method, StatusCode, Url};
 
+use super::body::read_body;
+use super::failure::{FetchFailure, FetchFailureKind, TransportError};
+use super::pool::with_connect_timeout;
+use super::redact::Secrets;
+use super::retry::RetryPolicy;
 use crate::error::{Error, Result};
-use crate::http::{protocol_version, read_body, with_connect_timeout};
-use crate::retry::RetryPolicy;
 
 /// What carries a request.
 #[derive(Clone)]
@@ -172,96 +173,6 @@ impl FetchedResponse {
     }
 }
 
-/// Why a `fetch` function gave no usable answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FetchFailure {
-    /// What went wrong, as the `fetch` said it (secrets of the request taken out).
-    pub message: String,
-    /// Which kind of failure.
-    pub kind: FetchFailureKind,
-}
-
-/// The kinds of [`FetchFailure`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FetchFailureKind {
-    /// No connection was made (refused, unknown host): safe to send again.
-    Connect,
-    /// The request failed once it may have reached the server, or `fetch` threw.
-    Request,
-    /// The request timed out inside `fetch`.
-    Timeout,
-    /// `fetch` resolved with something that is not a response (no `status`, no `ok`).
-    Answer,
-}
-
-impl FetchFailureKind {
-    /// Whether a failure of this kind may be retried: a connection never made always; one that
-    /// may have reached the server only for a `repeatable` request.
-    pub fn retryable(self, repeatable: bool) -> bool {
-        match self {
-            Self::Connect => true,
-            Self::Request | Self::Timeout => repeatable,
-            Self::Answer => false,
-        }
-    }
-
-    /// The kind JavaScript names `connect`, `timeout` or `answer`; anything else is `Request`.
-    pub fn from_name(name: &str) -> Self {
-        match name {
-            "connect" => Self::Connect,
-            "timeout" => Self::Timeout,
-            "answer" => Self::Answer,
-            _ => Self::Request,
-        }
-    }
-}
-
-/// A transport's failure before a response arrived.
-#[derive(Debug)]
-pub enum TransportError {
-    /// The native client's error.
-    Native(reqwest::Error),
-    /// The `fetch` function's.
-    Fetch(FetchFailure),
-}
-
-impl TransportError {
-    /// Whether the request failed for lack of time.
-    pub fn is_timeout(&self) -> bool {
-        match self {
-            Self::Native(error) => error.is_timeout(),
-            Self::Fetch(failure) => failure.kind == FetchFailureKind::Timeout,
-        }
-    }
-
-    /// The error without the URL it names (the native client's includes it).
-    #[must_use]
-    pub fn without_url(self) -> Self {
-        match self {
-            Self::Native(error) => Self::Native(error.without_url()),
-            fetch @ Self::Fetch(_) => fetch,
-        }
-    }
-}
-
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Native(error) => fmt::Display::fmt(error, f),
-            Self::Fetch(failure) => f.write_str(&failure.message),
-        }
-    }
-}
-
-impl std::error::Error for TransportError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Native(error) => error.source(),
-            Self::Fetch(_) => None,
-        }
-    }
-}
-
 /// An answer, its body not read yet.
 #[derive(Debug)]
 pub enum Incoming {
@@ -353,7 +264,11 @@ impl Transport {
                     .map_err(TransportError::Native)
             }
             Self::Fetch(fetch) => {
-                let secrets = secrets_of(&request);
+                let secrets = Secrets::of(
+                    &request.headers,
+                    request.body.as_deref(),
+                    request.secret_fields,
+                );
                 let call = FetchRequest {
                     method: request.method.as_str().to_owned(),
                     url: match request.url {
@@ -379,7 +294,7 @@ impl Transport {
                     .map(Incoming::Fetched)
                     .map_err(|failure| {
                         TransportError::Fetch(FetchFailure {
-                            message: redact(&failure.message, &secrets),
+                            message: secrets.redact(&failure.message),
                             kind: failure.kind,
                         })
                     })
@@ -388,119 +303,25 @@ impl Transport {
     }
 }
 
-/// Headers whose values are never secrets, and are left in messages.
-const PLAIN_HEADERS: [HeaderName; 4] = [CONTENT_TYPE, CONTENT_LENGTH, ACCEPT, USER_AGENT];
+/// The HTTP versions as OpenTelemetry's `network.protocol.version` names them, oldest first:
+/// the one table of them (the binding's outcome codes and `lib/outcome.js` index it).
+pub const HTTP_VERSIONS: [&str; 5] = ["0.9", "1.0", "1.1", "2", "3"];
 
-/// The texts of a request that no message may hold: every header value but the plain ones
-/// (an `Authorization`, a `Cookie` with AEM's `login-token`, an `X-Api-Key`, an app's own
-/// header), the credential after `Bearer ` or `Basic `, and the values of a form's secret fields,
-/// raw and encoded.
-fn secrets_of(request: &Outgoing) -> Vec<String> {
-    let mut secrets = header_secrets(
-        request
-            .headers
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_bytes())),
-    );
-    if let (false, Some(body)) = (request.secret_fields.is_empty(), &request.body) {
-        for field in body.split('&') {
-            let Some((name, encoded)) = field.split_once('=') else {
-                continue;
-            };
-            if request.secret_fields.contains(&name) {
-                secrets.push(encoded.to_owned());
-                secrets
-                    .extend(form_urlencoded::parse(field.as_bytes()).map(|(_, v)| v.into_owned()));
-            }
-        }
-    }
-    ordered(secrets)
-}
-
-/// The secrets among request headers: every value but those of the plain headers, and the
-/// credential after a scheme (`Bearer `, `Basic `).
-fn header_secrets<'a>(headers: impl Iterator<Item = (&'a str, &'a [u8])>) -> Vec<String> {
-    let mut secrets = Vec::new();
-    for (name, value) in headers {
-        if PLAIN_HEADERS
-            .iter()
-            .any(|plain| plain.as_str().eq_ignore_ascii_case(name))
-        {
-            continue;
-        }
-        let text = String::from_utf8_lossy(value).into_owned();
-        if let Some((_, credential)) = text.split_once(' ') {
-            secrets.push(credential.trim().to_owned());
-        }
-        secrets.push(text);
-    }
-    secrets
-}
-
-/// Secrets longest first, so that a credential inside a longer secret goes with it. A value of
-/// a few characters (a test's `auth: 'tok'`) would hide ordinary words, and hides nothing.
-fn ordered(mut secrets: Vec<String>) -> Vec<String> {
-    secrets.retain(|secret| secret.len() >= 4);
-    secrets.sort_unstable_by_key(|secret| std::cmp::Reverse(secret.len()));
-    secrets
-}
-
-/// `message` without the secrets of a request's `headers` (names and values): what an error of
-/// a JavaScript `fetch` may say of the request it was given (nock quotes its headers whole).
-pub fn redact_header_secrets<'a>(
-    message: &str,
-    headers: impl Iterator<Item = (&'a str, &'a str)>,
-) -> String {
-    let secrets = ordered(header_secrets(
-        headers.map(|(name, value)| (name, value.as_bytes())),
-    ));
-    redact(message, &secrets)
-}
-
-/// `message` with every one of `secrets` replaced by `[redacted]`.
-fn redact(message: &str, secrets: &[String]) -> String {
-    let mut text = message.to_owned();
-    for secret in secrets {
-        if text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), "[redacted]");
-        }
-    }
-    text
+/// The HTTP version of a response, from [`HTTP_VERSIONS`].
+pub fn protocol_version(version: reqwest::Version) -> &'static str {
+    let index = match version {
+        reqwest::Version::HTTP_09 => 0,
+        reqwest::Version::HTTP_10 => 1,
+        reqwest::Version::HTTP_2 => 3,
+        reqwest::Version::HTTP_3 => 4,
+        _ => 2,
+    };
+    HTTP_VERSIONS[index]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::AUTHORIZATION;
-
-    #[test]
-    fn messages_lose_auth_and_secret_form_values() {
-        let mut headers = HeaderMap::new();
-        let mut auth = HeaderValue::from_static("Bearer token-SECRET-123");
-        auth.set_sensitive(true);
-        headers.insert(AUTHORIZATION, auth);
-        headers.insert(
-            "cookie",
-            HeaderValue::from_static("login-token=cookie-SECRET"),
-        );
-        headers.insert("x-api-key", HeaderValue::from_static("key-SECRET-9"));
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        let request = Outgoing {
-            method: Method::POST,
-            url: Target::Absolute(Url::parse("https://ims.example/ims/token/v3").unwrap()),
-            headers,
-            body: Some("grant_type=client_credentials&client_secret=p8e-a%2Bb%3Dc-SECRET".into()),
-            secret_fields: &["client_secret"],
-        };
-        let secrets = secrets_of(&request);
-        let message = redact(
-            "No match for GET {authorization: 'Bearer token-SECRET-123', cookie: 'login-token=cookie-SECRET', x-api-key: 'key-SECRET-9', content-type: 'application/json'} body grant_type=client_credentials&client_secret=p8e-a%2Bb%3Dc-SECRET or p8e-a+b=c-SECRET; token-SECRET-123",
-            &secrets,
-        );
-        assert!(!message.contains("SECRET"), "{message}");
-        assert!(message.contains("client_credentials"), "{message}");
-        assert!(message.contains("application/json"), "{message}");
-    }
 
     #[test]
     fn debug_shows_no_body_and_no_header_value() {

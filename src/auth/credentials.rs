@@ -5,9 +5,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
+use crate::auth::jwt::JwtSigner;
 use crate::error::{Error, Result};
-use crate::http::holds_userinfo;
-use crate::jwt::JwtSigner;
+use crate::http::url::holds_userinfo;
 use crate::secret::Secret;
 
 /// What a credentials file holds.

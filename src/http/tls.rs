@@ -413,10 +413,10 @@ mod tests {
     }
 
     /// `openssl req -x509` output: self-signed, CA:TRUE, for localhost and 127.0.0.1, 2026–2126.
-    const SELF_SIGNED: &str = include_str!("../tests/fixtures/self-signed-localhost.pem");
+    const SELF_SIGNED: &str = include_str!("../../tests/fixtures/self-signed-localhost.pem");
 
     /// Another self-signed CA, which vouches for nothing here.
-    const ANOTHER_CA: &str = include_str!("../tests/fixtures/another-ca.pem");
+    const ANOTHER_CA: &str = include_str!("../../tests/fixtures/another-ca.pem");
 
     fn verify(
         verifier: &NodeVerifier,

@@ -11,22 +11,22 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
-use crate::aem::{self, normalize_endpoint, normalize_service_url};
-use crate::cache_policy::{self, CacheHeaders, Validators};
-use crate::coalesce::Coalescer;
+use crate::aem::paths::{self, normalize_endpoint, normalize_service_url};
+use crate::aem::raw_answer;
+use crate::aem::response;
+use crate::cache::coalesce::Coalescer;
+use crate::cache::local::{CacheConfig, Lookup, Refreshed, ResponseCache, StaleEntry};
+use crate::cache::policy::{self, CacheHeaders, Validators};
+use crate::cache::shared::{Lease, SharedCache};
 use crate::error::{Error, Result};
-use crate::http::{
-    DEFAULT_CONNECT_TIMEOUT, HttpConfig, TRACE_CONTEXT_HEADERS, client_for, holds_userinfo,
-    without_userinfo,
-};
-use crate::raw_answer;
-use crate::response;
-use crate::response_cache::{CacheConfig, Lookup, Refreshed, ResponseCache, StaleEntry};
-use crate::retry::{Attempts, RetryPolicy, send_with_retries};
+use crate::http::failure::{FetchFailureKind, TransportError};
+use crate::http::headers::TRACE_CONTEXT_HEADERS;
+use crate::http::pool::{DEFAULT_CONNECT_TIMEOUT, HttpConfig, client_for};
+use crate::http::retry::{Attempts, RetryPolicy, send_with_retries};
+use crate::http::tls::Trust;
+use crate::http::transport::{Incoming, Outgoing, Target, Transport};
+use crate::http::url::{holds_userinfo, without_userinfo};
 use crate::secret::Secret;
-use crate::shared_cache::{Lease, SharedCache};
-use crate::tls::Trust;
-use crate::transport::{FetchFailureKind, Incoming, Outgoing, Target, Transport, TransportError};
 
 /// How requests to AEM are authorized.
 #[derive(Debug, Clone)]
@@ -119,7 +119,7 @@ pub struct ClientConfig {
     pub auth: Option<Auth>,
     /// Extra headers sent with every request.
     pub headers: Vec<(String, String)>,
-    /// Which certificates are trusted, and whether any is checked (see [`crate::tls`]).
+    /// Which certificates are trusted, and whether any is checked (see [`crate::http::tls`]).
     pub trust: Trust,
     /// How failed requests are retried.
     pub retry: RetryPolicy,
@@ -545,7 +545,7 @@ impl AemClient {
     ) -> AemRequest {
         AemRequest {
             method: Method::GET,
-            endpoint: aem::persisted_query_get_path(path, variables),
+            endpoint: paths::persisted_query_get_path(path, variables),
             body: None,
             headers: Vec::new(),
             trace_headers: Vec::new(),
@@ -862,7 +862,7 @@ impl AemClient {
             let policy = fetched
                 .cache_headers
                 .as_ref()
-                .and_then(|headers| cache_policy::policy_of(headers, cache.stale_defaults()));
+                .and_then(|headers| policy::policy_of(headers, cache.stale_defaults()));
             match policy {
                 Some(policy) => {
                     if let Some(shared) = &self.shared {
@@ -898,7 +898,7 @@ impl AemClient {
     /// header sets give one key. The trace context is left out: `trace_headers`, and the
     /// [`TRACE_CONTEXT_HEADERS`] a caller sets among its headers. `None` for other requests, for
     /// a call whose headers keep it away from stored answers
-    /// ([`cache_policy::request_bypasses_cache`]), or when neither is on.
+    /// ([`policy::request_bypasses_cache`]), or when neither is on.
     fn shared_key(&self, request: &AemRequest) -> Option<String> {
         if (self.cache.is_none() && self.coalescer.is_none())
             || request.method != Method::GET
@@ -909,7 +909,7 @@ impl AemClient {
         let mut identity = None;
         let mut others: Vec<(String, &str)> = Vec::with_capacity(request.headers.len());
         for (name, value) in &request.headers {
-            if cache_policy::request_bypasses_cache(name, value) {
+            if policy::request_bypasses_cache(name, value) {
                 return None;
             }
             if name.eq_ignore_ascii_case("authorization") {

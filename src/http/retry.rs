@@ -5,8 +5,9 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use super::failure::TransportError;
+use super::transport::{Incoming, Outgoing, Transport};
 use crate::error::Error;
-use crate::transport::{Incoming, Outgoing, Transport, TransportError};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use reqwest::StatusCode;
@@ -63,7 +64,7 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
 pub fn is_retryable_error(error: &TransportError, repeatable: bool) -> bool {
     match error {
         TransportError::Native(error) => {
-            if crate::tls::certificate_error(error).is_some() {
+            if crate::http::tls::certificate_error(error).is_some() {
                 return false;
             }
             if error.is_connect() {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use lru::LruCache;
 use tokio::time::Instant;
 
-use crate::cache_policy::{self, CacheHeaders, ReusePolicy, Validators};
+use crate::cache::policy::{self, CacheHeaders, ReusePolicy, Validators};
 
 /// The bounds of a [`ResponseCache`], and the stale windows of answers that carry none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +20,7 @@ pub struct CacheConfig {
     /// The most bytes kept, keys and bodies together. Default 64 MiB.
     pub max_bytes: usize,
     /// Stale windows for answers that carry none (opt-in; zero by default).
-    pub stale_defaults: crate::cache_policy::StaleDefaults,
+    pub stale_defaults: crate::cache::policy::StaleDefaults,
 }
 
 impl Default for CacheConfig {
@@ -28,7 +28,7 @@ impl Default for CacheConfig {
         Self {
             max_entries: 1_000,
             max_bytes: 64 * 1024 * 1024,
-            stale_defaults: crate::cache_policy::StaleDefaults::default(),
+            stale_defaults: crate::cache::policy::StaleDefaults::default(),
         }
     }
 }
@@ -129,7 +129,7 @@ impl ResponseCache {
     }
 
     /// The stale windows of answers that carry none.
-    pub fn stale_defaults(&self) -> crate::cache_policy::StaleDefaults {
+    pub fn stale_defaults(&self) -> crate::cache::policy::StaleDefaults {
         self.config.stale_defaults
     }
 
@@ -228,7 +228,7 @@ impl ResponseCache {
         let entry = entries.lru.get_mut(key)?;
         let updated = CacheHeaders::updated_by(&entry.policy, not_modified);
         let body = Arc::clone(&entry.body);
-        match cache_policy::policy_of(&updated, self.config.stale_defaults) {
+        match policy::policy_of(&updated, self.config.stale_defaults) {
             Some(renewed) => {
                 entry.fresh_until = Instant::now() + renewed.fresh_for;
                 entry.policy = renewed.clone();

@@ -1,4 +1,5 @@
-//! The HTTP client: pooled, HTTP/2 by ALPN, compressed, trusting what Node would trust.
+//! The native HTTP client: pooled, HTTP/2 by ALPN, compressed, trusting what Node would trust,
+//! one per TLS and proxy configuration in the process.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -9,8 +10,9 @@ use std::time::Duration;
 
 use reqwest::Client;
 
+use super::tls::{self, Trust};
+use super::url::without_userinfo;
 use crate::error::{Error, Result};
-use crate::tls::{self, Trust};
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("aem-headless-rs/", env!("CARGO_PKG_VERSION"));
@@ -41,7 +43,7 @@ impl std::fmt::Debug for HttpConfig {
     }
 }
 
-/// Builds a client. TLS trust is as Node.js decides it (see [`crate::tls`]): `config.trust`'s
+/// Builds a client. TLS trust is as Node.js decides it (see [`crate::http::tls`]): `config.trust`'s
 /// roots, verified unless it says not to.
 pub fn build_client(config: &HttpConfig) -> Result<Client> {
     let certificates = tls::anchors_of(&config.trust.roots).map_err(Error::InvalidParam)?;
@@ -174,94 +176,6 @@ where
     }
 }
 
-/// Reads a response body, refusing more than `limit` bytes (after decompression) while it
-/// streams, before it is all buffered.
-pub async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>> {
-    let status = response.status().as_u16();
-    let too_large = || Error::BodyTooLarge { status, limit };
-    let length = response.content_length();
-    if length.is_some_and(|length| length > limit) {
-        return Err(too_large());
-    }
-    // Content-Length is a hint (it counts compressed bytes); it saves the regrowing of the
-    // buffer for the usual uncompressed answer. At most 1 MiB is reserved up front.
-    let reserve = length.map_or(0, |length| length.min(1024 * 1024));
-    let mut body = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0));
-    while let Some(chunk) = response.chunk().await.map_err(|source| Error::Request {
-        source: crate::transport::TransportError::Native(source),
-    })? {
-        if body.len() as u64 + chunk.len() as u64 > limit {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-/// The HTTP versions as OpenTelemetry's `network.protocol.version` names them, oldest first:
-/// the one table of them (the binding's outcome codes and `lib/outcome.js` index it).
-pub const HTTP_VERSIONS: [&str; 5] = ["0.9", "1.0", "1.1", "2", "3"];
-
-/// The HTTP version of a response, from [`HTTP_VERSIONS`].
-pub fn protocol_version(version: reqwest::Version) -> &'static str {
-    let index = match version {
-        reqwest::Version::HTTP_09 => 0,
-        reqwest::Version::HTTP_10 => 1,
-        reqwest::Version::HTTP_2 => 3,
-        reqwest::Version::HTTP_3 => 4,
-        _ => 2,
-    };
-    HTTP_VERSIONS[index]
-}
-
-/// Request headers that carry the trace context (W3C `traceparent`, `tracestate`, `baggage`):
-/// they differ from call to call, so the response cache and coalescing ignore them.
-pub const TRACE_CONTEXT_HEADERS: [&str; 3] = ["traceparent", "tracestate", "baggage"];
-
-/// Whether `url` holds a user name or password: as a URL parses it, or as [`has_userinfo`]
-/// finds it in one that does not parse. A value without a scheme (an `imsEndpoint` host) is
-/// read as `https://` followed by it. The one check of `serviceURL` and `imsEndpoint`.
-pub fn holds_userinfo(url: &str) -> bool {
-    let url = if url.contains("://") {
-        std::borrow::Cow::Borrowed(url.trim())
-    } else {
-        std::borrow::Cow::Owned(format!("https://{}", url.trim()))
-    };
-    reqwest::Url::parse(&url)
-        .is_ok_and(|parsed| !parsed.username().is_empty() || parsed.password().is_some())
-        || has_userinfo(&url)
-}
-
-/// Whether a URL holds user info (`user[:password]@`) in its authority, even when it does not
-/// parse: a password with an unencoded `/`, `?` or `#` (`https://admin:pa/ss@host/`) ends the
-/// authority early, leaving a `host:port` whose port is not a number, followed by an `@`.
-pub fn has_userinfo(url: &str) -> bool {
-    let Some(scheme_end) = url.find("://") else {
-        return false;
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    if authority.contains('@') {
-        return true;
-    }
-    let not_a_port = !authority.starts_with('[')
-        && authority
-            .split_once(':')
-            .is_some_and(|(_, port)| !port.bytes().all(|b| b.is_ascii_digit()) || port.is_empty());
-    not_a_port && rest[authority_end..].contains('@')
-}
-
-/// A URL with anything before its last `@` (after the scheme, if any) replaced by `***`, so
-/// that no `user:password` shows in a message.
-pub fn without_userinfo(url: &str) -> String {
-    let start = url.find("://").map_or(0, |scheme| scheme + 3);
-    match url.rfind('@') {
-        Some(at) if at >= start => format!("{}***{}", &url[..start], &url[at..]),
-        _ => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,51 +213,6 @@ mod tests {
             without_userinfo("https://admin:Pa55/w0rd#x@host/"),
             "https://***@host/"
         );
-    }
-
-    #[test]
-    fn holds_userinfo_reads_hosts_without_a_scheme_too() {
-        for with in [
-            "admin:pw@ims.example",
-            "https://admin:pw@ims.example",
-            "user@h:443",
-            "https://a:b%2F@h/",
-        ] {
-            assert!(holds_userinfo(with), "{with}");
-        }
-        for without in [
-            "ims-na1.adobelogin.com",
-            "https://ims.example:8443",
-            "127.0.0.1:4443",
-            "/",
-        ] {
-            assert!(!holds_userinfo(without), "{without}");
-        }
-    }
-
-    #[test]
-    fn finds_user_info_even_in_urls_that_do_not_parse() {
-        for with in [
-            "https://admin:Pa55/w0rd#x@host/",
-            "https://admin:pa?ss@host",
-            "https://admin:#x@host",
-            "https://admin:/pw@host",
-            "https://user@host/",
-            "https://u:p@host:4502/",
-        ] {
-            assert!(has_userinfo(with), "{with}");
-        }
-        for without in [
-            "https://host/",
-            "https://host:4502/content/dam/a@b.png",
-            "https://[::1]:4502/a@b",
-            "https://host/a:b@c",
-            "http://localhost:4502",
-            "/",
-            "not a url",
-        ] {
-            assert!(!has_userinfo(without), "{without}");
-        }
     }
 
     #[test]

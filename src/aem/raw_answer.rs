@@ -18,7 +18,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, SET_COOKIE};
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::transport::Incoming;
+use crate::http::transport::Incoming;
 
 /// Headers an envelope leaves out: those of one connection (RFC 9110 §7.6.1), and the body's
 /// framing and coding (the text is whole and decoded).

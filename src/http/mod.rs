@@ -1,0 +1,13 @@
+//! HTTP under every request: the two transports (the native client and an app's `fetch`) and the
+//! rules above them, each written once: redirects, credentials per origin, retries, body limits
+//! and redaction.
+
+pub mod body;
+pub mod failure;
+pub mod headers;
+pub mod pool;
+pub mod redact;
+pub mod retry;
+pub mod tls;
+pub mod transport;
+pub mod url;

@@ -10,7 +10,7 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
 fi
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build --release
-for target in credentials persisted_query_url response_decoder; do
+for target in cache_headers credentials persisted_query_url response_decoder; do
   echo "== fuzz $target for ${seconds}s"
   rm -rf "fuzz/artifacts/$target"
   log="$(mktemp)"

@@ -6,6 +6,7 @@
 //! dropped once every window has passed.
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use lru::LruCache;
 use tokio::time::Instant;
@@ -43,13 +44,24 @@ struct Entry {
     revalidating: bool,
 }
 
+/// `at` plus `wait`, or as late as can be told apart (far beyond any delta-seconds value, which
+/// is capped at 68 years): no sum of a stored answer's times overflows, whatever its headers said.
+fn after(at: Instant, wait: Duration) -> Instant {
+    at.checked_add(wait)
+        .or_else(|| at.checked_add(FAR))
+        .unwrap_or(at)
+}
+
+/// Further than any window of a stored answer (more than 4 × 2^31 seconds).
+const FAR: Duration = Duration::from_secs(1 << 34);
+
 impl Entry {
     fn revalidate_until(&self) -> Instant {
-        self.fresh_until + self.policy.stale_while_revalidate
+        after(self.fresh_until, self.policy.stale_while_revalidate)
     }
 
     fn error_until(&self) -> Instant {
-        self.fresh_until + self.policy.stale_if_error
+        after(self.fresh_until, self.policy.stale_if_error)
     }
 
     /// Whether the entry is of no more use at `now`: every window passed, nothing to revalidate with.
@@ -197,7 +209,7 @@ impl ResponseCache {
         }
         let mut entry = Entry {
             body,
-            fresh_until: Instant::now() + policy.fresh_for,
+            fresh_until: after(Instant::now(), policy.fresh_for),
             policy,
             bytes,
             revalidating: false,
@@ -230,7 +242,7 @@ impl ResponseCache {
         let body = Arc::clone(&entry.body);
         match policy::policy_of(&updated, self.config.stale_defaults) {
             Some(renewed) => {
-                entry.fresh_until = Instant::now() + renewed.fresh_for;
+                entry.fresh_until = after(Instant::now(), renewed.fresh_for);
                 entry.policy = renewed.clone();
                 Some(Refreshed::Renewed(body, renewed))
             }
@@ -272,7 +284,6 @@ impl ResponseCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     /// A policy fresh for `ttl`, with no stale window and no validator.
     fn fresh(ttl: Duration) -> ReusePolicy {
@@ -298,6 +309,44 @@ mod tests {
         assert_eq!(cache.usage(), (1, 5));
         cache.put("zero".into(), "body".into(), fresh(Duration::ZERO));
         assert_eq!(cache.get("zero"), None);
+    }
+
+    #[test]
+    fn no_time_a_policy_holds_overflows() {
+        let cache = ResponseCache::new(CacheConfig::default());
+        let most = ReusePolicy {
+            fresh_for: Duration::MAX,
+            stale_while_revalidate: Duration::MAX,
+            stale_if_error: Duration::MAX,
+            ..ReusePolicy::default()
+        };
+        cache.put("k".into(), "body".into(), most.clone());
+        assert_eq!(cache.get("k").as_deref(), Some("body"));
+        let stale = ReusePolicy {
+            fresh_for: Duration::ZERO,
+            ..most
+        };
+        cache.put("s".into(), "body".into(), stale);
+        assert!(matches!(
+            cache.lookup("s"),
+            Lookup::Stale(StaleEntry {
+                while_revalidate: true,
+                if_error: true,
+                ..
+            })
+        ));
+        let huge = CacheHeaders::of(&{
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(
+                reqwest::header::CACHE_CONTROL,
+                reqwest::header::HeaderValue::from_static(
+                    "max-age=9223372036854775807, stale-if-error=9223372036854775807",
+                ),
+            );
+            headers
+        });
+        assert!(cache.refresh("s", &huge).is_some());
+        assert_eq!(cache.get("s").as_deref(), Some("body"));
     }
 
     #[test]

@@ -19,6 +19,23 @@ use reqwest::header::{AGE, CACHE_CONTROL, ETAG, HeaderMap, HeaderName, LAST_MODI
 /// `Surrogate-Control`, the CDN's `Cache-Control`.
 pub const SURROGATE_CONTROL: HeaderName = HeaderName::from_static("surrogate-control");
 
+/// The largest delta-seconds value counted (RFC 9111 §1.2.2): a larger one, or one too large to
+/// represent, counts as 2^31 seconds (about 68 years), so that no later sum overflows.
+pub const MAX_DELTA_SECONDS: u64 = 1 << 31;
+
+/// A delta-seconds value (RFC 9111 §1.2.2: one or more digits, nothing else), capped at
+/// [`MAX_DELTA_SECONDS`]; `None` when it is not one.
+pub fn delta_seconds(text: &str) -> Option<Duration> {
+    let digits = text.trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let seconds = digits
+        .parse::<u64>()
+        .map_or(MAX_DELTA_SECONDS, |seconds| seconds.min(MAX_DELTA_SECONDS));
+    Some(Duration::from_secs(seconds))
+}
+
 /// Stale windows for answers that carry none: the client's `staleWhileRevalidate` and
 /// `staleIfError` options, zero unless set.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -97,8 +114,8 @@ impl CacheHeaders {
             age: headers
                 .get(AGE)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map_or(Duration::ZERO, Duration::from_secs),
+                .and_then(delta_seconds)
+                .unwrap_or(Duration::ZERO),
             vary_any: headers.get_all(VARY).iter().any(|v| {
                 v.to_str()
                     .map_or(true, |v| v.split(',').any(|f| f.trim() == "*"))
@@ -167,7 +184,8 @@ impl ReusePolicy {
     /// How long the answer is worth keeping: fresh, then stale for the longer window; an answer
     /// with validators is kept at least as long as it is fresh, to be revalidated.
     pub fn keep_for(&self) -> Duration {
-        self.fresh_for + self.stale_while_revalidate.max(self.stale_if_error)
+        self.fresh_for
+            .saturating_add(self.stale_while_revalidate.max(self.stale_if_error))
     }
 }
 
@@ -198,20 +216,23 @@ impl Parsed {
         self.0.iter().any(|(each, _)| each == name)
     }
 
-    /// A delta-seconds directive: `Some(0)` when present but malformed (RFC 9111 §1.2.2 has a
-    /// malformed value count as stale), `None` when absent.
+    /// A delta-seconds directive, capped at [`MAX_DELTA_SECONDS`]: `Some(0)` when present but
+    /// malformed (RFC 9111 §1.2.2 has a malformed value count as stale), `None` when absent.
     fn seconds(&self, name: &str) -> Option<Duration> {
         self.0
             .iter()
             .find(|(each, _)| each == name)
             .map(|(_, argument)| {
-                Duration::from_secs(
-                    argument
-                        .as_deref()
-                        .and_then(|a| a.parse::<u64>().ok())
-                        .unwrap_or(0),
-                )
+                argument
+                    .as_deref()
+                    .and_then(delta_seconds)
+                    .unwrap_or(Duration::ZERO)
             })
+    }
+
+    /// The first of `names` that is present, as [`Parsed::seconds`] reads it.
+    fn seconds_of(&self, names: &[&str]) -> Option<Duration> {
+        names.iter().find_map(|name| self.seconds(name))
     }
 }
 
@@ -259,10 +280,10 @@ pub fn policy_of(headers: &CacheHeaders, defaults: StaleDefaults) -> Option<Reus
         return None;
     }
     let surrogate = Parsed::of(headers.directives.surrogate_control.as_deref());
-    let window = |name: &str, default: Duration| {
+    let window = |names: &[&str], default: Duration| {
         control
-            .seconds(name)
-            .or_else(|| surrogate.seconds(name))
+            .seconds_of(names)
+            .or_else(|| surrogate.seconds_of(names))
             .unwrap_or(default)
     };
     let no_stale = ["no-cache", "must-revalidate", "proxy-revalidate"]
@@ -277,8 +298,9 @@ pub fn policy_of(headers: &CacheHeaders, defaults: StaleDefaults) -> Option<Reus
         (Duration::ZERO, Duration::ZERO)
     } else {
         (
-            window("stale-while-revalidate", defaults.while_revalidate),
-            window("stale-if-error", defaults.if_error),
+            window(&["stale-while-revalidate"], defaults.while_revalidate),
+            // Adobe's Content Fragment Delivery pages spell it `stale-on-error`.
+            window(&["stale-if-error", "stale-on-error"], defaults.if_error),
         )
     };
     // The stale windows start when the answer became stale: an old `Age` uses them up too.
@@ -506,5 +528,56 @@ mod tests {
         ] {
             assert!(!request_bypasses_cache(name, value), "{name}: {value}");
         }
+    }
+
+    #[test]
+    fn delta_seconds_are_capped_at_2_to_the_31() {
+        let cap = secs(MAX_DELTA_SECONDS);
+        for huge in [
+            "9223372036854775807",
+            "18446744073709551616",
+            "99999999999999999999999999",
+        ] {
+            let p = policy(&[(
+                "cache-control",
+                &format!("max-age={huge}, stale-while-revalidate={huge}, stale-if-error={huge}"),
+            )])
+            .unwrap();
+            assert_eq!(p.fresh_for, cap, "{huge}");
+            assert_eq!(p.stale_while_revalidate, cap);
+            assert_eq!(p.keep_for(), cap + cap);
+            let aged = policy(&[("cache-control", "max-age=60"), ("age", huge)]);
+            assert!(
+                aged.is_none(),
+                "an Age past every window leaves nothing to keep"
+            );
+        }
+        for malformed in ["-1", "+5", "1e3", "0x10", "", "1 2"] {
+            assert_eq!(delta_seconds(malformed), None, "{malformed:?}");
+        }
+        assert_eq!(delta_seconds(" 42 "), Some(secs(42)));
+    }
+
+    #[test]
+    fn stale_on_error_counts_as_stale_if_error() {
+        // Content Fragment Delivery, as Adobe's page writes it.
+        let p = policy(&[(
+            "cache-control",
+            "max-age=300, s-maxage=3600, stale-while-revalidate=3600, stale-on-error=86400",
+        )])
+        .unwrap();
+        assert_eq!(p.stale_if_error, secs(86_400));
+        let both = policy(&[(
+            "cache-control",
+            "max-age=1, stale-if-error=10, stale-on-error=20",
+        )])
+        .unwrap();
+        assert_eq!(both.stale_if_error, secs(10), "the standard name wins");
+        let surrogate = policy(&[
+            ("cache-control", "max-age=1"),
+            ("surrogate-control", "stale-on-error=30"),
+        ])
+        .unwrap();
+        assert_eq!(surrogate.stale_if_error, secs(30));
     }
 }

@@ -29,11 +29,13 @@ export declare class CancelToken {
 /** A `fetch` function as a transport that clients and token providers take. */
 export declare class FetchTransport {
   /**
-   * `send(call)` sends one request and answers it with `settleFetch` or `failFetch` (it must
-   * not throw); `cancel(id)` aborts a request the core gave up on (a timeout, an abort). With
-   * `retriesItself`, the core makes one attempt per call and leaves retries to the `fetch`.
+   * `send(call)` sends one hop (`redirect: 'manual'`) and answers it with `settleFetch`,
+   * `settleFetchUnread` or `failFetch` (it must not throw); `cancel(id)` aborts a request the
+   * core gave up on (a timeout, an abort), or lets go of the body held under `id`; `read(read)`
+   * reads a held body up to a limit. With `retriesItself`, the core makes one attempt per hop
+   * and leaves retries to the `fetch`.
    */
-  constructor(send: (call: FetchCall) => void, cancel: (id: number) => void, retriesItself: boolean)
+  constructor(send: (call: FetchCall) => void, cancel: (id: number) => void, read: (read: HeldRead) => void, retriesItself: boolean)
 }
 
 /** Parsed credentials. Opaque: nothing secret can be read back from it. */
@@ -60,9 +62,11 @@ export declare class NativeClient {
   /**
    * Builds the client; fails with `INVALID_PARAM` for bad headers, auth or `ca`. With
    * `transport`, requests go through that `fetch` instead of the native HTTP client; with
-   * `store` (and `cache`), the response cache is shared with other processes through it.
+   * `store` (and `cache`), the response cache is shared with other processes through it;
+   * `stream` carries the requests whose answers stream to their callers (`authFetch`, raw GETs
+   * through the cache).
    */
-  constructor(config: NativeClientConfig, transport?: FetchTransport | undefined | null, store?: CacheStore | undefined | null)
+  constructor(config: NativeClientConfig, transport?: FetchTransport | undefined | null, store?: CacheStore | undefined | null, stream?: FetchTransport | undefined | null)
   /** The service URL with its trailing `/`. */
   get serviceUrl(): string
   /** The ad-hoc query endpoint without its leading `/`. */
@@ -77,14 +81,13 @@ export declare class NativeClient {
    */
   persistedQueryPath(path: string, variables: Array<string>): string
   /**
-   * The wait in milliseconds before sending a request of `authFetch` again, or `null` when
-   * attempt `made` (from 1) is its last: the decision every request of the client takes
-   * (`retry::wait_before_retry`), under the client's retry policy or the call's `retries`.
-   * `status` and `retryAfter` are the answer's; without an answer, `failure` says how the
-   * attempt failed (`connect`, `timeout` or `request`). `replayable` says whether the body
-   * can be sent again; with `false`, only a connection never made is retried.
+   * Sends a request of `authFetch` (any absolute URL, any method, a text body or one the
+   * JavaScript side holds) through the stream transport, by every request's rules (redirects,
+   * credentials for AEM's origin only, retries, the timeout until the answer's headers), and
+   * resolves with how it ended: the answer's body is held by the transport's JavaScript side
+   * under `id`, for the caller to take. Cancelling `cancel` drops the request and rejects.
    */
-  retryWaitMs(method: string, replayable: boolean, made: number, answer: RetryAnswer, retries?: RetryOptions | undefined | null): number | null
+  authFetch(request: StreamedRequest, cancel?: CancelToken | undefined | null): Promise<StreamedAnswer>
   /**
    * Sends `method` to `endpoint` (relative to the service URL) and resolves with the JSON
    * text of the response body. `headers` apply to this request only, over the client's.
@@ -96,16 +99,13 @@ export declare class NativeClient {
    * how the answer came, packed as `lib/outcome.js` reads it. A list in and a number out,
    * not objects: making and reading their properties cost a traced call more than the rest
    * of this binding's work.
+   *
+   * With `token`, the client's managed token goes as `Authorization: Bearer` to AEM's origin
+   * (unless `headers` hold an `Authorization` of the call's own); `identity` says whom it speaks
+   * for (no secret), and the response cache keys its answers by that.
    */
-  request(method: string, endpoint: string, body?: string | undefined | null, headers?: Record<string, string> | undefined | null, cancel?: CancelToken | undefined | null, call?: CallOptions | undefined | null, trace?: Array<string> | undefined | null): Promise<string | [string, number]>
+  request(method: string, endpoint: string, body?: string | undefined | null, headers?: Record<string, string> | undefined | null, cancel?: CancelToken | undefined | null, call?: CallOptions | undefined | null, trace?: Array<string> | undefined | null, token?: string | undefined | null, identity?: string | undefined | null): Promise<string | [string, number]>
 }
-
-/**
- * The `Authorization` value a client sends for `auth` (a Bearer token, or a `[user, password]`
- * pair), for the requests made in JavaScript (`authFetch`): the one encoding of Basic
- * credentials, ISO-8859-1 as `btoa` takes them.
- */
-export declare function authorizationOf(auth: string | Array<string>): string
 
 /** Bounds of the response cache; unset fields keep their defaults. */
 export interface CacheOptions {
@@ -138,11 +138,6 @@ export interface CallOptions {
   /** The connect timeout of this call, in milliseconds. */
   connectTimeoutMs?: number
   /**
-   * Whom the call's `Authorization` speaks for when it is a managed token (the credentials'
-   * identity): the response cache keys by it instead of by the token.
-   */
-  identity?: string
-  /**
    * An answer of any AEM API: resolve with `{"type", "etag", "text"}` as it came, not a
    * GraphQL body (`request()`'s cached GETs).
    */
@@ -172,8 +167,23 @@ export interface FetchCall {
   url: string
   /** Header names and values in turn: `[name1, value1, …]`. */
   headers: Array<string>
-  /** The body, if any. */
+  /** The body, if it is a text. */
   body?: string
+  /**
+   * The id under which the JavaScript side holds the body (a stream, a `Blob`, `FormData`),
+   * if it holds it.
+   */
+  bodyId?: number
+  /**
+   * The id of fetch options the JavaScript side holds for the request (fields of `init` that
+   * no rule of the core is about), added to the hop.
+   */
+  initId?: number
+  /**
+   * Read the answer's body whole, cancelling it past this many bytes; without it, hold the
+   * body, unread, under this request's id.
+   */
+  bodyLimit?: number
   /** The call's retries, for a `fetch` that retries by itself (its third argument). */
   maxRetries: number
   /** The call's first backoff, in milliseconds, likewise. */
@@ -228,8 +238,27 @@ export interface FetchTokenOptions {
   timeoutMs?: number
 }
 
+/**
+ * A read of a body held under `id`, answered under `waiter` with `settleFetch` (its chunks),
+ * `settleFetchUnread` (too large) or `failFetch`.
+ */
+export interface HeldRead {
+  /** The id the body is held under. */
+  id: number
+  /** The id to answer under. */
+  waiter: number
+  /** The most bytes read; past it, the body is cancelled. */
+  limit: number
+}
+
 /** The HTTP versions an outcome code's version field indexes, from 1 (`lib/outcome.js`). */
 export declare function httpVersions(): Array<string>
+
+/**
+ * Where the last panic of the process happened (`file:line`), once: for a synchronous call whose
+ * panic napi-rs turned into an error of its own.
+ */
+export declare function lastPanicLocation(): string | null
 
 /** Reads and parses a credentials file. */
 export declare function loadCredentialsFromFile(path: string, options?: LoadCredentialsOptions | undefined | null): Promise<LoadedCredentials>
@@ -282,10 +311,19 @@ export interface NativeClientConfig {
 
 /**
  * `message` without the secrets of the request headers `headers` (names and values in turn):
- * every value but the plain ones (`Content-Type`, `Content-Length`, `Accept`, `User-Agent`),
- * and the credential after `Bearer ` or `Basic `, as for every request of the core.
+ * every value but the plain ones (`Content-Type`, `Content-Length`, `Accept`, `User-Agent`), and
+ * the credential after `Bearer ` or `Basic `, as the core takes them out of every request's
+ * failures: for the error a JavaScript `fetch` threw (nock quotes a request it does not know
+ * whole, `Authorization` included).
  */
-export declare function redactHeaderSecrets(message: string, headers: Array<string>): string
+export declare function redactSecrets(message: string, headers: Array<string>): string
+
+/**
+ * `url` as it may be shown in a message, a log line or a span: any user name and password
+ * replaced by `***` (also when it does not parse), and the values of signature and credential
+ * query parameters (`sig`, `X-Amz-Signature`, …) by `REDACTED`. The one redaction of URLs.
+ */
+export declare function redactUrl(url: string): string
 
 /**
  * Registers a set of trust anchors (Node's default set, as PEM) once, and returns the number
@@ -299,16 +337,6 @@ export declare function registerRoots(pem: string): number
  */
 export declare function retryAfterMs(value: string): number | null
 
-/** How an attempt of `authFetch` ended: an answer's `status` and `retryAfter`, or a `failure`. */
-export interface RetryAnswer {
-  /** The answer's HTTP status. */
-  status?: number
-  /** The answer's `Retry-After` header. */
-  retryAfter?: string
-  /** Without an answer: `connect`, `timeout` or `request`. */
-  failure?: string
-}
-
 /** Retry settings; unset fields keep their defaults. */
 export interface RetryOptions {
   /** Retries after the first attempt. Default 3. */
@@ -321,10 +349,17 @@ export interface RetryOptions {
 
 /**
  * Answers request `id` of a `FetchTransport` with a response: its status, its header names and
- * values in turn, and its body's bytes (copied here). A status that is not an HTTP status fails
- * it. A request no longer waited for (it timed out, or was aborted) is ignored.
+ * values in turn, and its body read whole as chunks (copied here once, into one buffer). A status
+ * that is not an HTTP status fails it. A request no longer waited for (it timed out, or was
+ * aborted) is ignored.
  */
-export declare function settleFetch(id: number, status: number, headers: Array<string>, body?: Buffer | undefined | null): void
+export declare function settleFetch(id: number, status: number, headers: Array<string>, chunks: Array<Buffer>): void
+
+/**
+ * Answers request `id` of a `FetchTransport` with a response whose body was not read: `held`, it
+ * is held under `id` for the caller; else it was longer than the limit, and cancelled there.
+ */
+export declare function settleFetchUnread(id: number, status: number, headers: Array<string>, held: boolean): void
 
 /**
  * Answers store operation `id`: the value read (`get`), `held` for a lease this process now
@@ -350,6 +385,57 @@ export interface StoreCall {
   ttlMs?: number
 }
 
+/** How a request of `authFetch` ended. */
+export interface StreamedAnswer {
+  /** The id the stream transport holds the answer under; none through the native client. */
+  id?: number
+  /** The answer's status. */
+  status: number
+  /** The URL that answered. */
+  url: string
+  /** Whether redirects led there. */
+  redirected: boolean
+  /** Whether the client's credentials went there (it is on AEM's origin, as every hop before). */
+  credentialed: boolean
+  /** Requests sent, retries and redirects included. */
+  attempts: number
+}
+
+/** A request of `authFetch`, as `NativeClient#authFetch` takes it. */
+export interface StreamedRequest {
+  /** `GET`, `POST`, … */
+  method: string
+  /** The absolute URL. */
+  url: string
+  /**
+   * The request's own headers, names and values in turn (`X-Api-Key` and the managed token
+   * among them go to AEM's origin only).
+   */
+  headers: Array<string>
+  /** A text body. */
+  body?: string
+  /** The id of a body the JavaScript side holds (a stream, a `Blob`, `FormData`). */
+  bodyId?: number
+  /**
+   * The id of fetch options the JavaScript side holds for the request (fields of `init` that no
+   * rule of the core is about: `keepalive`, an undici `dispatcher`, …).
+   */
+  initId?: number
+  /** Whether the body can be sent again (a retry, a 307); a text can. */
+  replayable: boolean
+  /** fetch's `redirect`: `follow` (the default), `manual` or `error`. */
+  redirect?: string
+  /** The longest the answer's headers may take, retries included, in milliseconds. */
+  timeoutMs?: number
+  /** Retries for this request. */
+  retries?: RetryOptions
+  /**
+   * The client's managed token, for AEM's origin only (unless `headers` hold an
+   * `Authorization`).
+   */
+  token?: string
+}
+
 /** How an exchange at IMS went, for tracing. */
 export interface TokenExchange {
   /** The HTTP status of IMS's answer. */
@@ -372,9 +458,3 @@ export interface TrustOptions {
   /** A `ca` option (PEM), which replaces the default roots. */
   ca?: string
 }
-
-/**
- * `url` with any user name and password replaced by `***` (`https://***@host/`), also when it
- * does not parse: for error details about a `serviceURL` that was refused.
- */
-export declare function withoutUserinfo(url: string): string

@@ -96,6 +96,7 @@ declare namespace AEMHeadless {
     | 'AUTH_FILE_READ_ERROR'
     | 'AUTH_FILE_PARSE_ERROR'
     | 'EXCHANGE_TOKEN_ERROR'
+    | 'INTERNAL_ERROR'
 
   /** One GraphQL error object as AEM returns it. */
   export interface GraphQLError {
@@ -142,6 +143,11 @@ declare namespace AEMHeadless {
     etag?: string
     /** The RFC 7807 problem of an `application/problem+json` answer (`request`'s API_ERROR). */
     problem?: Problem
+    /**
+     * The URL (redacted) of another origin than AEM's that answered, after a redirect: none of
+     * the client's credentials went there, and its 401 says nothing of AEM's token.
+     */
+    answeredBy?: string
   }
 
   /** Adobe's `toJSON()` shape. */

@@ -5,7 +5,7 @@ const native = require('./binding.js')
 const { AEMHeadlessError, ErrorCodes, sdkError, fromNative } = require('./lib/errors')
 const { callOptions, checkRetryOptions, checkRetries, checkCache, optionalBoolean, tracingOption, toJson, positiveNumber, headerRecord, MAX_TIMEOUT_MS } = require('./lib/options')
 const { QueryTypes, resolveArgs, queryText, buildQuery } = require('./lib/query-builder')
-const { TokenProvider, FRESH_TOKEN } = require('./lib/token-provider')
+const { TokenProvider } = require('./lib/token-provider')
 const { loadCredentials, credentialsOptions } = require('./lib/credentials')
 const { exchange, signServiceJwt, fetchToken } = require('./lib/exchange')
 const { createRedisStore } = require('./lib/redis-store')
@@ -14,8 +14,9 @@ const { requestTrace, tracingTarget } = require('./lib/tracing')
 const { targetOf } = require('./lib/otel')
 const { outcomeOf } = require('./lib/outcome')
 const { onAbort } = require('./lib/abort')
+const { withManagedToken, tokenWithin, aborted } = require('./lib/managed-token')
 const { checkCa, trustFor } = require('./lib/tls')
-const { transportFor, transportOf } = require('./lib/fetch-transport')
+const { transportFor, transportOf, fetchTransport } = require('./lib/fetch-transport')
 const { cacheStoreFor } = require('./lib/cache-store')
 const { createAuthFetch, fetchOf } = require('./lib/auth-fetch')
 const { apiRequest, paginate } = require('./lib/api-request')
@@ -47,8 +48,6 @@ class AEMHeadless {
   #api = null
   /** The `X-Api-Key` for AEM's OpenAPI-based APIs: `apiKey`, else the credentials' client id. */
   #apiKey = () => undefined
-  /** Whether the response cache is shared through a store: cached answers are then keyed by the credentials' identity. */
-  #sharedCache = false
 
   /**
    * @param {string | {serviceURL?: string, endpoint?: string, auth?: string | [string, string],
@@ -72,7 +71,12 @@ class AEMHeadless {
     this.#log = resolveLogger(options.logger)
     const tracing = tracingOption(options, '')
     const ca = checkCa(options.ca, 'ca')
+    const chosen = transportOf(options)
     const transport = transportFor(options)
+    // authFetch's answers, and raw GETs through the cache, stream to their callers through a fetch.
+    const stream = transport !== undefined
+      ? transport
+      : fetchTransport(fetchOf(options, chosen, { ca, proxy: optionalString(options.proxy, 'proxy'), verify: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0' }), false)
     if (options.tokenProvider !== undefined) {
       const provider = options.tokenProvider
       if (provider === null || typeof provider.getAccessToken !== 'function') {
@@ -94,7 +98,6 @@ class AEMHeadless {
     this.endpoint = undefined
     const cache = checkCache(options.cache)
     const { store, ...cacheOptions } = cache || {}
-    this.#sharedCache = store !== undefined
     try {
       this.#native = new native.NativeClient({
         serviceUrl: String(options.serviceURL || DEFAULT_SERVICE_URL),
@@ -110,9 +113,9 @@ class AEMHeadless {
         maxConcurrentRequests: positiveInteger(options.maxConcurrentRequests, 'maxConcurrentRequests', 100000),
         cache: cache && cacheOptions,
         coalesce: optionalBoolean(options.coalesce, 'coalesce')
-      }, transport, store === undefined ? undefined : cacheStoreFor(store))
+      }, transport, store === undefined ? undefined : cacheStoreFor(store), stream)
     } catch (error) {
-      throw fromNative(error, { serviceURL: withoutUserinfo(options.serviceURL) })
+      throw fromNative(error, { serviceURL: redactUrl(options.serviceURL) })
     }
     this.#timeout = options.timeout ?? DEFAULT_TIMEOUT_MS
     this.serviceURL = this.#native.serviceUrl
@@ -122,10 +125,6 @@ class AEMHeadless {
     const apiKey = optionalString(options.apiKey, 'apiKey')
     this.#apiKey = () => apiKey ?? (this.#tokens !== null && typeof this.#tokens.clientId === 'string' ? this.#tokens.clientId : undefined)
     if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) throw sdkError('INVALID_PARAM', 'apiKey must be printable ASCII without spaces (it is sent as a header)')
-    const tokens = this.#tokens
-    const chosen = transportOf(options)
-    // A supplied fetch owns retries, for authFetch as for every request.
-    const ownRetries = chosen === 'supplied' ? { maxRetries: 0 } : undefined
     /**
      * The Fetch API for any AEM API, bound to this client: `fetch(input, init)` with the managed
      * token, `X-Api-Key` and the client's headers for the service URL's origin only (see
@@ -133,14 +132,12 @@ class AEMHeadless {
      */
     this.authFetch = createAuthFetch({
       serviceURL: this.serviceURL,
-      headers: headerRecord(options.headers, 'headers'),
-      authorization: authorizationOf(normalizeAuth(options.auth)),
-      token: tokens === null ? null : (signal, timeout, url) => this.#tokenFor(tokens, { signal, timeout }, url),
-      invalidate: (token) => { if (tokens !== null && typeof tokens.invalidate === 'function') tokens.invalidate(token) },
+      native: this.#native,
+      tokens: this.#tokens,
       apiKey: this.#apiKey,
-      fetch: fetchOf(options, chosen, { ca, proxy: optionalString(options.proxy, 'proxy'), verify: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0' }),
-      retryWait: (method, replayable, made, answer) => this.#native.retryWaitMs(method, replayable, made, answer, ownRetries),
       timeoutMs: this.#timeout,
+      // A supplied fetch owns retries, for authFetch as for every request.
+      retries: chosen === 'supplied' ? { maxRetries: 0 } : undefined,
       log: this.#log,
       target: (url) => tracing === false ? null : targetOf(url.href),
       // With the cache on, GETs to AEM go through it, as persisted queries do.
@@ -171,7 +168,9 @@ class AEMHeadless {
     call.operation = 'authFetch'
     call.raw = true
     // The credentials' client id is known once they are loaded, with the first token.
-    if (this.#apiKey() === undefined && this.#tokens !== null) await this.#tokenFor(this.#tokens, call, endpoint)
+    if (this.#apiKey() === undefined && this.#tokens !== null) {
+      await tokenWithin(this.#tokens, { signal, timeout: this.#timeout }, { serviceURL: this.serviceURL, endpoint })
+    }
     const apiKey = this.#apiKey()
     if (apiKey !== undefined && !Object.keys(call.headers || {}).some((name) => name.toLowerCase() === 'x-api-key')) {
       call.headers = { ...call.headers, 'X-Api-Key': apiKey }
@@ -319,65 +318,28 @@ class AEMHeadless {
   }
 
   /**
-   * Sends a request. With a token provider, the token goes in `Authorization` (unless the call
-   * sets its own); a 401 then invalidates it and the request is retried once with a new one.
+   * Sends a request. With a token provider, its token goes as the managed token (unless the call
+   * sets its own `Authorization`), marked so: the cache keys its answers by whom it speaks for,
+   * the same in every process and across renewals. A 401 from AEM's origin then invalidates it
+   * and the request is sent once more with a new one (lib/managed-token.js).
    */
   async #request (call, endpoint, body) {
     const provider = this.#tokens
     const ownAuth = call.headers && Object.keys(call.headers).some((name) => name.toLowerCase() === 'authorization')
     if (provider === null || ownAuth) return this.#send(call, endpoint, body)
-    // One deadline for the whole call: token waits, the request and the retry after a 401.
-    const limit = call.timeout ?? this.#timeout
-    const deadline = Date.now() + limit
-    const remaining = () => {
-      const left = deadline - Date.now()
-      if (left <= 0) throw sdkError('REQUEST_ERROR', `the request timed out after ${limit} ms`, { serviceURL: this.serviceURL, endpoint, timeout: true })
-      return left
+    const bounds = {
+      signal: call.signal,
+      timeout: call.timeout ?? this.#timeout,
+      base: { serviceURL: this.serviceURL, endpoint },
+      canResend: true,
+      log: this.#log,
+      url: redactUrl(this.serviceURL + endpoint)
     }
-    // A cached token is taken at once, so that the request starts before this returns (an app's
-    // fetch is called synchronously, as with Adobe's client).
-    const cached = provider instanceof TokenProvider ? provider[FRESH_TOKEN]() : null
-    const first = cached !== null ? cached : await this.#tokenFor(provider, { ...call, timeout: remaining() }, endpoint)
-    // A shared cache keys answers by whom the token speaks for, the same in every process.
-    if (this.#sharedCache && typeof provider.identity === 'string') call.identity = provider.identity
-    try {
-      return await this.#send(withBearer({ ...call, timeout: remaining() }, first), endpoint, body)
-    } catch (error) {
-      if (!(error instanceof AEMHeadlessError) || error.sdkDetails.status !== 401 || (call.signal && call.signal.aborted)) throw error
-      if (this.#log !== null) this.#log('info', { event: 'token-rejected', url: this.serviceURL + endpoint, action: 'a new token, and the request once more' })
-      if (typeof provider.invalidate === 'function') provider.invalidate(first)
-      const second = await this.#tokenFor(provider, { ...call, timeout: remaining() }, endpoint)
-      return this.#send(withBearer({ ...call, timeout: remaining() }, second), endpoint, body, error.sdkDetails.attempts || 1)
-    }
-  }
-
-  /**
-   * A token from the provider, within the call's timeout and signal: a token request that
-   * hangs does not hang the call.
-   */
-  async #tokenFor (provider, { signal, timeout }, endpoint) {
-    const base = { serviceURL: this.serviceURL, endpoint }
-    if (signal && signal.aborted) throw aborted(signal, base)
-    const limit = timeout ?? this.#timeout
-    let timer
-    let stopListening
-    const stop = new Promise((resolve, reject) => {
-      timer = setTimeout(() => reject(sdkError('REQUEST_ERROR', `the request timed out after ${limit} ms waiting for an access token`, { ...base, timeout: true })), limit)
-      if (signal) stopListening = onAbort(signal, () => reject(aborted(signal, base)))
-    })
-    try {
-      const { accessToken } = await Promise.race([provider.getAccessToken(), stop])
-      if (typeof accessToken !== 'string' || accessToken === '') {
-        throw sdkError('EXCHANGE_TOKEN_ERROR', 'the token provider gave no access token', base)
-      }
-      return accessToken
-    } catch (error) {
-      if (error instanceof AEMHeadlessError) throw error
-      throw sdkError('EXCHANGE_TOKEN_ERROR', 'the token provider failed', base, error)
-    } finally {
-      clearTimeout(timer)
-      if (stopListening) stopListening()
-    }
+    return withManagedToken(provider, bounds,
+      // Whom the token speaks for is known once the provider has loaded its credentials.
+      (token, timeout, first) => this.#send({ ...call, timeout, token, identity: typeof provider.identity === 'string' ? provider.identity : undefined },
+        endpoint, body, first ? first.error.sdkDetails.attempts || 1 : 0),
+      ({ error }) => error instanceof AEMHeadlessError && error.sdkDetails.status === 401 && error.sdkDetails.answeredBy === undefined)
   }
 
   /**
@@ -389,7 +351,7 @@ class AEMHeadless {
     return trace === null ? this.#call(call, endpoint, body, null) : trace.run(() => this.#call(call, endpoint, body, trace))
   }
 
-  async #call ({ method, headers, signal, timeout, connectTimeout, retries, identity, raw }, endpoint, body, trace) {
+  async #call ({ method, headers, signal, timeout, connectTimeout, retries, raw, token, identity }, endpoint, body, trace) {
     const base = { serviceURL: this.serviceURL, endpoint }
     if (signal && signal.aborted) {
       const failure = aborted(signal, base)
@@ -405,7 +367,7 @@ class AEMHeadless {
     }
     const call = timeout === undefined && retries === undefined && connectTimeout === undefined && raw === undefined
       ? undefined
-      : { timeoutMs: timeout, connectTimeoutMs: connectTimeout, retries, identity, raw }
+      : { timeoutMs: timeout, connectTimeoutMs: connectTimeout, retries, raw }
     // With logging or tracing on, the request carries its trace context (when it has one), and
     // the native side also says how the answer came: [body, outcome].
     const traceHeaders = trace !== null ? trace.traceHeaders() : log !== null ? [] : undefined
@@ -413,7 +375,7 @@ class AEMHeadless {
     const startedAt = log === null ? 0 : performance.now()
     let answer
     try {
-      answer = await this.#native.request(method, endpoint, body, headers, cancel, call, traceHeaders)
+      answer = await this.#native.request(method, endpoint, body, headers, cancel, call, traceHeaders, token, identity)
     } catch (error) {
       const failure = signal && signal.aborted ? aborted(signal, base) : fromNative(error, base)
       if (raw && failure.code === 'API_ERROR' && isEnvelope(failure.sdkDetails.body)) {
@@ -476,29 +438,9 @@ function optionalString (value, what) {
   return value
 }
 
-/** A URL with any user name and password replaced by `***`, even one that does not parse. */
-function withoutUserinfo (url) {
-  return url === undefined || url === null ? url : native.withoutUserinfo(String(url))
-}
-
-/** The `Authorization` value of normalized `auth` as the core encodes it; null without. */
-function authorizationOf (auth) {
-  if (auth === undefined) return null
-  try {
-    return native.authorizationOf(auth)
-  } catch (error) {
-    throw fromNative(error)
-  }
-}
-
-/** The call's options with `Authorization: Bearer <token>` added to its headers. */
-function withBearer (call, token) {
-  return { ...call, headers: { ...call.headers, Authorization: `Bearer ${token}` } }
-}
-
-/** The error for a call cancelled by its AbortSignal: REQUEST_ERROR, with the reason as cause. */
-function aborted (signal, sdkDetails) {
-  return sdkError('REQUEST_ERROR', 'the request was aborted', sdkDetails, signal.reason)
+/** A URL as it may be shown: user info, signatures and credentials redacted (src/http/redact.rs), even one that does not parse. */
+function redactUrl (url) {
+  return url === undefined || url === null ? url : native.redactUrl(String(url))
 }
 
 /** One page of a paginated query's response: its items and, for cursors, the page info. */

@@ -11,7 +11,8 @@ const util = require('node:util')
 const AEMHeadless = require('..')
 const { TokenProvider } = AEMHeadless
 const { setup, rejectsWith, secretsOf } = require('./helpers')
-const { requestTrace, tokenTrace, safeUrl } = require('../lib/tracing')
+const { requestTrace, tokenTrace } = require('../lib/tracing')
+const { redactUrl } = require('../binding.js')
 
 let env
 before(async () => { env = await setup() })
@@ -170,9 +171,11 @@ test('token fetches: from the store, a development token, getToken, and a failed
 })
 
 test('URLs: the query values the HTTP conventions redact', () => {
-  assert.equal(safeUrl('https://h/a;b=1'), 'https://h/a;b=1')
-  assert.equal(safeUrl('https://h/a?sig=abc&x=1&Signature=s#f'), 'https://h/a?sig=REDACTED&x=1&Signature=REDACTED#f')
-  assert.equal(safeUrl('https://h/a?AWSAccessKeyId=k&X-Goog-Signature=g'), 'https://h/a?AWSAccessKeyId=REDACTED&X-Goog-Signature=REDACTED')
+  assert.equal(redactUrl('https://h/a;b=1'), 'https://h/a;b=1')
+  assert.equal(redactUrl('https://h/a?sig=abc&x=1&Signature=s#f'), 'https://h/a?sig=REDACTED&x=1&Signature=REDACTED#f')
+  assert.equal(redactUrl('https://h/a?AWSAccessKeyId=k&X-Goog-Signature=g'), 'https://h/a?AWSAccessKeyId=REDACTED&X-Goog-Signature=REDACTED')
+  assert.equal(redactUrl('https://s3.example/k?X-Amz-Credential=c&X-Amz-Signature=s&X-Amz-Security-Token=t&X-Amz-Expires=60'), 'https://s3.example/k?X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED&X-Amz-Security-Token=REDACTED&X-Amz-Expires=60')
+  assert.equal(redactUrl('https://user:pw@h/a'), 'https://***@h/a')
 })
 
 test('exchange() and getToken() with OAuth credentials say the expiry in milliseconds, though /ims/token/v3 counts seconds', async () => {

@@ -10,7 +10,6 @@ const { setTimeout: sleep } = require('node:timers/promises')
 const native = require('../binding.js')
 const { sdkError, AEMHeadlessError } = require('./errors')
 const { toJson } = require('./options')
-const { safeUrl } = require('./tracing')
 
 /** How long `wait: true` polls a long operation before giving up. */
 const DEFAULT_WAIT_MS = 5 * 60 * 1000
@@ -69,7 +68,7 @@ async function apiRequest (authFetch, client, path, options = {}) {
 
 /** The path after the service URL, or the whole URL elsewhere; user info, signatures and the like redacted. */
 function endpointOf (serviceURL, url) {
-  const href = safeUrl(native.withoutUserinfo(url.href))
+  const href = native.redactUrl(url.href)
   return href.startsWith(serviceURL) ? href.slice(serviceURL.length) : href
 }
 
@@ -88,7 +87,7 @@ function urlOf (serviceURL, path, query) {
   try {
     url = new URL(path instanceof URL ? path.href : String(path), serviceURL)
   } catch {
-    throw sdkError('INVALID_PARAM', `${JSON.stringify(safeUrl(String(path)))} is not a URL or a path under the service URL`, { serviceURL })
+    throw sdkError('INVALID_PARAM', `${JSON.stringify(native.redactUrl(String(path)))} is not a URL or a path under the service URL`, { serviceURL })
   }
   for (const [name, value] of queryPairs(query)) {
     if (value === undefined || value === null) continue

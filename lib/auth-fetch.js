@@ -3,35 +3,32 @@
 // `authFetch`: the Fetch API for any AEM API (the OpenAPI-based Sites, Assets and Folders APIs,
 // Content Fragment Delivery, Sling, …), with the client's managed token. It takes what fetch takes
 // and resolves with fetch's own `Response` for every status, its body unread, so answers and
-// request bodies stream. Over fetch it adds, for the service URL's origin only: the client's
-// headers, `Authorization` (the managed token, or the client's `auth`) and `X-Api-Key` (the
-// credentials' client id). Like the client's other requests it refreshes the token and sends
-// again once on a 401, retries as the core decides (src/http/retry.rs: idempotent methods, 429 and 5xx
-// after their `Retry-After`, connections never made), bounds the wait for an answer by the
-// client's `timeout`, and is traced and logged. Redirects are followed here, not by fetch, so
-// that nothing of the origin's goes to another one (a binary on a CDN or a blob store).
+// request bodies stream. It is a caller of the core's request loop (src/http/send.rs), as every
+// request of the client is: the client's headers, `Authorization` (the managed token, or the
+// client's `auth`) and `X-Api-Key` go to the service URL's origin only; redirects, retries and the
+// timeout on the answer's headers are the core's rules, each hop sent through the client's fetch
+// (lib/fetch-transport.js) with `redirect: 'manual'`. A 401 from AEM's origin refreshes the token
+// once (lib/managed-token.js). Here: what fetch would make of the arguments, a streamed body read
+// ahead so that it can be sent again, the answer handed to the caller with the caller's signal
+// on its body, and failures as fetch has them.
 
 const { Readable } = require('node:stream')
 const native = require('../binding.js')
-const { setTimeout: sleep } = require('node:timers/promises')
-const { requestTrace, safeUrl } = require('./tracing')
+const { requestTrace } = require('./tracing')
 const { requestEvent } = require('./logger')
-const { failureOf } = require('./fetch-transport')
+const { holdRequest, takeAnswer, discard } = require('./fetch-transport')
 const { onAbort } = require('./abort')
-const { cachedResponse, NULL_BODY_STATUSES, REDIRECT_STATUSES } = require('./raw-answer')
-const { AEMHeadlessError } = require('./errors')
+const { cachedResponse, NULL_BODY_STATUSES } = require('./raw-answer')
+const { AEMHeadlessError, fromNative } = require('./errors')
+const { withManagedToken } = require('./managed-token')
 
 /** The redirect modes of fetch. */
 const REDIRECT_MODES = new Set(['follow', 'error', 'manual'])
-/** Fetch's own bound on redirects. */
-const MAX_REDIRECTS = 20
 /**
  * How much of a streamed request body is read ahead: a shorter one is kept and can be sent again
  * (a retry, a 401, a 307); a longer one streams on and is sent once.
  */
 const REPLAYABLE_BODY_BYTES = 1 << 20
-/** Headers that only the service URL's origin receives, besides the client's own headers. */
-const ORIGIN_ONLY = ['authorization', 'proxy-authorization', 'x-api-key', 'cookie']
 /** The fields of a `RequestInit` that authFetch handles itself; the others go to fetch as given. */
 const HANDLED = new Set(['method', 'headers', 'body', 'signal', 'redirect', 'duplex', 'window'])
 
@@ -39,20 +36,16 @@ const HANDLED = new Set(['method', 'headers', 'body', 'signal', 'redirect', 'dup
  * The `authFetch` of a client.
  * @param {object} host what the client gives it
  * @param {string} host.serviceURL the AEM host, with its trailing `/`
- * @param {Record<string, string> | undefined} host.headers the client's headers
- * @param {string | null} host.authorization the client's static `Authorization` (`auth`), or null
- * @param {((signal: AbortSignal, timeoutMs: number, url: string) => Promise<string>) | null} host.token
- *   the managed token, or null without a token provider
- * @param {(token: string) => void} host.invalidate forgets a token AEM refused
- * @param {() => string | undefined} host.apiKey the `X-Api-Key` to send, if any
- * @param {() => Function} host.fetch the fetch to call, looked up at each request
- * @param {(method: string, replayable: boolean, made: number, answer: object) => number | null} host.retryWait
- *   the core's retry decision: milliseconds to wait, or null
+ * @param {import('../binding').NativeClient} host.native the client's core, whose request loop sends
+ * @param {object | null} host.tokens the token provider, or null without one
+ * @param {() => string | undefined} host.apiKey the `X-Api-Key` to send to AEM's origin, if any
  * @param {number} host.timeoutMs the longest the answer's headers may take, retries included
  * @param {((level: string, event: object) => void) | null} host.log
  * @param {(url: URL) => object | null} host.target where a request goes, for OpenTelemetry
  * @param {Function | null} host.cachedGet a GET through the client's cache (lib/raw-answer.js), or
  *   null without a cache
+ * @param {{maxRetries: number} | undefined} host.retries the client's own retries, when its fetch
+ *   owns them
  * @returns {(input: string | URL | Request, init?: RequestInit) => Promise<Response>}
  */
 function createAuthFetch (host) {
@@ -63,13 +56,13 @@ function createAuthFetch (host) {
       const cached = await throughCache(host.cachedGet, request, host.serviceURL)
       if (cached !== null) return cached
     }
-    const url = safeUrl(request.url.href)
+    const url = native.redactUrl(request.url.href)
     const trace = requestTrace({ method: request.method, operation: 'authFetch' }, '', url, host.target(request.url), 0)
     const startedAt = host.log === null ? 0 : performance.now()
     const outcome = { status: undefined, attempts: 0, cached: false }
     const traced = async () => {
       try {
-        const response = await send(host, origin, request, outcome, trace)
+        const response = await send(host, origin, request, url, outcome, trace)
         if (trace !== null) trace.answered(outcome)
         if (host.log !== null) host.log('debug', requestEvent(request.method, url, startedAt, outcome))
         return response
@@ -103,130 +96,148 @@ function joinsCache (request, serviceURL) {
  */
 async function throughCache (cachedGet, request, serviceURL) {
   try {
-    return await cachedResponse(cachedGet, request.url, serviceURL, { headers: request.headers, signal: request.signal })
+    const response = await cachedResponse(cachedGet, request.url, serviceURL, { headers: request.headers, signal: request.signal })
+    if (response !== null) followSignal(response.held, request.signal)
+    return response === null ? null : response.response
   } catch (error) {
-    if (request.signal !== undefined && request.signal.aborted) throw request.signal.reason
-    if (error instanceof AEMHeadlessError && error.sdkDetails.timeout) {
-      throw new DOMException(error.message, { name: 'TimeoutError', cause: error })
-    }
-    throw new TypeError('fetch failed', { cause: error })
+    throw fetchError(error, request.signal)
   }
 }
 
 /**
- * Sends `request` until its answer: the body read ahead, retries, the 401 refresh and redirects,
- * all under the call's signal. `outcome` follows the attempts and the last status.
+ * Sends `request` through the core's request loop, with the managed token for AEM's origin, and
+ * resolves with the caller's `Response`. `outcome` follows the requests sent and the last status.
  */
-async function send (host, origin, request, outcome, trace) {
-  const call = callSignal(request.signal, host.timeoutMs)
-  const signal = call.signal
-  const deadline = Date.now() + host.timeoutMs
-  const remaining = () => Math.max(1, deadline - Date.now())
+async function send (host, origin, request, url, outcome, trace) {
+  const signal = request.signal
   try {
     const { body, replayable } = await bodyOf(request.body, signal)
-    // Credentials go with the request while every hop so far is on the service URL's origin;
-    // once a redirect leaves it, none goes again, not even back to it (fetch drops them too).
-    let hop = { url: request.url, method: request.method, body, credentialed: request.url.origin === origin }
-    const managed = host.token !== null && !request.headers.has('authorization')
-    let token = null
-    let refreshed = false
-    let redirects = 0
-    let made = 0
-    for (;;) {
-      if (managed && hop.credentialed && token === null) token = await tokenWithin(host, signal, remaining(), hop.url)
-      made++
-      outcome.attempts++
-      const headers = headersFor(host, request, hop, token, trace)
-      let response
-      try {
-        response = await host.fetch()(hop.url.href, fetchInit(request, hop, headers, signal))
-      } catch (error) {
-        if (signal.aborted) throw signal.reason
-        const wait = isInputError(error) ? null : host.retryWait(hop.method, replayable, made, { failure: failureOf(error) })
-        if (wait === null || Date.now() + wait >= deadline) throw withoutSecrets(error, headers)
-        await sleep(wait, undefined, { signal }).catch(() => { throw signal.reason })
-        continue
-      }
-      outcome.status = response.status
-      if (response.status === 401 && managed && hop.credentialed && !refreshed && replayable) {
-        refreshed = true
-        discard(response)
-        if (host.log !== null) host.log('info', { event: 'token-rejected', url: safeUrl(hop.url.href), action: 'a new token, and the request once more' })
-        host.invalidate(token)
-        token = null
-        continue
-      }
-      const location = REDIRECT_STATUSES.has(response.status) && request.redirect !== 'manual' ? response.headers.get('location') : null
-      if (location !== null) {
-        discard(response)
-        if (request.redirect === 'error') throw new TypeError(`fetch failed: ${response.status} redirect with redirect mode 'error'`)
-        if (++redirects > MAX_REDIRECTS) throw new TypeError('fetch failed: redirect count exceeded')
-        const next = redirected(hop, response.status, location, replayable)
-        if (next === null) throw new TypeError(`fetch failed: a ${response.status} redirect cannot send a streamed body again`)
-        hop = next
-        made = 0
-        continue
-      }
-      const wait = host.retryWait(hop.method, replayable, made, { status: response.status, retryAfter: response.headers.get('retry-after') ?? undefined })
-      if (wait === null || Date.now() + wait >= deadline) return redirects > 0 ? markRedirected(response, hop.url) : response
-      discard(response)
-      await sleep(wait, undefined, { signal }).catch(() => { throw signal.reason })
+    const headers = []
+    request.headers.forEach((value, name) => { headers.push(name, value) })
+    if (trace !== null) headers.push(...trace.traceHeaders())
+    const text = typeof body === 'string' ? body : undefined
+    // What the core does not carry (a body that is not a text, the other fields of init), and
+    // fetch's own error should the last hop fail.
+    const held = holdRequest({ body: text === undefined ? body : null, init: request.rest })
+    try {
+      const sendWith = (token, timeoutMs) => sendOnce(host, request, {
+        method: request.method,
+        url: request.url.href,
+        headers: withApiKey(headers, host.apiKey()),
+        body: text,
+        bodyId: held.hasBody ? held.id : undefined,
+        initId: held.id,
+        replayable,
+        redirect: request.redirect,
+        timeoutMs,
+        retries: host.retries,
+        token: token ?? undefined
+      }, outcome)
+      const managed = host.tokens !== null && !request.headers.has('authorization') && request.url.origin === origin
+      const answer = managed
+        ? await withManagedToken(host.tokens, {
+          signal,
+          timeout: host.timeoutMs,
+          base: { serviceURL: host.serviceURL, endpoint: url },
+          canResend: replayable,
+          log: host.log,
+          url
+        }, sendWith, ({ value }) => value !== undefined && value.status === 401 && value.credentialed, (value) => discard(value.held.response))
+        : await sendWith(null, host.timeoutMs)
+      followSignal(answer.held, signal)
+      return answer.redirected ? markRedirected(answer.held.response, answer.url) : answer.held.response
+    } catch (error) {
+      // The client's fetch threw on the last hop: its own error, as a plain fetch would reject.
+      const thrown = held.failure()
+      throw thrown !== undefined && !(signal && signal.aborted) && !isTimeout(error) ? thrown : error
+    } finally {
+      held.release()
     }
-  } finally {
-    // The answer's headers came (or the call failed): the timeout ends, the caller's signal
-    // still aborts the body.
-    call.done()
-  }
-}
-
-/**
- * The managed token for a request to `url`, within the call's signal: an abort or the timeout
- * while waiting for it rejects as fetch rejects, with the signal's reason.
- */
-async function tokenWithin (host, signal, timeoutMs, url) {
-  try {
-    // The call's own timeout fires first; the provider's is only a backstop.
-    return await host.token(signal, timeoutMs + 1000, safeUrl(url.href))
   } catch (error) {
-    if (signal.aborted) throw signal.reason
-    throw error
+    throw fetchError(error, signal)
   }
 }
 
+/** Whether the call ran out of time (the core's timeout, not fetch's own failure). */
+function isTimeout (error) {
+  return error instanceof AEMHeadlessError && error.sdkDetails.timeout === true
+}
+
+/** One send through the core's loop, under the caller's signal: its answer, with the caller's response taken. */
+async function sendOnce (host, request, call, outcome) {
+  const signal = request.signal
+  let cancel
+  let stopListening
+  if (signal) {
+    cancel = new native.CancelToken()
+    stopListening = onAbort(signal, () => cancel.cancel())
+  }
+  try {
+    const answer = await host.native.authFetch(call, cancel)
+    outcome.attempts += answer.attempts
+    outcome.status = answer.status
+    const held = answer.id === undefined || answer.id === null ? undefined : takeAnswer(answer.id)
+    if (held === undefined) throw new TypeError('fetch failed: the answer is gone')
+    return { ...answer, held }
+  } catch (error) {
+    if (signal && signal.aborted) throw signal.reason
+    throw error instanceof AEMHeadlessError || error instanceof TypeError ? error : fromNative(error, { serviceURL: host.serviceURL, endpoint: native.redactUrl(call.url) })
+  } finally {
+    if (stopListening) stopListening()
+  }
+}
+
+/** `headers` (names and values in turn) with `X-Api-Key`, unless they hold one: the core sends it to AEM's origin only. */
+function withApiKey (headers, apiKey) {
+  if (apiKey === undefined) return headers
+  for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() === 'x-api-key') return headers
+  return [...headers, 'x-api-key', apiKey]
+}
+
+/** Keeps a response's controller alive with the response, for `followSignal`. */
+const CONTROLLER = Symbol('controller')
+
 /**
- * Whether fetch refused its input (a `TypeError` without a cause: a bad URL, a bad header): no
- * network failure, nothing to retry. A network failure is `fetch failed` with its cause.
+ * Lets the caller's `signal` abort a handed-over answer's body: one listener on the signal (shared
+ * by every call that gives it, lib/abort.js) whose handler reaches the answer's controller through
+ * a weak reference, and that is removed once the response is collected. A long-lived signal given
+ * to many calls holds nothing of them.
  */
-function isInputError (error) {
-  return error instanceof TypeError && error.cause === undefined && !/fetch failed/i.test(error.message)
+const forget = new FinalizationRegistry((stop) => stop())
+function followSignal (held, signal) {
+  if (held === undefined || signal === undefined || signal === null) return
+  const { response, controller } = held
+  if (signal.aborted) return controller.abort(signal.reason)
+  try {
+    Object.defineProperty(response, CONTROLLER, { value: controller })
+  } catch {
+    return
+  }
+  const weak = new WeakRef(controller)
+  const stop = onAbort(signal, () => { const each = weak.deref(); if (each !== undefined) each.abort(signal.reason) })
+  forget.register(response, stop)
+}
+
+/**
+ * A failure as fetch has it: an abort with the signal's reason, a timeout with a `TimeoutError`,
+ * a refused input with a `TypeError`, anything else with `TypeError('fetch failed')` whose cause
+ * is the client's error (which says why, without secrets).
+ */
+function fetchError (error, signal) {
+  if (signal && signal.aborted) return signal.reason
+  if (!(error instanceof AEMHeadlessError)) return error
+  if (error.sdkDetails.timeout) return new DOMException(error.message, { name: 'TimeoutError', cause: error })
+  if (error.code === 'INVALID_PARAM') return new TypeError(error.message, { cause: error })
+  return new TypeError('fetch failed', { cause: error })
 }
 
 /** The answer after redirects, with `redirected` and `url` saying so, as fetch's own does. */
 function markRedirected (response, url) {
   try {
     Object.defineProperty(response, 'redirected', { value: true })
-    Object.defineProperty(response, 'url', { value: url.href })
+    Object.defineProperty(response, 'url', { value: url })
   } catch {}
   return response
-}
-
-/**
- * The signal of one call: it aborts when the caller's `signal` does, and with a `TimeoutError`
- * when the answer's headers take longer than `timeoutMs`. `done()` ends the timeout.
- */
-function callSignal (callerSignal, timeoutMs) {
-  const timeout = new AbortController()
-  const timer = setTimeout(() => timeout.abort(new DOMException(`The answer took longer than ${timeoutMs} ms`, 'TimeoutError')), timeoutMs)
-  if (callerSignal === undefined || callerSignal === null) {
-    return { signal: timeout.signal, done: () => clearTimeout(timer) }
-  }
-  if (typeof AbortSignal.any === 'function') {
-    return { signal: AbortSignal.any([callerSignal, timeout.signal]), done: () => clearTimeout(timer) }
-  }
-  // Node before 20.3: the caller's abort is passed on for as long as the signal lives.
-  if (callerSignal.aborted) timeout.abort(callerSignal.reason)
-  else onAbort(callerSignal, () => timeout.abort(callerSignal.reason))
-  return { signal: timeout.signal, done: () => clearTimeout(timer) }
 }
 
 /**
@@ -278,7 +289,7 @@ function resolve (input, serviceURL, base = serviceURL) {
   try {
     url = originOf(base) === null ? new URL(text) : new URL(text, base)
   } catch {
-    throw new TypeError(`Failed to parse URL from ${safeUrl(text)}${originOf(base) === null ? ' (the client\'s serviceURL is not absolute, so a path cannot be resolved against it)' : ''}`)
+    throw new TypeError(`Failed to parse URL from ${native.redactUrl(text)}${originOf(base) === null ? ' (the client\'s serviceURL is not absolute, so a path cannot be resolved against it)' : ''}`)
   }
   if (url.username !== '' || url.password !== '') throw new TypeError('Request cannot be constructed from a URL that includes credentials')
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`fetch failed: ${url.protocol} URLs are not fetched`)
@@ -347,6 +358,7 @@ function streamOf (body) {
 
 /** The next chunk, or the signal's reason when it aborts first (the source is then let go). */
 function untilAborted (chunks, signal) {
+  if (signal === undefined || signal === null) return chunks.next()
   if (signal.aborted) {
     chunks.cancel(signal.reason)
     return Promise.reject(signal.reason)
@@ -366,90 +378,6 @@ function bytesOf (chunk) {
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
   if (chunk instanceof ArrayBuffer) return Buffer.from(chunk)
   throw new TypeError('a request body stream must give strings or bytes')
-}
-
-/**
- * The headers of one attempt. While the request is credentialed (every hop so far on the service
- * URL's origin): the client's headers, then the request's, then `Authorization` (the managed
- * token or the client's `auth`) and `X-Api-Key` unless the request sets them. Once a redirect
- * has left that origin: the request's own headers, without any credential (`Authorization`,
- * `Cookie`, `X-Api-Key`). The trace context goes everywhere.
- */
-function headersFor (host, request, hop, token, trace) {
-  const headers = new Headers(hop.credentialed ? host.headers : undefined)
-  request.headers.forEach((value, name) => headers.set(name, value))
-  if (hop.credentialed) {
-    if (!headers.has('authorization')) {
-      if (token !== null) headers.set('authorization', `Bearer ${token}`)
-      else if (host.authorization !== null) headers.set('authorization', host.authorization)
-    }
-    const apiKey = host.apiKey()
-    if (apiKey !== undefined && !headers.has('x-api-key')) headers.set('x-api-key', apiKey)
-  } else if (hop.stripped) {
-    for (const name of ORIGIN_ONLY) headers.delete(name)
-  }
-  if (trace !== null) {
-    const context = trace.traceHeaders()
-    for (let i = 0; i + 1 < context.length; i += 2) headers.set(context[i], context[i + 1])
-  }
-  if (hop.body === null && hop.method !== request.method) {
-    headers.delete('content-type')
-    headers.delete('content-length')
-  }
-  return headers
-}
-
-/** The init of one attempt: redirects come back here, a stream body goes half-duplex. */
-function fetchInit (request, hop, headers, signal) {
-  const init = { ...request.rest, method: hop.method, headers, signal, redirect: 'manual' }
-  if (hop.body !== null) {
-    init.body = hop.body
-    if (typeof hop.body.pipe === 'function') init.duplex = 'half'
-  }
-  return init
-}
-
-/**
- * The next hop of a redirect, as fetch makes it: 303 (and 301 or 302 after a POST) becomes a GET
- * without a body; 307 and 308 keep method and body, which needs a body that can be sent again
- * (else null). A hop to another origin drops every credential for the rest of the chain. Only
- * http(s) locations are followed, and none with a user name or password.
- */
-function redirected (hop, status, location, replayable) {
-  const url = resolve(location, hop.url.href, hop.url.href)
-  const toGet = (status === 303 && hop.method !== 'GET' && hop.method !== 'HEAD') ||
-    ((status === 301 || status === 302) && hop.method === 'POST')
-  const leaves = url.origin !== hop.url.origin
-  const credentials = { credentialed: hop.credentialed && !leaves, stripped: hop.stripped || leaves }
-  if (toGet) return { url, method: 'GET', body: null, ...credentials }
-  if (hop.body !== null && !replayable) return null
-  return { url, method: hop.method, body: hop.body, ...credentials }
-}
-
-/**
- * A fetch's error without the secrets of the headers it was given (nock quotes a request it does
- * not know whole, `Authorization` included): the same error when it holds none, else a copy of
- * the same class, name and `code` whose message (and cause's) the core has redacted, as it redacts
- * every request's.
- */
-function withoutSecrets (error, headers) {
-  if (error === null || typeof error !== 'object') return error
-  const flat = []
-  headers.forEach((value, name) => { flat.push(name, value) })
-  const clean = (text) => typeof text === 'string' ? native.redactHeaderSecrets(text, flat) : text
-  const cause = error.cause !== null && typeof error.cause === 'object' ? error.cause : null
-  const texts = [error.message, error.stack, cause && cause.message, cause && cause.stack]
-  if (texts.every((text) => clean(text) === text)) return error
-  const copy = new (error instanceof TypeError ? TypeError : Error)(clean(String(error.message)),
-    cause === null ? undefined : { cause: { name: cause.name, code: cause.code, message: clean(String(cause.message)) } })
-  copy.name = error.name
-  if (error.code !== undefined) copy.code = error.code
-  return copy
-}
-
-/** Lets go of an answer that is not the caller's: its body is cancelled, not read. */
-function discard (response) {
-  if (response.body && typeof response.body.cancel === 'function') response.body.cancel().catch(() => {})
 }
 
 /**

@@ -12,7 +12,8 @@ const TEMPLATES = {
   INVALID_PARAM: 'There was a problem with required params: %s.',
   AUTH_FILE_READ_ERROR: 'There was a problem reading auth file: %s.',
   AUTH_FILE_PARSE_ERROR: 'There was a problem parsing auth file: %s.',
-  EXCHANGE_TOKEN_ERROR: 'There was a problem fetching  exchange token: %s.'
+  EXCHANGE_TOKEN_ERROR: 'There was a problem fetching  exchange token: %s.',
+  INTERNAL_ERROR: 'There was an internal error: %s.'
 }
 
 /** Marks a native error that carries a core error as JSON (see src/binding/error.rs). */
@@ -55,14 +56,17 @@ class AEMHeadlessError extends Error {
  * messageValues})`. Each extends `AEMHeadlessError`.
  */
 const ErrorCodes = {}
+/** Codes of this package's own, beyond Adobe's: reachable, but not among `Object.keys(ErrorCodes)`. */
+const OWN_CODES = new Set(['INTERNAL_ERROR'])
 for (const [code, template] of Object.entries(TEMPLATES)) {
-  ErrorCodes[code] = class extends AEMHeadlessError {
+  const ErrorClass = class extends AEMHeadlessError {
     constructor ({ sdkDetails, messageValues = [], cause } = {}) {
       const values = Array.isArray(messageValues) ? messageValues : [messageValues]
       super(code, util.format(template, ...values), sdkDetails, cause === undefined ? undefined : { cause })
     }
   }
-  Object.defineProperty(ErrorCodes[code], 'name', { value: code })
+  Object.defineProperty(ErrorClass, 'name', { value: code })
+  Object.defineProperty(ErrorCodes, code, { value: ErrorClass, enumerable: !OWN_CODES.has(code), writable: true, configurable: true })
 }
 
 /**
@@ -76,10 +80,15 @@ function sdkError (code, detail, sdkDetails, cause) {
   return new ErrorCodes[code]({ sdkDetails, messageValues: detail, cause })
 }
 
+/** How napi-rs words a panic of a synchronous native call. */
+const NAPI_PANIC_PREFIX = 'panic from Rust code'
+
 /**
  * Turns whatever the native layer threw into an `AEMHeadlessError`. Core errors arrive as
- * `AEM_HEADLESS_ERROR {"code","message","details"}`; anything else (a JS value napi could not
- * convert) becomes `INVALID_PARAM`, without the value (which may be a secret).
+ * `AEM_HEADLESS_ERROR {"code","message","details"}`; a panic of a synchronous call (napi-rs's
+ * own words) becomes `INTERNAL_ERROR`, saying where and not what (its payload may quote data);
+ * anything else (a JS value napi could not convert) becomes `INVALID_PARAM`, without the value
+ * (which may be a secret).
  * @param {unknown} error
  * @param {object} [base] sdkDetails known to the caller (serviceURL, endpoint)
  */
@@ -88,6 +97,10 @@ function fromNative (error, base = {}) {
   // Not `instanceof Error`: in another realm (a jest or vm context) the native error's class
   // is not that realm's Error.
   const message = error !== null && typeof error === 'object' && typeof error.message === 'string' ? error.message : String(error)
+  if (message.startsWith(NAPI_PANIC_PREFIX)) {
+    const at = require('../binding.js').lastPanicLocation()
+    return sdkError('INTERNAL_ERROR', `the native call failed unexpectedly (${at ? `a panic at ${at}` : 'a panic'}); this is a defect of aem-headless-rs, please report it`, { ...base })
+  }
   if (!message.startsWith(NATIVE_ERROR_PREFIX)) {
     // A value napi could not convert: its message quotes the value, which may be a secret.
     const safe = message.replace(/JavaScript value `[^`]*`/g, 'JavaScript value')

@@ -61,11 +61,16 @@ function transportOf (options, prefix = '') {
 }
 
 /**
- * A native `FetchTransport` over the `fetch` that `currentFetch()` returns at each request.
- * `send` hands every answer back through `native.settleFetch` or `native.failFetch`, and never
- * throws; it holds nothing of the transport, which holds it, so a client's transport is freed
- * with the client. `cancel` aborts a request the core gave up on (its timeout, the call's signal),
- * also one whose `send` has not run yet.
+ * A native `FetchTransport` over the `fetch` that `currentFetch()` returns at each request. Each
+ * request is one hop (`redirect: 'manual'`): the core follows redirects, retries and decides what
+ * goes where. `send` hands every answer back through `native.settleFetch`,
+ * `native.settleFetchUnread` or `native.failFetch`, and never throws; it holds nothing of the
+ * transport, which holds it, so a client's transport is freed with the client.
+ * - With `call.bodyLimit`, the answer's body is read as it streams and cancelled past the limit.
+ * - Without it, the answer is held, unread, under the request's id, for `takeAnswer` to give it
+ *   to the caller (`authFetch`).
+ * `cancel` aborts a request the core gave up on (its timeout, the call's signal), also one whose
+ * `send` has not run yet, and lets go of an answer held for a caller that is gone.
  */
 function fetchTransport (currentFetch, suppliedByApp) {
   const inFlight = new Map()
@@ -77,26 +82,180 @@ function fetchTransport (currentFetch, suppliedByApp) {
     try {
       const fetch = currentFetch()
       if (typeof fetch !== 'function') return native.failFetch(call.id, 'globalThis.fetch is not a function', 'request')
-      const options = { method: call.method, headers: headersObject(call.headers), signal: controller.signal }
+      // The fields of the app's init that no rule is about, under what the core decided.
+      const held = call.initId === undefined || call.initId === null ? undefined : heldRequests.get(call.initId)
+      const options = { ...(held !== undefined ? held.init : {}), method: call.method, headers: headersObject(call.headers), signal: controller.signal, redirect: 'manual' }
       if (call.body !== undefined && call.body !== null) options.body = call.body
+      else if (held !== undefined && held.body !== null && call.bodyId !== undefined && call.bodyId !== null) {
+        options.body = held.body
+        if (typeof held.body.pipe === 'function' || typeof held.body.getReader === 'function') options.duplex = 'half'
+      }
       const retryOptions = suppliedByApp ? { maxRetries: call.maxRetries, initialDelayInMillis: call.initialDelayMs } : { maxRetries: 0 }
-      const answer = await answerOf(await fetch(call.url, options, retryOptions))
-      if (answer.error !== undefined) native.failFetch(call.id, answer.error, 'answer')
-      else native.settleFetch(call.id, answer.status, answer.headers, answer.body)
+      const response = await fetch(call.url, options, retryOptions)
+      if (held !== undefined) held.failure = undefined
+      const head = headOf(response)
+      if (head.error !== undefined) return native.failFetch(call.id, head.error, 'answer')
+      if (call.bodyLimit === undefined || call.bodyLimit === null) {
+        heldAnswers.set(call.id, { response, controller, status: head.status })
+        return native.settleFetchUnread(call.id, head.status, head.headers, true)
+      }
+      let chunks
+      try {
+        chunks = await readBounded(response, call.bodyLimit)
+      } catch (error) {
+        return native.failFetch(call.id, `its body cannot be read (${messageOf(error)})`, 'answer')
+      }
+      if (chunks === null) native.settleFetchUnread(call.id, head.status, head.headers, false)
+      else native.settleFetch(call.id, head.status, head.headers, chunks)
     } catch (error) {
+      // The caller that holds parts of this request (authFetch) rethrows fetch's own error,
+      // without the secrets of the headers it was given.
+      const held = call.initId === undefined || call.initId === null ? undefined : heldRequests.get(call.initId)
+      if (held !== undefined) held.failure = withoutSecrets(error, call.headers)
       native.failFetch(call.id, messageOf(error), failureOf(error))
     } finally {
       inFlight.delete(call.id)
     }
   }
   const cancel = (id) => {
+    const held = heldAnswers.get(id)
+    if (held !== undefined) {
+      heldAnswers.delete(id)
+      return discard(held.response)
+    }
     const controller = inFlight.get(id)
     if (controller !== undefined) return controller.abort()
     // A cancel that crossed its own answer on the way is never claimed: keep the set small.
     if (cancelledBeforeSent.size >= 1000) cancelledBeforeSent.clear()
     cancelledBeforeSent.add(id)
   }
-  return new native.FetchTransport(send, cancel, suppliedByApp)
+  const read = async ({ id, waiter, limit }) => {
+    const held = heldAnswers.get(id)
+    heldAnswers.delete(id)
+    if (held === undefined) return native.failFetch(waiter, 'the held answer is gone', 'answer')
+    try {
+      const chunks = await readBounded(held.response, limit)
+      if (chunks === null) native.settleFetchUnread(waiter, held.status, [], false)
+      else native.settleFetch(waiter, held.status, [], chunks)
+    } catch (error) {
+      native.failFetch(waiter, `its body cannot be read (${messageOf(error)})`, 'answer')
+    }
+  }
+  return new native.FetchTransport(send, cancel, read, suppliedByApp)
+}
+
+/** Requests the JavaScript side holds parts of for the core, by id: `{body, init}`. */
+const heldRequests = new Map()
+let nextRequestId = 1
+
+/**
+ * Holds the parts of a request the core does not carry (a body that is not a text: a stream, bytes,
+ * a `Blob`, `FormData`; and fields of fetch's `init` that no rule is about) for a fetch transport to
+ * add to every hop, by id, until `release` is called. `failure()` is the error the last hop's
+ * fetch threw, if it threw, without the secrets of its request.
+ * @param {{body: unknown, init: object}} parts
+ * @returns {{id: number, hasBody: boolean, failure: () => unknown, release: () => void}}
+ */
+function holdRequest ({ body, init }) {
+  const id = nextRequestId++
+  if (nextRequestId > 0xffffffff) nextRequestId = 1
+  const held = { body: body ?? null, init, failure: undefined }
+  heldRequests.set(id, held)
+  return { id, hasBody: held.body !== null, failure: () => held.failure, release: () => heldRequests.delete(id) }
+}
+
+/**
+ * A fetch's error without the secrets of the headers it was given (names and values in turn; nock
+ * quotes a request it does not know whole, `Authorization` included): the same error when it
+ * holds none, else a copy of the same class, name and `code` whose message (and cause's) the core
+ * has redacted, as it redacts every request's.
+ */
+function withoutSecrets (error, headers) {
+  if (error === null || typeof error !== 'object') return error
+  const clean = (text) => typeof text === 'string' ? native.redactSecrets(text, headers) : text
+  const cause = error.cause !== null && typeof error.cause === 'object' ? error.cause : null
+  const texts = [error.message, error.stack, cause && cause.message, cause && cause.stack]
+  if (texts.every((text) => clean(text) === text)) return error
+  const copy = new (error.name === 'TypeError' ? TypeError : Error)(clean(String(error.message)),
+    cause === null ? undefined : { cause: { name: cause.name, code: cause.code, message: clean(String(cause.message)) } })
+  copy.name = error.name
+  if (error.code !== undefined) copy.code = error.code
+  return copy
+}
+
+/** Answers held for their callers (`BodyRead::Hold`), by request id: `{response, controller, status}`. */
+const heldAnswers = new Map()
+
+/**
+ * The answer held under `id`, now the caller's (the core handed it over): its response, and the
+ * controller that aborts it.
+ * @returns {{response: object, controller: AbortController} | undefined}
+ */
+function takeAnswer (id) {
+  const held = heldAnswers.get(id)
+  heldAnswers.delete(id)
+  return held
+}
+
+/** Lets go of an answer that is not the caller's: its body is cancelled, not read. */
+function discard (response) {
+  const body = response && response.body
+  if (body && typeof body.cancel === 'function') body.cancel().catch(() => {})
+  else if (body && typeof body.destroy === 'function') body.destroy()
+}
+
+/**
+ * An answer's body, read as it streams: its chunks, or null once they pass `limit` bytes (the
+ * stream is then cancelled, and the rest never read). A `Content-Length` over the limit is refused
+ * before anything is read. Doubles without a stream are read by `arrayBuffer()`, `text()` or
+ * `json()`, and measured after.
+ * @returns {Promise<Uint8Array[] | null>}
+ */
+async function readBounded (response, limit) {
+  const length = Number(headerOf(response.headers, 'content-length'))
+  if (Number.isFinite(length) && length > limit) {
+    discard(response)
+    return null
+  }
+  const chunks = []
+  let size = 0
+  const body = response.body
+  if (body && typeof body.getReader === 'function') {
+    const reader = body.getReader()
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) return chunks
+      size += value.byteLength
+      if (size > limit) {
+        reader.cancel().catch(() => {})
+        return null
+      }
+      chunks.push(value)
+    }
+  }
+  if (body && typeof body[Symbol.asyncIterator] === 'function') {
+    for await (const chunk of body) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+      size += bytes.byteLength
+      if (size > limit) {
+        if (typeof body.destroy === 'function') body.destroy()
+        return null
+      }
+      chunks.push(bytes)
+    }
+    return chunks
+  }
+  const whole = await bodyOf(response)
+  if (whole === undefined) return chunks
+  return whole.byteLength > limit ? null : [whole]
+}
+
+/** A header of an answer of any fetch stack (`Headers`, a plain object), or null. */
+function headerOf (headers, name) {
+  if (headers === undefined || headers === null) return null
+  if (typeof headers.get === 'function') return headers.get(name)
+  const found = Object.keys(headers).find((key) => key.toLowerCase() === name)
+  return found === undefined ? null : headers[found]
 }
 
 /** `[name, value, …]` as the plain object Adobe's client gives `fetch`, its names spelled as Adobe spells them. */
@@ -107,12 +266,11 @@ function headersObject (flat) {
 }
 
 /**
- * What the core needs of a fetch answer, read through fetch's interface: `status`, `headers`
- * when present, the body by `text()` or else `json()`. Without a status, `ok` decides, as it
- * does in Adobe's client: `ok: true` is 200, and `ok: false` is 400, an error whose body is
- * read as AEM's and that is not retried. A body that cannot be read is a RESPONSE_ERROR.
+ * What the core needs of a fetch answer's head: `status` and `headers` when present. Without a
+ * status, `ok` decides, as it does in Adobe's client: `ok: true` is 200, and `ok: false` is 400,
+ * an error whose body is read as AEM's and that is not retried.
  */
-async function answerOf (response) {
+function headOf (response) {
   if (response === null || typeof response !== 'object') {
     return { error: `it resolved with ${response === null ? 'null' : typeof response}, not a response` }
   }
@@ -121,13 +279,7 @@ async function answerOf (response) {
     if (typeof response.ok !== 'boolean') return { error: 'it has neither status nor ok' }
     status = response.ok ? 200 : STATUS_WITHOUT_OK
   }
-  let body
-  try {
-    body = await bodyOf(response)
-  } catch (error) {
-    return { error: `its body cannot be read (${messageOf(error)})` }
-  }
-  return { status, headers: headerPairs(response.headers), body }
+  return { status, headers: headerPairs(response.headers) }
 }
 
 /** The body's bytes: `arrayBuffer()`, else `text()`, else `json()` serialized again. */
@@ -173,4 +325,4 @@ function failureOf (error) {
   return CONNECT_CODES.has(code) ? 'connect' : 'request'
 }
 
-module.exports = { transportFor, transportOf, failureOf, TRANSPORT_VARIABLE }
+module.exports = { transportFor, transportOf, fetchTransport, failureOf, holdRequest, takeAnswer, discard, readBounded, TRANSPORT_VARIABLE }

@@ -6,6 +6,7 @@
 // token, key or secret ever goes into one.
 
 const { sdkError } = require('./errors')
+const { redactUrl } = require('../binding.js')
 
 /** The levels, most severe first. */
 const LEVELS = ['error', 'warn', 'info', 'debug']
@@ -55,12 +56,12 @@ function safely (call) {
 }
 
 /**
- * The event of a finished request: `method`, `url`, `durationMs`, and `status`, `attempts`,
+ * The event of a finished request: `method`, `url` (redacted: src/http/redact.rs), `durationMs`, and `status`, `attempts`,
  * `cached` and `stale` (why a stale cached answer was served, if one was) on success; `status`
  * (if a response arrived), `attempts`, `code` and `message` (which hold no secret) on failure.
  */
 function requestEvent (method, url, startedAt, outcome) {
-  const event = { event: 'request', method, url, durationMs: round(performance.now() - startedAt) }
+  const event = { event: 'request', method, url: redactUrl(url), durationMs: round(performance.now() - startedAt) }
   if (outcome.error === undefined) {
     event.status = outcome.status
     event.attempts = outcome.attempts

@@ -1,27 +1,26 @@
 'use strict'
 
-// A GET of any AEM API through the client's cache (the native client with `cache` on), as a
-// fetch `Response`: `authFetch` resolves with it (and so `request()` and `paginate`). The
-// native side answers with the envelope of src/aem/raw_answer.rs, `{status, headers, text}`: the
+// A GET of any AEM API through the client's cache (with `cache` on), as a fetch `Response`:
+// `authFetch` resolves with it (and so `request()` and `paginate`). The native side answers with
+// the envelope of src/aem/raw_answer.rs, `{status, headers, text}` (or `held`, a binary's id): the
 // resolved value for a 2xx, the error's `sdkDetails.body` for any other status.
 
 const { AEMHeadlessError } = require('./errors')
+const { takeAnswer } = require('./fetch-transport')
 
 /** Statuses whose responses have no body (fetch's null body statuses). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])
-/** Redirect statuses: the native client follows those within one origin, and stops at another. */
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 
 /**
- * The answer to a GET through the cache, or null when fetch must send it instead: a body the
- * cache did not read (a binary, or one over the limit) or a redirect to another origin, which
- * fetch streams and follows without credentials. Errors without an answer (no connection, a
- * timeout, an abort) reject as the client's errors.
+ * The answer to a GET through the cache, or null when fetch must send it instead (a text over the
+ * limit, or one the native client did not read: a binary). A binary through a fetch transport was
+ * held for the caller, unread: it is `held`, with the controller that aborts it. Errors without an
+ * answer (no connection, a timeout, an abort) reject as the client's errors.
  * @param {(endpoint: string, headers: HeadersInit | undefined, signal: AbortSignal | undefined) => Promise<object>} cachedGet
  * @param {URL} url under the client's service URL
  * @param {string} serviceURL
  * @param {{headers?: HeadersInit, signal?: AbortSignal}} call
- * @returns {Promise<Response | null>}
+ * @returns {Promise<{response: Response, held?: {response: Response, controller: AbortController}} | null>}
  */
 async function cachedResponse (cachedGet, url, serviceURL, { headers, signal }) {
   let envelope
@@ -32,7 +31,14 @@ async function cachedResponse (cachedGet, url, serviceURL, { headers, signal }) 
     if (!isEnvelope(answered)) throw error
     envelope = answered
   }
-  if (!isEnvelope(envelope) || envelope.unread || isRedirect(envelope)) return null
+  if (!isEnvelope(envelope)) return null
+  // The URL that answered: another than the request's after redirects.
+  const answeredAt = typeof envelope.url === 'string' ? envelope.url : url.href
+  if (Number.isInteger(envelope.held)) {
+    const held = takeAnswer(envelope.held)
+    return held === undefined ? null : { response: withUrl(held.response, answeredAt, url), held }
+  }
+  if (envelope.unread) return null
   let response
   try {
     // Bytes, not a string: a string body would add a Content-Type AEM did not send.
@@ -42,16 +48,16 @@ async function cachedResponse (cachedGet, url, serviceURL, { headers, signal }) 
     // A header value fetch would not take (bytes that are not Latin-1): fetch sends it instead.
     return null
   }
-  // The URL that answered: another than the request's after redirects within AEM's origin.
-  const answeredAt = typeof envelope.url === 'string' ? envelope.url : url.href
-  Object.defineProperty(response, 'url', { value: answeredAt })
-  if (answeredAt !== url.href) Object.defineProperty(response, 'redirected', { value: true })
-  return response
+  return { response: withUrl(response, answeredAt, url) }
 }
 
-/** Whether the answer is a redirect to follow (to another origin: the native client stopped there). */
-function isRedirect ({ status, headers }) {
-  return REDIRECT_STATUSES.has(status) && headers.some(([name]) => name.toLowerCase() === 'location')
+/** `response` with the URL that answered, and `redirected` when it is not the one asked for. */
+function withUrl (response, answeredAt, url) {
+  try {
+    Object.defineProperty(response, 'url', { value: answeredAt })
+    if (answeredAt !== url.href) Object.defineProperty(response, 'redirected', { value: true })
+  } catch {}
+  return response
 }
 
 /** Whether a value is a raw answer's envelope (a rejection's `sdkDetails.body` is one for any status but 2xx). */
@@ -59,4 +65,4 @@ function isEnvelope (value) {
   return value !== null && typeof value === 'object' && Number.isInteger(value.status) && Array.isArray(value.headers)
 }
 
-module.exports = { cachedResponse, isEnvelope, NULL_BODY_STATUSES, REDIRECT_STATUSES }
+module.exports = { cachedResponse, isEnvelope, NULL_BODY_STATUSES }

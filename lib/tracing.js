@@ -13,14 +13,13 @@
 
 const diagnostics = require('node:diagnostics_channel')
 const { startHttpSpan, targetOf, sdkRegistered } = require('./otel')
+const { redactUrl } = require('../binding.js')
 
 /** The channel around every AEM request. */
 const requestChannel = diagnostics.tracingChannel('aem-headless-rs:request')
 /** The channel around every token fetch or refresh of a `TokenProvider`. */
 const tokenChannel = diagnostics.tracingChannel('aem-headless-rs:token')
 
-/** Query parameters the HTTP semantic conventions redact from URLs (signatures, keys). */
-const REDACTED_QUERY_KEYS = new Set(['AWSAccessKeyId', 'Signature', 'sig', 'X-Goog-Signature'])
 
 /**
  * Whether anyone listens to one of the channel's events (`TracingChannel#hasSubscribers` is
@@ -94,7 +93,8 @@ function requestTrace (call, serviceURL, endpoint, target, sentBefore) {
   const channel = subscribed(requestChannel)
   const sdk = target !== null && sdkRegistered()
   if (!channel && !sdk) return null
-  const url = safeUrl(serviceURL + endpoint)
+  // The one redaction of URLs (src/http/redact.rs): user info, signatures and credentials.
+  const url = redactUrl(serviceURL + endpoint)
   const http = sdk ? startHttpSpan(target, call.method, url, call.persistedQuery, sentBefore) : null
   const context = channel ? { operation: call.operation, method: call.method, url, persistedQuery: call.persistedQuery } : null
   return new RequestTrace(context, http)
@@ -142,10 +142,10 @@ class TokenTrace {
     const context = this.context
     if (context !== null) {
       context.source = kind === 'dev' ? 'dev-token' : 'ims'
-      if (kind !== 'dev' && url !== null) context.url = url
+      if (kind !== 'dev' && url !== null) context.url = redactUrl(url)
     }
     if (kind === 'dev' || target === null || url === null) return undefined
-    this.http = startHttpSpan(target, 'POST', url, undefined, 0)
+    this.http = startHttpSpan(target, 'POST', redactUrl(url), undefined, 0)
     return this.http === null ? undefined : this.http.traceHeaders()
   }
 
@@ -201,21 +201,4 @@ function endFailed (trace, error) {
   if (trace.http !== null) trace.http.end({ status, attempts }, error)
 }
 
-/**
- * `url` with the query values the HTTP semantic conventions redact replaced by `REDACTED`.
- * URLs here never hold user info: the native client refuses a serviceURL with it, and IMS's
- * endpoint is refused with it too.
- */
-function safeUrl (url) {
-  const question = url.indexOf('?')
-  if (question < 0) return url
-  const hash = url.indexOf('#', question)
-  const query = url.slice(question + 1, hash < 0 ? undefined : hash)
-  const redacted = query.split('&').map((pair) => {
-    const eq = pair.indexOf('=')
-    return eq > 0 && REDACTED_QUERY_KEYS.has(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=REDACTED` : pair
-  }).join('&')
-  return `${url.slice(0, question)}?${redacted}${hash < 0 ? '' : url.slice(hash)}`
-}
-
-module.exports = { requestTrace, tokenTrace, tracingTarget, safeUrl }
+module.exports = { requestTrace, tokenTrace, tracingTarget }

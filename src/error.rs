@@ -22,6 +22,9 @@ pub enum ErrorCode {
     AuthFileParseError,
     /// The IMS token exchange failed.
     ExchangeTokenError,
+    /// A defect of this package, not of the call: a native call failed unexpectedly. The message
+    /// says where; please report it.
+    InternalError,
 }
 
 impl ErrorCode {
@@ -35,6 +38,7 @@ impl ErrorCode {
             Self::AuthFileReadError => "AUTH_FILE_READ_ERROR",
             Self::AuthFileParseError => "AUTH_FILE_PARSE_ERROR",
             Self::ExchangeTokenError => "EXCHANGE_TOKEN_ERROR",
+            Self::InternalError => "INTERNAL_ERROR",
         }
     }
 }
@@ -98,6 +102,16 @@ pub enum Error {
         source: crate::http::failure::TransportError,
     },
 
+    /// IMS answered with a redirect that is not followed (to another origin: the token form
+    /// holds the client secret).
+    #[error("IMS answered with a redirect: {reason}")]
+    ImsRedirected {
+        /// The redirect's status.
+        status: u16,
+        /// Why it was not followed, with the location redacted.
+        reason: String,
+    },
+
     /// IMS did not answer in time.
     #[error("IMS did not answer within {} ms", .after.as_millis())]
     ImsTimeout {
@@ -139,6 +153,21 @@ pub enum Error {
         source: crate::http::failure::TransportError,
     },
 
+    /// AEM answered with a redirect that is not followed.
+    #[error("{reason}")]
+    Redirected {
+        /// The redirect's status.
+        status: u16,
+        /// Why it was not followed, with the location redacted.
+        reason: String,
+    },
+
+    /// A defect of this package: an invariant broke, or a native call panicked.
+    #[error(
+        "the native call failed unexpectedly ({0}); this is a defect of aem-headless-rs, please report it"
+    )]
+    Internal(String),
+
     /// The app's `fetch` resolved with something that is not a usable response.
     #[error("the fetch function's answer is not a response: {reason}")]
     FetchAnswer {
@@ -174,6 +203,16 @@ pub enum Error {
     /// The caller cancelled the request (an `AbortSignal`) before it completed.
     #[error("the request was aborted")]
     Aborted,
+
+    /// The error of an answer from another origin than AEM's, which a redirect led to: no
+    /// credential went there, and the answer says nothing of AEM's token.
+    #[error("{source} (answered by {url})")]
+    Elsewhere {
+        /// The URL that answered, redacted.
+        url: String,
+        /// The answer's error.
+        source: Box<Error>,
+    },
 
     /// The error of a request shared by several callers (coalesced identical requests).
     #[error("{0}")]
@@ -275,6 +314,10 @@ pub struct ErrorDetails {
     /// Whether the request timed out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<bool>,
+    /// The URL of another origin than AEM's that answered, after a redirect (redacted): its
+    /// answer is not AEM's, and a 401 from it says nothing of AEM's token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<String>,
 }
 
 impl Error {
@@ -291,10 +334,15 @@ impl Error {
             | Self::ImsMalformed { .. }
             | Self::DevTokenExpired { .. }
             | Self::RefreshFailed
-            | Self::ImsTimeout { .. } => ErrorCode::ExchangeTokenError,
-            Self::Request { .. } | Self::Aborted | Self::Timeout { .. } => ErrorCode::RequestError,
+            | Self::ImsTimeout { .. }
+            | Self::ImsRedirected { .. } => ErrorCode::ExchangeTokenError,
+            Self::Request { .. }
+            | Self::Aborted
+            | Self::Timeout { .. }
+            | Self::Redirected { .. } => ErrorCode::RequestError,
+            Self::Internal(_) => ErrorCode::InternalError,
             Self::BodyTooLarge { .. } | Self::FetchAnswer { .. } => ErrorCode::ResponseError,
-            Self::Attempted { source, .. } => source.code(),
+            Self::Attempted { source, .. } | Self::Elsewhere { source, .. } => source.code(),
             Self::Shared(source) => source.code(),
             Self::Api { .. } | Self::Answered { .. } => ErrorCode::ApiError,
             Self::HttpStatus { .. } | Self::NotJson { .. } | Self::GraphQl { .. } => {
@@ -308,7 +356,7 @@ impl Error {
     /// within its `stale-if-error` window answers such a failure.
     pub fn is_outage(&self) -> bool {
         match self {
-            Self::Attempted { source, .. } => source.is_outage(),
+            Self::Attempted { source, .. } | Self::Elsewhere { source, .. } => source.is_outage(),
             Self::Shared(source) => source.is_outage(),
             Self::Timeout { .. } => true,
             Self::Request {
@@ -324,9 +372,11 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::ImsRefused(refusal) => Some(refusal.status),
-            Self::Attempted { source, .. } => source.status(),
+            Self::Attempted { source, .. } | Self::Elsewhere { source, .. } => source.status(),
             Self::Shared(source) => source.status(),
             Self::ImsMalformed { status, .. }
+            | Self::ImsRedirected { status, .. }
+            | Self::Redirected { status, .. }
             | Self::BodyTooLarge { status, .. }
             | Self::Api { status, .. }
             | Self::Answered { status, .. }
@@ -346,6 +396,11 @@ impl Error {
         }
         if let Self::Shared(source) = self {
             return source.details();
+        }
+        if let Self::Elsewhere { url, source } = self {
+            let mut details = source.details();
+            details.answered_by = Some(url.clone());
+            return details;
         }
         let mut details = ErrorDetails {
             status: self.status(),
@@ -388,6 +443,9 @@ impl Error {
             | Self::CredentialsFileTooLarge { .. }
             | Self::CredentialsFileParse(_)
             | Self::ImsMalformed { .. }
+            | Self::ImsRedirected { .. }
+            | Self::Redirected { .. }
+            | Self::Internal(_)
             | Self::NotJson { .. }
             | Self::Aborted
             | Self::DevTokenExpired { .. }
@@ -395,6 +453,7 @@ impl Error {
             | Self::BodyTooLarge { .. }
             | Self::FetchAnswer { .. }
             | Self::Attempted { .. }
+            | Self::Elsewhere { .. }
             | Self::Shared(_) => {}
         }
         details

@@ -24,7 +24,8 @@ pub mod secret;
 #[cfg(test)]
 mod test_keys;
 
-pub use aem::client::{AemClient, AemRequest, Auth, ClientConfig, Response};
+pub use aem::client::{AemClient, ClientConfig, Response};
+pub use aem::request::{AemRequest, Auth, ManagedToken};
 pub use auth::credentials::{
     Credentials, DevToken, LoadOptions, OAuthCredentials, ServiceCredentials,
 };

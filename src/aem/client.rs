@@ -1,111 +1,38 @@
-//! The AEM GraphQL client: one pooled HTTP client, the configured service URL, endpoint, auth
-//! and headers, shared by every call.
+//! The AEM client: the configured service URL, endpoint, auth and headers, its transport and
+//! response cache, shared by every call. A request to AEM is built here once, its credentials
+//! (the auth, `X-Api-Key`, the client's own headers) apart from what may go anywhere, and sent by
+//! the one request loop ([`crate::http::send`]).
 
-use reqwest::header::{
-    AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, IF_MODIFIED_SINCE,
-    IF_NONE_MATCH,
-};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
-use crate::aem::paths::{self, normalize_endpoint, normalize_service_url};
-use crate::aem::raw_answer;
-use crate::aem::response;
+use super::cache_key::{self, Speaker};
+use super::paths::{self, normalize_endpoint, normalize_service_url};
+use super::raw_answer;
+use super::request::{AemRequest, Auth, ManagedToken, RedactedHeaders, parse_headers};
+use super::response;
 use crate::cache::coalesce::Coalescer;
-use crate::cache::local::{CacheConfig, Lookup, Refreshed, ResponseCache, StaleEntry};
-use crate::cache::policy::{self, CacheHeaders, Validators};
-use crate::cache::shared::{Lease, SharedCache};
+use crate::cache::local::{CacheConfig, ResponseCache};
+use crate::cache::policy::CacheHeaders;
+use crate::cache::shared::SharedCache;
 use crate::error::{Error, Result};
 use crate::http::failure::{FetchFailureKind, TransportError};
-use crate::http::headers::TRACE_CONTEXT_HEADERS;
+use crate::http::headers;
 use crate::http::pool::{DEFAULT_CONNECT_TIMEOUT, HttpConfig, client_for};
-use crate::http::retry::{Attempts, RetryPolicy, send_with_retries};
+use crate::http::redact::redact_url;
+use crate::http::redirect::RedirectMode;
+use crate::http::retry::RetryPolicy;
+use crate::http::send::{self, Answer, Attempts, HopFailure, Request};
 use crate::http::tls::Trust;
-use crate::http::transport::{Incoming, Outgoing, Target, Transport};
+use crate::http::transport::{Body, BodyRead, Handover, HeldBody, Target, Transport};
 use crate::http::url::{holds_userinfo, without_userinfo};
-use crate::secret::Secret;
-
-/// How requests to AEM are authorized.
-#[derive(Debug, Clone)]
-pub enum Auth {
-    /// `Authorization: Bearer <token>`.
-    Bearer(Secret),
-    /// `Authorization: Basic base64(user:password)`, for a local AEM SDK author.
-    Basic {
-        /// User name.
-        user: String,
-        /// Password.
-        password: Secret,
-    },
-}
-
-impl Auth {
-    /// The `Authorization` value: `Bearer <token>`, or Basic over ISO-8859-1 bytes as `btoa` makes it.
-    pub(crate) fn header_value(&self) -> Result<HeaderValue> {
-        use base64::Engine as _;
-        let text = match self {
-            Self::Bearer(token) => format!("Bearer {}", token.expose()),
-            Self::Basic { user, password } => format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD
-                    .encode(latin1(&format!("{user}:{}", password.expose()))?)
-            ),
-        };
-        let mut value = HeaderValue::from_str(&text).map_err(|_| {
-            Error::InvalidParam(
-                "auth contains characters that cannot be sent in a header (CR, LF or control characters)"
-                    .to_owned(),
-            )
-        })?;
-        value.set_sensitive(true);
-        Ok(value)
-    }
-}
-
-/// `text` as ISO-8859-1 bytes, one per character, as `btoa` (which Adobe's client encodes Basic
-/// credentials with) takes it: `ä` is the byte 0xE4, not UTF-8's two bytes. A character past
-/// U+00FF cannot be sent that way (`btoa` throws), so it is an `INVALID_PARAM` that names no
-/// character of the secret.
-fn latin1(text: &str) -> Result<Vec<u8>> {
-    text.chars()
-        .map(|c| u8::try_from(u32::from(c)).ok())
-        .collect::<Option<Vec<u8>>>()
-        .ok_or_else(|| {
-            Error::InvalidParam(
-                "auth: a Basic user name or password can only hold characters up to U+00FF (ISO-8859-1), as btoa and Adobe's client take them".to_owned(),
-            )
-        })
-}
 
 /// Why `query` refuses when the endpoint is empty.
 pub const NO_ENDPOINT: &str = "this client has no GraphQL endpoint (it was built with endpoint: ''), so it runs persisted queries only";
-
-/// Validates header names and values; an `Authorization` value is marked sensitive. A later
-/// header replaces an earlier one of the same name. Errors name the header, never its value.
-pub(crate) fn parse_headers<'a>(
-    headers: impl IntoIterator<Item = &'a (String, String)>,
-) -> Result<HeaderMap> {
-    let headers = headers.into_iter();
-    let mut map = HeaderMap::with_capacity(headers.size_hint().0);
-    for (name, value) in headers {
-        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-            Error::InvalidParam(format!("headers: {name:?} is not a valid header name"))
-        })?;
-        let mut header_value = HeaderValue::from_str(value).map_err(|_| {
-            Error::InvalidParam(format!(
-                "headers: the value of {name:?} contains characters that cannot be sent (CR, LF or control characters)"
-            ))
-        })?;
-        if header_name == AUTHORIZATION {
-            header_value.set_sensitive(true);
-        }
-        map.insert(header_name, header_value);
-    }
-    Ok(map)
-}
 
 /// The configuration of an [`AemClient`]. `Debug` shows no header value, no auth secret and no
 /// user info of a URL.
@@ -139,6 +66,10 @@ pub struct ClientConfig {
     pub coalesce: bool,
     /// What carries the requests: the native client for `ca` and `proxy` when `None`.
     pub transport: Option<Transport>,
+    /// What carries the requests whose answers stream to their callers (`authFetch`, and raw
+    /// GETs through the cache): a `fetch`, so that a body is held for its caller unread. Without
+    /// it, `transport`.
+    pub stream_transport: Option<Transport>,
     /// A store the response cache shares with other processes (with `cache` on).
     pub shared_cache: Option<Arc<SharedCache>>,
 }
@@ -160,6 +91,7 @@ impl std::fmt::Debug for ClientConfig {
             cache,
             coalesce,
             transport,
+            stream_transport,
             shared_cache,
         } = self;
         f.debug_struct("ClientConfig")
@@ -177,18 +109,8 @@ impl std::fmt::Debug for ClientConfig {
             .field("cache", cache)
             .field("coalesce", coalesce)
             .field("transport", transport)
+            .field("stream_transport", stream_transport)
             .field("shared_cache", shared_cache)
-            .finish()
-    }
-}
-
-/// Header names with their values left out, for `Debug`: any of them may be a credential.
-struct RedactedHeaders<'a>(&'a [(String, String)]);
-
-impl std::fmt::Debug for RedactedHeaders<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_map()
-            .entries(self.0.iter().map(|(name, _)| (name, "[redacted]")))
             .finish()
     }
 }
@@ -201,89 +123,35 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default response body limit.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 
-/// One request to AEM, relative to the service URL. `Debug` shows no header value.
-#[derive(Clone)]
-pub struct AemRequest {
-    /// The HTTP method.
-    pub method: Method,
-    /// The path relative to the service URL, e.g. `graphql/execute.json/wknd/q`.
-    pub endpoint: String,
-    /// The body, if any (JSON or query text).
-    pub body: Option<String>,
-    /// Headers for this request only, over the client's (an `Authorization` here replaces the
-    /// client's auth).
-    pub headers: Vec<(String, String)>,
-    /// The trace context of this request (`traceparent`, `tracestate`, or whatever else the
-    /// app's propagator writes), sent over `headers`. It differs from call to call, so the
-    /// response cache and coalescing leave it out of their key.
-    pub trace_headers: Vec<(String, String)>,
-    /// Retries for this request instead of the client's.
-    pub retry: Option<RetryPolicy>,
-    /// A timeout for this request instead of the client's.
-    pub timeout: Option<Duration>,
-    /// A connect timeout for this request instead of the client's.
-    pub connect_timeout: Option<Duration>,
-    /// Whom this request's `Authorization` speaks for, when it is a managed token (the
-    /// credentials' identity, no secret): cached answers are then keyed by it, the same in every
-    /// process and across token renewals, instead of by a digest of the token.
-    pub identity: Option<String>,
-    /// An answer of any AEM API, not a GraphQL one: a 2xx body is not checked as GraphQL but
-    /// handed back as it came, in a JSON envelope `{"type", "etag", "text"}` (`"binary": true`
-    /// instead of `text` for a body that is not UTF-8, which is then not cached). With the cache
-    /// on, such GETs are cached like persisted queries.
-    pub raw: bool,
-}
-
-impl std::fmt::Debug for AemRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Self {
-            method,
-            endpoint,
-            body,
-            headers,
-            trace_headers,
-            retry,
-            timeout,
-            connect_timeout,
-            identity,
-            raw,
-        } = self;
-        f.debug_struct("AemRequest")
-            .field("method", method)
-            .field("endpoint", endpoint)
-            .field("body", body)
-            .field("headers", &RedactedHeaders(headers))
-            .field("trace_headers", &RedactedHeaders(trace_headers))
-            .field("retry", retry)
-            .field("timeout", timeout)
-            .field("connect_timeout", connect_timeout)
-            .field("identity", identity)
-            .field("raw", raw)
-            .finish()
-    }
-}
-
-/// A client for AEM's GraphQL APIs. `Debug` shows its settings, not its headers or auth.
+/// A client for AEM's APIs. `Debug` shows its settings, not its headers or auth.
 pub struct AemClient {
     transport: Transport,
+    /// What carries requests whose answers stream to their callers (`authFetch`, raw GETs).
+    stream_transport: Transport,
     /// The connect timeout of a call that sets none.
     connect_timeout: Duration,
-    /// Headers of every request: `Content-Type`, the auth and the configured headers.
+    /// Headers of every hop of every request: `Content-Type`.
     headers: HeaderMap,
+    /// Headers of the hops on AEM's origin only: the auth and the configured headers.
+    credentials: HeaderMap,
+    /// AEM's origin, where credentials go; `None` for a relative service URL (an app's fetch
+    /// resolves its paths on the origin it serves).
+    origin: Option<url::Origin>,
     service_url: String,
     endpoint: String,
     retry: RetryPolicy,
-    timeout: Duration,
+    pub(super) timeout: Duration,
     max_body_bytes: u64,
     permits: Semaphore,
-    cache: Option<ResponseCache>,
+    pub(super) cache: Option<ResponseCache>,
     /// The store the cache shares with other processes, if any, scoped to this client.
-    shared: Option<Arc<SharedCache>>,
+    pub(super) shared: Option<Arc<SharedCache>>,
     /// When `clear_cache` last ran, in epoch milliseconds: older shared entries are not taken.
-    cleared_at: AtomicU64,
-    coalescer: Option<Coalescer<SharedOutcome>>,
-    /// Who the client's own `Authorization` speaks for, in cache and coalescing keys.
-    identity: String,
+    pub(super) cleared_at: AtomicU64,
+    pub(super) coalescer: Option<Coalescer<SharedOutcome>>,
+    /// Who the client's own `auth` speaks for in cache and coalescing keys
+    /// ([`cache_key::identity_key`]), or empty without one.
+    pub(super) identity: String,
 }
 
 impl std::fmt::Debug for AemClient {
@@ -292,6 +160,10 @@ impl std::fmt::Debug for AemClient {
             .field("service_url", &self.service_url)
             .field("endpoint", &self.endpoint)
             .field("header_names", &self.headers.keys().collect::<Vec<_>>())
+            .field(
+                "credential_names",
+                &self.credentials.keys().collect::<Vec<_>>(),
+            )
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
@@ -321,6 +193,8 @@ pub struct Response {
     pub http_version: Option<&'static str>,
     /// Why a stale cached answer was served, when one was.
     pub stale: Option<StaleReason>,
+    /// A raw answer's body held unread for the caller, to hand over (see [`raw_answer`]).
+    pub held: Option<Handover>,
 }
 
 /// Why a stale cached answer was served.
@@ -344,113 +218,47 @@ impl StaleReason {
 
 /// A body with its status and attempts, as callers of one coalesced request share it.
 #[derive(Debug, Clone)]
-struct SharedBody {
-    body: Arc<str>,
-    status: u16,
-    attempts: u32,
-    http_version: Option<&'static str>,
+pub(super) struct SharedBody {
+    pub(super) body: Arc<str>,
+    pub(super) status: u16,
+    pub(super) attempts: u32,
+    pub(super) http_version: Option<&'static str>,
     /// Whether the body is the cache's, revalidated by a 304.
-    revalidated: bool,
+    pub(super) revalidated: bool,
+    /// A raw answer's body held for its caller, unread.
+    pub(super) held: Option<Handover>,
 }
 
 /// The outcome of a request that callers share: a body, or the error.
-type SharedOutcome = std::result::Result<SharedBody, Arc<Error>>;
+pub(super) type SharedOutcome = std::result::Result<SharedBody, Arc<Error>>;
 
-/// What [`AemClient::fetch`] got: the answer, and with the cache on, for a 200 or 304, its
-/// caching headers.
-struct Fetched {
-    body: String,
-    status: u16,
-    attempts: u32,
-    http_version: Option<&'static str>,
-    cache_headers: Option<CacheHeaders>,
+/// An answer whose body streams to its caller ([`AemClient::send_streamed`]).
+#[derive(Debug)]
+pub struct Streamed {
+    /// The HTTP status.
+    pub status: u16,
+    /// The URL that answered.
+    pub url: String,
+    /// Whether redirects led there.
+    pub redirected: bool,
+    /// Whether the client's credentials went there (it is on AEM's origin, as every hop before).
+    pub credentialed: bool,
+    /// How many requests were sent, retries and redirects included.
+    pub attempts: u32,
+    /// The body, held unread for the caller; `None` through the native client.
+    pub body: Option<HeldBody>,
 }
 
-/// A background revalidation under way; dropped (done, failed or cancelled), it ends.
-struct RevalidationClaim {
-    client: Arc<AemClient>,
-    key: String,
-}
-
-impl Drop for RevalidationClaim {
-    fn drop(&mut self) {
-        if let Some(cache) = &self.client.cache {
-            cache.end_revalidation(&self.key);
-        }
-    }
-}
-
-/// A held lease of the shared store, given back when dropped: however the fetch under it
-/// ends (an answer, an error, an abort).
-struct LeaseRelease {
-    shared: Arc<SharedCache>,
-    lease: Lease,
-}
-
-impl Drop for LeaseRelease {
-    fn drop(&mut self) {
-        if !matches!(self.lease, Lease::Held(_)) {
-            return;
-        }
-        let (shared, lease) = (Arc::clone(&self.shared), self.lease);
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move { shared.release(lease).await });
-        }
-    }
-}
-
-/// An answer from the cache: `attempts` made to AEM for it (a stale-if-error answer's), and why
-/// it was served stale, if it was.
-fn from_cache(body: &str, attempts: u32, stale: Option<StaleReason>) -> Response {
-    Response {
-        body: body.to_owned(),
-        status: 200,
-        attempts,
-        cached: true,
-        coalesced: false,
-        http_version: None,
-        stale,
-    }
-}
-
-/// How often a process that waits for another's answer looks in the shared store.
-const SHARED_POLL: Duration = Duration::from_millis(50);
-/// The longest a lease of the shared store lasts: a holder that dies holds up the others no
-/// longer than this.
-const MAX_LEASE: Duration = Duration::from_secs(10);
-
-/// The prefix of persisted-query endpoints, the requests that may be cached and coalesced.
-const PERSISTED_QUERY_PREFIX: &str = "graphql/execute.json/";
-
-/// Appends `field` to a key as `<length in bytes>:<field>`.
-fn push_field(key: &mut String, field: &str) {
-    use std::fmt::Write as _;
-    let _ = write!(key, "{}:{field}", field.len());
-}
-
-/// What a client's answers depend on besides a request's key: its service URL and its own
-/// headers but `Authorization` (names lower-cased, sorted), for the shared store's keys.
-fn scope_of(service_url: &str, headers: &HeaderMap) -> String {
-    let mut pairs: Vec<(&str, &[u8])> = headers
-        .iter()
-        .filter(|(name, _)| **name != AUTHORIZATION)
-        .map(|(name, value)| (name.as_str(), value.as_bytes()))
-        .collect();
-    pairs.sort_unstable();
-    let mut scope = String::new();
-    push_field(&mut scope, service_url);
-    for (name, value) in pairs {
-        push_field(&mut scope, name);
-        push_field(&mut scope, &String::from_utf8_lossy(value));
-    }
-    scope
-}
-
-/// A digest of an `Authorization` value: keys tell identities apart without holding secrets.
-fn identity_of(authorization: &[u8]) -> String {
-    use base64::Engine as _;
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, authorization);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref())
+/// What [`AemClient::fetch`] got: the answer, and what may be kept of it.
+pub(super) struct Fetched {
+    pub(super) body: String,
+    pub(super) status: u16,
+    pub(super) attempts: u32,
+    pub(super) http_version: Option<&'static str>,
+    /// With the cache on, for a 200 or 304 from AEM's own origin: its caching headers.
+    pub(super) cache_headers: Option<CacheHeaders>,
+    /// A raw answer's body held unread for the caller.
+    pub(super) held: Option<Handover>,
 }
 
 impl AemClient {
@@ -462,19 +270,27 @@ impl AemClient {
                 without_userinfo(&config.service_url)
             )));
         }
-        let mut headers = parse_headers(&config.headers)?;
+        let mut credentials = parse_headers(&config.headers)?;
+        let mut headers = HeaderMap::with_capacity(1);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Some(auth) = &config.auth {
-            headers.insert(AUTHORIZATION, auth.header_value()?);
+        // A Content-Type of the client's goes everywhere its default would.
+        if let Some(content_type) = credentials.remove(CONTENT_TYPE) {
+            headers.insert(CONTENT_TYPE, content_type);
         }
-        let identity = headers
+        if let Some(auth) = &config.auth {
+            credentials.insert(AUTHORIZATION, auth.header_value()?);
+        }
+        let identity = credentials
             .get(AUTHORIZATION)
-            .map_or_else(String::new, |value| identity_of(value.as_bytes()));
+            .map_or_else(String::new, |value| {
+                cache_key::identity_key(Speaker::Authorization, value.as_bytes())
+            });
         let service_url = normalize_service_url(&config.service_url);
+        let origin = Url::parse(&service_url).ok().map(|url| url.origin());
         let shared = config
             .shared_cache
             .filter(|_| config.cache.is_some())
-            .map(|shared| Arc::new(shared.scoped(scope_of(&service_url, &headers))));
+            .map(|shared| Arc::new(shared.scoped(cache_key::scope_of(&service_url, &credentials))));
         let transport = match config.transport {
             Some(transport) => transport,
             None => Transport::Native(client_for(&HttpConfig {
@@ -483,9 +299,12 @@ impl AemClient {
             })?),
         };
         Ok(Self {
+            stream_transport: config.stream_transport.unwrap_or_else(|| transport.clone()),
             transport,
             connect_timeout: config.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
             headers,
+            credentials,
+            origin,
             service_url: service_url.clone(),
             endpoint: normalize_endpoint(&config.endpoint).to_owned(),
             retry: config.retry,
@@ -505,8 +324,6 @@ impl AemClient {
         })
     }
 
-    /// Drops every cached response; entries in the shared store from before are not taken again
-    /// by this client (other processes clear their own).
     pub fn clear_cache(&self) {
         if let Some(cache) = &self.cache {
             cache.clear();
@@ -543,18 +360,11 @@ impl AemClient {
         path: &str,
         variables: &[(K, V)],
     ) -> AemRequest {
-        AemRequest {
-            method: Method::GET,
-            endpoint: paths::persisted_query_get_path(path, variables),
-            body: None,
-            headers: Vec::new(),
-            trace_headers: Vec::new(),
-            retry: None,
-            timeout: None,
-            connect_timeout: None,
-            identity: None,
-            raw: false,
-        }
+        AemRequest::new(
+            Method::GET,
+            paths::persisted_query_get_path(path, variables),
+            None,
+        )
     }
 
     /// An ad-hoc query: POST to the endpoint with `body`, a JSON `{"query", "variables"?}`.
@@ -563,18 +373,11 @@ impl AemClient {
         if self.endpoint.is_empty() {
             return Err(Error::InvalidParam(NO_ENDPOINT.to_owned()));
         }
-        Ok(AemRequest {
-            method: Method::POST,
-            endpoint: self.endpoint.clone(),
-            body: Some(body),
-            headers: Vec::new(),
-            trace_headers: Vec::new(),
-            retry: None,
-            timeout: None,
-            connect_timeout: None,
-            identity: None,
-            raw: false,
-        })
+        Ok(AemRequest::new(
+            Method::POST,
+            self.endpoint.clone(),
+            Some(body),
+        ))
     }
 
     /// Sends a request and returns the response body as JSON text. Connection errors, 429 and
@@ -590,365 +393,108 @@ impl AemClient {
         self.send(request).await.map(|response| response.body)
     }
 
-    /// [`AemClient::execute`], with the status, the number of attempts and whether the cache
-    /// answered.
-    pub async fn send(self: &Arc<Self>, request: AemRequest) -> Result<Response> {
-        // Headers are checked before the cache is asked: a bad value is refused, not answered.
-        let headers = parse_headers(request.headers.iter().chain(&request.trace_headers))?;
-        let Some(key) = self.shared_key(&request) else {
-            let fetched = self.fetch(&request, &headers, false).await?;
-            return Ok(Response {
-                body: fetched.body,
-                status: fetched.status,
-                attempts: fetched.attempts,
-                cached: false,
-                coalesced: false,
-                http_version: fetched.http_version,
-                stale: None,
-            });
-        };
-        let mut lookup = self.cache.as_ref().map_or(Lookup::Miss, |c| c.lookup(&key));
-        // What another process put in the shared store, when there is nothing to serve here.
-        if !matches!(
-            &lookup,
-            Lookup::Fresh(_)
-                | Lookup::Stale(StaleEntry {
-                    while_revalidate: true,
-                    ..
-                })
-        ) && let Some(adopted) = self.adopt_shared(&key).await
-        {
-            lookup = adopted;
-        }
-        let stale = match lookup {
-            Lookup::Fresh(body) => return Ok(from_cache(&body, 0, None)),
-            Lookup::Stale(entry) => Some(entry),
-            Lookup::Miss => None,
-        };
-        if let Some(entry) = stale.as_ref().filter(|entry| entry.while_revalidate) {
-            self.revalidate_in_background(&key, &request, &headers, &entry.validators);
-            return Ok(from_cache(
-                &entry.body,
-                0,
-                Some(StaleReason::WhileRevalidate),
-            ));
-        }
-        // Set by whichever caller runs the request: with coalescing, maybe another.
-        let sent = AtomicBool::new(false);
-        let fetch_and_store = || async {
-            sent.store(true, Ordering::Relaxed);
-            self.fetch_leased(&key, &request, &headers, stale.as_ref(), true)
-                .await
-                .map_err(Arc::new)
-        };
-        let outcome = match &self.coalescer {
-            None => fetch_and_store().await,
-            Some(coalescer) => {
-                let timeout = request.timeout.unwrap_or(self.timeout);
-                tokio::time::timeout(timeout, coalescer.run(&key, fetch_and_store))
-                    .await
-                    .unwrap_or_else(|_| Err(Arc::new(Error::Timeout { after: timeout })))
-            }
-        };
-        match outcome {
-            Ok(shared) => Ok(Response {
-                body: shared.body.to_string(),
-                status: shared.status,
-                attempts: shared.attempts,
-                cached: shared.revalidated,
-                coalesced: !sent.load(Ordering::Relaxed),
-                http_version: shared.http_version,
-                stale: None,
-            }),
-            // Within stale-if-error, AEM's failure is answered with the stale entry.
-            Err(error) if error.is_outage() && stale.as_ref().is_some_and(|e| e.if_error) => {
-                let body = stale.as_ref().map_or("", |entry| &*entry.body);
-                let attempts = error.details().attempts.unwrap_or(1);
-                Ok(from_cache(body, attempts, Some(StaleReason::IfError)))
-            }
-            Err(error) => Err(Arc::try_unwrap(error).unwrap_or_else(Error::Shared)),
-        }
-    }
-
-    /// Revalidates `key` in the background, unless a revalidation of it is under way: the
-    /// stale-while-revalidate answer does not wait for it.
-    fn revalidate_in_background(
-        self: &Arc<Self>,
-        key: &str,
-        request: &AemRequest,
-        headers: &HeaderMap,
-        validators: &Validators,
-    ) {
-        let Some(cache) = &self.cache else { return };
-        if !cache.begin_revalidation(key) {
-            return;
-        }
-        let claim = RevalidationClaim {
-            client: Arc::clone(self),
-            key: key.to_owned(),
-        };
-        let (request, headers) = (request.clone(), headers.clone());
-        let stale = StaleEntry {
-            body: Arc::from(""),
-            validators: validators.clone(),
-            while_revalidate: true,
-            if_error: false,
-        };
-        tokio::spawn(async move {
-            let RevalidationClaim { client, key } = &claim;
-            // Another process may have revalidated it already.
-            if let Some(Lookup::Fresh(_)) = client.adopt_shared(key).await {
-                return;
-            }
-            // A failure leaves the stale entry as it is (a 4xx removes it): the next call past
-            // the window tries again.
-            let _ = client
-                .fetch_leased(key, &request, &headers, Some(&stale), false)
-                .await;
-        });
-    }
-
-    /// The shared store's entry for `key`, put in the local cache, as the local cache now has
-    /// it; `None` without a store or an entry there (or one stored before `clear_cache`).
-    async fn adopt_shared(&self, key: &str) -> Option<Lookup> {
-        let (shared, cache) = (self.shared.as_ref()?, self.cache.as_ref()?);
-        let (body, policy, stored_at) = shared.read(key).await?;
-        if stored_at < self.cleared_at.load(Ordering::Relaxed) {
-            return None;
-        }
-        cache.put(key.to_owned(), body, policy);
-        Some(cache.lookup(key))
-    }
-
-    /// [`AemClient::fetch_and_store`] by one process at a time: under the shared store's lease
-    /// when there is one, given back however the fetch ends. While another process holds it,
-    /// this one serves a stale entry within `stale-if-error` at once; else it looks for the
-    /// holder's answer in the store, and takes the lease itself once it is free (the holder
-    /// stored nothing, failed or died), for half the request's timeout, then asks AEM anyway.
-    /// Without `wait` (a
-    /// background revalidation), a held lease means nothing to do.
-    async fn fetch_leased(
+    /// A request to `url` as the loop sends it: `headers` (the call's) over the client's own,
+    /// the call's credentials (`Authorization`, `X-Api-Key`, `Cookie`) and the client's (its
+    /// `auth` or `token`, its headers) for AEM's origin only. A call's own `Authorization` wins
+    /// over `token`, and `token` over the client's `auth`.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each is one part of a request, as every caller has it"
+    )]
+    pub fn request_to(
         &self,
-        key: &str,
-        request: &AemRequest,
+        method: Method,
+        url: Target,
         headers: &HeaderMap,
-        stale: Option<&StaleEntry>,
-        wait: bool,
-    ) -> Result<SharedBody> {
-        let validators = stale.map(|entry| &entry.validators);
-        let Some(shared) = &self.shared else {
-            return self
-                .fetch_and_store(key, request, headers, validators)
-                .await;
-        };
-        let timeout = request.timeout.unwrap_or(self.timeout);
-        // Half the timeout for the holder's answer: the other half for asking AEM itself.
-        let deadline = tokio::time::Instant::now() + timeout / 2;
-        let lease_for = timeout.min(MAX_LEASE);
-        loop {
-            match shared.lease(key, lease_for).await {
-                Lease::Busy if !wait => return Err(Error::Aborted),
-                Lease::Busy if stale.is_some_and(|entry| entry.if_error) => {
-                    return Err(Error::Timeout { after: timeout });
-                }
-                Lease::Busy => {
-                    if tokio::time::Instant::now() + SHARED_POLL >= deadline {
-                        return self
-                            .fetch_and_store(key, request, headers, validators)
-                            .await;
-                    }
-                    tokio::time::sleep(SHARED_POLL).await;
-                    if let Some(Lookup::Fresh(body)) = self.adopt_shared(key).await {
-                        return Ok(SharedBody {
-                            body,
-                            status: 200,
-                            attempts: 0,
-                            http_version: None,
-                            revalidated: true,
-                        });
-                    }
-                }
-                lease => {
-                    let _release = LeaseRelease {
-                        shared: Arc::clone(shared),
-                        lease,
-                    };
-                    return self
-                        .fetch_and_store(key, request, headers, validators)
-                        .await;
-                }
-            }
+        token: Option<&ManagedToken>,
+        body: Option<Body>,
+        body_replayable: bool,
+        redirect: RedirectMode,
+        read: BodyRead,
+    ) -> Result<Request> {
+        let mut everywhere = self.headers.clone();
+        let mut credentials = self.credentials.clone();
+        if let Some(token) = token {
+            credentials.insert(AUTHORIZATION, token.header_value()?);
         }
-    }
-
-    /// Sends the request (with the cache's `validators`, conditionally) and stores what comes
-    /// back: a 200 as the new entry, a 304 as the stored entry the 304 renews. A 200 that may not
-    /// be stored, and a 403, 404 or 410, remove the entry here and in the shared store.
-    async fn fetch_and_store(
-        &self,
-        key: &str,
-        request: &AemRequest,
-        headers: &HeaderMap,
-        validators: Option<&Validators>,
-    ) -> Result<SharedBody> {
-        let conditional = validators.filter(|v| v.any()).map(|validators| {
-            let mut with = headers.clone();
-            for (name, value) in [
-                (IF_NONE_MATCH, &validators.etag),
-                (IF_MODIFIED_SINCE, &validators.last_modified),
-            ] {
-                if let Some(value) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
-                    with.insert(name, value);
-                }
-            }
-            with
-        });
-        let fetched = match self
-            .fetch(
-                request,
-                conditional.as_ref().unwrap_or(headers),
-                conditional.is_some(),
-            )
-            .await
-        {
-            Ok(fetched) => fetched,
-            Err(error) => {
-                if matches!(error.status(), Some(403 | 404 | 410)) {
-                    self.forget(key).await;
-                }
-                return Err(error);
-            }
-        };
-        if fetched.status == 304 {
-            let refreshed = match (&self.cache, &fetched.cache_headers) {
-                (Some(cache), Some(not_modified)) => cache.refresh(key, not_modified),
-                _ => None,
-            };
-            let body = match refreshed {
-                Some(Refreshed::Renewed(body, policy)) => {
-                    if let Some(shared) = &self.shared {
-                        shared.write(key, &body, &policy).await;
-                    }
-                    body
-                }
-                Some(Refreshed::Forbidden(body)) => {
-                    if let Some(shared) = &self.shared {
-                        shared.forget(key).await;
-                    }
-                    body
-                }
-                // Evicted meanwhile: asked again once, unconditionally (a 304 then is an error).
-                None => {
-                    let fetched = self.fetch(request, headers, false).await?;
-                    return Ok(self.store(key, fetched).await);
-                }
-            };
-            return Ok(SharedBody {
-                body,
-                status: 200,
-                attempts: fetched.attempts,
-                http_version: fetched.http_version,
-                revalidated: true,
-            });
-        }
-        Ok(self.store(key, fetched).await)
-    }
-
-    /// Stores a 200 as the entry under `key` (here and in the shared store), or removes the
-    /// entry when the answer may not be stored.
-    async fn store(&self, key: &str, fetched: Fetched) -> SharedBody {
-        let body: Arc<str> = fetched.body.into();
-        if let Some(cache) = &self.cache {
-            let policy = fetched
-                .cache_headers
-                .as_ref()
-                .and_then(|headers| policy::policy_of(headers, cache.stale_defaults()));
-            match policy {
-                Some(policy) => {
-                    if let Some(shared) = &self.shared {
-                        shared.write(key, &body, &policy).await;
-                    }
-                    cache.put(key.to_owned(), Arc::clone(&body), policy);
-                }
-                None => self.forget(key).await,
-            }
-        }
-        SharedBody {
-            body,
-            status: fetched.status,
-            attempts: fetched.attempts,
-            http_version: fetched.http_version,
-            revalidated: false,
-        }
-    }
-
-    /// Removes the entry under `key`, here and in the shared store.
-    async fn forget(&self, key: &str) {
-        if let Some(cache) = &self.cache {
-            cache.remove(key);
-        }
-        if let Some(shared) = &self.shared {
-            shared.forget(key).await;
-        }
-    }
-
-    /// The key that identical persisted-query GETs share for caching and coalescing: the
-    /// endpoint, a digest of the `Authorization` in force, and the call's other headers (names
-    /// lower-cased, sorted), every field prefixed with its length so that no two different
-    /// header sets give one key. The trace context is left out: `trace_headers`, and the
-    /// [`TRACE_CONTEXT_HEADERS`] a caller sets among its headers. `None` for other requests, for
-    /// a call whose headers keep it away from stored answers
-    /// ([`policy::request_bypasses_cache`]), or when neither is on.
-    fn shared_key(&self, request: &AemRequest) -> Option<String> {
-        if (self.cache.is_none() && self.coalescer.is_none())
-            || request.method != Method::GET
-            || !(request.raw || request.endpoint.starts_with(PERSISTED_QUERY_PREFIX))
-        {
-            return None;
-        }
-        let mut identity = None;
-        let mut others: Vec<(String, &str)> = Vec::with_capacity(request.headers.len());
-        for (name, value) in &request.headers {
-            if policy::request_bypasses_cache(name, value) {
-                return None;
-            }
-            if name.eq_ignore_ascii_case("authorization") {
-                let speaks_for = request.identity.as_deref().unwrap_or(value);
-                identity = Some(identity_of(speaks_for.as_bytes()));
-            } else if !TRACE_CONTEXT_HEADERS
-                .iter()
-                .any(|trace| name.eq_ignore_ascii_case(trace))
-            {
-                // Each call's own trace context is not part of what the answer depends on.
-                others.push((name.to_ascii_lowercase(), value));
-            }
-        }
-        others.sort_unstable();
-        let identity = identity.as_deref().unwrap_or(&self.identity);
-        let mut key = String::with_capacity(request.endpoint.len() + identity.len() + 16);
-        // A raw answer's envelope and a GraphQL body of one URL are different entries. The
-        // envelope's version is in its name: processes of an older release, sharing a store
-        // while a deployment rolls, never read each other's envelopes.
-        push_field(
-            &mut key,
-            if request.raw {
-                "raw-answer-2"
+        for (name, value) in headers {
+            if headers::is_credential(name.as_str()) {
+                credentials.insert(name, value.clone());
             } else {
-                "graphql"
-            },
-        );
-        push_field(&mut key, &request.endpoint);
-        push_field(&mut key, identity);
-        for (name, value) in others {
-            push_field(&mut key, &name);
-            push_field(&mut key, value);
+                credentials.remove(name);
+                everywhere.insert(name, value.clone());
+            }
         }
-        Some(key)
+        Ok(Request {
+            method,
+            url,
+            headers: everywhere,
+            credentials,
+            credential_origin: self.origin.clone(),
+            body,
+            body_replayable,
+            secret_fields: &[],
+            redirect,
+            read,
+            init: None,
+        })
     }
 
-    /// Sends a request and returns its answer and, for a 200, how long `Cache-Control` lets it
-    /// be reused.
-    async fn fetch(
+    /// How a request is tried: the call's retries and timeouts, or the client's. A PUT or PATCH
+    /// is sent again only when its connection failed before anything was sent (persistQuery's
+    /// PUT answers 409 when sent twice).
+    pub fn attempts_for<'a>(
+        &self,
+        method: &Method,
+        policy: &'a RetryPolicy,
+        timeout: Option<Duration>,
+        connect_timeout: Option<Duration>,
+    ) -> Attempts<'a> {
+        Attempts {
+            policy,
+            repeatable: !matches!(*method, Method::PUT | Method::PATCH),
+            timeout: timeout.unwrap_or(self.timeout),
+            connect_timeout: connect_timeout.unwrap_or(self.connect_timeout),
+        }
+    }
+
+    /// Sends `request` (any URL: the client's credentials go to AEM's origin only) through the
+    /// transport of streamed answers, and ends with its answer, its body held unread for the
+    /// caller: `authFetch` without the cache. Redirects, retries, the timeout (until the answer's
+    /// headers) and `max_concurrent_requests` are every request's.
+    pub async fn send_streamed(
+        &self,
+        request: &Request,
+        attempts: Attempts<'_>,
+    ) -> Result<Streamed> {
+        let turn = async { self.permits.acquire().await.ok() };
+        let read = |ended: std::result::Result<Answer, HopFailure>| async {
+            let answer = ended.map_err(failure_error)?;
+            Ok(Streamed {
+                status: answer.incoming.status().as_u16(),
+                url: answer.url.as_str().to_owned(),
+                redirected: answer.redirected,
+                credentialed: answer.credentialed,
+                attempts: 0,
+                body: answer.incoming.into_held(),
+            })
+        };
+        let (mut streamed, attempts) = send::send(
+            &self.stream_transport,
+            request,
+            attempts,
+            turn,
+            read,
+            |after| Error::Timeout { after },
+        )
+        .await?;
+        streamed.attempts = attempts;
+        Ok(streamed)
+    }
+
+    /// Sends a request and returns its answer and, for a 200 from AEM's origin, how long
+    /// `Cache-Control` lets it be reused.
+    pub(super) async fn fetch(
         &self,
         request: &AemRequest,
         headers: &HeaderMap,
@@ -956,79 +502,107 @@ impl AemClient {
     ) -> Result<Fetched> {
         let url = self.target(&request.endpoint)?;
         let policy = request.retry.unwrap_or(self.retry);
-        let attempts = Attempts {
-            policy: &policy,
-            // persistQuery's PUT answers 409 when sent twice: only a failed connection is retried.
-            repeatable: !matches!(request.method, Method::PUT | Method::PATCH),
-            timeout: request.timeout.unwrap_or(self.timeout),
-            connect_timeout: request.connect_timeout.unwrap_or(self.connect_timeout),
+        let attempts = self.attempts_for(
+            &request.method,
+            &policy,
+            request.timeout,
+            request.connect_timeout,
+        );
+        let outgoing = self.request_to(
+            request.method.clone(),
+            url,
+            headers,
+            request.token.as_ref(),
+            request.body.clone().map(Body::Text),
+            true,
+            RedirectMode::Follow,
+            if request.raw {
+                BodyRead::Hold
+            } else {
+                BodyRead::UpTo(self.max_body_bytes)
+            },
+        )?;
+        // A raw answer (any AEM API) goes where its body can stream to its caller.
+        let transport = if request.raw {
+            &self.stream_transport
+        } else {
+            &self.transport
         };
         // Waiting for a turn counts towards the timeout; the semaphore is never closed.
         let turn = async { self.permits.acquire().await.ok() };
-        // The call's headers over the client's, as one map for every attempt.
-        let mut merged = self.headers.clone();
-        merged.extend(headers.clone());
-        let build = || Outgoing {
-            method: request.method.clone(),
-            url: url.clone(),
-            headers: merged.clone(),
-            body: request.body.clone(),
-            secret_fields: &[],
-        };
-        let read = |sent: std::result::Result<Incoming, TransportError>| async {
-            match sent {
-                Err(TransportError::Fetch(failure)) if failure.kind == FetchFailureKind::Answer => {
-                    Err(Error::FetchAnswer {
-                        reason: failure.message,
-                    })
-                }
-                Err(source) => Err(Error::Request { source }),
-                Ok(response) => self.read(response, conditional, request.raw).await,
+        let read = |ended: std::result::Result<Answer, HopFailure>| async {
+            match ended {
+                Ok(answer) => self.read(answer, conditional, request.raw).await,
+                Err(failure) => Err(failure_error(failure)),
             }
         };
-        let ((body, status, http_version, cache_headers), attempts) =
-            send_with_retries(&self.transport, attempts, turn, build, read, |after| {
+        let (mut fetched, attempts) =
+            send::send(transport, &outgoing, attempts, turn, read, |after| {
                 Error::Timeout { after }
             })
             .await?;
-        Ok(Fetched {
-            body,
-            status,
-            attempts,
-            http_version,
-            cache_headers,
-        })
+        fetched.attempts = attempts;
+        Ok(fetched)
     }
 
-    /// Reads an answer: its body checked, and its caching headers when the cache is on. A 304
-    /// is an answer only to a `conditional` request (the cache's validators); to any other it is
-    /// an error.
-    async fn read(
-        &self,
-        response: Incoming,
-        conditional: bool,
-        raw: bool,
-    ) -> Result<(String, u16, Option<&'static str>, Option<CacheHeaders>)> {
-        let status = response.status().as_u16();
-        let http_version = response.http_version();
-        let cache_headers = (self.cache.is_some() && (status == 200 || status == 304))
-            .then(|| CacheHeaders::of(response.headers()));
+    /// Reads an answer: its body checked, and its caching headers when the cache is on and AEM's
+    /// own origin answered. A 304 is an answer only to a `conditional` request (the cache's
+    /// validators); to any other it is an error. A GraphQL body that may be stored is checked in
+    /// full (JSON, no `errors`), so that nothing unchecked is kept; any other is checked as far as
+    /// it may hold `errors` ([`response::decode_owned`]). An error of an answer from another
+    /// origin says which one answered.
+    async fn read(&self, answer: Answer, conditional: bool, raw: bool) -> Result<Fetched> {
+        let Answer {
+            incoming,
+            url,
+            credentialed,
+            ..
+        } = answer;
+        let status = incoming.status().as_u16();
+        let http_version = incoming.http_version();
+        let cache_headers =
+            (credentialed && self.cache.is_some() && (status == 200 || status == 304))
+                .then(|| CacheHeaders::of(incoming.headers()));
+        let fetched = |body, cache_headers, held| Fetched {
+            body,
+            status,
+            attempts: 0,
+            http_version,
+            cache_headers,
+            held,
+        };
         if status == 304 && conditional {
-            return Ok((String::new(), status, http_version, cache_headers));
+            return Ok(fetched(String::new(), cache_headers, None));
         }
+        let elsewhere = |error: Error| {
+            if credentialed {
+                error
+            } else {
+                Error::Elsewhere {
+                    url: redact_url(url.as_str()),
+                    source: Box::new(error),
+                }
+            }
+        };
         if raw {
-            let answer = raw_answer::read(response, self.max_body_bytes).await?;
-            let cache_headers = cache_headers.filter(|_| answer.storable);
-            return Ok((answer.envelope, status, http_version, cache_headers));
+            let read = raw_answer::read(incoming, url.as_str(), self.max_body_bytes)
+                .await
+                .map_err(elsewhere)?;
+            let cache_headers = cache_headers.filter(|_| read.storable);
+            return Ok(fetched(read.envelope, cache_headers, read.held));
         }
         let request_id = ["x-request-id", "x-vhost-request-id", "x-amz-cf-id"]
             .iter()
-            .find_map(|name| response.headers().get(*name))
+            .find_map(|name| incoming.headers().get(*name))
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = response.read_body(self.max_body_bytes).await?;
-        let body = response::decode_owned(status, request_id, body)?;
-        Ok((body, status, http_version, cache_headers))
+        let body = incoming
+            .read_body(self.max_body_bytes)
+            .await
+            .map_err(elsewhere)?;
+        let body = response::decode_owned(status, request_id, body, cache_headers.is_some())
+            .map_err(elsewhere)?;
+        Ok(fetched(body, cache_headers, None))
     }
 
     /// Where a request to `endpoint` goes: an absolute URL, or through a `fetch` a path from
@@ -1062,10 +636,28 @@ impl AemClient {
         }
     }
 }
+/// The error of a request that ended without an answer.
+pub fn failure_error(failure: HopFailure) -> Error {
+    match failure {
+        HopFailure::Transport(TransportError::Fetch(failure))
+            if failure.kind == FetchFailureKind::Answer =>
+        {
+            Error::FetchAnswer {
+                reason: failure.message,
+            }
+        }
+        HopFailure::Transport(source) => Error::Request { source },
+        HopFailure::Redirect(refusal) => Error::Redirected {
+            status: refusal.status,
+            reason: refusal.to_string(),
+        },
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::Secret;
 
     fn client(config: ClientConfig) -> Result<AemClient> {
         AemClient::new(config)
@@ -1128,116 +720,6 @@ mod tests {
             c.query("{}".into()).unwrap().endpoint,
             "content/graphql/global/endpoint.json"
         );
-    }
-
-    #[test]
-    fn per_call_headers_mark_authorization_sensitive() {
-        let headers = parse_headers(&[
-            ("Authorization".into(), "Bearer t".into()),
-            ("X-Trace".into(), "1".into()),
-        ])
-        .unwrap();
-        assert!(headers[AUTHORIZATION].is_sensitive());
-        assert!(!headers["x-trace"].is_sensitive());
-    }
-
-    #[test]
-    fn basic_auth_is_iso_8859_1_as_btoa_makes_it() {
-        let basic = |user: &str, password: &str| {
-            Auth::Basic {
-                user: user.into(),
-                password: Secret::new(password),
-            }
-            .header_value()
-        };
-        // btoa('admin:pä:ss') in Node.js.
-        assert_eq!(
-            basic("admin", "pä:ss").unwrap().to_str().unwrap(),
-            "Basic YWRtaW46cOQ6c3M="
-        );
-        let err = basic("admin", "p€ss-SECRET").unwrap_err();
-        assert_eq!(err.code().as_str(), "INVALID_PARAM");
-        assert!(!err.to_string().contains("SECRET"));
-    }
-
-    /// A client with the response cache on, so that persisted-query GETs have a shared key.
-    fn cached_client() -> AemClient {
-        client(ClientConfig {
-            service_url: "https://h".into(),
-            cache: Some(CacheConfig::default()),
-            ..ClientConfig::default()
-        })
-        .unwrap()
-    }
-
-    fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-            .collect()
-    }
-
-    #[test]
-    fn shared_keys_of_different_header_sets_differ() {
-        let c = cached_client();
-        let key = |headers: &[(&str, &str)]| {
-            let mut request = c.persisted_query::<&str, &str>("a/b", &[]);
-            request.headers = owned(headers);
-            c.shared_key(&request).unwrap()
-        };
-        assert_ne!(key(&[("a", "1\nb:2")]), key(&[("a", "1"), ("b", "2")]));
-        assert_ne!(key(&[("a", "1:x")]), key(&[("a:1", "x")]));
-        assert_eq!(
-            key(&[("X-A", "1"), ("b", "2")]),
-            key(&[("b", "2"), ("x-a", "1")])
-        );
-    }
-
-    #[test]
-    fn shared_keys_leave_out_the_trace_context() {
-        let c = cached_client();
-        let key = |headers: &[(&str, &str)], trace: &[(&str, &str)]| {
-            let mut request = c.persisted_query::<&str, &str>("a/b", &[]);
-            request.headers = owned(headers);
-            request.trace_headers = owned(trace);
-            c.shared_key(&request).unwrap()
-        };
-        let plain = key(&[("x-a", "1")], &[]);
-        // Whatever the app's propagator writes: W3C, B3, Jaeger.
-        assert_eq!(
-            plain,
-            key(
-                &[("x-a", "1")],
-                &[("traceparent", "00-1-2-01"), ("tracestate", "k=v")]
-            )
-        );
-        assert_eq!(
-            plain,
-            key(
-                &[("x-a", "1")],
-                &[("x-b3-traceid", "1"), ("uber-trace-id", "1:2:0:1")]
-            )
-        );
-        assert_eq!(
-            plain,
-            key(&[("x-a", "1"), ("Traceparent", "00-3-4-01")], &[])
-        );
-        assert_ne!(plain, key(&[("x-a", "1"), ("x-b3-traceid", "1")], &[]));
-    }
-
-    #[test]
-    fn trace_headers_are_checked_and_replace_headers_of_the_same_name() {
-        let headers = parse_headers(
-            [("traceparent".to_owned(), "00-from-caller".to_owned())]
-                .iter()
-                .chain(&[("Traceparent".to_owned(), "00-from-propagator".to_owned())]),
-        )
-        .unwrap();
-        assert_eq!(headers.len(), 1);
-        assert_eq!(headers["traceparent"], "00-from-propagator");
-        let err = parse_headers(&owned(&[("tracestate", "a\r\nInjected: x")])).unwrap_err();
-        assert_eq!(err.code().as_str(), "INVALID_PARAM");
-        assert!(err.to_string().contains("tracestate"));
     }
 
     #[test]

@@ -7,18 +7,18 @@
 //! {"status": 200, "url": "https://…/final", "headers": [["content-type", "application/json"], ["etag", "\"v1\""]], "text": "{…}"}
 //! ```
 //!
-//! `url` is the URL that answered, after the redirects the native client followed (within one
-//! origin); a `fetch` transport does not say it.
+//! `url` is the URL that answered, after any redirects.
 //!
-//! A body that is not text (an image, a PDF), that is not UTF-8, or that is over the limit is not
-//! read: the envelope says `"unread": true`, and the caller sends the request through a transport
-//! that streams it.
+//! A body that is not text (an image, a PDF) is not read: through a `fetch` transport it is held
+//! for the caller, unread, and the envelope says under which id (`"held": 7`); through the native
+//! client, and for a text that is not UTF-8 or over the limit, the envelope says `"unread": true`,
+//! and the caller sends the request through a transport that streams it.
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, SET_COOKIE};
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::http::transport::Incoming;
+use crate::http::transport::{Handover, Incoming};
 
 /// Headers an envelope leaves out: those of one connection (RFC 9110 §7.6.1), and the body's
 /// framing and coding (the text is whole and decoded).
@@ -43,16 +43,19 @@ pub struct RawAnswer {
     /// of one user's: an answer that sets a cookie goes to its caller only (a cache that serves
     /// many users of one backend keeps none, RFC 9111 §3.5 and §7.3).
     pub storable: bool,
+    /// A body that is not text, held unread by the `fetch` transport for the caller.
+    pub held: Option<Handover>,
 }
 
-/// Reads `response` into its envelope, its body as text up to `limit` bytes. A 2xx is the answer;
-/// any other status is [`Error::Answered`] with the envelope, so that retries, the 401 refresh
-/// and `stale-if-error` see the status as they see every request's.
-pub async fn read(response: Incoming, limit: u64) -> Result<RawAnswer> {
+/// Reads `response`, the answer of `url`, into its envelope, its body as text up to `limit`
+/// bytes. A 2xx is the answer; any other status is [`Error::Answered`] with the envelope, so that
+/// retries, the 401 refresh and `stale-if-error` see the status as they see every request's.
+pub async fn read(response: Incoming, url: &str, limit: u64) -> Result<RawAnswer> {
     let status = response.status().as_u16();
+    let ok = (200..300).contains(&status);
     let headers = headers_of(response.headers());
     let sets_cookie = response.headers().contains_key(SET_COOKIE);
-    let url = response.url().map(|url| url.as_str().to_owned());
+    let mut held = None;
     let text = if is_text(response.headers()) {
         match response.read_body(limit).await {
             Ok(body) => String::from_utf8(body).ok(),
@@ -60,17 +63,22 @@ pub async fn read(response: Incoming, limit: u64) -> Result<RawAnswer> {
             Err(error) => return Err(error),
         }
     } else {
+        // A 2xx binary goes to its caller as it streams, through the fetch that holds it.
+        held = response.into_held().filter(|_| ok).map(Handover::new);
         None
     };
     let storable = text.is_some() && !sets_cookie;
-    let envelope = match text {
-        Some(text) => json!({ "status": status, "url": url, "headers": headers, "text": text }),
-        None => json!({ "status": status, "url": url, "headers": headers, "unread": true }),
-    };
-    if (200..300).contains(&status) {
+    let mut envelope = json!({ "status": status, "url": url, "headers": headers });
+    match (text, &held) {
+        (Some(text), _) => envelope["text"] = json!(text),
+        (None, Some(held)) => envelope["held"] = json!(held.id()),
+        (None, None) => envelope["unread"] = json!(true),
+    }
+    if ok {
         Ok(RawAnswer {
             envelope: envelope.to_string(),
             storable,
+            held,
         })
     } else {
         Err(Error::Answered { status, envelope })

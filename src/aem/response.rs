@@ -37,12 +37,19 @@ pub fn decode(status: u16, request_id: Option<String>, body: &[u8]) -> Result<St
 /// side does, with `JSON.parse`): the text is the body's own buffer, not a copy, and its UTF-8 is
 /// validated once.
 ///
-/// A 2xx text is parsed in full only when it may hold GraphQL `errors`, or may not be JSON. A text
-/// that is bracketed as one JSON object or array and in which neither `"errors"` nor a `\u`
-/// escape appears cannot have a member named `errors`: it is passed on as it is, and the caller's
-/// parse is its syntax check ([`decode`] then gives the error of a text the caller refuses). The
-/// full parse of a persisted query's answer was about a twentieth of the client's CPU per call.
-pub fn decode_owned(status: u16, request_id: Option<String>, body: Vec<u8>) -> Result<String> {
+/// Unless `full`, a 2xx text is parsed in full only when it may hold GraphQL `errors`, or may not
+/// be JSON. A text that is bracketed as one JSON object or array and in which neither `"errors"`
+/// nor a `\u` escape appears cannot have a member named `errors`: it is passed on as it is, and
+/// the caller's parse is its syntax check ([`decode`] then gives the error of a text the caller
+/// refuses). The full parse of a persisted query's answer was about a twentieth of the client's
+/// CPU per call. With `full` (an answer about to be stored, which must be known to be JSON before
+/// anyone else is served it) the text is always parsed.
+pub fn decode_owned(
+    status: u16,
+    request_id: Option<String>,
+    body: Vec<u8>,
+    full: bool,
+) -> Result<String> {
     if !(200..300).contains(&status) {
         return Err(refusal(status, request_id, without_bom(&body)));
     }
@@ -51,11 +58,22 @@ pub fn decode_owned(status: u16, request_id: Option<String>, body: Vec<u8>) -> R
         reason: err.utf8_error().to_string(),
     })?;
     let start = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
-    if !cannot_hold_errors(&text[start..]) {
+    if full || !cannot_hold_errors(&text[start..]) {
         check_text(status, &text[start..])?;
     }
     text.drain(..start);
     Ok(text)
+}
+
+/// Whether a stored body is one this client would have stored: a raw answer's envelope that is
+/// JSON, or a GraphQL body that is JSON without `errors` (for entries of a shared store, which
+/// other processes wrote).
+pub fn is_storable(body: &str, raw: bool) -> bool {
+    if raw {
+        serde_json::from_str::<serde::de::IgnoredAny>(body).is_ok()
+    } else {
+        check_text(200, body).is_ok()
+    }
 }
 
 /// Whether a text bracketed as one JSON object or array cannot have a top-level `errors`
@@ -152,12 +170,12 @@ mod tests {
         assert_eq!(decode(200, None, b"\xEF\xBB\xBF{}").unwrap(), "{}");
         for owned in [&b"\xEF\xBB\xBF{\"a\":\"\xC3\xBC\"}"[..], body, b"[1,2]"] {
             assert_eq!(
-                decode_owned(200, None, owned.to_vec()).unwrap(),
+                decode_owned(200, None, owned.to_vec(), false).unwrap(),
                 decode(200, None, owned).unwrap()
             );
         }
         assert_eq!(
-            decode_owned(200, None, b"\xFF{}".to_vec())
+            decode_owned(200, None, b"\xFF{}".to_vec(), false)
                 .unwrap_err()
                 .code()
                 .as_str(),
@@ -240,7 +258,7 @@ mod tests {
 
     #[test]
     fn an_owned_answer_is_parsed_in_full_only_when_it_may_hold_errors_or_may_not_be_json() {
-        let owned = |body: &[u8]| decode_owned(200, None, body.to_vec());
+        let owned = |body: &[u8]| decode_owned(200, None, body.to_vec(), false);
         // Bracketed, no "errors", no \u escape: passed on as it is, for the caller's parse.
         assert_eq!(owned(b"{\"a\": [1, 2,]}").unwrap(), "{\"a\": [1, 2,]}");
         assert_eq!(owned(b"\xEF\xBB\xBF [1] \n").unwrap(), " [1] \n");
@@ -266,5 +284,24 @@ mod tests {
             r#"{"errors": null, "data": 1}"#
         );
         assert_eq!(owned(br#""a string""#).unwrap(), r#""a string""#);
+    }
+
+    #[test]
+    fn an_answer_about_to_be_stored_is_parsed_in_full() {
+        let full = |body: &[u8]| decode_owned(200, None, body.to_vec(), true);
+        assert!(matches!(
+            full(b"{\"a\": [1, 2,]}"),
+            Err(Error::NotJson { .. })
+        ));
+        assert!(matches!(full(b"[not json]"), Err(Error::NotJson { .. })));
+        assert_eq!(full(b"{\"data\":1}").unwrap(), "{\"data\":1}");
+        assert!(is_storable(r#"{"data":1}"#, false));
+        assert!(!is_storable("[not json]", false));
+        assert!(!is_storable(r#"{"errors":[{"message":"x"}]}"#, false));
+        assert!(is_storable(
+            r#"{"status":200,"headers":[],"text":"[not json]"}"#,
+            true
+        ));
+        assert!(!is_storable(r#"{"status":200"#, true));
     }
 }

@@ -10,10 +10,11 @@ use serde_json::Value;
 use crate::auth::credentials::{OAuthCredentials, ServiceCredentials};
 use crate::auth::jwt::{DEFAULT_JWT_LIFETIME, ServiceClaims};
 use crate::error::{Error, ImsRefusal, Result};
-use crate::http::failure::TransportError;
 use crate::http::pool::DEFAULT_CONNECT_TIMEOUT;
-use crate::http::retry::{Attempts, RetryPolicy, send_with_retries};
-use crate::http::transport::{Incoming, Outgoing, Target, Transport};
+use crate::http::redirect::RedirectMode;
+use crate::http::retry::RetryPolicy;
+use crate::http::send::{Answer, Attempts, HopFailure, Request, send};
+use crate::http::transport::{Body, BodyRead, Incoming, Target, Transport};
 use crate::http::url::{holds_userinfo, without_userinfo};
 use crate::secret::Secret;
 
@@ -206,10 +207,6 @@ async fn post_form(
     headers: &HeaderMap,
     limits: ImsLimits,
 ) -> Result<ImsToken> {
-    let unreachable = |source: TransportError| Error::ImsUnreachable {
-        url: url.to_owned(),
-        source: source.without_url(),
-    };
     let parsed = Url::parse(url).map_err(|_| {
         Error::InvalidParam(format!(
             "imsEndpoint is not a valid host name: {}",
@@ -235,24 +232,38 @@ async fn post_form(
         timeout: limits.timeout,
         connect_timeout: DEFAULT_CONNECT_TIMEOUT,
     };
-    let read = |sent: std::result::Result<Incoming, TransportError>| async {
-        match sent {
-            Err(source) => Err(unreachable(source)),
-            Ok(response) => read_token(response, unit).await,
+    // The form is the credential: it goes to IMS's origin only (a redirect elsewhere is an error).
+    let request = Request {
+        method: Method::POST,
+        credential_origin: Some(parsed.origin()),
+        url: Target::Absolute(parsed),
+        headers: request_headers,
+        credentials: HeaderMap::new(),
+        body: Some(Body::Text(body)),
+        body_replayable: true,
+        secret_fields: &["client_secret", "jwt_token"],
+        redirect: RedirectMode::Follow,
+        read: BodyRead::UpTo(IMS_MAX_BODY_BYTES),
+        init: None,
+    };
+    let read = |ended: std::result::Result<Answer, HopFailure>| async {
+        match ended {
+            Ok(answer) => read_token(answer.incoming, unit).await,
+            Err(HopFailure::Transport(source)) => Err(Error::ImsUnreachable {
+                url: url.to_owned(),
+                source,
+            }),
+            Err(HopFailure::Redirect(refusal)) => Err(Error::ImsRedirected {
+                status: refusal.status,
+                reason: refusal.to_string(),
+            }),
         }
     };
-    let build = || Outgoing {
-        method: Method::POST,
-        url: Target::Absolute(parsed.clone()),
-        headers: request_headers.clone(),
-        body: Some(body.clone()),
-        secret_fields: &["client_secret", "jwt_token"],
-    };
-    send_with_retries(
+    send(
         http,
+        &request,
         attempts,
         std::future::ready(()),
-        build,
         read,
         |after| Error::ImsTimeout { after },
     )

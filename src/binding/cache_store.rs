@@ -54,7 +54,11 @@ pub struct CacheStore {
 impl CacheStore {
     /// `call(operation)` runs one store operation and answers it with `settleStore` (it must
     /// not throw).
-    #[napi(constructor, ts_args_type = "call: (operation: StoreCall) => void")]
+    #[napi(
+        constructor,
+        ts_args_type = "call: (operation: StoreCall) => void",
+        catch_unwind
+    )]
     pub fn new(call: Function<StoreCall, ()>) -> napi::Result<Self> {
         Ok(Self {
             call: Arc::new(
@@ -77,7 +81,7 @@ impl CacheStore {
 /// Answers store operation `id`: the value read (`get`), `held` for a lease this process now
 /// holds, or `null` (absent, refused, done or failed). An operation no longer waited for (it
 /// took too long) is ignored.
-#[napi]
+#[napi(catch_unwind)]
 pub fn settle_store(id: u32, value: Option<String>) {
     if let Some(waiter) = waiting(|table| table.remove(&id)) {
         let _ = waiter.send(value);

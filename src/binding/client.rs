@@ -6,7 +6,7 @@ use std::sync::Arc;
 use napi::Env;
 use napi::bindgen_prelude::{Either, PromiseRaw};
 use napi_derive::napi;
-use reqwest::Method;
+use reqwest::{Method, Url};
 use tokio_util::sync::CancellationToken;
 
 use super::error::to_js_error;
@@ -17,16 +17,17 @@ use super::trust::TrustOptions;
 use std::time::Duration;
 
 use super::cache_store::CacheStore;
-use crate::aem::client::{AemClient, AemRequest, Auth, ClientConfig, Response, StaleReason};
+use crate::aem::client::{AemClient, ClientConfig, Response, StaleReason};
+use crate::aem::request::{AemRequest, Auth, ManagedToken, parse_headers};
 use crate::cache::local::CacheConfig;
 use crate::cache::policy::StaleDefaults;
 use crate::cache::shared::{SharedCache, SharedCacheConfig};
 use crate::error::Error;
-use crate::http::failure::FetchFailureKind;
-use crate::http::retry::{self, AttemptEnd, RetryPolicy};
+use crate::http::redirect::RedirectMode;
+use crate::http::retry::{self, RetryPolicy};
 use crate::http::transport::HTTP_VERSIONS;
+use crate::http::transport::{Body, BodyRead, Target};
 use crate::secret::Secret;
-use reqwest::StatusCode;
 
 /// The configuration `index.js` passes after applying Adobe's defaults.
 #[napi(object)]
@@ -118,15 +119,51 @@ pub struct RetryOptions {
     pub max_delay_ms: Option<f64>,
 }
 
-/// How an attempt of `authFetch` ended: an answer's `status` and `retryAfter`, or a `failure`.
+/// A request of `authFetch`, as `NativeClient#authFetch` takes it.
 #[napi(object)]
-pub struct RetryAnswer {
-    /// The answer's HTTP status.
-    pub status: Option<u32>,
-    /// The answer's `Retry-After` header.
-    pub retry_after: Option<String>,
-    /// Without an answer: `connect`, `timeout` or `request`.
-    pub failure: Option<String>,
+pub struct StreamedRequest {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The absolute URL.
+    pub url: String,
+    /// The request's own headers, names and values in turn (`X-Api-Key` and the managed token
+    /// among them go to AEM's origin only).
+    pub headers: Vec<String>,
+    /// A text body.
+    pub body: Option<String>,
+    /// The id of a body the JavaScript side holds (a stream, a `Blob`, `FormData`).
+    pub body_id: Option<u32>,
+    /// The id of fetch options the JavaScript side holds for the request (fields of `init` that no
+    /// rule of the core is about: `keepalive`, an undici `dispatcher`, …).
+    pub init_id: Option<u32>,
+    /// Whether the body can be sent again (a retry, a 307); a text can.
+    pub replayable: bool,
+    /// fetch's `redirect`: `follow` (the default), `manual` or `error`.
+    pub redirect: Option<String>,
+    /// The longest the answer's headers may take, retries included, in milliseconds.
+    pub timeout_ms: Option<f64>,
+    /// Retries for this request.
+    pub retries: Option<RetryOptions>,
+    /// The client's managed token, for AEM's origin only (unless `headers` hold an
+    /// `Authorization`).
+    pub token: Option<String>,
+}
+
+/// How a request of `authFetch` ended.
+#[napi(object)]
+pub struct StreamedAnswer {
+    /// The id the stream transport holds the answer under; none through the native client.
+    pub id: Option<u32>,
+    /// The answer's status.
+    pub status: u32,
+    /// The URL that answered.
+    pub url: String,
+    /// Whether redirects led there.
+    pub redirected: bool,
+    /// Whether the client's credentials went there (it is on AEM's origin, as every hop before).
+    pub credentialed: bool,
+    /// Requests sent, retries and redirects included.
+    pub attempts: u32,
 }
 
 /// Per-call settings over the client's.
@@ -138,9 +175,6 @@ pub struct CallOptions {
     pub timeout_ms: Option<f64>,
     /// The connect timeout of this call, in milliseconds.
     pub connect_timeout_ms: Option<f64>,
-    /// Whom the call's `Authorization` speaks for when it is a managed token (the credentials'
-    /// identity): the response cache keys by it instead of by the token.
-    pub identity: Option<String>,
     /// An answer of any AEM API: resolve with `{"type", "etag", "text"}` as it came, not a
     /// GraphQL body (`request()`'s cached GETs).
     pub raw: Option<bool>,
@@ -200,12 +234,15 @@ pub struct NativeClient {
 impl NativeClient {
     /// Builds the client; fails with `INVALID_PARAM` for bad headers, auth or `ca`. With
     /// `transport`, requests go through that `fetch` instead of the native HTTP client; with
-    /// `store` (and `cache`), the response cache is shared with other processes through it.
+    /// `store` (and `cache`), the response cache is shared with other processes through it;
+    /// `stream` carries the requests whose answers stream to their callers (`authFetch`, raw GETs
+    /// through the cache).
     #[napi(constructor, catch_unwind)]
     pub fn new(
         config: NativeClientConfig,
         transport: Option<&FetchTransport>,
         store: Option<&CacheStore>,
+        stream: Option<&FetchTransport>,
     ) -> napi::Result<Self> {
         let shared_cache = match (store, &config.cache) {
             (Some(store), Some(options)) => Some(Arc::new(SharedCache::new(
@@ -240,6 +277,7 @@ impl NativeClient {
             cache: config.cache.as_ref().map(cache_config),
             coalesce: config.coalesce.unwrap_or(false),
             transport: transport.map(FetchTransport::transport),
+            stream_transport: stream.map(FetchTransport::transport),
             shared_cache,
         };
         let inner = AemClient::new(core).map_err(to_js_error)?;
@@ -250,25 +288,25 @@ impl NativeClient {
     }
 
     /// The service URL with its trailing `/`.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn service_url(&self) -> String {
         self.inner.service_url().to_owned()
     }
 
     /// The ad-hoc query endpoint without its leading `/`.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn endpoint(&self) -> String {
         self.inner.endpoint().to_owned()
     }
 
     /// The largest response body accepted, in bytes (the `maxResponseBytes` in force).
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn max_response_bytes(&self) -> f64 {
         self.inner.max_body_bytes() as f64
     }
 
     /// Drops every cached response.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn clear_cache(&self) {
         self.inner.clear_cache();
     }
@@ -284,37 +322,94 @@ impl NativeClient {
         self.inner.persisted_query(&path, &pairs).endpoint
     }
 
-    /// The wait in milliseconds before sending a request of `authFetch` again, or `null` when
-    /// attempt `made` (from 1) is its last: the decision every request of the client takes
-    /// (`retry::wait_before_retry`), under the client's retry policy or the call's `retries`.
-    /// `status` and `retryAfter` are the answer's; without an answer, `failure` says how the
-    /// attempt failed (`connect`, `timeout` or `request`). `replayable` says whether the body
-    /// can be sent again; with `false`, only a connection never made is retried.
-    #[napi]
-    pub fn retry_wait_ms(
+    /// Sends a request of `authFetch` (any absolute URL, any method, a text body or one the
+    /// JavaScript side holds) through the stream transport, by every request's rules (redirects,
+    /// credentials for AEM's origin only, retries, the timeout until the answer's headers), and
+    /// resolves with how it ended: the answer's body is held by the transport's JavaScript side
+    /// under `id`, for the caller to take. Cancelling `cancel` drops the request and rejects.
+    #[napi(ts_return_type = "Promise<StreamedAnswer>", catch_unwind)]
+    pub fn auth_fetch<'env>(
         &self,
-        method: String,
-        replayable: bool,
-        made: u32,
-        answer: RetryAnswer,
-        retries: Option<RetryOptions>,
-    ) -> Option<f64> {
-        let policy = retry_policy(self.inner.retry_policy(), retries);
-        let repeatable = replayable
-            && Method::from_bytes(method.to_ascii_uppercase().as_bytes())
-                .is_ok_and(|method| retry::is_idempotent(&method));
-        let ended = match (answer.status, answer.failure) {
-            (Some(status), _) => AttemptEnd::Answered {
-                status: StatusCode::from_u16(u16::try_from(status).ok()?).ok()?,
-                retry_after: answer.retry_after.as_deref(),
-            },
-            (None, failure) => AttemptEnd::Failed {
-                retryable: FetchFailureKind::from_name(failure.as_deref().unwrap_or("request"))
-                    .retryable(repeatable),
-            },
+        env: &'env Env,
+        request: StreamedRequest,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<PromiseRaw<'env, StreamedAnswer>> {
+        let client = Arc::clone(&self.inner);
+        let cancelled = cancel.map(|handle| handle.token.clone());
+        let work = async move {
+            let method = Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
+                .map_err(|_| {
+                    Error::InvalidParam(format!("{:?} is not an HTTP method", request.method))
+                })
+                .map_err(to_js_error)?;
+            let url = Url::parse(&request.url)
+                .map_err(|_| Error::InvalidParam("the URL is not absolute".to_owned()))
+                .map_err(to_js_error)?;
+            let pairs: Vec<(String, String)> = request
+                .headers
+                .chunks_exact(2)
+                .map(|pair| (pair[0].clone(), pair[1].clone()))
+                .collect();
+            let headers = parse_headers(&pairs).map_err(to_js_error)?;
+            let token = request.token.map(|token| ManagedToken {
+                token: Secret::new(token),
+                identity: None,
+            });
+            let body = match (request.body, request.body_id) {
+                (Some(text), _) => Some(Body::Text(text)),
+                (None, Some(id)) => Some(Body::Held(id)),
+                (None, None) => None,
+            };
+            let redirect = match request.redirect.as_deref() {
+                Some("manual") => RedirectMode::Manual,
+                Some("error") => RedirectMode::Error,
+                _ => RedirectMode::Follow,
+            };
+            let mut outgoing = client
+                .request_to(
+                    method.clone(),
+                    Target::Absolute(url),
+                    &headers,
+                    token.as_ref(),
+                    body,
+                    request.replayable,
+                    redirect,
+                    BodyRead::Hold,
+                )
+                .map_err(to_js_error)?;
+            outgoing.init = request.init_id;
+            let policy = request.retries.map_or(client.retry_policy(), |r| {
+                retry_policy(client.retry_policy(), Some(r))
+            });
+            // A request with a non-idempotent method is sent again only when its connection
+            // failed before anything was sent, as fetch's callers expect of a POST.
+            let mut attempts =
+                client.attempts_for(&method, &policy, millis(request.timeout_ms), None);
+            attempts.repeatable = retry::is_idempotent(&method);
+            let streamed = async {
+                let streamed = client
+                    .send_streamed(&outgoing, attempts)
+                    .await
+                    .map_err(to_js_error)?;
+                Ok(StreamedAnswer {
+                    id: streamed.body.map(|held| held.hand_over()),
+                    status: u32::from(streamed.status),
+                    url: streamed.url,
+                    redirected: streamed.redirected,
+                    credentialed: streamed.credentialed,
+                    attempts: streamed.attempts,
+                })
+            };
+            match cancelled {
+                None => streamed.await,
+                Some(token) => tokio::select! {
+                    biased;
+                    () = token.cancelled() => Err(to_js_error(Error::Aborted)),
+                    result = streamed => result,
+                },
+            }
         };
-        retry::wait_before_retry(&policy, made, policy.max_retries, repeatable, ended)
-            .map(|wait| wait.as_secs_f64() * 1000.0)
+        runtime::spawn_eager(env, work)
     }
 
     /// Sends `method` to `endpoint` (relative to the service URL) and resolves with the JSON
@@ -327,6 +422,10 @@ impl NativeClient {
     /// how the answer came, packed as `lib/outcome.js` reads it. A list in and a number out,
     /// not objects: making and reading their properties cost a traced call more than the rest
     /// of this binding's work.
+    ///
+    /// With `token`, the client's managed token goes as `Authorization: Bearer` to AEM's origin
+    /// (unless `headers` hold an `Authorization` of the call's own); `identity` says whom it speaks
+    /// for (no secret), and the response cache keys its answers by that.
     #[napi(ts_return_type = "Promise<string | [string, number]>", catch_unwind)]
     #[allow(
         clippy::too_many_arguments,
@@ -342,19 +441,24 @@ impl NativeClient {
         cancel: Option<&CancelToken>,
         call: Option<CallOptions>,
         trace: Option<Vec<String>>,
+        token: Option<String>,
+        identity: Option<String>,
     ) -> napi::Result<PromiseRaw<'env, Either<String, (String, u32)>>> {
         let client = Arc::clone(&self.inner);
-        let (retry, timeout, connect_timeout, identity, raw) = match call {
-            None => (None, None, None, None, false),
+        let (retry, timeout, connect_timeout, raw) = match call {
+            None => (None, None, None, false),
             Some(call) => (
                 call.retries
                     .map(|r| retry_policy(client.retry_policy(), Some(r))),
                 millis(call.timeout_ms),
                 millis(call.connect_timeout_ms),
-                call.identity,
                 call.raw.unwrap_or(false),
             ),
         };
+        let token = token.map(|token| ManagedToken {
+            token: Secret::new(token),
+            identity,
+        });
         let traced = trace.is_some();
         let trace_headers = trace_headers(trace)?;
         let cancelled = cancel.map(|handle| handle.token.clone());
@@ -371,11 +475,15 @@ impl NativeClient {
                 retry,
                 timeout,
                 connect_timeout,
-                identity,
+                token,
                 raw,
             };
             let response = async {
                 let response = client.send(request).await.map_err(to_js_error)?;
+                // A raw answer's held body is the caller's from here (its envelope names it).
+                if let Some(held) = &response.held {
+                    held.hand_over();
+                }
                 Ok(if traced {
                     let outcome = outcome_code(&response);
                     Either::B((response.body, outcome))
@@ -409,7 +517,7 @@ pub struct CancelToken {
 #[napi]
 impl CancelToken {
     /// A handle that has not fired.
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new() -> Self {
         Self {
             token: CancellationToken::new(),
@@ -417,7 +525,7 @@ impl CancelToken {
     }
 
     /// Cancels the request this handle was given to; later calls do nothing.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn cancel(&self) {
         self.token.cancel();
     }
@@ -427,19 +535,6 @@ impl Default for CancelToken {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// The `Authorization` value a client sends for `auth` (a Bearer token, or a `[user, password]`
-/// pair), for the requests made in JavaScript (`authFetch`): the one encoding of Basic
-/// credentials, ISO-8859-1 as `btoa` takes them.
-#[napi(catch_unwind)]
-pub fn authorization_of(auth: Either<String, Vec<String>>) -> napi::Result<String> {
-    let auth = match auth {
-        Either::A(token) => Auth::Bearer(Secret::new(token)),
-        Either::B(pair) => basic_auth(pair).map_err(to_js_error)?,
-    };
-    let value = auth.header_value().map_err(to_js_error)?;
-    Ok(String::from_utf8_lossy(value.as_bytes()).into_owned())
 }
 
 fn basic_auth(pair: Vec<String>) -> Result<Auth, Error> {
@@ -456,27 +551,16 @@ fn basic_auth(pair: Vec<String>) -> Result<Auth, Error> {
 
 /// The wait in milliseconds a `Retry-After` value asks for (delay-seconds or an HTTP date), or
 /// `null` when it is neither: the one reading of the header, for the polling of long operations.
-#[napi]
+#[napi(catch_unwind)]
 pub fn retry_after_ms(value: String) -> Option<f64> {
     retry::retry_after_value(&value, std::time::SystemTime::now())
         .map(|wait| wait.as_secs_f64() * 1000.0)
 }
 
-/// `message` without the secrets of the request headers `headers` (names and values in turn):
-/// every value but the plain ones (`Content-Type`, `Content-Length`, `Accept`, `User-Agent`),
-/// and the credential after `Bearer ` or `Basic `, as for every request of the core.
-#[napi]
-pub fn redact_header_secrets(message: String, headers: Vec<String>) -> String {
-    let pairs = headers
-        .chunks(2)
-        .map(|pair| (pair[0].as_str(), pair.get(1).map_or("", String::as_str)));
-    crate::http::redact::Secrets::of_pairs(pairs).redact(&message)
-}
-
 /// The core's full check of a 2xx answer's text (`response::decode`), for a text that `JSON.parse`
 /// refused after the core passed it on unparsed (see `response::decode_owned`): throws its error,
 /// `RESPONSE_ERROR` with the parser's reason.
-#[napi]
+#[napi(catch_unwind)]
 pub fn check_answer(status: u16, text: String) -> napi::Result<()> {
     crate::aem::response::decode(status, None, text.as_bytes())
         .map(drop)
@@ -484,16 +568,30 @@ pub fn check_answer(status: u16, text: String) -> napi::Result<()> {
 }
 
 /// The HTTP versions an outcome code's version field indexes, from 1 (`lib/outcome.js`).
-#[napi]
+#[napi(catch_unwind)]
 pub fn http_versions() -> Vec<&'static str> {
     HTTP_VERSIONS.to_vec()
 }
 
-/// `url` with any user name and password replaced by `***` (`https://***@host/`), also when it
-/// does not parse: for error details about a `serviceURL` that was refused.
-#[napi]
-pub fn without_userinfo(url: String) -> String {
-    crate::http::url::without_userinfo(&url)
+/// `message` without the secrets of the request headers `headers` (names and values in turn):
+/// every value but the plain ones (`Content-Type`, `Content-Length`, `Accept`, `User-Agent`), and
+/// the credential after `Bearer ` or `Basic `, as the core takes them out of every request's
+/// failures: for the error a JavaScript `fetch` threw (nock quotes a request it does not know
+/// whole, `Authorization` included).
+#[napi(catch_unwind)]
+pub fn redact_secrets(message: String, headers: Vec<String>) -> String {
+    let pairs = headers
+        .chunks(2)
+        .map(|pair| (pair[0].as_str(), pair.get(1).map_or("", String::as_str)));
+    crate::http::redact::Secrets::of_pairs(pairs).redact(&message)
+}
+
+/// `url` as it may be shown in a message, a log line or a span: any user name and password
+/// replaced by `***` (also when it does not parse), and the values of signature and credential
+/// query parameters (`sig`, `X-Amz-Signature`, …) by `REDACTED`. The one redaction of URLs.
+#[napi(catch_unwind)]
+pub fn redact_url(url: String) -> String {
+    crate::http::redact::redact_url(&url)
 }
 
 #[cfg(test)]
@@ -511,6 +609,7 @@ mod tests {
             coalesced: false,
             http_version,
             stale: None,
+            held: None,
         };
         assert_eq!(
             outcome_code(&response(503, 3, false, Some("2"))),

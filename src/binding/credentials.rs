@@ -52,28 +52,28 @@ pub struct LoadedCredentials {
 impl LoadedCredentials {
     /// `service` (JWT service credentials), `oauth` (OAuth Server-to-Server) or `dev` (a local
     /// development token).
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn kind(&self) -> &'static str {
         self.inner.kind()
     }
 
     /// Whose token these credentials get, without any secret (IMS host, client id, account,
     /// scopes): the default key of a shared token store.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn identity(&self) -> String {
         self.inner.identity()
     }
 
     /// The client id of service and OAuth credentials, sent as `X-Api-Key` to AEM's
     /// OpenAPI-based APIs; `null` for a development token.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn client_id(&self) -> Option<String> {
         self.inner.client_id().map(str::to_owned)
     }
 }
 
 /// Reads and parses a credentials file.
-#[napi(ts_return_type = "Promise<LoadedCredentials>")]
+#[napi(ts_return_type = "Promise<LoadedCredentials>", catch_unwind)]
 pub fn load_credentials_from_file<'env>(
     env: &'env Env,
     path: String,
@@ -91,7 +91,7 @@ pub fn load_credentials_from_file<'env>(
 }
 
 /// Parses credentials from JSON text (off the JavaScript thread).
-#[napi(ts_return_type = "Promise<LoadedCredentials>")]
+#[napi(ts_return_type = "Promise<LoadedCredentials>", catch_unwind)]
 pub fn load_credentials_from_json<'env>(
     env: &'env Env,
     json: String,

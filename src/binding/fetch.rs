@@ -19,7 +19,9 @@ use tokio::sync::oneshot;
 use super::runtime;
 
 use crate::http::failure::{FetchFailure, FetchFailureKind};
-use crate::http::transport::{Fetch, FetchRequest, FetchedResponse, Transport};
+use crate::http::transport::{
+    Body, BodyRead, Fetch, FetchRequest, FetchedBody, FetchedResponse, Transport,
+};
 
 /// One request, as `send` takes it.
 #[napi(object)]
@@ -32,19 +34,44 @@ pub struct FetchCall {
     pub url: String,
     /// Header names and values in turn: `[name1, value1, …]`.
     pub headers: Vec<String>,
-    /// The body, if any.
+    /// The body, if it is a text.
     pub body: Option<String>,
+    /// The id under which the JavaScript side holds the body (a stream, a `Blob`, `FormData`),
+    /// if it holds it.
+    pub body_id: Option<u32>,
+    /// The id of fetch options the JavaScript side holds for the request (fields of `init` that
+    /// no rule of the core is about), added to the hop.
+    pub init_id: Option<u32>,
+    /// Read the answer's body whole, cancelling it past this many bytes; without it, hold the
+    /// body, unread, under this request's id.
+    pub body_limit: Option<f64>,
     /// The call's retries, for a `fetch` that retries by itself (its third argument).
     pub max_retries: u32,
     /// The call's first backoff, in milliseconds, likewise.
     pub initial_delay_ms: f64,
 }
 
+/// A read of a body held under `id`, answered under `waiter` with `settleFetch` (its chunks),
+/// `settleFetchUnread` (too large) or `failFetch`.
+#[napi(object)]
+pub struct HeldRead {
+    /// The id the body is held under.
+    pub id: u32,
+    /// The id to answer under.
+    pub waiter: u32,
+    /// The most bytes read; past it, the body is cancelled.
+    pub limit: f64,
+}
+
 type SendFunction = ThreadsafeFunction<FetchCall, (), FetchCall, Status, false, true>;
 type CancelFunction = ThreadsafeFunction<u32, (), u32, Status, false, true>;
+type ReadFunction = ThreadsafeFunction<HeldRead, (), HeldRead, Status, false, true>;
 
 /// What a request waits for: the answer, or why there is none.
 type Answer = Result<FetchedResponse, FetchFailure>;
+
+/// What a read of a held body gives.
+type ReadAnswer = Result<FetchedBody, FetchFailure>;
 
 struct Functions {
     /// `send`, callable from any thread.
@@ -52,6 +79,7 @@ struct Functions {
     /// `send` itself, called directly on the JavaScript thread (see [`runtime::spawn_eager`]).
     send_now: FunctionRef<FetchCall, ()>,
     cancel: CancelFunction,
+    read: ReadFunction,
     retries_itself: bool,
 }
 
@@ -75,6 +103,13 @@ fn answer(id: u32, answer: Answer) {
 }
 
 impl Functions {
+    /// Lets go of the body held under `id`, or aborts the request `id` in flight.
+    fn release(&self, id: u32) {
+        let _ = self
+            .cancel
+            .call(id, ThreadsafeFunctionCallMode::NonBlocking);
+    }
+
     /// Calls `send`: directly when the request starts on the JavaScript thread, else through
     /// the thread-safe function.
     fn send(&self, call: FetchCall) -> napi::Result<()> {
@@ -102,16 +137,20 @@ pub struct FetchTransport {
 
 #[napi]
 impl FetchTransport {
-    /// `send(call)` sends one request and answers it with `settleFetch` or `failFetch` (it must
-    /// not throw); `cancel(id)` aborts a request the core gave up on (a timeout, an abort). With
-    /// `retriesItself`, the core makes one attempt per call and leaves retries to the `fetch`.
+    /// `send(call)` sends one hop (`redirect: 'manual'`) and answers it with `settleFetch`,
+    /// `settleFetchUnread` or `failFetch` (it must not throw); `cancel(id)` aborts a request the
+    /// core gave up on (a timeout, an abort), or lets go of the body held under `id`; `read(read)`
+    /// reads a held body up to a limit. With `retriesItself`, the core makes one attempt per hop
+    /// and leaves retries to the `fetch`.
     #[napi(
         constructor,
-        ts_args_type = "send: (call: FetchCall) => void, cancel: (id: number) => void, retriesItself: boolean"
+        catch_unwind,
+        ts_args_type = "send: (call: FetchCall) => void, cancel: (id: number) => void, read: (read: HeldRead) => void, retriesItself: boolean"
     )]
     pub fn new(
         send: Function<FetchCall, ()>,
         cancel: Function<u32, ()>,
+        read: Function<HeldRead, ()>,
         retries_itself: bool,
     ) -> napi::Result<Self> {
         Ok(Self {
@@ -127,6 +166,11 @@ impl FetchTransport {
                     .callee_handled::<false>()
                     .weak::<true>()
                     .build()?,
+                read: read
+                    .build_threadsafe_function()
+                    .callee_handled::<false>()
+                    .weak::<true>()
+                    .build()?,
                 retries_itself,
             }),
         })
@@ -134,15 +178,35 @@ impl FetchTransport {
 }
 
 /// Answers request `id` of a `FetchTransport` with a response: its status, its header names and
-/// values in turn, and its body's bytes (copied here). A status that is not an HTTP status fails
-/// it. A request no longer waited for (it timed out, or was aborted) is ignored.
-#[napi]
-pub fn settle_fetch(id: u32, status: u32, headers: Vec<String>, body: Option<BufferSlice>) {
+/// values in turn, and its body read whole as chunks (copied here once, into one buffer). A status
+/// that is not an HTTP status fails it. A request no longer waited for (it timed out, or was
+/// aborted) is ignored.
+#[napi(catch_unwind)]
+pub fn settle_fetch(id: u32, status: u32, headers: Vec<String>, chunks: Vec<BufferSlice>) {
+    let mut body = Vec::with_capacity(chunks.iter().map(|chunk| chunk.len()).sum());
+    for chunk in &chunks {
+        body.extend_from_slice(chunk);
+    }
+    settle(id, status, &headers, FetchedBody::Read(body));
+}
+
+/// Answers request `id` of a `FetchTransport` with a response whose body was not read: `held`, it
+/// is held under `id` for the caller; else it was longer than the limit, and cancelled there.
+#[napi(catch_unwind)]
+pub fn settle_fetch_unread(id: u32, status: u32, headers: Vec<String>, held: bool) {
+    let body = if held {
+        FetchedBody::Held(id)
+    } else {
+        FetchedBody::TooLarge
+    };
+    settle(id, status, &headers, body);
+}
+
+fn settle(id: u32, status: u32, headers: &[String], body: FetchedBody) {
     let pairs: Vec<(String, String)> = headers
         .chunks_exact(2)
         .map(|pair| (pair[0].clone(), pair[1].clone()))
         .collect();
-    let body = body.map(|bytes| bytes.to_vec()).unwrap_or_default();
     let result = u16::try_from(status)
         .ok()
         .and_then(|code| FetchedResponse::new(code, &pairs, body))
@@ -155,7 +219,7 @@ pub fn settle_fetch(id: u32, status: u32, headers: Vec<String>, body: Option<Buf
 
 /// Fails request `id` of a `FetchTransport`: `failure` is `connect`, `timeout`, `answer` or
 /// `request` (see [`FetchFailureKind`]); the core takes the request's secrets out of `message`.
-#[napi]
+#[napi(catch_unwind)]
 pub fn fail_fetch(id: u32, message: String, failure: String) {
     let kind = FetchFailureKind::from_name(&failure);
     answer(id, Err(FetchFailure { message, kind }));
@@ -181,10 +245,7 @@ struct CancelOnDrop {
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
         if !self.answered && waiting(|table| table.remove(&self.id)).is_some() {
-            let _ = self
-                .functions
-                .cancel
-                .call(self.id, ThreadsafeFunctionCallMode::NonBlocking);
+            self.functions.release(self.id);
         }
     }
 }
@@ -194,6 +255,11 @@ impl Fetch for JsFetch {
         let functions = Arc::clone(&self.0);
         Box::pin(async move {
             let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+            let (body, body_id) = match request.body {
+                None => (None, None),
+                Some(Body::Text(text)) => (Some(text), None),
+                Some(Body::Held(held)) => (None, Some(held)),
+            };
             let call = FetchCall {
                 id,
                 method: request.method,
@@ -203,7 +269,13 @@ impl Fetch for JsFetch {
                     .into_iter()
                     .flat_map(|(name, value)| [name, value])
                     .collect(),
-                body: request.body,
+                body,
+                body_id,
+                init_id: request.init,
+                body_limit: match request.read {
+                    BodyRead::UpTo(limit) => Some(limit as f64),
+                    BodyRead::Hold => None,
+                },
                 max_retries: request.retry.max_retries,
                 initial_delay_ms: request.retry.initial_delay.as_secs_f64() * 1000.0,
             };
@@ -234,6 +306,44 @@ impl Fetch for JsFetch {
                 })
             })
         })
+    }
+
+    fn read(&self, id: u32, limit: u64) -> Pin<Box<dyn Future<Output = ReadAnswer> + Send>> {
+        let functions = Arc::clone(&self.0);
+        Box::pin(async move {
+            let waiter = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+            let (answered, answer) = oneshot::channel();
+            waiting(|table| table.insert(waiter, answered));
+            let read = HeldRead {
+                id,
+                waiter,
+                limit: limit as f64,
+            };
+            if functions
+                .read
+                .call(read, ThreadsafeFunctionCallMode::NonBlocking)
+                != Status::Ok
+            {
+                waiting(|table| table.remove(&waiter));
+                functions.release(id);
+                return Err(FetchFailure {
+                    message: "the held body could not be read".to_owned(),
+                    kind: FetchFailureKind::Answer,
+                });
+            }
+            match answer.await {
+                Ok(Ok(response)) => Ok(response.body),
+                Ok(Err(failure)) => Err(failure),
+                Err(_) => Err(FetchFailure {
+                    message: "the held body's answer was lost".to_owned(),
+                    kind: FetchFailureKind::Answer,
+                }),
+            }
+        })
+    }
+
+    fn release(&self, id: u32) {
+        self.0.release(id);
     }
 
     fn retries_itself(&self) -> bool {

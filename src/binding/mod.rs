@@ -13,23 +13,27 @@ mod trust;
 
 pub use cache_store::{CacheStore, StoreCall, settle_store};
 pub use client::{
-    CallOptions, CancelToken, NativeClient, NativeClientConfig, RetryAnswer, RetryOptions,
-    authorization_of, check_answer, http_versions, redact_header_secrets, retry_after_ms,
-    without_userinfo,
+    CallOptions, CancelToken, NativeClient, NativeClientConfig, RetryOptions, StreamedAnswer,
+    StreamedRequest, check_answer, http_versions, redact_secrets, redact_url, retry_after_ms,
 };
 pub use credentials::{
     LoadCredentialsOptions, LoadedCredentials, load_credentials_from_file,
     load_credentials_from_json, load_credentials_from_json_sync, sign_service_jwt,
 };
-pub use fetch::{FetchCall, FetchTransport, fail_fetch, settle_fetch};
+pub use error::last_panic_location;
+pub use fetch::{
+    FetchCall, FetchTransport, HeldRead, fail_fetch, settle_fetch, settle_fetch_unread,
+};
 pub use token::{FetchTokenOptions, FetchedToken, TokenExchange, fetch_token_for, token_url_of};
 pub use trust::{TrustOptions, register_roots};
 
+/// Panics of this addon print nothing and are reported as `INTERNAL_ERROR` ([`error::quiet_panics`]).
 /// napi-rs's own runtime settles nothing of ours (every promise is settled from
 /// [`runtime::spawn`]); until the last environment exits it is this one-thread runtime instead
 /// of napi-rs's default of a worker per core.
 #[napi_derive::module_init]
 fn init() {
+    error::quiet_panics();
     if let Ok(idle) = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("napi-rs-runtime")

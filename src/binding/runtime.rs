@@ -113,7 +113,7 @@ where
     Ok(PromiseRaw::new(env.raw(), promise.raw()))
 }
 
-/// Settles a promise with the outcome of its work; a panic rejects it.
+/// Settles a promise with the outcome of its work; a panic rejects it with `INTERNAL_ERROR`.
 fn settle<T: ToNapiValue + Send + 'static>(
     deferred: JsDeferred<T, Resolver<T>>,
     outcome: std::thread::Result<napi::Result<T>>,
@@ -121,8 +121,6 @@ fn settle<T: ToNapiValue + Send + 'static>(
     match outcome {
         Ok(Ok(value)) => deferred.resolve(Box::new(move |_| Ok(value))),
         Ok(Err(error)) => deferred.reject(error),
-        Err(_) => deferred.reject(napi::Error::from_reason(
-            "the native call failed unexpectedly",
-        )),
+        Err(_) => deferred.reject(super::error::panic_error()),
     }
 }

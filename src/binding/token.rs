@@ -13,7 +13,7 @@ use super::fetch::FetchTransport;
 use super::runtime;
 use super::trace::trace_headers;
 use super::trust::TrustOptions;
-use crate::aem::client::parse_headers;
+use crate::aem::request::parse_headers;
 use crate::auth::ims::{Exchange, ImsLimits};
 use crate::auth::token::{epoch_millis, fetch_token, token_url};
 use crate::error::Error;
@@ -81,7 +81,7 @@ pub struct FetchedToken {
 }
 
 /// The IMS URL token requests for `credentials` go to; null for a development token.
-#[napi]
+#[napi(catch_unwind)]
 pub fn token_url_of(credentials: &LoadedCredentials) -> Option<String> {
     token_url(&credentials.inner)
 }
@@ -89,7 +89,7 @@ pub fn token_url_of(credentials: &LoadedCredentials) -> Option<String> {
 /// One token request for loaded credentials, as Adobe's `getToken` makes it: every call a new
 /// exchange at IMS (the development token as it is), through `transport` when given. With
 /// `options.raw`, also IMS's answer as it came, for `exchange()`.
-#[napi(ts_return_type = "Promise<FetchedToken>")]
+#[napi(ts_return_type = "Promise<FetchedToken>", catch_unwind)]
 pub fn fetch_token_for<'env>(
     env: &'env Env,
     credentials: &LoadedCredentials,

@@ -36,7 +36,7 @@ impl From<Option<TrustOptions>> for Trust {
 
 /// Registers a set of trust anchors (Node's default set, as PEM) once, and returns the number
 /// clients name it by; the same set gets the same number.
-#[napi]
+#[napi(catch_unwind)]
 pub fn register_roots(pem: String) -> napi::Result<u32> {
     tls::register_roots(&pem).ok_or_else(|| {
         to_js_error(Error::InvalidParam(

@@ -65,29 +65,12 @@ pub fn build_client(config: &HttpConfig) -> Result<Client> {
             })?,
         )
         .pool_idle_timeout(Duration::from_secs(60))
-        .redirect(same_origin_redirects())
+        // One hop per request: the request loop follows redirects by the one rule of every
+        // transport (super::redirect).
+        .redirect(reqwest::redirect::Policy::none())
         .connector_layer(ConnectTimeoutLayer)
         .build()
         .map_err(|err| Error::InvalidParam(format!("cannot build the HTTP client: {err}")))
-}
-
-/// Redirects within one origin are followed (at most 10); one to another origin is the answer.
-/// reqwest drops only `Authorization`, `Cookie` and the like on the way to another origin, not
-/// `X-Api-Key` or an app's own headers: so nothing of the request goes there at all.
-fn same_origin_redirects() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
-        let leaves = attempt
-            .previous()
-            .last()
-            .is_some_and(|previous| previous.origin() != attempt.url().origin());
-        if leaves {
-            attempt.stop()
-        } else if attempt.previous().len() > 10 {
-            attempt.error("too many redirects")
-        } else {
-            attempt.follow()
-        }
-    })
 }
 
 /// How many differently configured clients [`client_for`] keeps; past that it starts afresh

@@ -1,17 +1,12 @@
-//! Retries: which failures are retried, full-jitter exponential backoff, and `Retry-After`.
+//! Retries: which failures are retried, full-jitter exponential backoff, and `Retry-After`: the
+//! one decision of every request loop ([`super::send`]).
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
-
-use tokio::time::Instant;
-
-use super::failure::TransportError;
-use super::transport::{Incoming, Outgoing, Transport};
-use crate::error::Error;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use reqwest::StatusCode;
-use reqwest::header::RETRY_AFTER;
+
+use super::failure::TransportError;
 
 /// How failed requests are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +59,7 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
 pub fn is_retryable_error(error: &TransportError, repeatable: bool) -> bool {
     match error {
         TransportError::Native(error) => {
-            if crate::http::tls::certificate_error(error).is_some() {
+            if super::tls::certificate_error(error).is_some() {
                 return false;
             }
             if error.is_connect() {
@@ -145,98 +140,6 @@ pub fn retry_after_value(value: &str, now: SystemTime) -> Option<Duration> {
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
-/// How one request is tried: the retry policy, whether it may be sent again after it may have
-/// reached the server (false for a non-idempotent PUT), the timeout over every attempt and the
-/// waits between them, and the connect timeout of each connection opened.
-#[derive(Debug, Clone, Copy)]
-pub struct Attempts<'a> {
-    /// Which failures are retried, and the backoff.
-    pub policy: &'a RetryPolicy,
-    /// Whether the request may be repeated after it may have reached the server.
-    pub repeatable: bool,
-    /// The longest the whole request may take, `turn` and retries included.
-    pub timeout: Duration,
-    /// The longest opening one connection may take.
-    pub connect_timeout: Duration,
-}
-
-/// Sends the request `build` makes through `transport`, retrying connection errors, 429 and 5xx as the policy
-/// allows, and reads the last answer with `read`. `turn` is awaited first (a concurrency
-/// permit, held until the answer is read); waiting for it counts towards the timeout. A retry
-/// whose wait would end after the deadline is not made: the last answer is read instead. Every
-/// failure is an [`Error::Attempted`] that says how many attempts were made; running out of
-/// time gives `read`'s error for `timed_out(timeout)`. A transport that retries by itself (an
-/// app's `fetch`) gets one attempt: nothing is retried twice over.
-pub async fn send_with_retries<T, G, Fut>(
-    transport: &Transport,
-    attempts: Attempts<'_>,
-    turn: impl Future<Output = G>,
-    build: impl Fn() -> Outgoing,
-    read: impl FnOnce(Result<Incoming, TransportError>) -> Fut,
-    timed_out: impl FnOnce(Duration) -> Error,
-) -> Result<(T, u32), Error>
-where
-    Fut: Future<Output = Result<T, Error>>,
-{
-    let Attempts {
-        policy,
-        repeatable,
-        timeout,
-        connect_timeout,
-    } = attempts;
-    let deadline = Instant::now() + timeout;
-    let max_retries = if transport.retries_itself() {
-        0
-    } else {
-        policy.max_retries
-    };
-    // Follows the attempts as they start, for the error when the deadline ends this early.
-    let counter = AtomicU32::new(0);
-    let run = async {
-        let _turn = turn.await;
-        let mut made = 0;
-        let result = loop {
-            made += 1;
-            counter.store(made, Ordering::Relaxed);
-            let result = transport.send(build(), connect_timeout, policy).await;
-            let ended = match &result {
-                Ok(response) => AttemptEnd::Answered {
-                    status: response.status(),
-                    retry_after: response
-                        .headers()
-                        .get(RETRY_AFTER)
-                        .and_then(|value| value.to_str().ok()),
-                },
-                Err(error) => AttemptEnd::Failed {
-                    retryable: is_retryable_error(error, repeatable),
-                },
-            };
-            let Some(wait) = wait_before_retry(policy, made, max_retries, repeatable, ended) else {
-                break result;
-            };
-            if Instant::now() + wait >= deadline {
-                break result;
-            }
-            drop(result);
-            tokio::time::sleep(wait).await;
-        };
-        match read(result).await {
-            Ok(value) => Ok((value, made)),
-            Err(error) => Err(Error::Attempted {
-                attempts: made,
-                source: Box::new(error),
-            }),
-        }
-    };
-    match tokio::time::timeout_at(deadline, run).await {
-        Ok(result) => result,
-        Err(_) => Err(Error::Attempted {
-            attempts: counter.load(Ordering::Relaxed),
-            source: Box::new(timed_out(timeout)),
-        }),
-    }
 }
 
 /// A number in [0, 1) from the system's secure random source (0.5 if it fails).

@@ -1,8 +1,10 @@
-//! The seam under every request: one [`Transport`] sends one HTTP request and hands back the
-//! answer. Two implementations sit behind it, the native HTTP client (pooled, HTTP/2, TLS as
-//! Node decides it) and a `fetch` function given by the app (or `globalThis.fetch`, where the
-//! app's HTTP test doubles see it). URLs, auth, retries, the response cache, coalescing, errors
-//! and spans sit above it once, whichever carries the bytes.
+//! The seam under every request: one [`Transport`] sends one hop of an HTTP request and hands back
+//! the answer, its body read up to a limit as it streams, or held for the caller. Two
+//! implementations sit behind it, the native HTTP client (pooled, HTTP/2, TLS as Node decides it,
+//! following no redirect) and a `fetch` function given by the app (or `globalThis.fetch`, where the
+//! app's HTTP test doubles see it, called with `redirect: 'manual'`). A transport decides nothing:
+//! redirects, credentials per origin, retries, body limits and redaction sit above it once
+//! ([`super::send`]), whichever carries the bytes.
 
 use std::fmt;
 use std::future::Future;
@@ -16,7 +18,6 @@ use reqwest::{Client, Method, StatusCode, Url};
 use super::body::read_body;
 use super::failure::{FetchFailure, FetchFailureKind, TransportError};
 use super::pool::with_connect_timeout;
-use super::redact::Secrets;
 use super::retry::RetryPolicy;
 use crate::error::{Error, Result};
 
@@ -42,22 +43,53 @@ impl fmt::Debug for Transport {
     }
 }
 
-/// One request as it leaves: every header already merged (the client's, the call's, the auth).
-/// `Debug` shows header names and the body's length only: both may hold secrets.
+/// A request's body.
+#[derive(Clone)]
+pub enum Body {
+    /// A text (JSON, a query, a form), which can be sent again.
+    Text(String),
+    /// A body the JavaScript side holds (a stream, a `Blob`, `FormData`), by the id it gave it:
+    /// only a `fetch` transport sends it.
+    Held(u32),
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Text(text) => write!(f, "Body::Text({} bytes)", text.len()),
+            Self::Held(id) => write!(f, "Body::Held({id})"),
+        }
+    }
+}
+
+/// What becomes of an answer's body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyRead {
+    /// It is read whole, refused once it passes this many bytes.
+    UpTo(u64),
+    /// It is held, unread, for the caller to stream (`authFetch`).
+    Hold,
+}
+
+/// One hop of a request as it leaves, its headers final. `Debug` shows header names and the
+/// body's length only: both may hold secrets.
 #[derive(Clone)]
 pub struct Outgoing {
     /// The HTTP method.
     pub method: Method,
-    /// Where the request goes.
+    /// Where the hop goes.
     pub url: Target,
-    /// Every header of the request. Sensitive values (auth) are marked so, and never appear
-    /// in an error message that a `fetch` function writes.
+    /// Every header of the hop.
     pub headers: HeaderMap,
     /// The body, if any.
-    pub body: Option<String>,
-    /// The fields of a form body that hold secrets (`client_secret`, `jwt_token` at IMS):
-    /// their values are kept out of error messages too.
-    pub secret_fields: &'static [&'static str],
+    pub body: Option<Body>,
+    /// What becomes of the answer's body: a `fetch` transport reads it up to the limit as it
+    /// streams, or holds it; the native client streams it either way.
+    pub read: BodyRead,
+    /// The id of fetch options the JavaScript side holds for the request (fields of `init` that no
+    /// rule of the core is about: `keepalive`, `integrity`, an undici `dispatcher`, …): a `fetch`
+    /// transport adds them to the hop.
+    pub init: Option<u32>,
 }
 
 impl fmt::Debug for Outgoing {
@@ -66,16 +98,15 @@ impl fmt::Debug for Outgoing {
             .field("method", &self.method)
             .field("url", &self.url)
             .field("header_names", &self.headers.keys().collect::<Vec<_>>())
-            .field(
-                "body",
-                &self.body.as_ref().map(|b| format!("{} bytes", b.len())),
-            )
-            .finish_non_exhaustive()
+            .field("body", &self.body)
+            .field("read", &self.read)
+            .field("init", &self.init)
+            .finish()
     }
 }
 
 /// Where a request goes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// An absolute `http://` or `https://` URL: every transport takes it.
     Absolute(Url),
@@ -84,32 +115,59 @@ pub enum Target {
     Relative(String),
 }
 
-/// A `fetch` function, as the binding wraps it. It must not retry unless it says so with
-/// [`Fetch::retries_itself`]; cancelling the returned future (dropping it) aborts the request.
+impl Target {
+    /// The URL as text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Absolute(url) => url.as_str(),
+            Self::Relative(path) => path,
+        }
+    }
+}
+
+/// A `fetch` function, as the binding wraps it. It sends one hop (`redirect: 'manual'`), and must
+/// not retry unless it says so with [`Fetch::retries_itself`]; cancelling the returned future
+/// (dropping it) aborts the request.
 pub trait Fetch: Send + Sync {
-    /// Sends one request. `retry` is the policy of the call, for a `fetch` that retries by
+    /// Sends one hop. `request.retry` is the policy of the call, for a `fetch` that retries by
     /// itself (it is given as `fetch`'s third argument, as Adobe's client gives it).
     fn fetch(
         &self,
         request: FetchRequest,
     ) -> Pin<Box<dyn Future<Output = std::result::Result<FetchedResponse, FetchFailure>> + Send>>;
 
+    /// Reads the body held under `id`, up to `limit` bytes as it streams (cancelled past it); the
+    /// JavaScript side lets go of it then.
+    fn read(
+        &self,
+        id: u32,
+        limit: u64,
+    ) -> Pin<Box<dyn Future<Output = std::result::Result<FetchedBody, FetchFailure>> + Send>>;
+
+    /// Lets go of the body held under `id` (cancels its stream), or aborts the request `id` if it
+    /// is still in flight.
+    fn release(&self, id: u32);
+
     /// Whether this `fetch` retries by itself (one the app supplied): then the core makes one
     /// attempt per call and leaves the retries to it, so that nothing is retried twice over.
     fn retries_itself(&self) -> bool;
 }
 
-/// A request as a `fetch` function takes it.
+/// A hop as a `fetch` function takes it.
 #[derive(Clone)]
 pub struct FetchRequest {
     /// `GET`, `POST`, …
     pub method: String,
-    /// The absolute URL.
+    /// The absolute URL, or a path from the root.
     pub url: String,
     /// Header names and values, in order.
     pub headers: Vec<(String, String)>,
     /// The body, if any.
-    pub body: Option<String>,
+    pub body: Option<Body>,
+    /// What becomes of the answer's body.
+    pub read: BodyRead,
+    /// The id of fetch options the JavaScript side holds for the request.
+    pub init: Option<u32>,
     /// The call's retry policy, for a `fetch` that retries by itself.
     pub retry: RetryPolicy,
 }
@@ -123,38 +181,52 @@ impl fmt::Debug for FetchRequest {
                 "header_names",
                 &self.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
             )
-            .field(
-                "body",
-                &self.body.as_ref().map(|b| format!("{} bytes", b.len())),
-            )
+            .field("body", &self.body)
+            .field("read", &self.read)
             .finish_non_exhaustive()
     }
 }
 
-/// The answer a `fetch` function gave, read whole. `Debug` shows header names and the body's
-/// length only: an IMS answer holds a token.
+/// The body of an answer a `fetch` function gave.
+#[derive(Debug)]
+pub enum FetchedBody {
+    /// Read whole, within the limit.
+    Read(Vec<u8>),
+    /// Longer than the limit: its stream was cancelled there.
+    TooLarge,
+    /// Held by the JavaScript side, unread, under the request's id.
+    Held(u32),
+}
+
+/// The answer a `fetch` function gave. `Debug` shows header names and the body's length only:
+/// an IMS answer holds a token.
 pub struct FetchedResponse {
     /// The HTTP status.
     pub status: StatusCode,
     /// The response headers (those that fit HTTP's rules; others are left out).
     pub headers: HeaderMap,
-    /// The body as `text()` (or `JSON.stringify(await json())`) gave it.
-    pub body: Vec<u8>,
+    /// The body.
+    pub body: FetchedBody,
 }
 
 impl fmt::Debug for FetchedResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body = match &self.body {
+            FetchedBody::Read(bytes) => format!("{} bytes", bytes.len()),
+            FetchedBody::TooLarge => "too large".to_owned(),
+            FetchedBody::Held(id) => format!("held as {id}"),
+        };
         f.debug_struct("FetchedResponse")
             .field("status", &self.status)
             .field("header_names", &self.headers.keys().collect::<Vec<_>>())
-            .field("body", &format!("{} bytes", self.body.len()))
+            .field("body", &body)
             .finish()
     }
 }
 
 impl FetchedResponse {
     /// An answer from a status and header pairs; a pair that is not a valid header is left out.
-    pub fn new(status: u16, headers: &[(String, String)], body: Vec<u8>) -> Option<Self> {
+    pub fn new(status: u16, headers: &[(String, String)], body: FetchedBody) -> Option<Self> {
         let status = StatusCode::from_u16(status).ok()?;
         let mut map = HeaderMap::with_capacity(headers.len());
         for (name, value) in headers {
@@ -173,21 +245,126 @@ impl FetchedResponse {
     }
 }
 
-/// An answer, its body not read yet.
+/// A body the JavaScript side holds for this answer: let go of when dropped, unless
+/// [`HeldBody::hand_over`] gave it to the caller.
+pub struct HeldBody {
+    id: u32,
+    fetch: Arc<dyn Fetch>,
+    handed_over: bool,
+}
+
+impl fmt::Debug for HeldBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HeldBody({})", self.id)
+    }
+}
+
+impl HeldBody {
+    /// The id the body is held under.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// The id under which the JavaScript side holds the body, for the caller to take it there.
+    pub fn hand_over(mut self) -> u32 {
+        self.handed_over = true;
+        self.id
+    }
+
+    /// The body, read up to `limit` bytes as it streams.
+    pub async fn read(mut self, status: u16, limit: u64) -> Result<Vec<u8>> {
+        self.handed_over = true;
+        match self.fetch.read(self.id, limit).await {
+            Ok(FetchedBody::Read(bytes)) if bytes.len() as u64 <= limit => Ok(bytes),
+            Ok(FetchedBody::Read(_) | FetchedBody::TooLarge) => {
+                Err(Error::BodyTooLarge { status, limit })
+            }
+            Ok(FetchedBody::Held(_)) => Err(Error::Internal(
+                "a held body was held again instead of read".to_owned(),
+            )),
+            Err(failure) => Err(Error::FetchAnswer {
+                reason: failure.message,
+            }),
+        }
+    }
+}
+
+impl Drop for HeldBody {
+    fn drop(&mut self) {
+        if !self.handed_over {
+            self.fetch.release(self.id);
+        }
+    }
+}
+
+/// A held body on its way to its caller, handed over at most once (to whichever clone takes it
+/// first): let go of if nobody does.
+#[derive(Debug, Clone)]
+pub struct Handover(Arc<std::sync::Mutex<Option<HeldBody>>>);
+
+impl Handover {
+    /// A held body to hand over.
+    pub fn new(held: HeldBody) -> Self {
+        Self(Arc::new(std::sync::Mutex::new(Some(held))))
+    }
+
+    /// The id the body is held under, while nobody took it.
+    pub fn id(&self) -> Option<u32> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(HeldBody::id)
+    }
+
+    /// Hands the body over: the id it is held under, for the caller to take it there; `None` when
+    /// another took it first.
+    pub fn hand_over(&self) -> Option<u32> {
+        let mut held = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.take().map(HeldBody::hand_over)
+    }
+}
+
+/// A `fetch` function's answer body, as the core has it.
+#[derive(Debug)]
+enum Fetched {
+    /// Read whole.
+    Read(Vec<u8>),
+    /// Longer than the limit asked for.
+    TooLarge,
+    /// Held by the JavaScript side.
+    Held(HeldBody),
+}
+
+/// An answer: its status and headers, its body read or not yet.
 #[derive(Debug)]
 pub enum Incoming {
-    /// From the native client: the body streams.
+    /// The native client's: the body streams as it is read.
     Native(reqwest::Response),
-    /// From a `fetch` function: read whole.
-    Fetched(FetchedResponse),
+    /// A `fetch` function's.
+    Fetched {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The response headers.
+        headers: HeaderMap,
+        /// The body.
+        body: FetchedAnswerBody,
+    },
 }
+
+/// The body of a `fetch` function's answer: read, too large, or held for the caller.
+#[derive(Debug)]
+pub struct FetchedAnswerBody(Fetched);
 
 impl Incoming {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Native(response) => response.status(),
-            Self::Fetched(response) => response.status,
+            Self::Fetched { status, .. } => *status,
         }
     }
 
@@ -195,16 +372,7 @@ impl Incoming {
     pub fn headers(&self) -> &HeaderMap {
         match self {
             Self::Native(response) => response.headers(),
-            Self::Fetched(response) => &response.headers,
-        }
-    }
-
-    /// The URL that answered, after any redirects the native client followed; unknown for a
-    /// `fetch` answer.
-    pub fn url(&self) -> Option<&reqwest::Url> {
-        match self {
-            Self::Native(response) => Some(response.url()),
-            Self::Fetched(_) => None,
+            Self::Fetched { headers, .. } => headers,
         }
     }
 
@@ -212,21 +380,34 @@ impl Incoming {
     pub fn http_version(&self) -> Option<&'static str> {
         match self {
             Self::Native(response) => Some(protocol_version(response.version())),
-            Self::Fetched(_) => None,
+            Self::Fetched { .. } => None,
         }
     }
 
-    /// The body, refused past `limit` bytes.
+    /// The body, refused past `limit` bytes as it streams.
     pub async fn read_body(self, limit: u64) -> Result<Vec<u8>> {
+        let status = self.status().as_u16();
+        let too_large = || Error::BodyTooLarge { status, limit };
         match self {
             Self::Native(response) => read_body(response, limit).await,
-            Self::Fetched(response) if response.body.len() as u64 > limit => {
-                Err(Error::BodyTooLarge {
-                    status: response.status.as_u16(),
-                    limit,
-                })
-            }
-            Self::Fetched(response) => Ok(response.body),
+            Self::Fetched { body, .. } => match body.0 {
+                Fetched::Read(bytes) if bytes.len() as u64 > limit => Err(too_large()),
+                Fetched::Read(bytes) => Ok(bytes),
+                Fetched::TooLarge => Err(too_large()),
+                Fetched::Held(held) => held.read(status, limit).await,
+            },
+        }
+    }
+
+    /// The body held for the caller (`BodyRead::Hold` through a `fetch`), to hand over; `None` for
+    /// a body that was read, or the native client's.
+    pub fn into_held(self) -> Option<HeldBody> {
+        match self {
+            Self::Fetched {
+                body: FetchedAnswerBody(Fetched::Held(held)),
+                ..
+            } => Some(held),
+            _ => None,
         }
     }
 }
@@ -237,8 +418,9 @@ impl Transport {
         matches!(self, Self::Fetch(fetch) if fetch.retries_itself())
     }
 
-    /// Sends one request. `connect_timeout` bounds opening a connection (native only: a
-    /// `fetch` has its own); `retry` is told to a `fetch` that retries by itself.
+    /// Sends one hop. `connect_timeout` bounds opening a connection (native only: a `fetch` has
+    /// its own); `retry` is told to a `fetch` that retries by itself. A failure's message is the
+    /// transport's own: the caller takes the request's secrets out of it.
     pub async fn send(
         &self,
         request: Outgoing,
@@ -247,15 +429,23 @@ impl Transport {
     ) -> std::result::Result<Incoming, TransportError> {
         match self {
             Self::Native(client) => {
-                let Target::Absolute(url) = request.url else {
-                    return Err(TransportError::Fetch(FetchFailure {
-                        message: "a relative URL needs a fetch transport".to_owned(),
+                let failure = |message: &str| {
+                    TransportError::Fetch(FetchFailure {
+                        message: message.to_owned(),
                         kind: FetchFailureKind::Request,
-                    }));
+                    })
+                };
+                let Target::Absolute(url) = request.url else {
+                    return Err(failure("a relative URL needs a fetch transport"));
                 };
                 let builder = client.request(request.method, url).headers(request.headers);
                 let builder = match request.body {
-                    Some(body) => builder.body(body),
+                    Some(Body::Text(text)) => builder.body(text),
+                    Some(Body::Held(_)) => {
+                        return Err(failure(
+                            "a body held by JavaScript (a stream, a Blob, FormData) needs a fetch transport",
+                        ));
+                    }
                     None => builder,
                 };
                 with_connect_timeout(connect_timeout, builder.send())
@@ -264,11 +454,6 @@ impl Transport {
                     .map_err(TransportError::Native)
             }
             Self::Fetch(fetch) => {
-                let secrets = Secrets::of(
-                    &request.headers,
-                    request.body.as_deref(),
-                    request.secret_fields,
-                );
                 let call = FetchRequest {
                     method: request.method.as_str().to_owned(),
                     url: match request.url {
@@ -286,18 +471,24 @@ impl Transport {
                         })
                         .collect(),
                     body: request.body,
+                    read: request.read,
+                    init: request.init,
                     retry: *retry,
                 };
-                fetch
-                    .fetch(call)
-                    .await
-                    .map(Incoming::Fetched)
-                    .map_err(|failure| {
-                        TransportError::Fetch(FetchFailure {
-                            message: secrets.redact(&failure.message),
-                            kind: failure.kind,
-                        })
-                    })
+                let answer = fetch.fetch(call).await.map_err(TransportError::Fetch)?;
+                Ok(Incoming::Fetched {
+                    status: answer.status,
+                    headers: answer.headers,
+                    body: FetchedAnswerBody(match answer.body {
+                        FetchedBody::Read(bytes) => Fetched::Read(bytes),
+                        FetchedBody::TooLarge => Fetched::TooLarge,
+                        FetchedBody::Held(id) => Fetched::Held(HeldBody {
+                            id,
+                            fetch: Arc::clone(fetch),
+                            handed_over: false,
+                        }),
+                    }),
+                })
             }
         }
     }
@@ -334,16 +525,17 @@ mod tests {
             method: Method::POST,
             url: Target::Relative("/ims/token/v3".into()),
             headers,
-            body: Some("client_secret=form-SECRET".into()),
-            secret_fields: &["client_secret"],
+            body: Some(Body::Text("client_secret=form-SECRET".into())),
+            read: BodyRead::UpTo(1024),
+            init: None,
         };
-        let answer =
-            FetchedResponse::new(200, &[], br#"{"access_token":"token-SECRET"}"#.to_vec()).unwrap();
-        for debug in [
-            format!("{outgoing:?}"),
-            format!("{answer:?}"),
-            format!("{:?}", Incoming::Fetched(answer)),
-        ] {
+        let answer = FetchedResponse::new(
+            200,
+            &[],
+            FetchedBody::Read(br#"{"access_token":"token-SECRET"}"#.to_vec()),
+        )
+        .unwrap();
+        for debug in [format!("{outgoing:?}"), format!("{answer:?}")] {
             assert!(!debug.contains("SECRET"), "{debug}");
         }
     }
@@ -359,11 +551,11 @@ mod tests {
                 ("set-cookie".into(), "a=1".into()),
                 ("set-cookie".into(), "b=2".into()),
             ],
-            Vec::new(),
+            FetchedBody::Read(Vec::new()),
         )
         .unwrap();
         assert_eq!(answer.headers.len(), 3);
         assert_eq!(answer.headers.get_all("set-cookie").iter().count(), 2);
-        assert!(FetchedResponse::new(1000, &[], Vec::new()).is_none());
+        assert!(FetchedResponse::new(1000, &[], FetchedBody::TooLarge).is_none());
     }
 }

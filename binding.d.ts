@@ -247,8 +247,13 @@ export interface HeldRead {
   id: number
   /** The id to answer under. */
   waiter: number
-  /** The most bytes read; past it, the body is cancelled. */
+  /**
+   * The most bytes read; past it, the body is cancelled, or with `keep` held again, whole,
+   * under `id` (answered with `settleFetchUnread(waiter, …, true)`).
+   */
   limit: number
+  /** Whether a body past the limit is held again rather than cancelled. */
+  keep: boolean
 }
 
 /** The HTTP versions an outcome code's version field indexes, from 1 (`lib/outcome.js`). */

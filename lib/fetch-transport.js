@@ -99,14 +99,14 @@ function fetchTransport (currentFetch, suppliedByApp) {
         heldAnswers.set(call.id, { response, controller, status: head.status })
         return native.settleFetchUnread(call.id, head.status, head.headers, true)
       }
-      let chunks
+      let read
       try {
-        chunks = await readBounded(response, call.bodyLimit)
+        read = await readBounded(response, call.bodyLimit, false)
       } catch (error) {
         return native.failFetch(call.id, `its body cannot be read (${messageOf(error)})`, 'answer')
       }
-      if (chunks === null) native.settleFetchUnread(call.id, head.status, head.headers, false)
-      else native.settleFetch(call.id, head.status, head.headers, chunks)
+      if (read.chunks === undefined) native.settleFetchUnread(call.id, head.status, head.headers, false)
+      else native.settleFetch(call.id, head.status, head.headers, read.chunks)
     } catch (error) {
       // The caller that holds parts of this request (authFetch) rethrows fetch's own error,
       // without the secrets of the headers it was given.
@@ -129,14 +129,16 @@ function fetchTransport (currentFetch, suppliedByApp) {
     if (cancelledBeforeSent.size >= 1000) cancelledBeforeSent.clear()
     cancelledBeforeSent.add(id)
   }
-  const read = async ({ id, waiter, limit }) => {
+  const read = async ({ id, waiter, limit, keep }) => {
     const held = heldAnswers.get(id)
     heldAnswers.delete(id)
     if (held === undefined) return native.failFetch(waiter, 'the held answer is gone', 'answer')
     try {
-      const chunks = await readBounded(held.response, limit)
-      if (chunks === null) native.settleFetchUnread(waiter, held.status, [], false)
-      else native.settleFetch(waiter, held.status, [], chunks)
+      const read = await readBounded(held.response, limit, keep)
+      if (read.chunks !== undefined) return native.settleFetch(waiter, held.status, [], read.chunks)
+      // Past the limit, kept: the same answer, its body what was read and the rest, held again.
+      if (read.whole !== undefined) heldAnswers.set(id, { ...held, response: read.whole })
+      native.settleFetchUnread(waiter, held.status, [], read.whole !== undefined)
     } catch (error) {
       native.failFetch(waiter, `its body cannot be read (${messageOf(error)})`, 'answer')
     }
@@ -205,17 +207,19 @@ function discard (response) {
 }
 
 /**
- * An answer's body, read as it streams: its chunks, or null once they pass `limit` bytes (the
- * stream is then cancelled, and the rest never read). A `Content-Length` over the limit is refused
- * before anything is read. Doubles without a stream are read by `arrayBuffer()`, `text()` or
- * `json()`, and measured after.
- * @returns {Promise<Uint8Array[] | null>}
+ * An answer's body, read as it streams: `{chunks}`, or, once they pass `limit` bytes, `{}` (the
+ * stream cancelled, the rest never read) or with `keep` `{whole}`, the same answer whose body is
+ * what was read and the rest, for its caller. A `Content-Length` over the limit is known before
+ * anything is read. Doubles without a stream are read by `arrayBuffer()`, `text()` or `json()`,
+ * and measured after.
+ * @returns {Promise<{chunks?: Uint8Array[], whole?: Response}>}
  */
-async function readBounded (response, limit) {
+async function readBounded (response, limit, keep) {
   const length = Number(headerOf(response.headers, 'content-length'))
   if (Number.isFinite(length) && length > limit) {
+    if (keep) return { whole: response }
     discard(response)
-    return null
+    return {}
   }
   const chunks = []
   let size = 0
@@ -224,13 +228,14 @@ async function readBounded (response, limit) {
     const reader = body.getReader()
     for (;;) {
       const { value, done } = await reader.read()
-      if (done) return chunks
+      if (done) return { chunks }
       size += value.byteLength
-      if (size > limit) {
-        reader.cancel().catch(() => {})
-        return null
-      }
       chunks.push(value)
+      if (size > limit) {
+        if (keep) return { whole: rejoined(response, chunks, reader) }
+        reader.cancel().catch(() => {})
+        return {}
+      }
     }
   }
   if (body && typeof body[Symbol.asyncIterator] === 'function') {
@@ -239,15 +244,33 @@ async function readBounded (response, limit) {
       size += bytes.byteLength
       if (size > limit) {
         if (typeof body.destroy === 'function') body.destroy()
-        return null
+        return {}
       }
       chunks.push(bytes)
     }
-    return chunks
+    return { chunks }
   }
   const whole = await bodyOf(response)
-  if (whole === undefined) return chunks
-  return whole.byteLength > limit ? null : [whole]
+  if (whole === undefined) return { chunks }
+  return whole.byteLength > limit ? {} : { chunks: [whole] }
+}
+
+/** `response` again, its body the `chunks` already read and then the rest of `reader`. */
+function rejoined (response, chunks, reader) {
+  const stream = new ReadableStream({
+    pull: async (controller) => {
+      if (chunks.length > 0) return controller.enqueue(chunks.shift())
+      const { value, done } = await reader.read()
+      if (done) controller.close()
+      else controller.enqueue(value)
+    },
+    cancel: (reason) => reader.cancel(reason)
+  })
+  const again = new Response(stream, { status: response.status, statusText: response.statusText, headers: response.headers })
+  try {
+    Object.defineProperty(again, 'url', { value: response.url })
+  } catch {}
+  return again
 }
 
 /** A header of an answer of any fetch stack (`Headers`, a plain object), or null. */

@@ -1,6 +1,12 @@
 //! The layers of `src/` (see `src/lib.rs`): every module imports only from the layers below its
 //! own, or from its own folder, and no two modules import each other, directly or in a circle.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test: a panic is how it fails"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 

@@ -134,9 +134,9 @@ pub struct AemClient {
     headers: HeaderMap,
     /// Headers of the hops on AEM's origin only: the auth and the configured headers.
     credentials: HeaderMap,
-    /// AEM's origin, where credentials go; `None` for a relative service URL (an app's fetch
-    /// resolves its paths on the origin it serves).
-    origin: Option<url::Origin>,
+    /// The service URL, whose origin is where credentials go; `None` for a relative service URL
+    /// (an app's fetch resolves its paths on the origin it serves).
+    origin: Option<Arc<Url>>,
     service_url: String,
     endpoint: String,
     retry: RetryPolicy,
@@ -286,7 +286,7 @@ impl AemClient {
                 cache_key::identity_key(Speaker::Authorization, value.as_bytes())
             });
         let service_url = normalize_service_url(&config.service_url);
-        let origin = Url::parse(&service_url).ok().map(|url| url.origin());
+        let origin = Url::parse(&service_url).ok().map(Arc::new);
         let shared = config
             .shared_cache
             .filter(|_| config.cache.is_some())

@@ -18,7 +18,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, SET_COOKIE};
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::http::transport::{Handover, Incoming};
+use crate::http::transport::{Handover, Incoming, ReadOrKept};
 
 /// Headers an envelope leaves out: those of one connection (RFC 9110 §7.6.1), and the body's
 /// framing and coding (the text is whole and decoded).
@@ -55,19 +55,33 @@ pub async fn read(response: Incoming, url: &str, limit: u64) -> Result<RawAnswer
     let ok = (200..300).contains(&status);
     let headers = headers_of(response.headers());
     let sets_cookie = response.headers().contains_key(SET_COOKIE);
+    let response_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
     let mut held = None;
     let text = if is_text(response.headers()) {
-        match response.read_body(limit).await {
-            Ok(body) => String::from_utf8(body).ok(),
-            Err(Error::BodyTooLarge { .. }) => None,
-            Err(error) => return Err(error),
+        match response.read_or_keep(limit).await? {
+            ReadOrKept::Read(body) => String::from_utf8(body).ok(),
+            // Over the limit: not kept here, but still its caller's answer, whole.
+            ReadOrKept::Kept(body) => {
+                held = Some(body).filter(|_| ok).map(Handover::new);
+                None
+            }
+            ReadOrKept::TooLarge => None,
         }
     } else {
         // A 2xx binary goes to its caller as it streams, through the fetch that holds it.
         held = response.into_held().filter(|_| ok).map(Handover::new);
         None
     };
-    let storable = text.is_some() && !sets_cookie;
+    // What says it is JSON is kept only if it is: `request()` would refuse it from the cache on
+    // every later call, as it refused it now.
+    let claims_json = essence_of(response_type.as_deref()).is_some_and(|essence| is_json(&essence));
+    let storable = text
+        .as_deref()
+        .is_some_and(|text| !claims_json || is_json_text(text))
+        && !sets_cookie;
     let mut envelope = json!({ "status": status, "url": url, "headers": headers });
     match (text, &held) {
         (Some(text), _) => envelope["text"] = json!(text),
@@ -100,6 +114,28 @@ fn headers_of(headers: &HeaderMap) -> Vec<[String; 2]> {
         .collect()
 }
 
+/// A `Content-Type`'s essence (`type/subtype`, lower case, no parameters).
+fn essence_of(content_type: Option<&str>) -> Option<String> {
+    content_type.map(|value| {
+        value
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    })
+}
+
+/// Whether an essence is JSON, as `request()` parses it: `application/json`, or a `+json` type.
+fn is_json(essence: &str) -> bool {
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+/// Whether a text is JSON.
+fn is_json_text(text: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(text.trim_start_matches('\u{FEFF}')).is_ok()
+}
+
 /// Whether a body is read as text: no `Content-Type`, `text/*`, or a JSON, XML, JavaScript,
 /// form or GraphQL type (with their `+json`, `+xml` suffixes).
 fn is_text(headers: &HeaderMap) -> bool {
@@ -109,12 +145,7 @@ fn is_text(headers: &HeaderMap) -> bool {
     let Ok(value) = value.to_str() else {
         return false;
     };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let essence = essence_of(Some(value)).unwrap_or_default();
     essence.is_empty()
         || essence.starts_with("text/")
         || [
@@ -169,6 +200,21 @@ mod tests {
         ] {
             assert!(!is_text(&with_type(kind)), "{kind}");
         }
+    }
+
+    #[test]
+    fn what_claims_to_be_json_is_json() {
+        for json in [
+            "application/json",
+            "application/problem+json; charset=utf-8",
+        ] {
+            assert!(is_json(&essence_of(Some(json)).unwrap()), "{json}");
+        }
+        for other in ["text/plain", "application/jsonx", "text/html"] {
+            assert!(!is_json(&essence_of(Some(other)).unwrap()), "{other}");
+        }
+        assert!(is_json_text("\u{FEFF}{\"a\": 1}"));
+        assert!(!is_json_text("[not json]"));
     }
 
     #[test]

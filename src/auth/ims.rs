@@ -235,7 +235,7 @@ async fn post_form(
     // The form is the credential: it goes to IMS's origin only (a redirect elsewhere is an error).
     let request = Request {
         method: Method::POST,
-        credential_origin: Some(parsed.origin()),
+        credential_origin: Some(std::sync::Arc::new(parsed.clone())),
         url: Target::Absolute(parsed),
         headers: request_headers,
         credentials: HeaderMap::new(),

@@ -59,8 +59,11 @@ pub struct HeldRead {
     pub id: u32,
     /// The id to answer under.
     pub waiter: u32,
-    /// The most bytes read; past it, the body is cancelled.
+    /// The most bytes read; past it, the body is cancelled, or with `keep` held again, whole,
+    /// under `id` (answered with `settleFetchUnread(waiter, …, true)`).
     pub limit: f64,
+    /// Whether a body past the limit is held again rather than cancelled.
+    pub keep: bool,
 }
 
 type SendFunction = ThreadsafeFunction<FetchCall, (), FetchCall, Status, false, true>;
@@ -308,7 +311,12 @@ impl Fetch for JsFetch {
         })
     }
 
-    fn read(&self, id: u32, limit: u64) -> Pin<Box<dyn Future<Output = ReadAnswer> + Send>> {
+    fn read(
+        &self,
+        id: u32,
+        limit: u64,
+        keep: bool,
+    ) -> Pin<Box<dyn Future<Output = ReadAnswer> + Send>> {
         let functions = Arc::clone(&self.0);
         Box::pin(async move {
             let waiter = NEXT_ID.fetch_add(1, Ordering::Relaxed);
@@ -318,6 +326,7 @@ impl Fetch for JsFetch {
                 id,
                 waiter,
                 limit: limit as f64,
+                keep,
             };
             if functions
                 .read

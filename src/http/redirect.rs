@@ -125,13 +125,22 @@ pub fn is_redirect(status: StatusCode) -> bool {
     matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
-/// Whether credentials go with a request's first hop to `url`: it is on the credential `origin`.
-/// A path from the root goes where the app's fetch sends its paths, the service's own origin.
-pub fn credentials_go_to(url: &Target, origin: Option<&url::Origin>) -> bool {
+/// Whether credentials go with a request's first hop to `url`: it is on the origin of
+/// `credential_origin` (any URL there). A path from the root goes where the app's fetch sends its
+/// paths, the service's own origin.
+pub fn credentials_go_to(url: &Target, credential_origin: Option<&Url>) -> bool {
     match url {
-        Target::Absolute(url) => origin.is_some_and(|origin| url.origin() == *origin),
+        Target::Absolute(url) => credential_origin.is_some_and(|origin| same_origin(url, origin)),
         Target::Relative(_) => true,
     }
+}
+
+/// Whether two URLs have one origin: scheme, host and port (RFC 6454), compared without building
+/// either origin.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host() == b.host()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// What an answer of `status` with `location` leads to from `hop`, after `followed` redirects.
@@ -171,7 +180,7 @@ pub fn next_hop(
     }
     let stays = match &next {
         Target::Absolute(url) => match &hop.url {
-            Target::Absolute(from) => url.origin() == from.origin(),
+            Target::Absolute(from) => same_origin(url, from),
             // From a path of the app's fetch to an absolute URL: another origin, as far as it
             // can be told.
             Target::Relative(_) => false,

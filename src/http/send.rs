@@ -3,11 +3,12 @@
 //! only while every hop is on their origin, retries by [`retry::wait_before_retry`], all of it
 //! within one timeout, and a transport's failure with the request's secrets taken out.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use reqwest::Method;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
+use reqwest::{Method, Url};
 use tokio::time::Instant;
 
 use super::failure::{FetchFailure, TransportError};
@@ -31,8 +32,8 @@ pub struct Request {
     /// Headers only hops on the credential origin carry, over `headers`: `Authorization`,
     /// `X-Api-Key`, `Cookie`, and the client's own headers.
     pub credentials: HeaderMap,
-    /// The origin the credentials belong to (AEM's, or IMS's).
-    pub credential_origin: Option<url::Origin>,
+    /// Where the credentials belong: any URL of their origin (AEM's, or IMS's).
+    pub credential_origin: Option<Arc<Url>>,
     /// The body of the first hop.
     pub body: Option<Body>,
     /// Whether the body can be sent again, for a retry or a 307 (a text always can).
@@ -66,13 +67,22 @@ impl std::fmt::Debug for Request {
 }
 
 impl Request {
-    /// The headers of `hop`: every hop's, and the credentials while it is credentialed. A hop that
-    /// lost its body to a redirect loses the body's headers too.
-    fn headers_of(&self, hop: &Hop) -> HeaderMap {
+    /// Every header of a credentialed hop: `headers` with the credentials over them.
+    fn with_credentials(&self) -> HeaderMap {
         let mut headers = self.headers.clone();
-        if hop.credentialed {
-            headers.extend(self.credentials.clone());
-        }
+        headers.extend(self.credentials.clone());
+        headers
+    }
+
+    /// The headers of `hop`, from `credentialed` (this request's [`Request::with_credentials`]):
+    /// those while it is credentialed, else every hop's. A hop that lost its body to a redirect
+    /// loses the body's headers too.
+    fn headers_of(&self, hop: &Hop, credentialed: &HeaderMap) -> HeaderMap {
+        let mut headers = if hop.credentialed {
+            credentialed.clone()
+        } else {
+            self.headers.clone()
+        };
         if !hop.with_body && self.body.is_some() {
             headers.remove(CONTENT_TYPE);
             headers.remove(CONTENT_LENGTH);
@@ -80,13 +90,13 @@ impl Request {
         headers
     }
 
-    /// The secrets of what `hop` sent, for a failure's message.
-    fn secrets_of(&self, hop: &Hop) -> Secrets {
+    /// The secrets of what `hop` sent (`headers`), for a failure's message.
+    fn secrets_of(&self, hop: &Hop, headers: &HeaderMap) -> Secrets {
         let body = match (&self.body, hop.with_body) {
             (Some(Body::Text(text)), true) => Some(text.as_str()),
             _ => None,
         };
-        Secrets::of(&self.headers_of(hop), body, self.secret_fields)
+        Secrets::of(headers, body, self.secret_fields)
     }
 }
 
@@ -166,10 +176,11 @@ where
     let sent = AtomicU32::new(0);
     let run = async {
         let _turn = turn.await;
+        let credentialed = request.with_credentials();
         let mut hop = Hop {
             credentialed: redirect::credentials_go_to(
                 &request.url,
-                request.credential_origin.as_ref(),
+                request.credential_origin.as_deref(),
             ),
             url: request.url.clone(),
             method: request.method.clone(),
@@ -189,7 +200,7 @@ where
             let outgoing = Outgoing {
                 method: hop.method.clone(),
                 url: hop.url.clone(),
-                headers: request.headers_of(&hop),
+                headers: request.headers_of(&hop, &credentialed),
                 body: if hop.with_body {
                     request.body.clone()
                 } else {
@@ -211,7 +222,8 @@ where
                     match wait.filter(|wait| in_time(*wait, deadline)) {
                         Some(wait) => wait,
                         None => {
-                            let error = without_secrets(error, &request.secrets_of(&hop));
+                            let sent = request.headers_of(&hop, &credentialed);
+                            let error = without_secrets(error, &request.secrets_of(&hop, &sent));
                             break Err(HopFailure::Transport(error));
                         }
                     }
@@ -370,6 +382,7 @@ mod tests {
             &self,
             _id: u32,
             _limit: u64,
+            _keep: bool,
         ) -> Pin<Box<dyn Future<Output = Result<FetchedBody, FetchFailure>> + Send>> {
             Box::pin(async { Ok(FetchedBody::Read(Vec::new())) })
         }
@@ -395,7 +408,7 @@ mod tests {
             url: Target::Absolute(url.parse().unwrap()),
             headers,
             credentials,
-            credential_origin: Some(url::Url::parse(origin).unwrap().origin()),
+            credential_origin: Some(Arc::new(Url::parse(origin).unwrap())),
             body: Some(Body::Text("{\"q\":1}".into())),
             body_replayable: true,
             secret_fields: &[],

@@ -136,12 +136,14 @@ pub trait Fetch: Send + Sync {
         request: FetchRequest,
     ) -> Pin<Box<dyn Future<Output = std::result::Result<FetchedResponse, FetchFailure>> + Send>>;
 
-    /// Reads the body held under `id`, up to `limit` bytes as it streams (cancelled past it); the
-    /// JavaScript side lets go of it then.
+    /// Reads the body held under `id`, up to `limit` bytes as it streams; the JavaScript side lets
+    /// go of it then. Past the limit it is cancelled, or with `keep` held again, whole (what was
+    /// read and the rest), under the same id, for its caller.
     fn read(
         &self,
         id: u32,
         limit: u64,
+        keep: bool,
     ) -> Pin<Box<dyn Future<Output = std::result::Result<FetchedBody, FetchFailure>> + Send>>;
 
     /// Lets go of the body held under `id` (cancels its stream), or aborts the request `id` if it
@@ -271,13 +273,18 @@ impl HeldBody {
         self.id
     }
 
-    /// The body, read up to `limit` bytes as it streams.
-    pub async fn read(mut self, status: u16, limit: u64) -> Result<Vec<u8>> {
+    /// The body, read up to `limit` bytes as it streams; past it, with `keep`, still held for
+    /// the caller, whole.
+    async fn read(mut self, limit: u64, keep: bool) -> Result<ReadOrKept> {
         self.handed_over = true;
-        match self.fetch.read(self.id, limit).await {
-            Ok(FetchedBody::Read(bytes)) if bytes.len() as u64 <= limit => Ok(bytes),
-            Ok(FetchedBody::Read(_) | FetchedBody::TooLarge) => {
-                Err(Error::BodyTooLarge { status, limit })
+        match self.fetch.read(self.id, limit, keep).await {
+            Ok(FetchedBody::Read(bytes)) if bytes.len() as u64 <= limit => {
+                Ok(ReadOrKept::Read(bytes))
+            }
+            Ok(FetchedBody::Read(_) | FetchedBody::TooLarge) => Ok(ReadOrKept::TooLarge),
+            Ok(FetchedBody::Held(_)) if keep => {
+                self.handed_over = false;
+                Ok(ReadOrKept::Kept(self))
             }
             Ok(FetchedBody::Held(_)) => Err(Error::Internal(
                 "a held body was held again instead of read".to_owned(),
@@ -287,6 +294,17 @@ impl HeldBody {
             }),
         }
     }
+}
+
+/// A body read up to a limit, or past it.
+#[derive(Debug)]
+pub enum ReadOrKept {
+    /// Read whole, within the limit.
+    Read(Vec<u8>),
+    /// Longer than the limit, and let go of.
+    TooLarge,
+    /// Longer than the limit, and still held, whole, for the caller.
+    Kept(HeldBody),
 }
 
 impl Drop for HeldBody {
@@ -394,7 +412,29 @@ impl Incoming {
                 Fetched::Read(bytes) if bytes.len() as u64 > limit => Err(too_large()),
                 Fetched::Read(bytes) => Ok(bytes),
                 Fetched::TooLarge => Err(too_large()),
-                Fetched::Held(held) => held.read(status, limit).await,
+                Fetched::Held(held) => match held.read(limit, false).await? {
+                    ReadOrKept::Read(bytes) => Ok(bytes),
+                    ReadOrKept::TooLarge | ReadOrKept::Kept(_) => Err(too_large()),
+                },
+            },
+        }
+    }
+
+    /// The body read up to `limit` bytes as it streams; past it, a body a `fetch` holds is still
+    /// held, whole (what was read and the rest), for the caller to stream: what a cache that does
+    /// not keep it still answers with, once.
+    pub async fn read_or_keep(self, limit: u64) -> Result<ReadOrKept> {
+        match self {
+            Self::Native(response) => match read_body(response, limit).await {
+                Ok(bytes) => Ok(ReadOrKept::Read(bytes)),
+                Err(Error::BodyTooLarge { .. }) => Ok(ReadOrKept::TooLarge),
+                Err(error) => Err(error),
+            },
+            Self::Fetched { body, .. } => match body.0 {
+                Fetched::Read(bytes) if bytes.len() as u64 > limit => Ok(ReadOrKept::TooLarge),
+                Fetched::Read(bytes) => Ok(ReadOrKept::Read(bytes)),
+                Fetched::TooLarge => Ok(ReadOrKept::TooLarge),
+                Fetched::Held(held) => held.read(limit, true).await,
             },
         }
     }

@@ -35,7 +35,7 @@ export declare class FetchTransport {
    * reads a held body up to a limit. With `retriesItself`, the core makes one attempt per hop
    * and leaves retries to the `fetch`.
    */
-  constructor(send: (call: FetchCall) => void, cancel: (id: number) => void, read: (read: HeldRead) => void, retriesItself: boolean)
+  constructor(send: (call: FetchCall) => void, cancel: (id: number) => void, read: (read: HeldRead) => void, timer: (timer: TimerCall) => void, retriesItself: boolean)
 }
 
 /** Parsed credentials. Opaque: nothing secret can be read back from it. */
@@ -87,7 +87,7 @@ export declare class NativeClient {
    * resolves with how it ended: the answer's body is held by the transport's JavaScript side
    * under `id`, for the caller to take. Cancelling `cancel` drops the request and rejects.
    */
-  authFetch(request: StreamedRequest, cancel?: CancelToken | undefined | null): Promise<StreamedAnswer>
+  authFetch(request: StreamedRequest, cancel: CancelToken | undefined | null, done: (error: string | null, answer: StreamedAnswer | null) => void): void
   /**
    * Sends `method` to `endpoint` (relative to the service URL) and resolves with the JSON
    * text of the response body. `headers` apply to this request only, over the client's.
@@ -105,6 +105,12 @@ export declare class NativeClient {
    * for (no secret), and the response cache keys its answers by that.
    */
   request(method: string, endpoint: string, body?: string | undefined | null, headers?: Record<string, string> | undefined | null, cancel?: CancelToken | undefined | null, call?: CallOptions | undefined | null, trace?: Array<string> | undefined | null, token?: string | undefined | null, identity?: string | undefined | null): Promise<string | [string, number]>
+  /**
+   * [`NativeClient::request`] through the app's transport (its `fetch`), polled on the
+   * JavaScript thread where that fetch answers: `done(error, value)` is called with the error's
+   * message or the value `request` would resolve with.
+   */
+  requestLocal(method: string, endpoint: string, body: string | undefined | null, headers: Record<string, string> | undefined | null, cancel: CancelToken | undefined | null, call: CallOptions | undefined | null, trace: Array<string> | undefined | null, token: string | undefined | null, identity: string | undefined | null, done: (error: string | null, value: string | [string, number] | null) => void): void
 }
 
 /** Bounds of the response cache; unset fields keep their defaults. */
@@ -214,10 +220,16 @@ export interface FetchedToken {
 
 /**
  * One token request for loaded credentials, as Adobe's `getToken` makes it: every call a new
- * exchange at IMS (the development token as it is), through `transport` when given. With
+ * exchange at IMS (the development token as it is), through the native client. With
  * `options.raw`, also IMS's answer as it came, for `exchange()`.
  */
-export declare function fetchTokenFor(credentials: LoadedCredentials, options?: FetchTokenOptions | undefined | null, transport?: FetchTransport | undefined | null): Promise<FetchedToken>
+export declare function fetchTokenFor(credentials: LoadedCredentials, options?: FetchTokenOptions | undefined | null): Promise<FetchedToken>
+
+/**
+ * [`fetch_token_for`] through the app's `fetch` (`transport`), polled on the JavaScript thread
+ * where that fetch answers: `done(error, token)`.
+ */
+export declare function fetchTokenLocal(credentials: LoadedCredentials, options: FetchTokenOptions | undefined | null, transport: FetchTransport, done: (error: string | null, token: FetchedToken | null) => void): void
 
 /** Options of `fetchTokenFor`. */
 export interface FetchTokenOptions {
@@ -373,6 +385,9 @@ export declare function settleFetchUnread(id: number, status: number, headers: A
  */
 export declare function settleStore(id: number, value?: string | undefined | null): void
 
+/** Fires the timer `id`: its wait has passed. A timer no longer waited for is ignored. */
+export declare function settleTimer(id: number): void
+
 /** Signs a service JWT valid for `expires_in_seconds` (default 300: it is used once). */
 export declare function signServiceJwt(credentials: LoadedCredentials, expiresInSeconds?: number | undefined | null): string
 
@@ -439,6 +454,14 @@ export interface StreamedRequest {
    * `Authorization`).
    */
   token?: string
+}
+
+/** A JavaScript timer to start: `settleTimer(id)` when `ms` milliseconds have passed. */
+export interface TimerCall {
+  /** Names the timer for `settleTimer` and `cancel`. */
+  id: number
+  /** Its wait, in milliseconds. */
+  ms: number
 }
 
 /** How an exchange at IMS went, for tracing. */

@@ -16,7 +16,7 @@ const { outcomeOf } = require('./lib/outcome')
 const { onAbort } = require('./lib/abort')
 const { withManagedToken, tokenWithin, aborted } = require('./lib/managed-token')
 const { checkCa, trustFor } = require('./lib/tls')
-const { transportFor, transportOf, fetchTransport } = require('./lib/fetch-transport')
+const { transportFor, transportOf, fetchTransport, localCall } = require('./lib/fetch-transport')
 const { cacheStoreFor } = require('./lib/cache-store')
 const { createAuthFetch, fetchOf } = require('./lib/auth-fetch')
 const { apiRequest, paginate } = require('./lib/api-request')
@@ -48,6 +48,8 @@ class AEMHeadless {
   #api = null
   /** The `X-Api-Key` for AEM's OpenAPI-based APIs: `apiKey`, else the credentials' client id. */
   #apiKey = () => undefined
+  /** Whether the client's requests go through the app's fetch (`fetch` or `transport: 'fetch'`). */
+  #throughApp = false
 
   /**
    * @param {string | {serviceURL?: string, endpoint?: string, auth?: string | [string, string],
@@ -73,6 +75,7 @@ class AEMHeadless {
     const ca = checkCa(options.ca, 'ca')
     const chosen = transportOf(options)
     const transport = transportFor(options)
+    this.#throughApp = chosen !== 'native'
     // authFetch's answers, and raw GETs through the cache, stream to their callers through a fetch.
     const stream = transport !== undefined
       ? transport
@@ -375,7 +378,9 @@ class AEMHeadless {
     const startedAt = log === null ? 0 : performance.now()
     let answer
     try {
-      answer = await this.#native.request(method, endpoint, body, headers, cancel, call, traceHeaders, token, identity)
+      answer = await (this.#throughApp
+        ? localCall((done) => this.#native.requestLocal(method, endpoint, body, headers, cancel, call, traceHeaders, token, identity, done))
+        : this.#native.request(method, endpoint, body, headers, cancel, call, traceHeaders, token, identity))
     } catch (error) {
       const failure = signal && signal.aborted ? aborted(signal, base) : fromNative(error, base)
       if (raw && failure.code === 'API_ERROR' && isEnvelope(failure.sdkDetails.body)) {

@@ -16,7 +16,7 @@ const { Readable } = require('node:stream')
 const native = require('../binding.js')
 const { requestTrace } = require('./tracing')
 const { requestEvent } = require('./logger')
-const { holdRequest, takeAnswer, discard } = require('./fetch-transport')
+const { holdRequest, takeAnswer, discard, localCall } = require('./fetch-transport')
 const { onAbort } = require('./abort')
 const { cachedResponse, NULL_BODY_STATUSES } = require('./raw-answer')
 const { AEMHeadlessError, fromNative } = require('./errors')
@@ -173,7 +173,7 @@ async function sendOnce (host, request, call, outcome) {
     stopListening = onAbort(signal, () => cancel.cancel())
   }
   try {
-    const answer = await host.native.authFetch(call, cancel)
+    const answer = await localCall((done) => host.native.authFetch(call, cancel, done))
     outcome.attempts += answer.attempts
     outcome.status = answer.status
     const held = answer.id === undefined || answer.id === null ? undefined : takeAnswer(answer.id)

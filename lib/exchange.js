@@ -4,7 +4,7 @@ const native = require('../binding.js')
 const { sdkError, fromNative } = require('./errors')
 const { loadCredentials, loadCredentialsSync, credentialsOptions } = require('./credentials')
 const { tokenTrace, tracingTarget } = require('./tracing')
-const { transportFor } = require('./fetch-transport')
+const { transportFor, fetchTokenThrough } = require('./fetch-transport')
 const { tracingOption } = require('./options')
 const { trustFor } = require('./tls')
 
@@ -44,7 +44,7 @@ async function exchange (config, options = {}) {
   const trust = trustFor(ca)
   const loaded = await loadCredentials(config, { passphrase })
   return traced(loaded, tracing, async (trace) => {
-    const token = await native.fetchTokenFor(loaded, { trust, proxy, trace, raw: true }, transport)
+    const token = await fetchTokenThrough(loaded, { trust, proxy, trace, raw: true }, transport)
     const json = JSON.parse(token.raw)
     return { value: json, tokenType: json.token_type, lifetimeMs: token.expires, exchange: token.exchange }
   })
@@ -60,7 +60,7 @@ async function exchange (config, options = {}) {
  */
 function fetchToken (loaded, { trust, proxy, transport }, tracing) {
   return traced(loaded, tracing, async (trace) => {
-    const token = await native.fetchTokenFor(loaded, { trust, proxy, trace }, transport)
+    const token = await fetchTokenThrough(loaded, { trust, proxy, trace }, transport)
     const value = { accessToken: token.accessToken, type: token.type, expires: token.expires }
     return { value, tokenType: token.type, lifetimeMs: token.expires, exchange: token.exchange }
   })

@@ -75,6 +75,14 @@ function transportOf (options, prefix = '') {
 function fetchTransport (currentFetch, suppliedByApp) {
   const inFlight = new Map()
   const cancelledBeforeSent = new Set()
+  /** The core's waits (retries, timeouts), as timers of this realm's own (fake ones under a test runner's clock). */
+  const timers = new Map()
+  const timer = ({ id, ms }) => {
+    timers.set(id, setTimeout(() => {
+      timers.delete(id)
+      native.settleTimer(id)
+    }, ms))
+  }
   const send = async (call) => {
     if (cancelledBeforeSent.delete(call.id)) return
     const controller = new AbortController()
@@ -118,6 +126,11 @@ function fetchTransport (currentFetch, suppliedByApp) {
     }
   }
   const cancel = (id) => {
+    const pending = timers.get(id)
+    if (pending !== undefined) {
+      timers.delete(id)
+      return clearTimeout(pending)
+    }
     const held = heldAnswers.get(id)
     if (held !== undefined) {
       heldAnswers.delete(id)
@@ -143,7 +156,33 @@ function fetchTransport (currentFetch, suppliedByApp) {
       native.failFetch(waiter, `its body cannot be read (${messageOf(error)})`, 'answer')
     }
   }
-  return new native.FetchTransport(send, cancel, read, suppliedByApp)
+  return new native.FetchTransport(send, cancel, read, timer, suppliedByApp)
+}
+
+/**
+ * A call of the binding polled on the JavaScript thread (`requestLocal`, `authFetch`,
+ * `fetchTokenLocal`), as a promise: `start(done)` starts it, and `done(error, value)` settles it,
+ * an error as the binding's own (its message read by `fromNative`).
+ * @template T
+ * @param {(done: (error: string | null, value: T) => void) => void} start
+ * @returns {Promise<T>}
+ */
+function localCall (start) {
+  return new Promise((resolve, reject) => {
+    start((error, value) => {
+      if (error === null || error === undefined) resolve(value)
+      else reject(new Error(error))
+    })
+  })
+}
+
+/**
+ * One token request for loaded credentials: through the app's `transport` when given (polled on
+ * this thread, where its fetch answers), else through the native client.
+ */
+function fetchTokenThrough (loaded, options, transport) {
+  if (transport === undefined || transport === null) return native.fetchTokenFor(loaded, options)
+  return localCall((done) => native.fetchTokenLocal(loaded, options, transport, done))
 }
 
 /** Requests the JavaScript side holds parts of for the core, by id: `{body, init}`. */
@@ -348,4 +387,4 @@ function failureOf (error) {
   return CONNECT_CODES.has(code) ? 'connect' : 'request'
 }
 
-module.exports = { transportFor, transportOf, fetchTransport, failureOf, holdRequest, takeAnswer, discard, readBounded, TRANSPORT_VARIABLE }
+module.exports = { transportFor, transportOf, fetchTransport, localCall, fetchTokenThrough, failureOf, holdRequest, takeAnswer, discard, readBounded, TRANSPORT_VARIABLE }

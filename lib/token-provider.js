@@ -5,7 +5,7 @@ const { sdkError, fromNative } = require('./errors')
 const { loadCredentials, credentialsOptions } = require('./credentials')
 const { resolveLogger, round } = require('./logger')
 const { tokenTrace, tracingTarget } = require('./tracing')
-const { transportFor } = require('./fetch-transport')
+const { transportFor, fetchTokenThrough } = require('./fetch-transport')
 const { tracingOption } = require('./options')
 const { trustFor } = require('./tls')
 const { SharedToken, BUSY } = require('./shared-token')
@@ -285,7 +285,7 @@ class TokenProvider {
     if (leased) options.timeoutMs = Math.min(IMS_TIMEOUT_MS, Math.max(MIN_LEASED_EXCHANGE_MS, Math.floor(this.#leaseMs * LEASE_EXCHANGE_SHARE) - 2 * this.#storeTimeoutMs))
     let token
     try {
-      token = await native.fetchTokenFor(loaded, options, this.#transport)
+      token = await fetchTokenThrough(loaded, options, this.#transport)
     } catch (error) {
       const failure = fromNative(error)
       const old = this.#entry

@@ -129,9 +129,15 @@ impl AemClient {
             None => fetch_and_store().await,
             Some(coalescer) => {
                 let timeout = request.timeout.unwrap_or(self.timeout);
-                tokio::time::timeout(timeout, coalescer.run(&key, fetch_and_store))
-                    .await
-                    .unwrap_or_else(|_| Err(Arc::new(Error::Timeout { after: timeout })))
+                // On the request's clock, as its other waits.
+                let run = std::pin::pin!(coalescer.run(&key, fetch_and_store));
+                let expired = self.transport_of(&request).sleep(timeout);
+                match futures_util::future::select(run, expired).await {
+                    futures_util::future::Either::Left((outcome, _)) => outcome,
+                    futures_util::future::Either::Right(_) => {
+                        Err(Arc::new(Error::Timeout { after: timeout }))
+                    }
+                }
             }
         };
         match outcome {
@@ -257,7 +263,7 @@ impl AemClient {
                             .fetch_and_store(key, request, headers, validators)
                             .await;
                     }
-                    tokio::time::sleep(SHARED_POLL).await;
+                    self.transport_of(request).sleep(SHARED_POLL).await;
                     if let Some(Lookup::Fresh(body)) = self.adopt_shared(key, request.raw).await {
                         return Ok(SharedBody {
                             body,

@@ -66,10 +66,11 @@ pub struct ClientConfig {
     pub coalesce: bool,
     /// What carries the requests: the native client for `ca` and `proxy` when `None`.
     pub transport: Option<Transport>,
-    /// What carries the requests whose answers stream to their callers (`authFetch`, and raw
-    /// GETs through the cache): a `fetch`, so that a body is held for its caller unread. Without
-    /// it, `transport`.
-    pub stream_transport: Option<Transport>,
+    /// The app's own transport (its `fetch`): what carries the requests whose answers stream to
+    /// their callers (`authFetch`, raw GETs through the cache), so that a body is held for its
+    /// caller unread, and any request marked [`AemRequest::through_app`], where the app's HTTP
+    /// test doubles see it. Without it, `transport`.
+    pub app_transport: Option<Transport>,
     /// A store the response cache shares with other processes (with `cache` on).
     pub shared_cache: Option<Arc<SharedCache>>,
 }
@@ -91,7 +92,7 @@ impl std::fmt::Debug for ClientConfig {
             cache,
             coalesce,
             transport,
-            stream_transport,
+            app_transport,
             shared_cache,
         } = self;
         f.debug_struct("ClientConfig")
@@ -109,7 +110,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("cache", cache)
             .field("coalesce", coalesce)
             .field("transport", transport)
-            .field("stream_transport", stream_transport)
+            .field("app_transport", app_transport)
             .field("shared_cache", shared_cache)
             .finish()
     }
@@ -126,8 +127,8 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 /// A client for AEM's APIs. `Debug` shows its settings, not its headers or auth.
 pub struct AemClient {
     transport: Transport,
-    /// What carries requests whose answers stream to their callers (`authFetch`, raw GETs).
-    stream_transport: Transport,
+    /// The app's own transport: answers that stream to their callers, and requests through it.
+    app_transport: Transport,
     /// The connect timeout of a call that sets none.
     connect_timeout: Duration,
     /// Headers of every hop of every request: `Content-Type`.
@@ -299,7 +300,7 @@ impl AemClient {
             })?),
         };
         Ok(Self {
-            stream_transport: config.stream_transport.unwrap_or_else(|| transport.clone()),
+            app_transport: config.app_transport.unwrap_or_else(|| transport.clone()),
             transport,
             connect_timeout: config.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
             headers,
@@ -480,7 +481,7 @@ impl AemClient {
             })
         };
         let (mut streamed, attempts) = send::send(
-            &self.stream_transport,
+            &self.app_transport,
             request,
             attempts,
             turn,
@@ -500,7 +501,8 @@ impl AemClient {
         headers: &HeaderMap,
         conditional: bool,
     ) -> Result<Fetched> {
-        let url = self.target(&request.endpoint)?;
+        let transport = self.transport_of(request);
+        let url = self.target(&request.endpoint, transport)?;
         let policy = request.retry.unwrap_or(self.retry);
         let attempts = self.attempts_for(
             &request.method,
@@ -522,12 +524,6 @@ impl AemClient {
                 BodyRead::UpTo(self.max_body_bytes)
             },
         )?;
-        // A raw answer (any AEM API) goes where its body can stream to its caller.
-        let transport = if request.raw {
-            &self.stream_transport
-        } else {
-            &self.transport
-        };
         // Waiting for a turn counts towards the timeout; the semaphore is never closed.
         let turn = async { self.permits.acquire().await.ok() };
         let read = |ended: std::result::Result<Answer, HopFailure>| async {
@@ -605,24 +601,32 @@ impl AemClient {
         Ok(fetched(body, cache_headers, None))
     }
 
-    /// Where a request to `endpoint` goes: an absolute URL, or through a `fetch` a path from
-    /// the root when the service URL is one (Adobe's default `/`), as Adobe's client sends it.
-    fn target(&self, endpoint: &str) -> Result<Target> {
+    /// What carries `request`: the app's transport for a raw answer (any AEM API: its body
+    /// streams to its caller) and for a request through the app's, else the client's. Its clock
+    /// is the request's: its retries, its timeout and its waits in the cache.
+    pub(super) fn transport_of(&self, request: &AemRequest) -> &Transport {
+        if request.raw || request.through_app {
+            &self.app_transport
+        } else {
+            &self.transport
+        }
+    }
+
+    /// Where a request to `endpoint` through `transport` goes: an absolute URL, or through a
+    /// `fetch` a path from the root when the service URL is one (Adobe's default `/`), as Adobe's
+    /// client sends it.
+    fn target(&self, endpoint: &str, transport: &Transport) -> Result<Target> {
         match self.url(endpoint) {
             Ok(url) => Ok(Target::Absolute(url)),
-            Err(_) if self.relative_ok() => {
+            Err(_)
+                if matches!(transport, Transport::Fetch(_))
+                    && self.service_url.starts_with('/')
+                    && !self.service_url.starts_with("//") =>
+            {
                 Ok(Target::Relative(format!("{}{endpoint}", self.service_url)))
             }
             Err(error) => Err(error),
         }
-    }
-
-    /// Whether requests may go to a path from the root: a `fetch` transport and a service URL
-    /// such as `/` or `/aem/`.
-    fn relative_ok(&self) -> bool {
-        matches!(self.transport, Transport::Fetch(_))
-            && self.service_url.starts_with('/')
-            && !self.service_url.starts_with("//")
     }
 
     fn url(&self, endpoint: &str) -> Result<Url> {

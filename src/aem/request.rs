@@ -154,6 +154,9 @@ pub struct AemRequest {
     /// instead of `text` for a body that is not UTF-8, which is then not cached). With the cache
     /// on, such GETs are cached like persisted queries.
     pub raw: bool,
+    /// Sent through the app's transport (its `fetch`), where its HTTP test doubles see it,
+    /// instead of the client's.
+    pub through_app: bool,
 }
 
 impl AemRequest {
@@ -170,6 +173,7 @@ impl AemRequest {
             connect_timeout: None,
             token: None,
             raw: false,
+            through_app: false,
         }
     }
 }
@@ -187,6 +191,7 @@ impl std::fmt::Debug for AemRequest {
             connect_timeout,
             token,
             raw,
+            through_app,
         } = self;
         f.debug_struct("AemRequest")
             .field("method", method)
@@ -199,6 +204,7 @@ impl std::fmt::Debug for AemRequest {
             .field("connect_timeout", connect_timeout)
             .field("token", token)
             .field("raw", raw)
+            .field("through_app", through_app)
             .finish()
     }
 }

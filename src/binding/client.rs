@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::error::to_js_error;
 use super::fetch::FetchTransport;
+use super::local;
 use super::runtime;
 use super::trace::trace_headers;
 use super::trust::TrustOptions;
@@ -225,9 +226,6 @@ fn retry_policy(base: RetryPolicy, options: Option<RetryOptions>) -> RetryPolicy
 #[napi]
 pub struct NativeClient {
     inner: Arc<AemClient>,
-    /// Whether requests go through a JavaScript `fetch`, which is then called before
-    /// `request` returns when the request can start at once.
-    through_fetch: bool,
 }
 
 #[napi]
@@ -277,13 +275,12 @@ impl NativeClient {
             cache: config.cache.as_ref().map(cache_config),
             coalesce: config.coalesce.unwrap_or(false),
             transport: transport.map(FetchTransport::transport),
-            stream_transport: stream.map(FetchTransport::transport),
+            app_transport: stream.map(FetchTransport::transport),
             shared_cache,
         };
         let inner = AemClient::new(core).map_err(to_js_error)?;
         Ok(Self {
             inner: Arc::new(inner),
-            through_fetch: transport.is_some(),
         })
     }
 
@@ -327,13 +324,17 @@ impl NativeClient {
     /// credentials for AEM's origin only, retries, the timeout until the answer's headers), and
     /// resolves with how it ended: the answer's body is held by the transport's JavaScript side
     /// under `id`, for the caller to take. Cancelling `cancel` drops the request and rejects.
-    #[napi(ts_return_type = "Promise<StreamedAnswer>", catch_unwind)]
-    pub fn auth_fetch<'env>(
+    #[napi(
+        ts_args_type = "request: StreamedRequest, cancel: CancelToken | undefined | null, done: (error: string | null, answer: StreamedAnswer | null) => void",
+        catch_unwind
+    )]
+    pub fn auth_fetch(
         &self,
-        env: &'env Env,
+        env: Env,
         request: StreamedRequest,
         cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'env, StreamedAnswer>> {
+        done: local::Done<StreamedAnswer>,
+    ) -> napi::Result<()> {
         let client = Arc::clone(&self.inner);
         let cancelled = cancel.map(|handle| handle.token.clone());
         let work = async move {
@@ -409,7 +410,7 @@ impl NativeClient {
                 },
             }
         };
-        runtime::spawn_eager(env, work)
+        local::spawn_local(&env, work, done)
     }
 
     /// Sends `method` to `endpoint` (relative to the service URL) and resolves with the JSON
@@ -444,6 +445,91 @@ impl NativeClient {
         token: Option<String>,
         identity: Option<String>,
     ) -> napi::Result<PromiseRaw<'env, Either<String, (String, u32)>>> {
+        let parts = RequestParts {
+            method,
+            endpoint,
+            body,
+            headers,
+            call,
+            trace,
+            token,
+            identity,
+        };
+        let work = self.request_work(parts, cancel, false)?;
+        runtime::spawn(env, work)
+    }
+
+    /// [`NativeClient::request`] through the app's transport (its `fetch`), polled on the
+    /// JavaScript thread where that fetch answers: `done(error, value)` is called with the error's
+    /// message or the value `request` would resolve with.
+    #[napi(
+        ts_args_type = "method: string, endpoint: string, body: string | undefined | null, headers: Record<string, string> | undefined | null, cancel: CancelToken | undefined | null, call: CallOptions | undefined | null, trace: Array<string> | undefined | null, token: string | undefined | null, identity: string | undefined | null, done: (error: string | null, value: string | [string, number] | null) => void",
+        catch_unwind
+    )]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each argument is one JavaScript parameter of the binding"
+    )]
+    pub fn request_local(
+        &self,
+        env: Env,
+        method: String,
+        endpoint: String,
+        body: Option<String>,
+        headers: Option<HashMap<String, String>>,
+        cancel: Option<&CancelToken>,
+        call: Option<CallOptions>,
+        trace: Option<Vec<String>>,
+        token: Option<String>,
+        identity: Option<String>,
+        done: local::Done<Either<String, (String, u32)>>,
+    ) -> napi::Result<()> {
+        let parts = RequestParts {
+            method,
+            endpoint,
+            body,
+            headers,
+            call,
+            trace,
+            token,
+            identity,
+        };
+        let work = self.request_work(parts, cancel, true)?;
+        local::spawn_local(&env, work, done)
+    }
+}
+
+/// The JavaScript arguments of one request, as `request` and `requestLocal` take them.
+struct RequestParts {
+    method: String,
+    endpoint: String,
+    body: Option<String>,
+    headers: Option<HashMap<String, String>>,
+    call: Option<CallOptions>,
+    trace: Option<Vec<String>>,
+    token: Option<String>,
+    identity: Option<String>,
+}
+
+impl NativeClient {
+    /// The work of one request: through the app's transport with `through_app`.
+    fn request_work(
+        &self,
+        parts: RequestParts,
+        cancel: Option<&CancelToken>,
+        through_app: bool,
+    ) -> napi::Result<impl Future<Output = napi::Result<Either<String, (String, u32)>>> + use<>>
+    {
+        let RequestParts {
+            method,
+            endpoint,
+            body,
+            headers,
+            call,
+            trace,
+            token,
+            identity,
+        } = parts;
         let client = Arc::clone(&self.inner);
         let (retry, timeout, connect_timeout, raw) = match call {
             None => (None, None, None, false),
@@ -462,7 +548,7 @@ impl NativeClient {
         let traced = trace.is_some();
         let trace_headers = trace_headers(trace)?;
         let cancelled = cancel.map(|handle| handle.token.clone());
-        let work = async move {
+        Ok(async move {
             let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
                 .map_err(|_| Error::InvalidParam(format!("{method:?} is not an HTTP method")))
                 .map_err(to_js_error)?;
@@ -477,6 +563,7 @@ impl NativeClient {
                 connect_timeout,
                 token,
                 raw,
+                through_app,
             };
             let response = async {
                 let response = client.send(request).await.map_err(to_js_error)?;
@@ -499,12 +586,7 @@ impl NativeClient {
                     result = response => result,
                 },
             }
-        };
-        if self.through_fetch {
-            runtime::spawn_eager(env, work)
-        } else {
-            runtime::spawn(env, work)
-        }
+        })
     }
 }
 

@@ -1,8 +1,10 @@
 //! `FetchTransport`: a JavaScript `fetch` as the core's [`Transport`], for an app's own `fetch`
-//! and for `transport: 'fetch'`. `lib/fetch-transport.js` makes the functions it calls and
-//! hands each answer back through `settleFetch` or `failFetch`: module functions, so that the
-//! JavaScript `send` holds no reference to its transport (which holds `send`), and a client's
-//! transport is freed with the client.
+//! and for `transport: 'fetch'`. `lib/fetch-transport.js` makes the functions it calls (`send`,
+//! `cancel`, `read`, `timer`) and hands each answer back through `settleFetch`, `failFetch` or
+//! `settleTimer`: module functions, so that the JavaScript side holds no reference to its
+//! transport (which holds the functions), and a client's transport is freed with the client. The
+//! functions are called directly while the work that calls them is polled on their thread
+//! ([`super::local`]), through threadsafe functions otherwise.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -10,13 +12,15 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use std::time::Duration;
+
 use napi::Status;
-use napi::bindgen_prelude::{BufferSlice, Function, FunctionRef};
+use napi::bindgen_prelude::{BufferSlice, Function, FunctionRef, ToNapiValue};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use tokio::sync::oneshot;
 
-use super::runtime;
+use super::local;
 
 use crate::http::failure::{FetchFailure, FetchFailureKind};
 use crate::http::transport::{
@@ -66,9 +70,49 @@ pub struct HeldRead {
     pub keep: bool,
 }
 
-type SendFunction = ThreadsafeFunction<FetchCall, (), FetchCall, Status, false, true>;
-type CancelFunction = ThreadsafeFunction<u32, (), u32, Status, false, true>;
-type ReadFunction = ThreadsafeFunction<HeldRead, (), HeldRead, Status, false, true>;
+/// A JavaScript timer to start: `settleTimer(id)` when `ms` milliseconds have passed.
+#[napi(object)]
+pub struct TimerCall {
+    /// Names the timer for `settleTimer` and `cancel`.
+    pub id: u32,
+    /// Its wait, in milliseconds.
+    pub ms: f64,
+}
+
+/// A JavaScript function the core calls: directly while a task is polled on the function's own
+/// thread, else through a threadsafe function (weak: it keeps no event loop alive).
+struct JsFunction<T: 'static + ToNapiValue> {
+    threadsafe: ThreadsafeFunction<T, (), T, Status, false, true>,
+    direct: FunctionRef<T, ()>,
+    thread: std::thread::ThreadId,
+}
+
+impl<T: 'static + ToNapiValue> JsFunction<T> {
+    fn new(function: &Function<T, ()>) -> napi::Result<Self> {
+        Ok(Self {
+            threadsafe: function
+                .build_threadsafe_function()
+                .callee_handled::<false>()
+                .weak::<true>()
+                .build()?,
+            direct: function.create_ref()?,
+            thread: std::thread::current().id(),
+        })
+    }
+
+    fn call(&self, value: T) -> napi::Result<()> {
+        match local::current_env().filter(|_| std::thread::current().id() == self.thread) {
+            Some(env) => self.direct.borrow_back(&env)?.call(value),
+            None => match self
+                .threadsafe
+                .call(value, ThreadsafeFunctionCallMode::NonBlocking)
+            {
+                Status::Ok => Ok(()),
+                status => Err(napi::Error::from_status(status)),
+            },
+        }
+    }
+}
 
 /// What a request waits for: the answer, or why there is none.
 type Answer = Result<FetchedResponse, FetchFailure>;
@@ -77,12 +121,10 @@ type Answer = Result<FetchedResponse, FetchFailure>;
 type ReadAnswer = Result<FetchedBody, FetchFailure>;
 
 struct Functions {
-    /// `send`, callable from any thread.
-    send: SendFunction,
-    /// `send` itself, called directly on the JavaScript thread (see [`runtime::spawn_eager`]).
-    send_now: FunctionRef<FetchCall, ()>,
-    cancel: CancelFunction,
-    read: ReadFunction,
+    send: JsFunction<FetchCall>,
+    cancel: JsFunction<u32>,
+    read: JsFunction<HeldRead>,
+    timer: JsFunction<TimerCall>,
     retries_itself: bool,
 }
 
@@ -98,6 +140,15 @@ fn waiting<T>(work: impl FnOnce(&mut HashMap<u32, oneshot::Sender<Answer>>) -> T
     work(table.get_or_insert_with(HashMap::new))
 }
 
+/// The JavaScript timers started and not fired yet.
+static TIMERS: Mutex<Option<HashMap<u32, oneshot::Sender<()>>>> = Mutex::new(None);
+
+/// Runs `work` on the table of timers.
+fn timers<T>(work: impl FnOnce(&mut HashMap<u32, oneshot::Sender<()>>) -> T) -> T {
+    let mut table = TIMERS.lock().unwrap_or_else(PoisonError::into_inner);
+    work(table.get_or_insert_with(HashMap::new))
+}
+
 /// Hands `answer` to the request `id` waits for; nothing when it no longer waits.
 fn answer(id: u32, answer: Answer) {
     if let Some(waiter) = waiting(|table| table.remove(&id)) {
@@ -106,29 +157,10 @@ fn answer(id: u32, answer: Answer) {
 }
 
 impl Functions {
-    /// Lets go of the body held under `id`, or aborts the request `id` in flight.
+    /// Lets go of the body held under `id`, aborts the request `id` in flight, or clears the
+    /// timer `id`.
     fn release(&self, id: u32) {
-        let _ = self
-            .cancel
-            .call(id, ThreadsafeFunctionCallMode::NonBlocking);
-    }
-
-    /// Calls `send`: directly when the request starts on the JavaScript thread, else through
-    /// the thread-safe function.
-    fn send(&self, call: FetchCall) -> napi::Result<()> {
-        match runtime::eager_env() {
-            Some(env) => self.send_now.borrow_back(&env)?.call(call),
-            None => {
-                let status = self
-                    .send
-                    .call(call, ThreadsafeFunctionCallMode::NonBlocking);
-                if status == Status::Ok {
-                    Ok(())
-                } else {
-                    Err(napi::Error::from_status(status))
-                }
-            }
-        }
+        let _ = self.cancel.call(id);
     }
 }
 
@@ -148,32 +180,21 @@ impl FetchTransport {
     #[napi(
         constructor,
         catch_unwind,
-        ts_args_type = "send: (call: FetchCall) => void, cancel: (id: number) => void, read: (read: HeldRead) => void, retriesItself: boolean"
+        ts_args_type = "send: (call: FetchCall) => void, cancel: (id: number) => void, read: (read: HeldRead) => void, timer: (timer: TimerCall) => void, retriesItself: boolean"
     )]
     pub fn new(
         send: Function<FetchCall, ()>,
         cancel: Function<u32, ()>,
         read: Function<HeldRead, ()>,
+        timer: Function<TimerCall, ()>,
         retries_itself: bool,
     ) -> napi::Result<Self> {
         Ok(Self {
             functions: Arc::new(Functions {
-                send: send
-                    .build_threadsafe_function()
-                    .callee_handled::<false>()
-                    .weak::<true>()
-                    .build()?,
-                send_now: send.create_ref()?,
-                cancel: cancel
-                    .build_threadsafe_function()
-                    .callee_handled::<false>()
-                    .weak::<true>()
-                    .build()?,
-                read: read
-                    .build_threadsafe_function()
-                    .callee_handled::<false>()
-                    .weak::<true>()
-                    .build()?,
+                send: JsFunction::new(&send)?,
+                cancel: JsFunction::new(&cancel)?,
+                read: JsFunction::new(&read)?,
+                timer: JsFunction::new(&timer)?,
                 retries_itself,
             }),
         })
@@ -220,6 +241,14 @@ fn settle(id: u32, status: u32, headers: &[String], body: FetchedBody) {
     answer(id, result);
 }
 
+/// Fires the timer `id`: its wait has passed. A timer no longer waited for is ignored.
+#[napi(catch_unwind)]
+pub fn settle_timer(id: u32) {
+    if let Some(fired) = timers(|table| table.remove(&id)) {
+        let _ = fired.send(());
+    }
+}
+
 /// Fails request `id` of a `FetchTransport`: `failure` is `connect`, `timeout`, `answer` or
 /// `request` (see [`FetchFailureKind`]); the core takes the request's secrets out of `message`.
 #[napi(catch_unwind)]
@@ -248,6 +277,20 @@ struct CancelOnDrop {
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
         if !self.answered && waiting(|table| table.remove(&self.id)).is_some() {
+            self.functions.release(self.id);
+        }
+    }
+}
+
+/// Clears a timer whose wait was dropped before it fired (a request that ended first).
+struct ClearOnDrop {
+    functions: Arc<Functions>,
+    id: u32,
+}
+
+impl Drop for ClearOnDrop {
+    fn drop(&mut self) {
+        if timers(|table| table.remove(&self.id)).is_some() {
             self.functions.release(self.id);
         }
     }
@@ -289,7 +332,7 @@ impl Fetch for JsFetch {
                 id,
                 answered: false,
             };
-            if let Err(error) = functions.send(call) {
+            if let Err(error) = functions.send.call(call) {
                 waiting(|table| table.remove(&id));
                 guard.answered = true;
                 return Err(FetchFailure {
@@ -328,11 +371,7 @@ impl Fetch for JsFetch {
                 limit: limit as f64,
                 keep,
             };
-            if functions
-                .read
-                .call(read, ThreadsafeFunctionCallMode::NonBlocking)
-                != Status::Ok
-            {
+            if functions.read.call(read).is_err() {
                 waiting(|table| table.remove(&waiter));
                 functions.release(id);
                 return Err(FetchFailure {
@@ -353,6 +392,27 @@ impl Fetch for JsFetch {
 
     fn release(&self, id: u32) {
         self.0.release(id);
+    }
+
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let functions = Arc::clone(&self.0);
+        Box::pin(async move {
+            let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+            let (fire, fired) = oneshot::channel();
+            timers(|table| table.insert(id, fire));
+            let _clear = ClearOnDrop {
+                functions: Arc::clone(&functions),
+                id,
+            };
+            // setTimeout takes at most 2^31 - 1 ms; a longer wait is as good as never.
+            let ms = (duration.as_secs_f64() * 1000.0).min(f64::from(i32::MAX));
+            if functions.timer.call(TimerCall { id, ms }).is_err() {
+                // No JavaScript timer: the runtime's clock instead.
+                tokio::time::sleep(duration).await;
+                return;
+            }
+            let _ = fired.await;
+        })
     }
 
     fn retries_itself(&self) -> bool {

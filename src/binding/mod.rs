@@ -6,6 +6,7 @@ mod client;
 mod credentials;
 mod error;
 mod fetch;
+mod local;
 mod runtime;
 mod token;
 mod trace;
@@ -22,9 +23,13 @@ pub use credentials::{
 };
 pub use error::last_panic_location;
 pub use fetch::{
-    FetchCall, FetchTransport, HeldRead, fail_fetch, settle_fetch, settle_fetch_unread,
+    FetchCall, FetchTransport, HeldRead, TimerCall, fail_fetch, settle_fetch, settle_fetch_unread,
+    settle_timer,
 };
-pub use token::{FetchTokenOptions, FetchedToken, TokenExchange, fetch_token_for, token_url_of};
+pub use token::{
+    FetchTokenOptions, FetchedToken, TokenExchange, fetch_token_for, fetch_token_local,
+    token_url_of,
+};
 pub use trust::{TrustOptions, register_roots};
 
 /// Panics of this addon print nothing and are reported as `INTERNAL_ERROR` ([`error::quiet_panics`]).

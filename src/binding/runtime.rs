@@ -6,11 +6,9 @@
 //! per core. So every promise of the binding is settled from work spawned here, on a runtime
 //! built with `AEM_HEADLESS_WORKER_THREADS` workers whenever none is running.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Mutex, PoisonError};
-use std::task::{Context, Poll, Waker};
 
 use futures_util::FutureExt as _;
 use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
@@ -61,17 +59,6 @@ fn handle() -> napi::Result<Handle> {
 
 type Resolver<T> = Box<dyn FnOnce(Env) -> napi::Result<T> + Send>;
 
-thread_local! {
-    /// The environment of the JavaScript thread while [`spawn_eager`] polls work on it.
-    static EAGER_ENV: Cell<Option<napi::sys::napi_env>> = const { Cell::new(None) };
-}
-
-/// The JavaScript environment, when the current code runs inside [`spawn_eager`]'s first poll
-/// on the JavaScript thread: a JavaScript function may then be called directly.
-pub fn eager_env() -> Option<Env> {
-    EAGER_ENV.with(Cell::get).map(Env::from_raw)
-}
-
 /// Runs `work` on the binding's runtime and returns the promise it settles. A panic in `work`
 /// rejects the promise instead of crossing into Node.
 pub fn spawn<'env, T, F>(env: &'env Env, work: F) -> napi::Result<PromiseRaw<'env, T>>
@@ -85,32 +72,21 @@ where
     Ok(PromiseRaw::new(env.raw(), promise.raw()))
 }
 
-/// [`spawn`], but `work` is first polled once on the calling JavaScript thread, within the
-/// runtime's context: work that reaches an app's `fetch` at once calls it before this returns,
-/// as a JavaScript client would (tests check that `fetch` was called right after the call).
-pub fn spawn_eager<'env, T, F>(env: &'env Env, work: F) -> napi::Result<PromiseRaw<'env, T>>
-where
-    T: ToNapiValue + Send + 'static,
-    F: Future<Output = napi::Result<T>> + Send + 'static,
-{
-    let runtime = handle()?;
-    let (deferred, promise) = env.create_deferred::<T, Resolver<T>>()?;
-    let mut work = Box::pin(AssertUnwindSafe(work).catch_unwind());
-    let first = {
-        let _context = runtime.enter();
-        let previous = EAGER_ENV.with(|cell| cell.replace(Some(env.raw())));
-        let polled = work.as_mut().poll(&mut Context::from_waker(Waker::noop()));
-        EAGER_ENV.with(|cell| cell.set(previous));
-        polled
-    };
-    match first {
-        Poll::Ready(outcome) => settle(deferred, outcome),
-        // Polled again by the runtime, whose waker then replaces the no-op one.
-        Poll::Pending => {
-            runtime.spawn(async move { settle(deferred, work.await) });
-        }
+/// A guard that makes the binding's runtime the current one (its timers and tasks), for work
+/// polled on a JavaScript thread ([`super::local`]); `None` when the runtime cannot start.
+pub fn enter() -> Option<EnterRuntime> {
+    let handle = handle().ok()?;
+    Some(EnterRuntime(handle))
+}
+
+/// The binding's runtime, entered for as long as [`EnterRuntime::guard`]'s guard lives.
+pub struct EnterRuntime(Handle);
+
+impl EnterRuntime {
+    /// Enters the runtime until the guard is dropped.
+    pub fn guard(&self) -> tokio::runtime::EnterGuard<'_> {
+        self.0.enter()
     }
-    Ok(PromiseRaw::new(env.raw(), promise.raw()))
 }
 
 /// Settles a promise with the outcome of its work; a panic rejects it with `INTERNAL_ERROR`.

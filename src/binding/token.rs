@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use std::future::Future;
+
 use napi::Env;
 use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
@@ -10,6 +12,7 @@ use super::client::millis;
 use super::credentials::LoadedCredentials;
 use super::error::to_js_error;
 use super::fetch::FetchTransport;
+use super::local;
 use super::runtime;
 use super::trace::trace_headers;
 use super::trust::TrustOptions;
@@ -87,15 +90,41 @@ pub fn token_url_of(credentials: &LoadedCredentials) -> Option<String> {
 }
 
 /// One token request for loaded credentials, as Adobe's `getToken` makes it: every call a new
-/// exchange at IMS (the development token as it is), through `transport` when given. With
+/// exchange at IMS (the development token as it is), through the native client. With
 /// `options.raw`, also IMS's answer as it came, for `exchange()`.
 #[napi(ts_return_type = "Promise<FetchedToken>", catch_unwind)]
 pub fn fetch_token_for<'env>(
     env: &'env Env,
     credentials: &LoadedCredentials,
     options: Option<FetchTokenOptions>,
-    transport: Option<&FetchTransport>,
 ) -> napi::Result<PromiseRaw<'env, FetchedToken>> {
+    let work = token_work(credentials, options, None)?;
+    runtime::spawn(env, work)
+}
+
+/// [`fetch_token_for`] through the app's `fetch` (`transport`), polled on the JavaScript thread
+/// where that fetch answers: `done(error, token)`.
+#[napi(
+    ts_args_type = "credentials: LoadedCredentials, options: FetchTokenOptions | undefined | null, transport: FetchTransport, done: (error: string | null, token: FetchedToken | null) => void",
+    catch_unwind
+)]
+pub fn fetch_token_local(
+    env: Env,
+    credentials: &LoadedCredentials,
+    options: Option<FetchTokenOptions>,
+    transport: &FetchTransport,
+    done: local::Done<FetchedToken>,
+) -> napi::Result<()> {
+    let work = token_work(credentials, options, Some(transport))?;
+    local::spawn_local(&env, work, done)
+}
+
+/// The work of one token request, through `transport` when given.
+fn token_work(
+    credentials: &LoadedCredentials,
+    options: Option<FetchTokenOptions>,
+    transport: Option<&FetchTransport>,
+) -> napi::Result<impl Future<Output = napi::Result<FetchedToken>> + use<>> {
     let FetchTokenOptions {
         trust,
         proxy,
@@ -113,7 +142,7 @@ pub fn fetch_token_for<'env>(
     let headers = parse_headers(&trace_headers(trace)?).map_err(to_js_error)?;
     let http = transport_for(trust, proxy, transport)?;
     let credentials = Arc::clone(&credentials.inner);
-    runtime::spawn(env, async move {
+    Ok(async move {
         let token = fetch_token(&http, &credentials, &headers, limits)
             .await
             .map_err(to_js_error)?;

@@ -269,7 +269,7 @@ where
                     }
                 }
             };
-            tokio::time::sleep(wait).await;
+            transport.sleep(wait).await;
         };
         let made = sent.load(Ordering::Relaxed);
         match read(ended).await {
@@ -280,15 +280,17 @@ where
             }),
         }
     };
-    match deadline {
-        Some(deadline) => match tokio::time::timeout_at(deadline, run).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::Attempted {
-                attempts: sent.load(Ordering::Relaxed),
-                source: Box::new(timed_out(timeout)),
-            }),
-        },
-        None => run.await,
+    if deadline.is_none() {
+        return run.await;
+    }
+    // The deadline on the transport's clock, as its waits are.
+    let run = std::pin::pin!(run);
+    match futures_util::future::select(run, transport.sleep(timeout)).await {
+        futures_util::future::Either::Left((result, _)) => result,
+        futures_util::future::Either::Right(_) => Err(Error::Attempted {
+            attempts: sent.load(Ordering::Relaxed),
+            source: Box::new(timed_out(timeout)),
+        }),
     }
 }
 
@@ -389,6 +391,10 @@ mod tests {
 
         fn release(&self, id: u32) {
             self.released.lock().unwrap().push(id);
+        }
+
+        fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+            Box::pin(tokio::time::sleep(duration))
         }
 
         fn retries_itself(&self) -> bool {

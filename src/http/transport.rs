@@ -147,8 +147,12 @@ pub trait Fetch: Send + Sync {
     ) -> Pin<Box<dyn Future<Output = std::result::Result<FetchedBody, FetchFailure>> + Send>>;
 
     /// Lets go of the body held under `id` (cancels its stream), or aborts the request `id` if it
-    /// is still in flight.
+    /// is still in flight, or clears the timer `id`.
     fn release(&self, id: u32);
+
+    /// A wait of `duration` on the JavaScript side's clock (`setTimeout`, which a test runner's
+    /// fake timers move); dropped before it ends, its timer is cleared.
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
     /// Whether this `fetch` retries by itself (one the app supplied): then the core makes one
     /// attempt per call and leaves the retries to it, so that nothing is retried twice over.
@@ -456,6 +460,16 @@ impl Transport {
     /// Whether the transport retries by itself, so that the core makes one attempt.
     pub fn retries_itself(&self) -> bool {
         matches!(self, Self::Fetch(fetch) if fetch.retries_itself())
+    }
+
+    /// A wait of `duration` on this transport's clock: the I/O runtime's for the native client,
+    /// JavaScript's timers for a `fetch` (so that a test runner's fake timers move a request's
+    /// retries and timeout as they move the app's own).
+    pub fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        match self {
+            Self::Native(_) => Box::pin(tokio::time::sleep(duration)),
+            Self::Fetch(fetch) => fetch.sleep(duration),
+        }
     }
 
     /// Sends one hop. `connect_timeout` bounds opening a connection (native only: a `fetch` has

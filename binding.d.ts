@@ -158,10 +158,11 @@ export interface CallOptions {
 export declare function checkAnswer(status: number, text: string): void
 
 /**
- * Fails request `id` of a `FetchTransport`: `failure` is `connect`, `timeout`, `answer` or
- * `request` (see [`FetchFailureKind`]); the core takes the request's secrets out of `message`.
+ * Fails request `id` of a `FetchTransport`: `failure` is `connect`, `timeout`, `certificate`, `answer` or
+ * `request` (see [`FetchFailureKind`]); `cause` is what lies underneath the error, if anything.
+ * The core takes the request's secrets out of `message` and `cause`.
  */
-export declare function failFetch(id: number, message: string, failure: string): void
+export declare function failFetch(id: number, message: string, failure: string, cause?: string | undefined | null): void
 
 /** One request, as `send` takes it. */
 export interface FetchCall {
@@ -276,9 +277,6 @@ export declare function httpVersions(): Array<string>
  * panic napi-rs turned into an error of its own.
  */
 export declare function lastPanicLocation(): string | null
-
-/** Reads and parses a credentials file. */
-export declare function loadCredentialsFromFile(path: string, options?: LoadCredentialsOptions | undefined | null): Promise<LoadedCredentials>
 
 /** Parses credentials from JSON text (off the JavaScript thread). */
 export declare function loadCredentialsFromJson(json: string, options?: LoadCredentialsOptions | undefined | null): Promise<LoadedCredentials>

@@ -789,7 +789,6 @@ module.exports.fetchTokenFor = nativeBinding.fetchTokenFor
 module.exports.fetchTokenLocal = nativeBinding.fetchTokenLocal
 module.exports.httpVersions = nativeBinding.httpVersions
 module.exports.lastPanicLocation = nativeBinding.lastPanicLocation
-module.exports.loadCredentialsFromFile = nativeBinding.loadCredentialsFromFile
 module.exports.loadCredentialsFromJson = nativeBinding.loadCredentialsFromJson
 module.exports.loadCredentialsFromJsonSync = nativeBinding.loadCredentialsFromJsonSync
 module.exports.redactSecrets = nativeBinding.redactSecrets

@@ -241,10 +241,14 @@ declare namespace AEMHeadless {
      */
     fetch?: FetchFunction
     /**
-     * `'fetch'` sends every request through `globalThis.fetch`, looked up at each request, so
-     * that nock, msw, undici's MockAgent and jest-fetch-mock see it; the client retries as on
-     * the native transport. Default: `AEM_HEADLESS_TRANSPORT`, else `'native'` (the Rust HTTP
-     * client).
+     * What carries the requests. `'auto'` (the default): the native client, unless a test
+     * runner runs the process (jest, vitest, `node --test`, mocha, ava) or the app has replaced
+     * part of Node's network (`http.request`, `globalThis.fetch`, undici's global dispatcher:
+     * nock, msw, `MockAgent`, jest-fetch-mock), checked at each request; then the fetch that
+     * reaches what it put there, as Adobe's client's requests would, with its timers.
+     * `'native'`: always the Rust HTTP client. `'fetch'`: always `globalThis.fetch`, looked up at
+     * each request. The client retries on every transport. Default: `AEM_HEADLESS_TRANSPORT`,
+     * else `'auto'`.
      */
     transport?: Transport
     /** The `X-Api-Key` `authFetch` and `request` send to the service URL's origin. Default: the credentials' client id. */
@@ -301,8 +305,8 @@ declare namespace AEMHeadless {
     [key: string]: unknown
   }
 
-  /** What carries the requests: the Rust HTTP client, or `globalThis.fetch`. */
-  export type Transport = 'native' | 'fetch'
+  /** What carries the requests: chosen at each request, the Rust HTTP client, or `globalThis.fetch`. */
+  export type Transport = 'auto' | 'native' | 'fetch'
 
   /** The options a `fetch` is called with: what Adobe's client gives it. */
   export interface FetchInit {

@@ -1,8 +1,8 @@
 'use strict'
 
 const path = require('node:path')
-const native = require('./binding.js')
-const { AEMHeadlessError, ErrorCodes, sdkError, fromNative } = require('./lib/errors')
+const native = loadBinding()
+const { AEMHeadlessError, ErrorCodes, sdkError, fromNative, wordingOf } = require('./lib/errors')
 const { callOptions, checkRetryOptions, checkRetries, checkCache, optionalBoolean, tracingOption, toJson, positiveNumber, headerRecord, MAX_TIMEOUT_MS } = require('./lib/options')
 const { QueryTypes, resolveArgs, queryText, buildQuery } = require('./lib/query-builder')
 const { TokenProvider } = require('./lib/token-provider')
@@ -16,9 +16,9 @@ const { outcomeOf } = require('./lib/outcome')
 const { onAbort } = require('./lib/abort')
 const { withManagedToken, tokenWithin, aborted } = require('./lib/managed-token')
 const { checkCa, trustFor } = require('./lib/tls')
-const { transportFor, transportOf, fetchTransport, localCall } = require('./lib/fetch-transport')
+const { routeFor, localCall } = require('./lib/fetch-transport')
 const { cacheStoreFor } = require('./lib/cache-store')
-const { createAuthFetch, fetchOf } = require('./lib/auth-fetch')
+const { createAuthFetch } = require('./lib/auth-fetch')
 const { apiRequest, paginate } = require('./lib/api-request')
 const { isEnvelope } = require('./lib/raw-answer')
 
@@ -48,8 +48,12 @@ class AEMHeadless {
   #api = null
   /** The `X-Api-Key` for AEM's OpenAPI-based APIs: `apiKey`, else the credentials' client id. */
   #apiKey = () => undefined
-  /** Whether the client's requests go through the app's fetch (`fetch` or `transport: 'fetch'`). */
-  #throughApp = false
+  /** How the client's requests go (lib/fetch-transport.js, `routeFor`): `now()` is the app's transport when one carries a request made now. */
+  #route = null
+  /** The config's `auth` and `headers`, as given: Adobe's fields, read through accessors. */
+  #given = { auth: undefined, headers: undefined }
+  /** How the fetch Adobe's client would have used words failures (lib/errors.js). */
+  #wording = 'node-fetch'
 
   /**
    * @param {string | {serviceURL?: string, endpoint?: string, auth?: string | [string, string],
@@ -70,16 +74,18 @@ class AEMHeadless {
     if ((options.tokenProvider !== undefined || options.credentials !== undefined) && options.auth !== undefined) {
       throw sdkError('INVALID_PARAM', 'give either auth or credentials/tokenProvider, not both')
     }
+    this.#given = { auth: options.auth, headers: options.headers }
     this.#log = resolveLogger(options.logger)
     const tracing = tracingOption(options, '')
     const ca = checkCa(options.ca, 'ca')
-    const chosen = transportOf(options)
-    const transport = transportFor(options)
-    this.#throughApp = chosen !== 'native'
-    // authFetch's answers, and raw GETs through the cache, stream to their callers through a fetch.
-    const stream = transport !== undefined
-      ? transport
-      : fetchTransport(fetchOf(options, chosen, { ca, proxy: optionalString(options.proxy, 'proxy'), verify: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0' }), false)
+    const route = routeFor(options, '', { ca, proxy: optionalString(options.proxy, 'proxy') })
+    this.#route = route
+    this.#wording = wordingOf(options.fetch)
+    const chosen = route.chosen
+    // Every request goes through the app's transport with `fetch` or `transport: 'fetch'`; in
+    // 'auto' mode only those made while it is the one (#call), and always authFetch's answers and
+    // raw GETs through the cache, which stream to their callers through a fetch.
+    const transport = chosen === 'supplied' || chosen === 'fetch' ? route.app : undefined
     if (options.tokenProvider !== undefined) {
       const provider = options.tokenProvider
       if (provider === null || typeof provider.getAccessToken !== 'function') {
@@ -116,7 +122,7 @@ class AEMHeadless {
         maxConcurrentRequests: positiveInteger(options.maxConcurrentRequests, 'maxConcurrentRequests', 100000),
         cache: cache && cacheOptions,
         coalesce: optionalBoolean(options.coalesce, 'coalesce')
-      }, transport, store === undefined ? undefined : cacheStoreFor(store), stream)
+      }, transport, store === undefined ? undefined : cacheStoreFor(store), route.app)
     } catch (error) {
       throw fromNative(error, { serviceURL: redactUrl(options.serviceURL) })
     }
@@ -146,6 +152,27 @@ class AEMHeadless {
       // With the cache on, GETs to AEM go through it, as persisted queries do.
       cachedGet: cache ? (endpoint, headers, signal) => this.#cachedGet(endpoint, headers, signal) : null
     })
+  }
+
+  /**
+   * The config's `auth`, as given (Adobe's field): an accessor, so that `util.inspect` and
+   * `JSON.stringify` of a client never show a token or a password.
+   */
+  get auth () {
+    return this.#given.auth
+  }
+
+  set auth (value) {
+    this.#given.auth = value
+  }
+
+  /** The config's `headers`, as given (Adobe's field); an accessor, as `auth` is. */
+  get headers () {
+    return this.#given.headers
+  }
+
+  set headers (value) {
+    this.#given.headers = value
   }
 
   /**
@@ -308,8 +335,8 @@ class AEMHeadless {
    * @param {{pageSize?: number, after?: string | number, useLimitOffset?: boolean}} [config]
    * @param {Record<string, unknown>} [args]
    */
-  buildQuery (model, fields, config = {}, args = {}) {
-    return buildQuery(model, fields, config, args)
+  buildQuery (model, fields, config, args = {}) {
+    return buildQuery(model, fields, config || {}, args)
   }
 
   /**
@@ -357,7 +384,7 @@ class AEMHeadless {
   async #call ({ method, headers, signal, timeout, connectTimeout, retries, raw, token, identity }, endpoint, body, trace) {
     const base = { serviceURL: this.serviceURL, endpoint }
     if (signal && signal.aborted) {
-      const failure = aborted(signal, base)
+      const failure = aborted(signal, base, this.#wording)
       if (trace !== null) trace.failed(failure)
       throw failure
     }
@@ -378,11 +405,12 @@ class AEMHeadless {
     const startedAt = log === null ? 0 : performance.now()
     let answer
     try {
-      answer = await (this.#throughApp
+      answer = await (this.#route.now() !== undefined
         ? localCall((done) => this.#native.requestLocal(method, endpoint, body, headers, cancel, call, traceHeaders, token, identity, done))
         : this.#native.request(method, endpoint, body, headers, cancel, call, traceHeaders, token, identity))
     } catch (error) {
-      const failure = signal && signal.aborted ? aborted(signal, base) : fromNative(error, base)
+      const request = { url: redactUrl(this.serviceURL + endpoint), wording: this.#wording }
+      const failure = signal && signal.aborted ? aborted(signal, base, this.#wording) : fromNative(error, base, request)
       if (raw && failure.code === 'API_ERROR' && isEnvelope(failure.sdkDetails.body)) {
         // A raw request's answer, whatever its status, is an answer (as fetch has it), not a failure.
         const outcome = { status: failure.sdkDetails.status, attempts: failure.sdkDetails.attempts ?? 1, cached: false }
@@ -396,11 +424,11 @@ class AEMHeadless {
     } finally {
       if (stopListening) stopListening()
     }
-    if (!traced) return parsedAnswer(answer, 200, base)
+    if (!traced) return parsedAnswer(answer, 200, base, this.#wording)
     const outcome = outcomeOf(answer[1])
     let parsed
     try {
-      parsed = parsedAnswer(answer[0], outcome.status, base)
+      parsed = parsedAnswer(answer[0], outcome.status, base, this.#wording)
     } catch (failure) {
       if (log !== null) log('warn', requestEvent(method, this.serviceURL + endpoint, startedAt, { error: failure }))
       if (trace !== null) trace.failed(failure)
@@ -415,17 +443,17 @@ class AEMHeadless {
 /**
  * An answer's JSON. The core passes on unparsed a 2xx text that cannot hold GraphQL `errors`
  * (src/aem/response.rs, `decode_owned`), so this parse is its syntax check: a text it refuses is
- * the core's `RESPONSE_ERROR`, as the core's full check gives it. `status` is the answer's, or
- * 200 where the call was not traced (the native side then gives the body only).
+ * the core's `RESPONSE_ERROR`, as the core's full check gives it, in Adobe's words. `status` is
+ * the answer's, or 200 where the call was not traced (the native side then gives the body only).
  */
-function parsedAnswer (text, status, base) {
+function parsedAnswer (text, status, base, wording) {
   try {
     return JSON.parse(text)
   } catch (error) {
     try {
       native.checkAnswer(status, text)
     } catch (refused) {
-      throw fromNative(refused, base)
+      throw fromNative(refused, base, { url: redactUrl(base.serviceURL + base.endpoint), wording })
     }
     throw sdkError('RESPONSE_ERROR', `the answer is not JSON: ${error.message}`, { ...base, status }, error)
   }
@@ -470,7 +498,7 @@ function pageOf (model, type, data, serviceURL) {
  * a token fetch; `tracing: false` keeps it out of OpenTelemetry).
  * @param {string | object} credentials a credentials file path, or its parsed content
  * @param {{imsEndpoint?: string, ca?: string | Buffer | Array<string | Buffer>, passphrase?: string, allowInsecureHttp?: boolean,
- *   proxy?: string, tracing?: boolean, fetch?: Function, transport?: 'native' | 'fetch'}} [options]
+ *   proxy?: string, tracing?: boolean, fetch?: Function, transport?: 'auto' | 'native' | 'fetch'}} [options]
  * @returns {Promise<{accessToken: string, type: string, expires: number}>}
  */
 async function getToken (credentials, options = undefined) {
@@ -480,19 +508,20 @@ async function getToken (credentials, options = undefined) {
   if (typeof credentials !== 'string' && (credentials === null || typeof credentials !== 'object')) {
     throw sdkError('INVALID_PARAM', 'credentials must be a file path or a credentials object')
   }
-  const transport = transportFor(options, 'options.')
+  const route = routeFor(options, 'options.', { ca, proxy })
   const loaded = await loadCredentials(credentials, { imsEndpoint, passphrase, allowInsecureHttp })
-  return fetchToken(loaded, { trust: trustFor(ca), proxy, transport }, tracing)
+  return fetchToken(loaded, { trust: trustFor(ca), proxy, route }, tracing)
 }
 
-/** A string auth is a Bearer token; a `[user, password]` pair is Basic auth. */
+/**
+ * `auth` as Adobe's client reads it: an array whose first two entries are set is a Basic
+ * `[user, password]` pair; anything else truthy is a Bearer token, as its text (`['admin']` is
+ * `Bearer admin`); a falsy one sends no `Authorization`.
+ */
 function normalizeAuth (auth) {
-  if (auth === undefined || auth === null || auth === '') return undefined
-  if (typeof auth === 'string') return auth
-  if (Array.isArray(auth) && auth.length === 2 && auth[0] && auth[1]) {
-    return [String(auth[0]), String(auth[1])]
-  }
-  throw sdkError('INVALID_PARAM', 'auth must be a token string or a [user, password] pair')
+  if (!auth) return undefined
+  if (Array.isArray(auth) && auth[0] && auth[1]) return [String(auth[0]), String(auth[1])]
+  return String(auth)
 }
 
 /**
@@ -506,6 +535,15 @@ function flattenVariables (variables) {
     flat.push(name, typeof value === 'string' ? value : String(toJson(value, `variables.${name}`)))
   }
   return flat
+}
+
+/** The native binding, or an error that names the platform package it is in (lib/platform.js). */
+function loadBinding () {
+  try {
+    return require('./binding.js')
+  } catch (error) {
+    throw require('./lib/platform').missingBinary(error)
+  }
 }
 
 module.exports = AEMHeadless

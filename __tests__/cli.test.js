@@ -61,7 +61,7 @@ test('query prints the result, with variables, a token or credentials', async ()
   env.emu.clearRequests()
   run = await cli('query', env.emu.url, 'test/echo', '--token', 't', '--ca', env.files.caFile, '--var', 'n=5', '--var', 's=a;b', '--var', 'flag=true')
   assert.equal(run.code, 1, 'the emulator refuses the token')
-  assert.match(run.stderr, /^aem-headless-rs: \[AEMHeadless:RESPONSE_ERROR\] .*HTTP 401/)
+  assert.match(run.stderr, /^aem-headless-rs: \[AEMHeadless:RESPONSE_ERROR\] .*invalid json response body at .*\n {2}HTTP 401/)
   assert.equal(env.emu.requests[0].url, '/graphql/execute.json/test/echo%3Bn%3D5%3Bs%3Da%3Bb%3Bflag%3Dtrue;')
 })
 

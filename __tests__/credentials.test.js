@@ -99,7 +99,9 @@ test('a wrong client secret → EXCHANGE_TOKEN_ERROR with IMS status, error, des
   assert.equal(error.sdkDetails.imsError, 'invalid_client')
   assert.equal(error.sdkDetails.imsErrorDescription, 'invalid client_secret parameter')
   assert.match(error.sdkDetails.debugId, /\S/)
-  assert.ok(error.message.includes(error.sdkDetails.debugId))
+  // Adobe's getToken's words; this package's, with IMS's error and x-debug-id, under cause.
+  assert.equal(error.message, '[AEMHeadless:EXCHANGE_TOKEN_ERROR] There was a problem fetching  exchange token: HTTP 401: invalid client_secret parameter.')
+  assert.ok(error.cause.message.includes(error.sdkDetails.debugId))
   assertNoSecret(error, ['p8e-wrong', ...secretsOf(env.emu)])
 })
 
@@ -120,7 +122,8 @@ test('IMS that cannot be reached → EXCHANGE_TOKEN_ERROR with the cause', async
   const creds = withIntegration((i) => { i.imsEndpoint = '127.0.0.1:1' })
   const error = await rejectsWith(getToken(creds), 'EXCHANGE_TOKEN_ERROR')
   assert.ok(error.cause instanceof Error)
-  assert.match(error.message, /cannot reach IMS at https:\/\/127\.0\.0\.1:1/)
+  assert.equal(error.message, '[AEMHeadless:EXCHANGE_TOKEN_ERROR] There was a problem fetching  exchange token: connect ECONNREFUSED 127.0.0.1:1.')
+  assert.match(error.cause.message, /cannot reach IMS at https:\/\/127\.0\.0\.1:1/)
 })
 
 test('an http:// IMS endpoint is refused: the exchange carries the client secret', async () => {

@@ -112,12 +112,12 @@ test('the tracing example prints the IMS and AEM CLIENT spans under the app span
   for (const secret of secretsOf(env.emu)) assert.ok(!stdout.includes(secret))
 })
 
-// The README's "Testing your app" shows these two files whole; each is an app's own test file.
+// docs/TESTING.md ("Testing your app") shows these two files whole; each is an app's own test file.
 for (const name of ['testing-with-nock.js', 'testing-with-msw.js']) {
-  test(`examples/${name}: the app's tests pass, and the README shows the file as it is`, async () => {
+  test(`examples/${name}: the app's tests pass, and docs/TESTING.md shows the file as it is`, async () => {
     const file = path.join(EXAMPLES, name)
-    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8')
-    assert.ok(readme.includes(fs.readFileSync(file, 'utf8').trim()), `README.md must show examples/${name} as it is`)
+    const guide = fs.readFileSync(path.join(__dirname, '..', 'docs', 'TESTING.md'), 'utf8')
+    assert.ok(guide.includes(fs.readFileSync(file, 'utf8').trim()), `docs/TESTING.md must show examples/${name} as it is`)
     // A test runner of its own: without NODE_TEST_CONTEXT, which would make it report to this one.
     const { NODE_TEST_CONTEXT, ...own } = process.env
     const { stdout } = await run(process.execPath, ['--test', '--test-reporter=tap', file], { env: { ...own, AEM_HEADLESS_TRANSPORT: '' } })
@@ -140,12 +140,12 @@ test('examples/sites-api.js lists every fragment by cursor and renames one with 
   assert.match(missing.stderr, /Not Found/)
 })
 
-test('examples/sites-api-typed.mts: its types are what openapi-typescript makes of the spec, and the README shows it', async () => {
+test('examples/sites-api-typed.mts: its types are what openapi-typescript makes of the spec, and docs/OTHER-APIS.md shows it', async () => {
   const bin = path.join(__dirname, '..', 'node_modules', 'openapi-typescript', 'bin', 'cli.js')
   const { stdout } = await run(process.execPath, [bin, path.join(__dirname, '..', 'emulator', 'sites-openapi.yaml')], { maxBuffer: 1 << 24 })
   assert.equal(stdout.trim(), fs.readFileSync(path.join(EXAMPLES, 'sites-api-types.d.ts'), 'utf8').trim())
-  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8')
-  assert.ok(readme.includes(fs.readFileSync(path.join(EXAMPLES, 'sites-api-typed.mts'), 'utf8').trim()), 'README.md must show examples/sites-api-typed.mts as it is')
+  const guide = fs.readFileSync(path.join(__dirname, '..', 'docs', 'OTHER-APIS.md'), 'utf8')
+  assert.ok(guide.includes(fs.readFileSync(path.join(EXAMPLES, 'sites-api-typed.mts'), 'utf8').trim()), 'docs/OTHER-APIS.md must show examples/sites-api-typed.mts as it is')
 })
 
 /** The first page of fragments, straight from the emulator. */

@@ -109,9 +109,9 @@ test('bad fetch and transport options are INVALID_PARAM naming them', () => {
   for (const fetch of ['fetch', 42, {}, true]) {
     assert.throws(() => new AEMHeadless({ serviceURL: 'https://aem.example', fetch }), { code: 'INVALID_PARAM', message: /fetch must be a function/ })
   }
-  assert.throws(() => new AEMHeadless({ serviceURL: 'https://aem.example', transport: 'curl' }), { code: 'INVALID_PARAM', message: /transport must be 'native' or 'fetch', not "curl"/ })
+  assert.throws(() => new AEMHeadless({ serviceURL: 'https://aem.example', transport: 'curl' }), { code: 'INVALID_PARAM', message: /transport must be 'auto', 'native' or 'fetch', not "curl"/ })
   process.env.AEM_HEADLESS_TRANSPORT = 'undici'
-  assert.throws(() => new AEMHeadless('https://aem.example'), { code: 'INVALID_PARAM', message: /AEM_HEADLESS_TRANSPORT must be 'native' or 'fetch'/ })
+  assert.throws(() => new AEMHeadless('https://aem.example'), { code: 'INVALID_PARAM', message: /AEM_HEADLESS_TRANSPORT must be 'auto', 'native' or 'fetch'/ })
   assert.throws(() => new TokenProvider(env.emu.credentials, { fetch: 'x' }), { code: 'INVALID_PARAM', message: /options\.fetch must be a function/ })
 })
 

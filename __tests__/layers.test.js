@@ -2,7 +2,7 @@
 
 // The JavaScript face in layers, as src/ is (tests/layers.rs): lib/ modules require only lib/
 // modules of lower layers and the generated binding, never index.js, and never each other in a
-// circle. The layers are the README's architecture section.
+// circle. The layers are drawn in docs/ARCHITECTURE.md.
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
@@ -16,8 +16,9 @@ const LIB = path.join(__dirname, '..', 'lib')
  * here fails the test: give it its layer.
  */
 const LAYERS = [
-  ['errors', 'abort', 'otel', 'outcome'],
-  ['options', 'tls', 'logger', 'cache-store', 'redis-store', 'query-builder'],
+  ['errors', 'abort', 'otel', 'outcome', 'platform'],
+  ['options', 'tls', 'logger', 'cache-store', 'redis-store', 'query-builder', 'network'],
+  ['app-fetch'],
   ['tracing', 'credentials', 'fetch-transport', 'shared-token'],
   ['raw-answer', 'exchange', 'token-provider'],
   ['managed-token'],

@@ -51,9 +51,18 @@ before(async () => {
   fs.copyFileSync(path.join(ROOT, 'npm', PLATFORM, 'package.json'), path.join(platformDir, 'package.json'))
   fs.copyFileSync(path.join(ROOT, BINARY), path.join(platformDir, BINARY))
   const platformTarball = await pack(platformDir, env.dir)
-  // The runtime dependencies as the registry would give them (packed from node_modules, offline).
+  // The runtime dependencies and theirs, as the registry would give them (packed from the
+  // hoisted node_modules, offline).
   const dependencyTarballs = []
-  for (const name of Object.keys(MANIFEST.dependencies || {})) dependencyTarballs.push(await pack(path.join(ROOT, 'node_modules', name), env.dir))
+  const needed = Object.keys(MANIFEST.dependencies || {})
+  for (const packed = new Set(); needed.length > 0;) {
+    const name = needed.shift()
+    if (packed.has(name)) continue
+    packed.add(name)
+    const dir = path.join(ROOT, 'node_modules', name)
+    needed.push(...Object.keys(JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).dependencies || {}))
+    dependencyTarballs.push(await pack(dir, env.dir))
+  }
 
   app = path.join(env.dir, 'app')
   fs.mkdirSync(app)
@@ -111,10 +120,10 @@ test('the example app runs there against the emulator', { skip }, async () => {
 test('the tarball holds the package and nothing of the development tree', { skip }, async () => {
   const installed = path.join(app, 'node_modules', 'aem-headless-rs')
   const files = fs.readdirSync(installed).sort()
-  for (const needed of ['LICENSE', 'README.md', 'bin', 'binding.js', 'index.d.mts', 'index.d.ts', 'index.js', 'index.mjs', 'lib', 'package.json']) {
+  for (const needed of ['LICENSE', 'README.md', 'bin', 'binding.js', 'emulator', 'index.d.mts', 'index.d.ts', 'index.js', 'index.mjs', 'lib', 'package.json']) {
     assert.ok(files.includes(needed), `${needed} is in the package`)
   }
-  for (const absent of ['src', 'bench', '__tests__', 'emulator', 'fuzz', 'Cargo.toml', 'target', 'examples']) {
+  for (const absent of ['src', 'bench', '__tests__', 'fuzz', 'Cargo.toml', 'target', 'examples', 'docs', 'scripts']) {
     assert.ok(!files.includes(absent), `${absent} stays out of the package`)
   }
 })

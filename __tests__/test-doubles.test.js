@@ -156,15 +156,27 @@ test('undici\'s MockAgent as the global dispatcher answers IMS and AEM', async (
   agent.assertNoPendingInterceptors()
 })
 
-test('jest-fetch-mock in a jest test answers the client, as it answers Adobe\'s', () => {
-  const root = path.join(__dirname, 'jest')
-  const run = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--rootDir', root, '--ci', '--colors=false'], {
-    cwd: root,
+/** Runs jest on the project in `dir` as an app's CI does: no variable of this package set. */
+function jest (dir) {
+  const { AEM_HEADLESS_TRANSPORT, ...environment } = process.env
+  const run = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--config', path.join(dir, 'jest.config.js'), '--ci', '--colors=false'], {
+    cwd: dir,
     encoding: 'utf8',
-    env: { ...process.env, AEM_HEADLESS_TRANSPORT: 'fetch' },
+    env: environment,
     timeout: 120000
   })
-  const report = `${run.stdout}${run.stderr}`
-  assert.equal(run.status, 0, report)
+  return { status: run.status, report: `${run.stdout}${run.stderr}` }
+}
+
+test('jest-fetch-mock in a jest test answers the client, as it answers Adobe\'s, with nothing configured', () => {
+  const { status, report } = jest(path.join(__dirname, 'jest'))
+  assert.equal(status, 0, report)
   assert.match(report, /Tests:\s+4 passed, 4 total/, report)
+})
+
+test('nock (net connect disabled), undici\'s MockAgent and jest\'s fake timers in jest tests, with nothing configured', () => {
+  const { status, report } = jest(path.join(__dirname, 'jest-doubles'))
+  assert.equal(status, 0, report)
+  assert.match(report, /Tests:\s+4 passed, 4 total/, report)
+  assert.doesNotMatch(report, /did not exit/, 'nothing keeps jest\'s process alive')
 })

@@ -326,7 +326,7 @@ test('mistyped options never echo their values', async () => {
   }
 })
 
-test('the README\'s @adobe/jwt-auth migration: its fields in the Developer Console shape', async () => {
+test('docs/MIGRATING.md\'s @adobe/jwt-auth migration: its fields in the Developer Console shape', async () => {
   const i = env.emu.credentials.integration
   // What an @adobe/jwt-auth caller has at hand.
   const [clientId, clientSecret, technicalAccountId, orgId, privateKey, metaScopes] =

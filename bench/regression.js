@@ -36,7 +36,7 @@ function baselineBuild () {
   execFileSync('tar', ['-x', '-C', dir], { input: execFileSync('git', ['archive', commit], { cwd: ROOT, maxBuffer: 1 << 30 }) })
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'))
   console.error(`building ${commit} (cargo, release) in ${dir}…`)
-  execFileSync(process.execPath, [require.resolve('@napi-rs/cli/dist/cli.js'), 'build', '--platform', '--release', '--js', 'binding.js', '--dts', 'binding.d.ts'], {
+  execFileSync(process.execPath, [path.join(path.dirname(require.resolve('@napi-rs/cli/package.json')), 'dist', 'cli.js'), 'build', '--platform', '--release', '--js', 'binding.js', '--dts', 'binding.d.ts'], {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, CARGO_TARGET_DIR: `${dir}-target` }

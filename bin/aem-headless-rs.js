@@ -3,7 +3,8 @@
 
 // The command line: `token` exchanges a credentials file at IMS and prints IMS's JSON, as
 // `@adobe/aemcs-api-client-lib`'s `cli.js exchange` does; `query` runs a persisted query and
-// prints its JSON; `request` sends any request to an AEM API, curl with managed tokens. Exit codes: 0 done, 1 failed, 2 wrong usage. Nothing secret is printed
+// prints its JSON; `request` sends any request to an AEM API, curl with managed tokens; `emulator`
+// runs the local IMS + AEM emulator (emulator/cli.js). Exit codes: 0 done, 1 failed, 2 wrong usage. Nothing secret is printed
 // except the token `token` was asked for.
 
 const fs = require('node:fs')
@@ -29,6 +30,13 @@ const USAGE = `Usage:
       --wait follows a 202's Location until the operation ends; with --data and no
       method, POST. An error answer prints its status and problem details on stderr.
       Auth as for query.
+  aem-headless-rs emulator [--port N] [--out DIR] [--queries FILE] [--fixtures DIR]
+      Runs the local IMS + AEM emulator on 127.0.0.1 (port 0: a free one) until Ctrl-C,
+      with the app's own content: --fixtures DIR (models.json, fragments.json, users.json,
+      persistedQueries.json, queries/CONF/NAME.graphql), --queries FILE (persisted queries,
+      {"conf/name": "query text"}). Writes service-credentials.json, dev-token.json and
+      ca.pem to DIR (default .emulator) and prints {"url","imsEndpoint","credentialsFile",
+      "devTokenFile","caFile"}. Needs the optional peer dependency graphql (docs/EMULATOR.md).
   aem-headless-rs --help
 
 Exit codes: 0 done, 1 the request or exchange failed, 2 wrong usage.`
@@ -172,7 +180,24 @@ class Printed {
   }
 }
 
+/** `emulator`: its own options (emulator/cli.js); resolves once it listens, and it runs on. */
+async function emulator (argv) {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`)
+    return 0
+  }
+  try {
+    await require('../emulator/cli').runEmulatorCli(argv)
+    return 0
+  } catch (error) {
+    if (error.code === 'EMULATOR_USAGE') return usage(error.message)
+    process.stderr.write(`aem-headless-rs: ${error.message}\n`)
+    return 1
+  }
+}
+
 async function main (argv) {
+  if (argv[0] === 'emulator') return emulator(argv.slice(1))
   let parsed
   try {
     parsed = parseArgs(argv)
@@ -193,6 +218,9 @@ async function main (argv) {
   } catch (error) {
     if (error instanceof UsageError) return usage(error.message)
     process.stderr.write(`aem-headless-rs: ${error.message}\n`)
+    // The message is Adobe's client's; what this package knows more (status, attempts, IMS's
+    // error) is its cause's.
+    if (error.cause instanceof Error && error.cause.message !== '') process.stderr.write(`  ${error.cause.message}\n`)
     const { problem, body } = error.sdkDetails || {}
     if (problem !== undefined || body !== undefined) process.stderr.write(`${JSON.stringify(problem ?? body, null, 2)}\n`)
     return 1

@@ -34,13 +34,27 @@ const SURROGATE_DIRECTIVES = ['max-age', 'stale-while-revalidate', 'stale-if-err
  */
 
 /**
- * `Cache-Control` and `Surrogate-Control` for a cacheable persisted-query answer.
+ * The defaults every persisted query gets: the tier's, each replaced by a value of `override` (what
+ * AEM's Persisted Query Service configuration sets for the whole instance).
  * @param {'publish'|'author'} tier
- * @param {CachePolicy} [policy] the query's own values, each replacing the tier's
+ * @param {CachePolicy} [override]
+ * @returns {{maxAge: number, surrogate: Record<string, number>}}
+ */
+function defaultPolicy (tier, override = {}) {
+  const defaults = TIER_DEFAULTS[tier]
+  return {
+    maxAge: override.maxAge === undefined ? defaults.maxAge : override.maxAge,
+    surrogate: { ...defaults.surrogate, ...override.surrogate }
+  }
+}
+
+/**
+ * `Cache-Control` and `Surrogate-Control` for a cacheable persisted-query answer.
+ * @param {{maxAge: number, surrogate: Record<string, number>}} defaults see defaultPolicy
+ * @param {CachePolicy} [policy] the query's own values, each replacing the default
  * @returns {Record<string, string>}
  */
-function cacheHeaders (tier, policy = {}) {
-  const defaults = TIER_DEFAULTS[tier]
+function cacheHeaders (defaults, policy = {}) {
   const maxAge = policy.maxAge === undefined ? defaults.maxAge : policy.maxAge
   const surrogate = { ...defaults.surrogate, ...policy.surrogate }
   return {
@@ -105,17 +119,18 @@ function graphqlErrorStatus (json) {
 
 /**
  * Finishes a persisted query's answer as AEM does. A 200 with a JSON body (a GraphQL result) gets
- * the cache headers when `answer.cache` (true: the tier's; an object: the query's over them);
+ * the cache headers when `answer.cache` (true: the defaults; an object: the query's over them);
  * every 200 gets `ETag` (a hash of the body, or `answer.etag`; none when that is null) and
  * `Last-Modified` (`answer.lastModified`, else `since`; none when null). GET and HEAD are then
  * answered 304 when their validators match. In the graphql-response+json mode GraphQL results
  * carry that type, and those with `errors` become 400/500 without cache headers or validators.
  * @param {import('node:http').IncomingMessage} req
  * @param {import('./persisted').Answer} answer
- * @param {{tier: 'publish'|'author', graphqlResponseJson: boolean, since: number}} options
+ * @param {{defaults: {maxAge: number, surrogate: Record<string, number>}, graphqlResponseJson: boolean, since: number}} options
+ *   `defaults`: see defaultPolicy
  * @returns {import('./persisted').Answer} `status: 304` and no body when not modified
  */
-function finishPersisted (req, answer, { tier, graphqlResponseJson, since }) {
+function finishPersisted (req, answer, { defaults, graphqlResponseJson, since }) {
   if (answer.status !== 200) return answer
   const isGraphql = answer.json !== undefined
   let { text, contentType } = answer
@@ -126,7 +141,7 @@ function finishPersisted (req, answer, { tier, graphqlResponseJson, since }) {
     if (errorStatus) return { status: errorStatus, text, contentType, headers: answer.headers }
   }
   const headers = { ...answer.headers }
-  if (isGraphql && answer.cache) Object.assign(headers, cacheHeaders(tier, answer.cache === true ? {} : answer.cache))
+  if (isGraphql && answer.cache) Object.assign(headers, cacheHeaders(defaults, answer.cache === true ? {} : answer.cache))
   const etag = answer.etag === undefined ? etagOf(text) : answer.etag === null ? undefined : answer.etag
   const lastModified = answer.lastModified === undefined ? since : answer.lastModified === null ? undefined : answer.lastModified
   if (etag !== undefined) headers.etag = etag
@@ -138,6 +153,6 @@ function finishPersisted (req, answer, { tier, graphqlResponseJson, since }) {
 }
 
 module.exports = {
-  cacheHeaders, etagOf, noneMatchMatches, isNotModified, graphqlErrorStatus, finishPersisted,
+  defaultPolicy, cacheHeaders, etagOf, noneMatchMatches, isNotModified, graphqlErrorStatus, finishPersisted,
   TIER_DEFAULTS, SURROGATE_DIRECTIVES, GRAPHQL_RESPONSE_TYPE
 }

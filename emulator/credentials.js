@@ -6,8 +6,8 @@
  */
 
 const { randomBytes, randomUUID, X509Certificate } = require('node:crypto')
-const selfsigned = require('selfsigned')
 const { createRsaKeyPair } = require('./tls')
+const { createCertificate } = require('./x509')
 
 const CLIENT_ID = 'cm-p12345-e67890-integration-1'
 const METASCOPES = 'ent_aem_cloud_api'
@@ -31,11 +31,17 @@ function hex (bytes) {
 async function createCredentials (imsEndpoint) {
   const keyPair = await createRsaKeyPair()
   const now = Date.now()
-  const { cert } = await selfsigned.generate([{ name: 'commonName', value: CLIENT_ID }], {
-    keyPair,
-    algorithm: 'sha256',
-    notBeforeDate: new Date(now - 60 * 60 * 1000),
-    notAfterDate: new Date(now + 365 * 24 * 60 * 60 * 1000)
+  const cert = createCertificate({
+    commonName: CLIENT_ID,
+    key: keyPair.privateKey,
+    from: now - 60 * 60 * 1000,
+    to: now + 365 * 24 * 60 * 60 * 1000,
+    extensions: [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 2, value: CLIENT_ID }] }
+    ]
   })
   const credentials = {
     ok: true,

@@ -1,15 +1,16 @@
 'use strict'
 
 /**
- * Fault injection: `/graphql/execute.json/fault/{name}{vars}` answers with a failure of the
- * network or of AEM, so that clients' retries, timeouts and limits can be tested. Variables use
- * the persisted-query encoding; `key` names a counter, so that "fail N times, then succeed"
- * faults can be run again with a fresh key.
+ * Fault injection, two ways. The fault routes: `/graphql/execute.json/fault/{name}{vars}` answers
+ * with a failure of the network or of AEM, so that clients' retries, timeouts and limits can be
+ * tested; variables use the persisted-query encoding, and `key` names a counter, so that "fail N
+ * times, then succeed" faults can be run again with a fresh key. The fault queue (`emu.fail`):
+ * the next requests to any AEM route, or to some of them, answer an error status.
  * @module emulator/faults
  */
 
 const zlib = require('node:zlib')
-const { send, sendJson } = require('./http')
+const { send, sendJson, JSON_TYPE } = require('./http')
 const { parsePersistedPath } = require('./persisted')
 
 const PREFIX = '/graphql/execute.json/fault/'
@@ -130,4 +131,80 @@ function handleFault (path, res, headers) {
   return true
 }
 
-module.exports = { handleFault, FAULT_NAMES: Object.keys(FAULTS), DISPATCHER_503 }
+/**
+ * @typedef {object} FaultRule one `emu.fail` call
+ * @property {string} path a raw path prefix
+ * @property {string} [method] only requests of this method
+ * @property {number} remaining how many requests it still fails
+ * @property {number} status 400 … 599
+ * @property {string|null} retryAfter the `Retry-After` value, null for none
+ * @property {unknown} [body] its own body: a string as is, anything else as JSON
+ * @property {string} [contentType] the body's type
+ */
+
+/**
+ * Creates the fault queue of one emulator: `add` makes the next `count` AEM requests under a path
+ * (and of a method) answer `status`. Rules queue up; a request meets the first that matches.
+ */
+function createFaultQueue () {
+  /** @type {FaultRule[]} */
+  const rules = []
+  return {
+    /**
+     * @param {number} [count=1]
+     * @param {{status?: number, retryAfter?: number|string|null, path?: string, method?: string,
+     *   body?: unknown, contentType?: string}} [options] `status` 400 … 599 (default 503); `retryAfter`
+     *   seconds or an HTTP date (default none); `path` a raw path prefix (default `/`, every AEM
+     *   route); `method` only that method; `body` instead of the route's own error body
+     */
+    add (count = 1, { status = 503, retryAfter = null, path = '/', method, body, contentType } = {}) {
+      if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${String(count)}`)
+      if (!Number.isInteger(status) || status < 400 || status > 599) throw new RangeError(`status must be 400 … 599, got ${String(status)}`)
+      if (typeof path !== 'string' || !path.startsWith('/')) throw new RangeError(`path must be a path starting with /, got ${String(path)}`)
+      if (count === 0) return
+      rules.push({
+        path,
+        method: method && method.toUpperCase(),
+        remaining: count,
+        status,
+        retryAfter: retryAfter == null ? null : String(retryAfter),
+        body,
+        contentType
+      })
+    },
+    /** Forgets every pending rule. */
+    clear () {
+      rules.length = 0
+    },
+    /**
+     * The rule a request meets, if any (counted against it).
+     * @returns {FaultRule|null}
+     */
+    take (method, path) {
+      const i = rules.findIndex((r) => path.startsWith(r.path) && (!r.method || r.method === method))
+      if (i < 0) return null
+      const rule = rules[i]
+      if (--rule.remaining === 0) rules.splice(i, 1)
+      return rule
+    }
+  }
+}
+
+/**
+ * The answer to a request that met a fault rule: the rule's `body` when it has one (a string as is,
+ * as text/plain unless `contentType`; anything else as JSON), else `fallback`, the API's own error
+ * body; with the rule's status and `Retry-After`.
+ * @param {FaultRule} rule
+ * @param {{json?: unknown, text?: string, contentType?: string, headers?: Record<string, string>}} fallback
+ * @returns {{status: number, json?: unknown, text?: string, contentType?: string, headers: Record<string, string>}}
+ */
+function faultAnswer (rule, fallback) {
+  let answer = fallback
+  if (typeof rule.body === 'string') answer = { text: rule.body, contentType: rule.contentType || 'text/plain;charset=utf-8' }
+  else if (rule.body !== undefined) answer = { text: JSON.stringify(rule.body), contentType: rule.contentType || JSON_TYPE }
+  const headers = { ...answer.headers }
+  if (rule.retryAfter !== null) headers['retry-after'] = rule.retryAfter
+  return { ...answer, status: rule.status, headers }
+}
+
+module.exports = { handleFault, createFaultQueue, faultAnswer, FAULT_NAMES: Object.keys(FAULTS), DISPATCHER_503 }

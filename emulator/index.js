@@ -1,16 +1,21 @@
 'use strict'
 
 /**
- * A local HTTPS emulator of Adobe IMS and an AEM Publish tier, for tests and local development.
+ * A local HTTPS emulator of Adobe IMS and an AEM Publish tier, for tests and local development:
+ * `require('aem-headless-rs/emulator')`.
  * AEM side: built-in persisted queries and error fixtures, persisting (`persist.json`) and listing
- * (`list.json`) queries, and GraphQL over 16 adventures and 57 articles (List, Paginated, ByPath).
+ * (`list.json`) queries, and GraphQL over 16 adventures and 57 articles (List, Paginated, ByPath),
+ * to which an app adds its own models, fragments, persisted queries and users (`load`).
  * Persisted queries are kept in memory, one set per started emulator, and answered with AEM's
  * `Cache-Control` / `Surrogate-Control` (per tier), `ETag` and `Last-Modified` (emulator/caching.js).
  * Sites API (`/adobe/sites`): content fragments, a batch job, and an asset redirect to a second
- * origin, the blob store. AEM outages (503, no answer, refused connections): `setAemOutage`.
- * Routes: see README.md.
+ * origin, the blob store. Failures: `fail` (the next requests answer an error status),
+ * `failNextTokenRequests` (IMS) and `setAemOutage` (503, no answer, refused connections).
+ * Guide: docs/EMULATOR.md; routes: emulator/README.md.
  * @module emulator
  */
+
+require('./peers').checkPeerDependencies()
 
 const https = require('node:https')
 const fs = require('node:fs')
@@ -19,11 +24,13 @@ const { createTlsCertificate, createRsaKeyPair } = require('./tls')
 const { createCredentials } = require('./credentials')
 const { createTokenStore } = require('./tokens')
 const { createImsHandler } = require('./ims')
-const { createAemHandler } = require('./aem')
-const { createSitesFaults } = require('./sites')
+const { createAem } = require('./aem')
+const { SITES_BASE } = require('./sites')
 const { startBlobStore } = require('./blob-store')
 const { readBody, send, sendJson } = require('./http')
 const { DISPATCHER_503 } = require('./faults')
+const { useEmulator } = require('./hooks')
+const { readFixtures } = require('./fixtures')
 
 const HOST = '127.0.0.1'
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -31,79 +38,10 @@ const TIERS = ['publish', 'author']
 const OUTAGE_MODES = [null, '503', 'hang', 'refuse']
 
 /**
- * @typedef {object} EmulatorOptions
- * @property {number} [port=0] port to listen on; 0 picks a free one. 443 (as root) gives `imsEndpoint: 'localhost'`
- * @property {number} [tokenLifetimeMs=86399999] lifetime of tokens from the IMS routes (`/ims/exchange/jwt`
- *   reports it as `expires_in` in ms, `/ims/token/v3` as whole seconds, rounded down)
- * @property {number} [tokenLifetimeSeconds] the same in seconds (fractions allowed); wins over
- *   `tokenLifetimeMs` when given. RangeError unless a positive finite number
- * @property {boolean} [requireAuth=true] answer AEM requests without Authorization with 401
- * @property {[string, string]} [basicAuth=['admin','admin']] accepted Basic user and password
- * @property {'ca-signed'|'self-signed'|'expired'|'wrong-host'|'expired-self-signed'} [certificate='ca-signed']
- *   the server certificate: a leaf signed by the emulator's own CA, an `openssl req -x509`-style
- *   self-signed CA:TRUE certificate, an expired leaf, a leaf for another host name, or the
- *   self-signed one expired (see emulator/tls.js)
- * @property {'publish'|'author'} [tier='publish'] the AEM tier whose default cache headers persisted
- *   queries get: both `Cache-Control: max-age=60`; `Surrogate-Control: max-age=7200,
- *   stale-while-revalidate=86400, stale-if-error=86400` on Publish, `max-age=60, …` on Author
- * @property {boolean} [surrogateControl=true] false drops `Surrogate-Control` from every AEM answer,
- *   as a CDN that consumes it does before the answer reaches a server-side client
- * @property {boolean} [graphqlResponseJson=false] AEM's `responseContentTypeGraphQLResponseJson`:
- *   persisted-query GraphQL results are `application/graphql-response+json`, and those with `errors`
- *   answer 400 (invalid query or variables: no `data`, or a `ValidationError`) or 500 (errors while
- *   executing) instead of 200
- */
-
-/**
- * @typedef {object} Emulator
- * @property {string} url base URL, e.g. `https://127.0.0.1:43210` (`https://127.0.0.1` on 443)
- * @property {number} port
- * @property {string} host always `127.0.0.1`
- * @property {string} imsEndpoint `127.0.0.1:PORT`, or `localhost` on port 443
- * @property {string} caPem PEM to trust: the emulator's CA, or the certificate itself in the self-signed modes
- * @property {object} credentials service credentials as the AEM Developer Console gives them
- * @property {{ok: true, statusCode: 200, accessToken: string}} devToken a local development token (24 h),
- *   shaped as IMS shapes it: a JWT with `created_at` and `expires_in` in milliseconds, as strings
- * @property {(dir: string) => {credentialsFile: string, devTokenFile: string, caFile: string}} writeFiles
- *   writes `service-credentials.json`, `dev-token.json` and `ca.pem` into `dir` (created if missing)
- * @property {Array<{method: string, url: string, headers: object, body: string, traceparent?: string}>} requests every
- *   request received, `url` raw as received, `traceparent` the W3C trace context it carried, if any
- * @property {() => void} clearRequests empties `requests`
- * @property {{exchanges: number, oauthTokens: number, persistedQueries: number, notModified: number,
- *   outageAnswers: number}} stats calls to `/ims/exchange/jwt` and `/ims/token/v3`; requests for
- *   `/graphql/execute.json/…` (any method, faults and 401s included) that reached AEM (not those an
- *   outage met); the 304s among them; and the AEM requests a '503' or 'hang' outage met
- * @property {(count?: number) => void} failNextTokenRequests the next `count` IMS token requests (either
- *   route) answer 503 `internal_error` ("Please try again later"), as IMS does in an outage
- * @property {(ms: number) => void} delayTokenRequests IMS answers every token request (either route)
- *   `ms` milliseconds late from then on (0 to stop), as a slow IMS does; counted as it arrives
- * @property {(seconds: number) => void} setTokenLifetime sets the lifetime of the tokens that both IMS
- *   routes (and `issueToken()` without argument) issue from then on; tokens issued before keep theirs.
- *   Seconds, fractions allowed; RangeError unless a positive finite number
- * @property {(lifetimeMs?: number) => string} issueToken a new valid access token (default: the current
- *   token lifetime)
- * @property {(token: string) => boolean} revokeToken makes a token invalid (AEM then answers 401)
- * @property {string} apiKey the `X-Api-Key` the Sites API (`/adobe/sites`) requires: the credentials'
- *   client id (`credentials.integration.technicalAccount.clientId`)
- * @property {{url: string, port: number, requests: Array<{method: string, url: string, headers: object}>,
- *   clearRequests: () => void}} blobStore the second HTTPS origin (127.0.0.1, its own port, the same
- *   certificate) that `GET /adobe/sites/cf/fragments/{id}/asset` redirects to; `requests` records every
- *   request it received, headers included
- * @property {(count?: number, options?: {status?: number, retryAfter?: number|string|null, path?: string,
- *   method?: string}) => void} failNextSitesRequests the next `count` (default 1) Sites API requests
- *   under `path` (a raw path prefix, default `/adobe/sites`), of `method` if given, answer `status`
- *   (default 503; 400 … 599) problem+json with `Retry-After: retryAfter` (default 1; null for none).
- *   Counted after authorization; rules queue up
- * @property {() => void} clearSitesFaults forgets the pending `failNextSitesRequests` faults
- * @property {(mode: null|'503'|'hang'|'refuse') => Promise<void>} setAemOutage an AEM outage from
- *   now on: `'503'` every AEM request (not IMS, not the blob store) answers 503 with a Dispatcher
- *   HTML page and no `Retry-After`; `'hang'` AEM requests get no answer (their connections are
- *   dropped when the outage ends or the emulator closes); `'refuse'` the server stops listening and
- *   drops every open connection, so connections are refused (IMS, on the same server, is down too);
- *   `null` ends it (after 'refuse', listening again on the same port). Resolves once in effect;
- *   RangeError for another mode
- * @property {null|'503'|'hang'|'refuse'} aemOutage the current outage mode
- * @property {() => Promise<void>} close stops both servers and drops every open connection
+ * The options and the members of a started emulator are documented, with their types, in
+ * emulator/index.d.ts.
+ * @typedef {import('./index').EmulatorOptions} EmulatorOptions
+ * @typedef {import('./index').Emulator} Emulator
  */
 
 /** Milliseconds from a lifetime in seconds; throws a RangeError unless it is a positive finite number. */
@@ -140,17 +78,21 @@ async function startEmulator (options = {}) {
     certificate = 'ca-signed',
     tier = 'publish',
     surrogateControl = true,
-    graphqlResponseJson = false
+    graphqlResponseJson = false,
+    load
   } = options
   if (!TIERS.includes(tier)) throw new RangeError(`tier must be 'publish' or 'author', got ${String(tier)}`)
 
   const requests = []
   const stats = { exchanges: 0, oauthTokens: 0, persistedQueries: 0, notModified: 0, outageAnswers: 0 }
-  const faults = { failNext: 0, delayMs: 0 }
-  let tokenLifetimeMs = tokenLifetimeSeconds === undefined
+  /** IMS's injected failures and delay (failNextTokenRequests, delayTokenRequests). */
+  const imsFaults = { failNext: 0, delayMs: 0 }
+  const initialLifetimeMs = tokenLifetimeSeconds === undefined
     ? lifetimeMsOption
     : secondsToMs(tokenLifetimeSeconds, 'tokenLifetimeSeconds')
+  let tokenLifetimeMs = initialLifetimeMs
   const tokens = createTokenStore(tokenLifetimeMs, (await createRsaKeyPair()).privateKey)
+  /** The IMS handler, and the AEM side (replaced by a fresh one at `reset`). */
   let handlers = null
   let announceReady
   const ready = new Promise((resolve) => { announceReady = resolve })
@@ -183,7 +125,7 @@ async function startEmulator (options = {}) {
         res.on('close', () => hung.delete(socket))
         return
       }
-      await handlers.aem(req, res, body)
+      await handlers.aem.handle(req, res, body)
     } catch (err) {
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Emulator error: ' + err.message }] })
     }
@@ -199,31 +141,56 @@ async function startEmulator (options = {}) {
   const imsEndpoint = port === 443 ? 'localhost' : `${HOST}:${port}`
   const { credentials, publicKey } = await createCredentials(imsEndpoint)
   const blobStore = await startBlobStore({ key, cert })
-  const sitesFaults = createSitesFaults()
   const apiKey = credentials.integration.technicalAccount.clientId
+  /** A fresh AEM side, with the `load` option's content. */
+  const createAemSide = () => {
+    const aem = createAem({
+      tokens,
+      basicAuth,
+      requireAuth,
+      sites: { apiKey, blobStore },
+      tier,
+      surrogateControl: surrogateControl !== false,
+      graphqlResponseJson: Boolean(graphqlResponseJson),
+      stats
+    })
+    if (load) aem.load(load)
+    return aem
+  }
   handlers = {
     ims: createImsHandler({
       integration: credentials.integration,
       publicKey,
       tokens,
       stats,
-      faults,
+      faults: imsFaults,
       tokenLifetimeMs: () => tokenLifetimeMs
     }),
-    aem: createAemHandler({
-      tokens,
-      basicAuth,
-      requireAuth,
-      sites: { apiKey, blobStore, faults: sitesFaults },
-      tier,
-      surrogateControl: surrogateControl !== false,
-      graphqlResponseJson: Boolean(graphqlResponseJson),
-      stats
-    })
+    aem: null
+  }
+  try {
+    handlers.aem = createAemSide()
+  } catch (error) {
+    await closeServers()
+    throw error
   }
   announceReady()
 
   const devToken = { ok: true, statusCode: 200, accessToken: tokens.issue(DAY_MS) }
+
+  /** Stops both servers and drops every open connection. */
+  function closeServers () {
+    const main = new Promise((resolve, reject) => {
+      if (!server.listening) {
+        for (const socket of sockets) socket.destroy()
+        return resolve()
+      }
+      server.close((err) => (err ? reject(err) : resolve()))
+      server.closeAllConnections()
+      for (const socket of sockets) socket.destroy()
+    })
+    return Promise.all([main, blobStore.close()]).then(() => undefined)
+  }
 
   let closed = false
   /** Outage changes run one after the other (leaving 'refuse' listens again, asynchronously). */
@@ -276,8 +243,8 @@ async function startEmulator (options = {}) {
     requests,
     clearRequests () { requests.length = 0 },
     stats,
-    failNextTokenRequests (count = 1) { faults.failNext = count },
-    delayTokenRequests (ms) { faults.delayMs = Math.max(0, Math.min(Number(ms) || 0, 60000)) },
+    failNextTokenRequests (count = 1) { imsFaults.failNext = count },
+    delayTokenRequests (ms) { imsFaults.delayMs = Math.max(0, Math.min(Number(ms) || 0, 60000)) },
     setTokenLifetime (seconds) { tokenLifetimeMs = secondsToMs(seconds, 'setTokenLifetime(seconds)') },
     issueToken: (lifetimeMs = tokenLifetimeMs) => tokens.issue(lifetimeMs),
     revokeToken: (token) => tokens.revoke(token),
@@ -288,26 +255,38 @@ async function startEmulator (options = {}) {
       requests: blobStore.requests,
       clearRequests: blobStore.clearRequests
     },
-    failNextSitesRequests: (count, options) => sitesFaults.failNext(count, options),
-    clearSitesFaults: () => sitesFaults.clear(),
+    load: (content) => handlers.aem.load(content),
+    addModel: (name, fields) => handlers.aem.load({ models: { [name]: fields } }),
+    addFragments: (model, items) => handlers.aem.load({ fragments: { [model]: items } }),
+    persistQuery: (queryPath, query, cache) => handlers.aem.load({ persistedQueries: { [queryPath]: cache ? { ...cache, query } : query } }),
+    addUser: (name, password) => handlers.aem.load({ users: { [name]: password } }),
+    setCacheHeaders: (policy) => handlers.aem.setCacheHeaders(policy),
+    fail: (count, failOptions) => handlers.aem.faults.add(count, failOptions),
+    clearFaults: () => handlers.aem.faults.clear(),
+    failNextSitesRequests (count, failOptions = {}) {
+      const given = Object.fromEntries(Object.entries(failOptions).filter(([, value]) => value !== undefined))
+      handlers.aem.faults.add(count, { path: SITES_BASE, retryAfter: 1, ...given })
+    },
+    clearSitesFaults: () => handlers.aem.faults.clear(),
+    async reset () {
+      await setAemOutage(null)
+      handlers.aem = createAemSide()
+      requests.length = 0
+      blobStore.clearRequests()
+      for (const key of Object.keys(stats)) stats[key] = 0
+      imsFaults.failNext = 0
+      imsFaults.delayMs = 0
+      tokenLifetimeMs = initialLifetimeMs
+    },
     setAemOutage,
     get aemOutage () { return aemOutage },
     async close () {
       await outageChange.catch(() => {})
       closed = true
       dropHung()
-      const main = new Promise((resolve, reject) => {
-        if (!server.listening) {
-          for (const socket of sockets) socket.destroy()
-          return resolve()
-        }
-        server.close((err) => (err ? reject(err) : resolve()))
-        server.closeAllConnections()
-        for (const socket of sockets) socket.destroy()
-      })
-      return Promise.all([main, blobStore.close()]).then(() => undefined)
+      await closeServers()
     }
   }
 }
 
-module.exports = { startEmulator }
+module.exports = { startEmulator, useEmulator, readFixtures }

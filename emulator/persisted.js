@@ -225,7 +225,8 @@ for (const key of Object.keys(QUERIES)) if (!(key in BUILT_IN_TEXTS)) BUILT_IN_T
  * @param {string} method
  * @param {string} rawPath the raw path, starting with `/graphql/execute.json/`
  * @param {string} body the request body (POST)
- * @param {{get: (conf: string, name: string) => object|undefined}} [store] queries persisted with `persist.json`
+ * @param {ReturnType<import('./store').createQueryStore>} [store] queries persisted with `persist.json`
+ *   or from code, and the content they run over
  * @returns {Answer|Promise<Answer>}
  */
 function runPersistedQuery (method, rawPath, body, store) {
@@ -245,7 +246,7 @@ function runPersistedQuery (method, rawPath, body, store) {
   }
   const query = QUERIES[`${conf}/${name}`]
   const stored = !query && store ? store.get(conf, name) : undefined
-  if (stored) return runStoredQuery(stored, parsed.variables, parsedBody)
+  if (stored) return runStoredQuery(store.content, stored, parsed.variables, parsedBody)
   if (!query) {
     return {
       status: 404,

@@ -1,81 +1,120 @@
 'use strict'
 
 /**
- * A small AEM-like GraphQL schema over the adventures and the magazine articles, used by the ad-hoc
- * endpoint and by queries persisted through `persist.json`.
+ * The content AEM's GraphQL serves, one set per emulator: Content Fragment Models and their
+ * fragments, and the schema AEM generates for them. Built in: `adventure` (the 16 adventures) and
+ * `article` (the 57 magazine articles); an app adds its own models and fragments (`addModels`,
+ * `addFragments`), or replaces the built-in ones by name.
  *
- * Per model (`adventure`, `article`), as AEM generates them:
- * `{model}List(filter, limit, offset, sort)` → `{items}`,
- * `{model}Paginated(first, after, sort, filter)` → `{edges {node cursor}, pageInfo {…}}` and
- * `{model}ByPath(_path)` → `{item}`. `sort` is accepted and ignored. Cursors are
- * `base64("cursor:" + index)` of the item in the filtered list.
+ * Per model `{name}` with type `{Name}Model`, as AEM generates them:
+ * `{name}List(filter, limit, offset, sort, _assetTransform)` → `{items}`,
+ * `{name}Paginated(first, after, sort, filter, _assetTransform)` → `{edges {node cursor}, pageInfo {…}}` and
+ * `{name}ByPath(_path, _assetTransform)` → `{item}`. `sort` is accepted and ignored. Cursors are
+ * `base64("cursor:" + index)` of the item in the filtered list. A field whose type is another model
+ * (a fragment reference) takes that fragment's `_path` in the data, or the fragment itself.
  * @module emulator/schema
  */
 
-const { buildSchema, graphql, parse, print, validate, Kind, GraphQLError } = require('graphql')
+const {
+  buildSchema, graphql, parse, print, validate, getNamedType, defaultFieldResolver, Kind, GraphQLError
+} = require('graphql')
 const { listAdventures } = require('./content')
 const { listArticles } = require('./articles')
 
 const OPERATOR_NAMES = ['EQUALS', 'EQUALS_NOT', 'CONTAINS', 'CONTAINS_NOT', 'STARTS_WITH']
 
-const schema = buildSchema(`
+/** The types every schema has: AEM's filters, references and scalars. */
+const COMMON_SDL = `
   "One of ${OPERATOR_NAMES.join(', ')}; written as an enum value or as a string (Adobe's query builder quotes it)."
   scalar StringOperator
+  "AEM's date and time type: the value as given."
+  scalar Calendar
+  "AEM's JSON object type: the value as given."
+  scalar JSON
   input StringFilterExpression { value: String, _operator: StringOperator = EQUALS, _ignoreCase: Boolean = false }
   input StringFilter { _expressions: [StringFilterExpression!]! }
-  input AdventureModelFilter {
-    title: StringFilter, slug: StringFilter, activity: StringFilter,
-    adventureType: StringFilter, difficulty: StringFilter, tripLength: StringFilter
-  }
-  input ArticleModelFilter {
-    _path: StringFilter, title: StringFilter, slug: StringFilter, author: StringFilter, publishDate: StringFilter
-  }
-  "Only width is applied (to primaryImage._dynamicUrl)."
+  "Only width is applied (to primaryImage._dynamicUrl of the built-in adventures)."
   input AssetTransform { width: Int, height: Int, quality: Int, format: String, preferWebp: Boolean }
-  type ImageRef { _path: String, _dynamicUrl: String, mimeType: String, width: Int, height: Int }
-  type MultiFormatString { html: String, plaintext: String }
+  type ImageRef { _path: String, _authorUrl: String, _publishUrl: String, _dynamicUrl: String, mimeType: String, width: Int, height: Int }
+  type MultiFormatString { html: String, plaintext: String, markdown: String, json: JSON }
   type PageInfo { startCursor: String, endCursor: String, hasNextPage: Boolean!, hasPreviousPage: Boolean! }
+`
 
-  type AdventureModel {
-    _path: ID!, title: String, slug: String, activity: String, adventureType: String, price: Float,
-    tripLength: String, groupSize: Int, difficulty: String, primaryImage: ImageRef,
-    description: MultiFormatString, itinerary: MultiFormatString
-  }
-  type AdventureModelResults { items: [AdventureModel!]! }
-  type AdventureModelResult { item: AdventureModel }
-  type AdventureModelEdge { node: AdventureModel!, cursor: String! }
-  type AdventureModelPaginated { edges: [AdventureModelEdge!]!, pageInfo: PageInfo! }
+/** Field types a `{Name}ModelFilter` filters on, with a StringFilter. */
+const FILTERABLE = /^(String|ID|Calendar)!?$/
+const MODEL_NAME = /^[A-Za-z][_0-9A-Za-z]*$/
+const FIELD_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/
+const TYPE_REF = /^(\[[_A-Za-z][_0-9A-Za-z]*!?\]|[_A-Za-z][_0-9A-Za-z]*)!?$/
 
-  type ArticleModel {
-    _path: ID!, title: String, slug: String, author: String, main: MultiFormatString, publishDate: String
-  }
-  type ArticleModelResults { items: [ArticleModel!]! }
-  type ArticleModelResult { item: ArticleModel }
-  type ArticleModelEdge { node: ArticleModel!, cursor: String! }
-  type ArticleModelPaginated { edges: [ArticleModelEdge!]!, pageInfo: PageInfo! }
-
-  type Query {
-    adventureList(filter: AdventureModelFilter, limit: Int, offset: Int, sort: String, _assetTransform: AssetTransform): AdventureModelResults
-    adventurePaginated(first: Int, after: String, sort: String, filter: AdventureModelFilter, _assetTransform: AssetTransform): AdventureModelPaginated
-    adventureByPath(_path: String!, _assetTransform: AssetTransform): AdventureModelResult
-    articleList(filter: ArticleModelFilter, limit: Int, offset: Int, sort: String): ArticleModelResults
-    articlePaginated(first: Int, after: String, sort: String, filter: ArticleModelFilter): ArticleModelPaginated
-    articleByPath(_path: String!): ArticleModelResult
-  }
-`)
-
-/** `_operator` takes an enum literal (`EQUALS`) as well as a string (`"EQUALS"`). */
-Object.assign(schema.getType('StringOperator'), {
-  serialize: (value) => value,
-  parseValue (value) {
-    if (OPERATOR_NAMES.includes(value)) return value
-    throw new GraphQLError(`StringOperator must be one of ${OPERATOR_NAMES.join(', ')}, was ${JSON.stringify(value)}`)
+/** The built-in models: their fields (GraphQL types) and their fixed items. */
+const BUILT_IN_MODELS = {
+  adventure: {
+    fields: {
+      title: 'String',
+      slug: 'String',
+      activity: 'String',
+      adventureType: 'String',
+      price: 'Float',
+      tripLength: 'String',
+      groupSize: 'Int',
+      difficulty: 'String',
+      primaryImage: 'ImageRef',
+      description: 'MultiFormatString',
+      itinerary: 'MultiFormatString'
+    },
+    items: ({ _assetTransform: transform }) => {
+      const width = transform && transform.width
+      return listAdventures({ imageWidth: width == null ? undefined : width })
+    }
   },
-  parseLiteral (ast) {
-    if ((ast.kind === Kind.ENUM || ast.kind === Kind.STRING) && OPERATOR_NAMES.includes(ast.value)) return ast.value
-    throw new GraphQLError(`StringOperator must be one of ${OPERATOR_NAMES.join(', ')}, found ${print(ast)}`, { nodes: ast })
+  article: {
+    fields: { title: 'String', slug: 'String', author: 'String', main: 'MultiFormatString', publishDate: 'String' },
+    items: () => listArticles()
   }
-})
+}
+
+/** @param {string} name a model name @returns {string} its GraphQL type: `article` → `ArticleModel` */
+function typeNameOf (name) {
+  return name[0].toUpperCase() + name.slice(1) + 'Model'
+}
+
+/** The SDL of one model: its type, result types, filter, and its three query fields. */
+function modelSdl ({ name, typeName: t, fields }) {
+  const own = Object.entries(fields).filter(([field]) => field !== '_path')
+  const filterable = ['_path', ...own.filter(([, type]) => FILTERABLE.test(type)).map(([field]) => field)]
+  const types = `
+  type ${t} { _path: ID!${own.map(([field, type]) => `, ${field}: ${type}`).join('')} }
+  type ${t}Results { items: [${t}!]! }
+  type ${t}Result { item: ${t} }
+  type ${t}Edge { node: ${t}!, cursor: String! }
+  type ${t}Paginated { edges: [${t}Edge!]!, pageInfo: PageInfo! }
+  input ${t}Filter { ${filterable.map((field) => `${field}: StringFilter`).join(', ')} }`
+  const queries = `
+    ${name}List(filter: ${t}Filter, limit: Int, offset: Int, sort: String, _assetTransform: AssetTransform): ${t}Results
+    ${name}Paginated(first: Int, after: String, sort: String, filter: ${t}Filter, _assetTransform: AssetTransform): ${t}Paginated
+    ${name}ByPath(_path: String!, _assetTransform: AssetTransform): ${t}Result`
+  return { types, queries }
+}
+
+/** Builds the schema of `models`; `_operator` takes an enum literal (`EQUALS`) as well as a string (`"EQUALS"`). */
+function buildContentSchema (models) {
+  const parts = [...models.values()].map(modelSdl)
+  const schema = buildSchema(`${COMMON_SDL}${parts.map((p) => p.types).join('\n')}
+  type Query {${parts.map((p) => p.queries).join('\n')}
+  }`)
+  Object.assign(schema.getType('StringOperator'), {
+    serialize: (value) => value,
+    parseValue (value) {
+      if (OPERATOR_NAMES.includes(value)) return value
+      throw new GraphQLError(`StringOperator must be one of ${OPERATOR_NAMES.join(', ')}, was ${JSON.stringify(value)}`)
+    },
+    parseLiteral (ast) {
+      if ((ast.kind === Kind.ENUM || ast.kind === Kind.STRING) && OPERATOR_NAMES.includes(ast.value)) return ast.value
+      throw new GraphQLError(`StringOperator must be one of ${OPERATOR_NAMES.join(', ')}, found ${print(ast)}`, { nodes: ast })
+    }
+  })
+  return schema
+}
 
 const OPERATORS = {
   EQUALS: (a, b) => a === b,
@@ -138,21 +177,6 @@ function cursorPage (items, { first, after }) {
   }
 }
 
-/** @returns {object[]} the adventures, with `_assetTransform.width` applied to the image URLs */
-function adventures (assetTransform) {
-  const width = assetTransform && assetTransform.width
-  return listAdventures({ imageWidth: width == null ? undefined : width })
-}
-
-const rootValue = {
-  adventureList: (args) => listPage(applyFilter(adventures(args._assetTransform), args.filter), args),
-  adventurePaginated: (args) => cursorPage(applyFilter(adventures(args._assetTransform), args.filter), args),
-  adventureByPath: (args) => ({ item: adventures(args._assetTransform).find((a) => a._path === args._path) || null }),
-  articleList: (args) => listPage(applyFilter(listArticles(), args.filter), args),
-  articlePaginated: (args) => cursorPage(applyFilter(listArticles(), args.filter), args),
-  articleByPath: (args) => ({ item: listArticles().find((a) => a._path === args._path) || null })
-}
-
 /**
  * Removes empty argument lists such as `articlePaginated(\n  \n)`, which Adobe's query builder emits
  * when there are no arguments; AEM accepts them, graphql-js does not. Strings and comments are kept.
@@ -164,30 +188,123 @@ function tolerateEmptyArguments (query) {
     (match, kept, last) => (kept !== undefined ? kept : last))
 }
 
+/** @returns {TypeError} `what` with its reason, for the errors of `addModels` and `addFragments` */
+function invalid (what, reason) {
+  return new TypeError(`${what}: ${reason}`)
+}
+
 /**
- * Parses and validates a query against the schema (after `tolerateEmptyArguments`).
- * @param {string} query
- * @returns {{document?: import('graphql').DocumentNode, errors: readonly GraphQLError[]}} `errors` empty when valid
+ * Creates the content of one emulator: the built-in models and their items, to which an app adds
+ * its own.
  */
-function checkQuery (query) {
-  let document
-  try {
-    document = parse(tolerateEmptyArguments(query))
-  } catch (error) {
-    return { errors: [error] }
+function createContent () {
+  /** Every item of a model: the built-in ones (for `args`), then those added. */
+  const itemsOf = (model, args = {}) => [...model.builtIn(args), ...model.added]
+
+  /** The models, with their schema, the root fields' resolvers, and the models by type name. */
+  function compile (models) {
+    const rootValue = {}
+    for (const model of models.values()) {
+      const pick = (args) => applyFilter(itemsOf(model, args), args.filter)
+      rootValue[`${model.name}List`] = (args) => listPage(pick(args), args)
+      rootValue[`${model.name}Paginated`] = (args) => cursorPage(pick(args), args)
+      rootValue[`${model.name}ByPath`] = (args) => ({ item: itemsOf(model, args).find((item) => item._path === args._path) || null })
+    }
+    const byType = new Map([...models.values()].map((model) => [model.typeName, model]))
+    return { models, schema: buildContentSchema(models), rootValue, byType }
   }
-  return { document, errors: validate(schema, document) }
+
+  /** @type {ReturnType<typeof compile>} */
+  let current = compile(new Map(Object.entries(BUILT_IN_MODELS).map(([name, { fields, items }]) =>
+    [name, { name, typeName: typeNameOf(name), fields, builtIn: items, added: [] }])))
+
+  /** A fragment reference given as a `_path` is the fragment at that path (null when none). */
+  function fieldResolver (source, args, context, info) {
+    const value = defaultFieldResolver(source, args, context, info)
+    const model = current.byType.get(getNamedType(info.returnType).name)
+    if (!model || value == null) return value
+    const resolve = (ref) => (typeof ref === 'string' ? itemsOf(model).find((item) => item._path === ref) || null : ref)
+    return Array.isArray(value) ? value.map(resolve) : resolve(value)
+  }
+
+  return {
+    /** @returns {import('graphql').GraphQLSchema} the current schema */
+    get schema () { return current.schema },
+
+    /**
+     * Adds models, or replaces those of the same name (their fragments then start empty), all at
+     * once, so that they may refer to each other. Throws a TypeError and changes nothing when a
+     * name, a field or a type is invalid.
+     * @param {Record<string, Record<string, string>>} specs `{modelName: {fieldName: 'GraphQL type'}}`
+     */
+    addModels (specs) {
+      const next = new Map(current.models)
+      for (const [name, fields] of Object.entries(specs || {})) {
+        if (!MODEL_NAME.test(name)) throw invalid(`model ${JSON.stringify(name)}`, 'a model name is letters, digits and _, starting with a letter')
+        if (!fields || typeof fields !== 'object' || Array.isArray(fields)) throw invalid(`model ${name}`, "its fields are an object {fieldName: 'GraphQL type'}")
+        for (const [field, type] of Object.entries(fields)) {
+          if (!FIELD_NAME.test(field)) throw invalid(`model ${name}`, `invalid field name ${JSON.stringify(field)}`)
+          if (typeof type !== 'string' || !TYPE_REF.test(type.replace(/\s+/g, ''))) {
+            throw invalid(`model ${name}`, `field ${field} has no GraphQL type such as 'String', '[String]', 'Int!' or 'OtherModel' (got ${JSON.stringify(type)})`)
+          }
+        }
+        const clean = Object.fromEntries(Object.entries(fields).map(([field, type]) => [field, type.replace(/\s+/g, '')]))
+        next.set(name, { name, typeName: typeNameOf(name), fields: clean, builtIn: () => [], added: [] })
+      }
+      try {
+        current = compile(next)
+      } catch (error) {
+        throw invalid('models', error.message)
+      }
+    },
+
+    /**
+     * Adds fragments to a model, after those it has. An item with the `_path` of one added before
+     * replaces it; an item without `_path` gets `/content/dam/{model}/{n}`.
+     * @param {string} name the model
+     * @param {object[]} items the fragments, as the model's fields (a reference: the other fragment's `_path`)
+     */
+    addFragments (name, items) {
+      const model = current.models.get(name)
+      if (!model) throw invalid(`fragments of ${JSON.stringify(name)}`, `no such model (models: ${[...current.models.keys()].join(', ')})`)
+      if (!Array.isArray(items) || !items.every((item) => item && typeof item === 'object' && !Array.isArray(item))) {
+        throw invalid(`fragments of ${name}`, 'give an array of objects')
+      }
+      for (const item of items) {
+        const fragment = { ...item, _path: item._path ?? `/content/dam/${name}/${model.added.length + 1}` }
+        const at = model.added.findIndex((old) => old._path === fragment._path)
+        if (at >= 0) model.added[at] = fragment
+        else model.added.push(fragment)
+      }
+    },
+
+    /**
+     * Parses and validates a query against the schema (after `tolerateEmptyArguments`).
+     * @param {string} query
+     * @returns {{document?: import('graphql').DocumentNode, errors: readonly GraphQLError[]}} `errors` empty when valid
+     */
+    checkQuery (query) {
+      let document
+      try {
+        document = parse(tolerateEmptyArguments(query))
+      } catch (error) {
+        return { errors: [error] }
+      }
+      return { document, errors: validate(current.schema, document) }
+    },
+
+    /**
+     * Executes a GraphQL query against the content (after `tolerateEmptyArguments`).
+     * @param {string} query
+     * @param {object} [variables]
+     * @param {string} [operationName]
+     * @returns {Promise<import('graphql').ExecutionResult>} `{data?, errors?}` as graphql-js produces
+     */
+    executeQuery (query, variables, operationName) {
+      const { schema, rootValue } = current
+      return graphql({ schema, source: tolerateEmptyArguments(query), rootValue, fieldResolver, variableValues: variables, operationName })
+    }
+  }
 }
 
-/**
- * Executes a GraphQL query against the adventures and articles (after `tolerateEmptyArguments`).
- * @param {string} query
- * @param {object} [variables]
- * @param {string} [operationName]
- * @returns {Promise<import('graphql').ExecutionResult>} `{data?, errors?}` as graphql-js produces
- */
-function executeQuery (query, variables, operationName) {
-  return graphql({ schema, source: tolerateEmptyArguments(query), rootValue, variableValues: variables, operationName })
-}
-
-module.exports = { executeQuery, checkQuery, tolerateEmptyArguments, encodeCursor, decodeCursor, schema }
+module.exports = { createContent, tolerateEmptyArguments, encodeCursor, decodeCursor }

@@ -5,7 +5,7 @@
  * `limit`, get with `ETag`, PATCH with a JSON Patch and PUT, both under `If-Match`), the paginated
  * Content Fragment Models list, a long-running batch job (202, `Location`, `Retry-After`, then 303), a
  * deprecated route with a `Sunset` header, an asset route that redirects to a second origin (the blob
- * store: emulator/blob-store.js), and injected 429/503 answers. PATCH bodies are applied by
+ * store: emulator/blob-store.js), and the failures of the emulator's fault queue. PATCH bodies are applied by
  * emulator/json-patch.js. Shapes: emulator/sites-openapi.yaml (Adobe's description) and
  * emulator/README.md (what the emulator adds to it).
  * @module emulator/sites
@@ -16,6 +16,7 @@ const { send, splitUrl, same, decode } = require('./http')
 const { listArticles } = require('./articles')
 const { applyOperation, PatchError } = require('./json-patch')
 const { signBlobUrl, DEFAULT_BLOB_BYTES, MAX_BLOB_BYTES } = require('./blob-store')
+const { faultAnswer } = require('./faults')
 
 const BASE = '/adobe/sites'
 const FRAGMENTS = `${BASE}/cf/fragments`
@@ -464,41 +465,6 @@ function innerRequest (r, outer) {
   return { method, path, query, headers, body, instance: path, origin: outer.origin, inner: true }
 }
 
-/**
- * Creates the fault queue of the Sites routes: `failNext` makes the next `count` requests to a path
- * (prefix) answer `status` (503 or 429 by default 503) with `Retry-After`.
- */
-function createSitesFaults () {
-  /** @type {Array<{path: string, method?: string, remaining: number, status: number, retryAfter: string|null}>} */
-  const rules = []
-  return {
-    /**
-     * @param {number} [count=1]
-     * @param {{status?: number, retryAfter?: number|string|null, path?: string, method?: string}} [options]
-     *   `status` 400 … 599 (default 503); `retryAfter` seconds or an HTTP date (default 1; null: no
-     *   header); `path` a raw path prefix (default `/adobe/sites`); `method` only that method
-     */
-    failNext (count = 1, { status = 503, retryAfter = 1, path = BASE, method } = {}) {
-      if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${String(count)}`)
-      if (!Number.isInteger(status) || status < 400 || status > 599) throw new RangeError(`status must be 400 … 599, got ${String(status)}`)
-      if (count > 0) rules.push({ path, method: method && method.toUpperCase(), remaining: count, status, retryAfter: retryAfter == null ? null : String(retryAfter) })
-    },
-    /** Forgets every pending fault. */
-    clear () {
-      rules.length = 0
-    },
-    /** The fault the request meets, if any (counted), as an answer. */
-    take (method, path) {
-      const i = rules.findIndex((r) => path.startsWith(r.path) && (!r.method || r.method === method))
-      if (i < 0) return null
-      const rule = rules[i]
-      if (--rule.remaining === 0) rules.splice(i, 1)
-      const headers = rule.retryAfter === null ? undefined : { 'retry-after': rule.retryAfter }
-      return problem(rule.status, `Injected fault: ${TITLES[rule.status] || rule.status}`, { instance: path, headers })
-    }
-  }
-}
-
 /** Whether the request carries a valid Bearer token. */
 function hasValidBearer (authorization, tokens) {
   const [scheme, value = ''] = String(authorization || '').trim().split(/\s+/, 2)
@@ -533,7 +499,8 @@ async function route (request, ctx) {
  * @param {{isValid: (token: string) => boolean}} ctx.tokens the token store
  * @param {string} ctx.apiKey the `X-Api-Key` to require: the credentials' client id
  * @param {{url: string, secret: Buffer}} ctx.blobStore the second origin that `/asset` redirects to
- * @param {ReturnType<typeof createSitesFaults>} ctx.faults injected 429/503 answers
+ * @param {ReturnType<import('./faults').createFaultQueue>} ctx.faults the emulator's fault queue
+ *   (`emu.fail`), met after the token and API key checks
  * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: string) => Promise<boolean>}
  *   answers and resolves true for any path under `/adobe/sites`; resolves false for other paths
  */
@@ -557,12 +524,18 @@ function createSitesHandler (ctx) {
     if (!hasValidBearer(req.headers.authorization, ctx.tokens)) answer = problem(401, 'A valid IMS access token is required (Authorization: Bearer)', { instance: path })
     else if (!req.headers['x-api-key'] || !same(req.headers['x-api-key'], ctx.apiKey)) {
       answer = problem(403, req.headers['x-api-key'] ? 'Invalid X-Api-Key' : 'The X-Api-Key header is required', { instance: path })
-    } else answer = ctx.faults.take(req.method, path) || await route(request, state)
+    } else {
+      const rule = ctx.faults.take(req.method, path)
+      answer = rule
+        ? faultAnswer(rule, problem(rule.status, `Injected fault: ${TITLES[rule.status] || rule.status}`, { instance: path }))
+        : await route(request, state)
+    }
     const all = { ...answer.headers, ...headers }
-    if (answer.json === undefined) send(res, answer.status, null, null, all)
+    if (answer.text !== undefined) send(res, answer.status, answer.contentType, answer.text, all)
+    else if (answer.json === undefined) send(res, answer.status, null, null, all)
     else send(res, answer.status, answer.contentType, JSON.stringify(answer.json), all)
     return true
   }
 }
 
-module.exports = { createSitesHandler, createSitesFaults, SITES_BASE: BASE, SUNSET }
+module.exports = { createSitesHandler, SITES_BASE: BASE, SUNSET }

@@ -9,7 +9,6 @@
 const {
   getOperationAST, typeFromAST, isNonNullType, isListType, isInputObjectType
 } = require('graphql')
-const { checkQuery, executeQuery, schema } = require('./schema')
 const { SURROGATE_DIRECTIVES } = require('./caching')
 
 const PERSIST_PREFIX = '/graphql/persist.json/'
@@ -40,13 +39,16 @@ function longForm (conf, name) {
 
 /**
  * Creates an empty store. `readOnly` holds queries that exist but cannot be replaced (the built-in
- * fixtures): `{conf/name: query text or null}`; those with a text are listed.
+ * fixtures): `{conf/name: query text or null}`; those with a text are listed. Queries are checked
+ * against, and run over, `content`.
  * @param {Record<string, string|null>} readOnly
+ * @param {ReturnType<import('./schema').createContent>} content
  */
-function createQueryStore (readOnly) {
+function createQueryStore (readOnly, content) {
   /** @type {Map<string, StoredQuery>} */
   const queries = new Map()
   return {
+    content,
     /** @returns {StoredQuery|undefined} */
     get: (conf, name) => queries.get(`${conf}/${name}`),
     /** @returns {boolean} true for a built-in query */
@@ -84,15 +86,13 @@ function isObject (value) {
 const NON_NEGATIVE = (value) => Number.isInteger(value) && value >= 0
 
 /**
- * Reads a persist body: the raw query text, or JSON `{"query", "cache-control": {"max-age": N},
- * "surrogate-control": {"max-age": N, "stale-while-revalidate": N, "stale-if-error": N}}` (both
+ * Reads the caching members of a persisted query's definition: `"cache-control": {"max-age": N}` and
+ * `"surrogate-control": {"max-age": N, "stale-while-revalidate": N, "stale-if-error": N}` (both
  * optional; `surrogate-control` with any of its three directives). Values: non-negative integers.
- * @returns {{query: string, cache: import('./caching').CachePolicy}|{error: string}}
+ * @param {object} json
+ * @returns {{cache: import('./caching').CachePolicy}|{error: string}}
  */
-function readPersistBody (body) {
-  let json
-  try { json = JSON.parse(body) } catch { json = null }
-  if (!json || typeof json !== 'object' || typeof json.query !== 'string') return { query: body, cache: {} }
+function readCachePolicy (json) {
   const cache = {}
   const cacheControl = json['cache-control']
   if (cacheControl !== undefined && cacheControl !== null) {
@@ -114,7 +114,57 @@ function readPersistBody (body) {
     }
     cache.surrogate = { ...surrogateControl }
   }
-  return { query: json.query, cache }
+  return { cache }
+}
+
+/**
+ * Reads a persist body: the raw query text, or JSON `{"query", "cache-control", "surrogate-control"}`
+ * (see readCachePolicy).
+ * @returns {{query: string, cache: import('./caching').CachePolicy}|{error: string}}
+ */
+function readPersistBody (body) {
+  let json
+  try { json = JSON.parse(body) } catch { json = null }
+  if (!json || typeof json !== 'object' || typeof json.query !== 'string') return { query: body, cache: {} }
+  const read = readCachePolicy(json)
+  return read.error ? read : { query: json.query, cache: read.cache }
+}
+
+/**
+ * Checks a query against the content and stores it at `conf/name`, created or replaced.
+ * @param {ReturnType<typeof createQueryStore>} store
+ * @param {{query: string, cache: import('./caching').CachePolicy}} read what readPersistBody gave
+ * @returns {string|null} graphql-js's message when the query is invalid, else null
+ */
+function saveQuery (store, conf, name, { query, cache }) {
+  const { errors } = store.content.checkQuery(query)
+  if (errors.length) return errors[0].message
+  store.set({ conf, name, query, cache, modified: Date.now() })
+  return null
+}
+
+/**
+ * Persists a query from code: creates `conf/name`, or replaces it (unlike `PUT persist.json`).
+ * @param {ReturnType<typeof createQueryStore>} store
+ * @param {string} path `conf/name`
+ * @param {string|{query: string, 'cache-control'?: object, 'surrogate-control'?: object}} definition
+ *   the query text, or the JSON a `persist.json` body takes
+ * @throws {TypeError} for a path that is not `conf/name`, a built-in query, invalid cache values, or a
+ *   query the schema rejects (graphql-js's message)
+ */
+function putQuery (store, path, definition) {
+  const [conf, name, ...rest] = String(path).replace(/^\//, '').split('/')
+  const fail = (reason) => new TypeError(`persisted query ${JSON.stringify(path)}: ${reason}`)
+  if (rest.length || !NAME.test(conf || '') || !NAME.test(name || '')) throw fail('a path is conf/name')
+  if (store.isBuiltIn(conf, name)) throw fail('built into the emulator, it cannot be replaced')
+  const json = typeof definition === 'string' ? { query: definition } : definition
+  if (!isObject(json) || typeof json.query !== 'string') throw fail('give the query text, or {query, "cache-control"?, "surrogate-control"?}')
+  const extra = Object.keys(json).filter((key) => !['query', 'cache-control', 'surrogate-control'].includes(key))
+  if (extra.length) throw fail(`unknown ${extra.join(', ')} (known: query, cache-control, surrogate-control)`)
+  const read = readCachePolicy(json)
+  if (read.error) throw fail(read.error)
+  const error = saveQuery(store, conf, name, { query: json.query, cache: read.cache })
+  if (error) throw fail(error)
 }
 
 /**
@@ -144,9 +194,8 @@ function persistQuery (method, rawPath, body, store) {
   }
   const read = readPersistBody(body)
   if (read.error) return { status: 400, json: servletError(read.error) }
-  const { errors } = checkQuery(read.query)
-  if (errors.length) return { status: 400, json: servletError(errors[0].message) }
-  store.set({ conf, name, query: read.query, cache: read.cache, modified: Date.now() })
+  const error = saveQuery(store, conf, name, read)
+  if (error) return { status: 400, json: servletError(error) }
   return {
     status: method === 'PUT' ? 201 : 200,
     json: {
@@ -201,10 +250,10 @@ function fromString (value, type) {
 }
 
 /**
- * Coerces GET variables to the types the operation declares; undeclared ones are passed as they are
- * (graphql-js then reports anything that still does not fit).
+ * Coerces GET variables to the types the operation declares in `schema`; undeclared ones are passed
+ * as they are (graphql-js then reports anything that still does not fit).
  */
-function coerceToDeclared (document, operationName, variables) {
+function coerceToDeclared (schema, document, operationName, variables) {
   const operation = document && getOperationAST(document, operationName)
   const out = { ...variables }
   for (const definition of (operation && operation.variableDefinitions) || []) {
@@ -219,22 +268,23 @@ function coerceToDeclared (document, operationName, variables) {
  * Runs a query persisted through `persist.json` with graphql-js: GET variables (strings from the path)
  * are coerced to the declared types, POST body variables are used as they are and win. The answer
  * is cacheable with the query's own cache values over the tier's, last modified when it was persisted.
+ * @param {ReturnType<import('./schema').createContent>} content what it runs over
  * @param {StoredQuery} stored
  * @param {Record<string, string>} pathVariables
  * @param {object|null} bodyRequest the parsed POST body, if any
  * @returns {Promise<Answer>}
  */
-async function runStoredQuery (stored, pathVariables, bodyRequest) {
+async function runStoredQuery (content, stored, pathVariables, bodyRequest) {
   const operationName = bodyRequest && typeof bodyRequest.operationName === 'string' ? bodyRequest.operationName : undefined
   const bodyVariables = bodyRequest && bodyRequest.variables && typeof bodyRequest.variables === 'object'
     ? bodyRequest.variables
     : {}
-  const { document } = checkQuery(stored.query)
-  const variables = { ...coerceToDeclared(document, operationName, pathVariables), ...bodyVariables }
-  const result = await executeQuery(stored.query, variables, operationName)
+  const { document } = content.checkQuery(stored.query)
+  const variables = { ...coerceToDeclared(content.schema, document, operationName, pathVariables), ...bodyVariables }
+  const result = await content.executeQuery(stored.query, variables, operationName)
   return { status: 200, json: result, cache: stored.cache, lastModified: stored.modified }
 }
 
 module.exports = {
-  createQueryStore, persistQuery, listQueries, runStoredQuery, coerceToDeclared, PERSIST_PREFIX, LIST_PATH
+  createQueryStore, persistQuery, putQuery, readCachePolicy, listQueries, runStoredQuery, coerceToDeclared, PERSIST_PREFIX, LIST_PATH
 }

@@ -7,7 +7,7 @@
 
 const { generateKeyPair } = require('node:crypto')
 const { promisify } = require('node:util')
-const selfsigned = require('selfsigned')
+const { createCertificate } = require('./x509')
 
 const generateKeyPairAsync = promisify(generateKeyPair)
 const HOUR_MS = 60 * 60 * 1000
@@ -40,18 +40,14 @@ function createRsaKeyPair () {
 
 const LOCAL_NAMES = [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }]
 
-/** A SHA-256 certificate for `commonName` with `extensions`, valid `from`–`to` (epoch ms), signed by `ca` or by itself. */
+/**
+ * A SHA-256 certificate for `commonName` with `extensions`, valid `from`–`to` (epoch ms), signed by
+ * `ca` or by itself; with a fresh key.
+ * @returns {Promise<{commonName: string, key: string, cert: string}>}
+ */
 async function certificate (commonName, extensions, from, to, ca = undefined) {
-  const keyPair = await createRsaKeyPair()
-  const pems = await selfsigned.generate([{ name: 'commonName', value: commonName }], {
-    keyPair,
-    algorithm: 'sha256',
-    notBeforeDate: new Date(from),
-    notAfterDate: new Date(to),
-    extensions,
-    ca
-  })
-  return { key: keyPair.privateKey, cert: pems.cert }
+  const { privateKey: key } = await createRsaKeyPair()
+  return { commonName, key, cert: createCertificate({ commonName, key, from, to, extensions, issuer: ca }) }
 }
 
 /** A leaf for `names`, valid `from`–`to`, signed by a fresh CA; `caPem` is the CA. */

@@ -2,7 +2,8 @@
 
 // An app's test of its AEM code with msw, tokens included: run it with
 // `node --test examples/testing-with-msw.js`. msw answers the OAuth Server-to-Server token
-// request at IMS and the persisted query at AEM; `transport: 'fetch'` lets it see both.
+// request at IMS and the persisted query at AEM: with msw listening, the client's requests go where
+// it sees them, with nothing to configure.
 
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
@@ -27,8 +28,7 @@ after(() => server.close())
 test('the app gets a token and reads the persisted query', async () => {
   const aem = new AEMHeadless({
     serviceURL: AEM,
-    credentials: { clientId: 'test-client', clientSecret: 'test-secret', scopes: ['openid', 'AdobeID'] },
-    transport: 'fetch'
+    credentials: { clientId: 'test-client', clientSecret: 'test-secret', scopes: ['openid', 'AdobeID'] }
   })
   const { data } = await aem.runPersistedQuery('wknd-shared/adventures-all')
   assert.deepEqual(data.adventureList.items.map((item) => item.title), ['Bali Surf Camp'])

@@ -1,9 +1,8 @@
 'use strict'
 
 // An app's test of its AEM code with nock: run it with `node --test examples/testing-with-nock.js`.
-// AEM_HEADLESS_TRANSPORT=fetch (set here, or in the test script's environment) sends the
-// client's requests, IMS included, through globalThis.fetch, where nock intercepts them.
-process.env.AEM_HEADLESS_TRANSPORT = 'fetch'
+// Nothing to configure: under a test runner, or with nock installed, the client's requests, IMS
+// included, go through Node's http module as Adobe's client's do, where nock intercepts them.
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')

@@ -18,7 +18,7 @@ const { requestTrace } = require('./tracing')
 const { requestEvent } = require('./logger')
 const { holdRequest, takeAnswer, discard, localCall } = require('./fetch-transport')
 const { onAbort } = require('./abort')
-const { cachedResponse, NULL_BODY_STATUSES } = require('./raw-answer')
+const { cachedResponse } = require('./raw-answer')
 const { AEMHeadlessError, fromNative } = require('./errors')
 const { withManagedToken } = require('./managed-token')
 
@@ -397,58 +397,4 @@ function withDetails (error, outcome) {
   }
 }
 
-/** The proxy variables Node's own fetch does not read, and the native transport does. */
-const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']
-
-/**
- * The fetch that `authFetch` calls, as the client's options choose it:
- * - their own `fetch`;
- * - `globalThis.fetch`, looked up at each request (where nock, msw and `MockAgent` see it), for
- *   `transport: 'fetch'`, and for the native transport when nothing below applies;
- * - with `ca`, `proxy`, or a proxy variable (`HTTPS_PROXY`, `HTTP_PROXY` with `NO_PROXY`, which
- *   the native transport honours and Node's fetch does not): the `undici` package's fetch over an
- *   agent that trusts exactly `ca` (as Node's `ca` does) and goes through that proxy.
- * Node decides the TLS trust in every case.
- * @param {{fetch?: Function}} options the client's options
- * @param {'supplied' | 'fetch' | 'native'} transport from `transportOf`
- * @param {{ca?: string, proxy?: string, verify: boolean}} connection
- * @returns {() => Function}
- */
-function fetchOf (options, transport, { ca, proxy, verify }) {
-  if (transport === 'supplied') return () => options.fetch
-  const proxied = PROXY_VARIABLES.some((name) => process.env[name])
-  if (transport === 'fetch' || (ca === undefined && proxy === undefined && !proxied)) return () => globalThis.fetch
-  // The variables as they are when the client is built, as the native transport reads them.
-  const environment = {
-    httpProxy: process.env.HTTP_PROXY || process.env.http_proxy,
-    httpsProxy: process.env.HTTPS_PROXY || process.env.https_proxy,
-    noProxy: process.env.NO_PROXY ?? process.env.no_proxy ?? ''
-  }
-  let own = null
-  return () => {
-    if (own === null) {
-      const undici = require('undici')
-      const tls = { rejectUnauthorized: verify, ...(ca === undefined ? {} : { ca }) }
-      const dispatcher = proxy !== undefined
-        ? new undici.ProxyAgent({ uri: proxy, requestTls: tls })
-        : proxied ? new undici.EnvHttpProxyAgent({ ...environment, connect: tls, requestTls: tls }) : new undici.Agent({ connect: tls })
-      own = async (url, init) => asGlobalResponse(await undici.fetch(url, { ...init, dispatcher }))
-    }
-    return own
-  }
-}
-
-/**
- * The `undici` package's response as the global `Response` the app knows (`instanceof Response`
- * holds), its body the same stream, still unread.
- */
-function asGlobalResponse (response) {
-  if (response instanceof Response) return response
-  const body = NULL_BODY_STATUSES.has(response.status) ? null : response.body
-  const global = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
-  Object.defineProperty(global, 'url', { value: response.url })
-  Object.defineProperty(global, 'redirected', { value: response.redirected })
-  return global
-}
-
-module.exports = { createAuthFetch, fetchOf, isRequest, resolve }
+module.exports = { createAuthFetch, isRequest, resolve }

@@ -1,8 +1,9 @@
 'use strict'
 
+const fs = require('node:fs')
 const path = require('node:path')
 const native = require('../binding.js')
-const { sdkError, fromNative } = require('./errors')
+const { AEMHeadlessError, sdkError, fromNative } = require('./errors')
 const { checkCa } = require('./tls')
 const { toJson } = require('./options')
 
@@ -20,7 +21,7 @@ async function loadCredentials (credentials, options = undefined) {
   const loadOptions = loadOptionsOf(credentialsOptions(options))
   try {
     if (typeof credentials === 'string') {
-      return await native.loadCredentialsFromFile(path.resolve(credentials), loadOptions)
+      return await native.loadCredentialsFromJson(await readCredentialsFile(credentials), loadOptions)
     }
     if (credentials !== null && typeof credentials === 'object') {
       return await native.loadCredentialsFromJson(toJson(credentials, 'credentials'), loadOptions)
@@ -29,6 +30,42 @@ async function loadCredentials (credentials, options = undefined) {
     throw fromNative(error)
   }
   throw sdkError('INVALID_PARAM', 'credentials must be a file path, a credentials object or loaded credentials')
+}
+
+/** The largest credentials file read: real ones are a few kilobytes. */
+const MAX_CREDENTIALS_FILE_BYTES = 1024 * 1024
+
+/**
+ * A credentials file's JSON text, read as Adobe's `getToken` reads it: a relative path from the
+ * working directory, Node's own error (`ENOENT: no such file or directory, open '…'`, with its
+ * `code` and `errno` on `cause`) as AUTH_FILE_READ_ERROR, and `JSON.parse`'s as
+ * AUTH_FILE_PARSE_ERROR. A file larger than any real one is refused before it is read.
+ * @param {string} file
+ * @returns {Promise<string>}
+ */
+async function readCredentialsFile (file) {
+  const filePath = path.isAbsolute(file) ? file : path.join(process.cwd(), file)
+  let text
+  try {
+    const handle = await fs.promises.open(filePath, 'r')
+    try {
+      const { size } = await handle.stat()
+      if (size > MAX_CREDENTIALS_FILE_BYTES) {
+        throw sdkError('AUTH_FILE_READ_ERROR', `${filePath} is larger than ${MAX_CREDENTIALS_FILE_BYTES} bytes: not a credentials file`)
+      }
+      text = await handle.readFile('utf8')
+    } finally {
+      await handle.close()
+    }
+  } catch (error) {
+    throw error instanceof AEMHeadlessError ? error : sdkError('AUTH_FILE_READ_ERROR', error.message, {}, error)
+  }
+  try {
+    JSON.parse(text)
+  } catch (error) {
+    throw sdkError('AUTH_FILE_PARSE_ERROR', error.message, {}, error)
+  }
+  return text
 }
 
 /**

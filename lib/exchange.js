@@ -4,7 +4,7 @@ const native = require('../binding.js')
 const { sdkError, fromNative } = require('./errors')
 const { loadCredentials, loadCredentialsSync, credentialsOptions } = require('./credentials')
 const { tokenTrace, tracingTarget } = require('./tracing')
-const { transportFor, fetchTokenThrough } = require('./fetch-transport')
+const { routeFor, fetchTokenThrough } = require('./fetch-transport')
 const { tracingOption } = require('./options')
 const { trustFor } = require('./tls')
 
@@ -26,7 +26,7 @@ const REQUIRED_PATHS = [
  * Loaded credentials (`loadCredentials`' result) are exchanged as they are.
  * @param {object | import('../binding').LoadedCredentials} config the service credentials, with the `integration` wrapper, or loaded credentials
  * @param {{passphrase?: string, ca?: string | Buffer | Array<string | Buffer>, proxy?: string, fetch?: Function,
- *   transport?: 'native' | 'fetch'}} [options]
+ *   transport?: 'auto' | 'native' | 'fetch'}} [options]
  * @returns {Promise<{token_type: string, access_token: string, expires_in: number}>}
  */
 async function exchange (config, options = {}) {
@@ -40,11 +40,11 @@ async function exchange (config, options = {}) {
   }
   const { passphrase, ca, proxy } = credentialsOptions(options) || {}
   const tracing = tracingOption(options, 'options.')
-  const transport = transportFor(options, 'options.')
+  const route = routeFor(options, 'options.', { ca, proxy })
   const trust = trustFor(ca)
   const loaded = await loadCredentials(config, { passphrase })
   return traced(loaded, tracing, async (trace) => {
-    const token = await fetchTokenThrough(loaded, { trust, proxy, trace, raw: true }, transport)
+    const token = await fetchTokenThrough(loaded, { trust, proxy, trace, raw: true }, route)
     const json = JSON.parse(token.raw)
     return { value: json, tokenType: json.token_type, lifetimeMs: token.expires, exchange: token.exchange }
   })
@@ -54,13 +54,13 @@ async function exchange (config, options = {}) {
  * Adobe's `getToken` for loaded credentials: a new exchange at IMS at every call (the
  * development token as it is), traced as a token fetch (lib/tracing.js).
  * @param {import('../binding').LoadedCredentials} loaded
- * @param {{trust: import('../binding').TrustOptions, proxy?: string, transport?: import('../binding').FetchTransport}} connection
+ * @param {{trust: import('../binding').TrustOptions, proxy?: string, route: ReturnType<typeof routeFor>}} connection
  * @param {boolean} tracing whether OpenTelemetry may see it
  * @returns {Promise<{accessToken: string, type: string, expires: number}>}
  */
-function fetchToken (loaded, { trust, proxy, transport }, tracing) {
+function fetchToken (loaded, { trust, proxy, route }, tracing) {
   return traced(loaded, tracing, async (trace) => {
-    const token = await fetchTokenThrough(loaded, { trust, proxy, trace }, transport)
+    const token = await fetchTokenThrough(loaded, { trust, proxy, trace }, route)
     const value = { accessToken: token.accessToken, type: token.type, expires: token.expires }
     return { value, tokenType: token.type, lifetimeMs: token.expires, exchange: token.exchange }
   })

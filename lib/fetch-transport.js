@@ -3,6 +3,8 @@
 const native = require('../binding.js')
 const { sdkError } = require('./errors')
 const { headerRecord } = require('./options')
+const { fetchOf } = require('./app-fetch')
+const { throughJavaScript } = require('./network')
 
 /** The environment variable that sends every request of the package through `globalThis.fetch`. */
 const TRANSPORT_VARIABLE = 'AEM_HEADLESS_TRANSPORT'
@@ -13,6 +15,9 @@ const CONNECT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT'
 ])
 
+/** Node's (OpenSSL's) codes for a refused server certificate: nothing about it is transient. */
+const CERTIFICATE_CODES = /^(ERR_TLS_CERT_ALTNAME_INVALID|CERT_[A-Z_]+|UNABLE_TO_[A-Z_]+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|INVALID_CA|INVALID_PURPOSE|HOSTNAME_MISMATCH)$/
+
 /** The status of an answer with `ok: false` and no status: an error, not retried. */
 const STATUS_WITHOUT_OK = 400
 
@@ -20,30 +25,40 @@ const STATUS_WITHOUT_OK = 400
 const SPELLINGS = new Map([['content-type', 'Content-Type'], ['authorization', 'Authorization'], ['x-api-key', 'X-Api-Key']])
 
 /**
- * The transport that `options` ask for, for a client, a token provider or a token request:
+ * How the requests of a client, a token provider or a token request go, as `options` ask:
  * - `options.fetch`, a function: the app's own fetch, called as Adobe's client calls it,
  *   `fetch(url, options, retryOptions)`. It owns retries (the core makes one attempt per call).
- * - `options.transport` `'fetch'`, or `AEM_HEADLESS_TRANSPORT=fetch` when the option is unset:
- *   `globalThis.fetch`, looked up at each request, so that nock, msw, undici's `MockAgent` and
- *   jest-fetch-mock see every request. The core retries, as on the native transport.
- * - otherwise `undefined`: the native HTTP client.
+ * - `options.transport` `'fetch'` (or `AEM_HEADLESS_TRANSPORT=fetch` when the option is unset):
+ *   `globalThis.fetch`, looked up at each request. The core retries, as on the native transport.
+ * - `'native'`: the native HTTP client.
+ * - `'auto'`, the default: the native client, unless a test runner runs the process or the app
+ *   has replaced part of Node's network (lib/network.js, checked at each request); then the
+ *   fetch that reaches what it put there (lib/app-fetch.js).
+ * `app` is the transport through JavaScript (with `'native'`, the client's own fetch: answers
+ * that stream to their callers go through it); `now()` what carries a request made now: `app`,
+ * or `undefined` for the native client.
  * @param {{fetch?: unknown, transport?: unknown} | undefined} options
  * @param {string} prefix how the options are named in messages (`''` or `'options.'`)
- * @returns {import('../binding').FetchTransport | undefined}
+ * @param {{ca?: string | Buffer | Array<string | Buffer>, proxy?: string}} [connection] the
+ *   trust and proxy of the client's own fetch in `'auto'` mode
+ * @returns {{chosen: 'supplied' | 'fetch' | 'native' | 'auto', app: import('../binding').FetchTransport,
+ *   now: () => import('../binding').FetchTransport | undefined}}
  */
-function transportFor (options, prefix = '') {
+function routeFor (options, prefix = '', connection = {}) {
   const chosen = transportOf(options, prefix)
-  if (chosen === 'supplied') return fetchTransport(() => options.fetch, true)
-  if (chosen === 'fetch') return fetchTransport(() => globalThis.fetch, false)
-  return undefined
+  const app = fetchTransport(fetchOf(options, chosen, { ...connection, verify: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0' }), chosen === 'supplied')
+  if (chosen === 'native') return { chosen, app, now: () => undefined }
+  if (chosen !== 'auto') return { chosen, app, now: () => app }
+  return { chosen, app, now: () => throughJavaScript() ? app : undefined }
 }
 
 /**
  * Which transport `options` ask for: `'supplied'` (their own `fetch`), `'fetch'`
- * (`globalThis.fetch`) or `'native'`; the one check of the `fetch` and `transport` options.
+ * (`globalThis.fetch`), `'native'` or `'auto'`; the one check of the `fetch` and `transport`
+ * options and of `AEM_HEADLESS_TRANSPORT`.
  * @param {{fetch?: unknown, transport?: unknown} | undefined} options
  * @param {string} prefix how the options are named in messages
- * @returns {'supplied' | 'fetch' | 'native'}
+ * @returns {'supplied' | 'fetch' | 'native' | 'auto'}
  */
 function transportOf (options, prefix = '') {
   const { fetch, transport } = options || {}
@@ -54,10 +69,10 @@ function transportOf (options, prefix = '') {
     return 'supplied'
   }
   const fromEnvironment = transport === undefined || transport === null
-  const chosen = fromEnvironment ? process.env[TRANSPORT_VARIABLE] || 'native' : transport
-  if (chosen === 'native' || chosen === 'fetch') return chosen
+  const chosen = fromEnvironment ? process.env[TRANSPORT_VARIABLE] || 'auto' : transport
+  if (chosen === 'native' || chosen === 'fetch' || chosen === 'auto') return chosen
   const what = fromEnvironment ? TRANSPORT_VARIABLE : `${prefix}transport`
-  throw sdkError('INVALID_PARAM', `${what} must be 'native' or 'fetch', not ${JSON.stringify(String(chosen))}`)
+  throw sdkError('INVALID_PARAM', `${what} must be 'auto', 'native' or 'fetch', not ${JSON.stringify(String(chosen))}`)
 }
 
 /**
@@ -103,7 +118,11 @@ function fetchTransport (currentFetch, suppliedByApp) {
       if (held !== undefined) held.failure = undefined
       const head = headOf(response)
       if (head.error !== undefined) return native.failFetch(call.id, head.error, 'answer')
-      if (call.bodyLimit === undefined || call.bodyLimit === null) {
+      // Held unread: an answer for the caller (authFetch), and one the core may retry (429,
+      // 5xx), which it decides on from the head alone, as Adobe's client does, so that its
+      // wait starts at once (a test runner's fake clock finds it there); it reads the body only
+      // of the answer it ends with.
+      if (call.bodyLimit === undefined || call.bodyLimit === null || head.status === 429 || head.status >= 500) {
         heldAnswers.set(call.id, { response, controller, status: head.status })
         return native.settleFetchUnread(call.id, head.status, head.headers, true)
       }
@@ -111,7 +130,7 @@ function fetchTransport (currentFetch, suppliedByApp) {
       try {
         read = await readBounded(response, call.bodyLimit, false)
       } catch (error) {
-        return native.failFetch(call.id, `its body cannot be read (${messageOf(error)})`, 'answer')
+        return native.failFetch(call.id, `its body cannot be read (${[messageOf(error), causeOf(error)].filter(Boolean).join(': ')})`, 'answer')
       }
       if (read.chunks === undefined) native.settleFetchUnread(call.id, head.status, head.headers, false)
       else native.settleFetch(call.id, head.status, head.headers, read.chunks)
@@ -120,7 +139,7 @@ function fetchTransport (currentFetch, suppliedByApp) {
       // without the secrets of the headers it was given.
       const held = call.initId === undefined || call.initId === null ? undefined : heldRequests.get(call.initId)
       if (held !== undefined) held.failure = withoutSecrets(error, call.headers)
-      native.failFetch(call.id, messageOf(error), failureOf(error))
+      native.failFetch(call.id, messageOf(error), failureOf(error), causeOf(error))
     } finally {
       inFlight.delete(call.id)
     }
@@ -153,7 +172,7 @@ function fetchTransport (currentFetch, suppliedByApp) {
       if (read.whole !== undefined) heldAnswers.set(id, { ...held, response: read.whole })
       native.settleFetchUnread(waiter, held.status, [], read.whole !== undefined)
     } catch (error) {
-      native.failFetch(waiter, `its body cannot be read (${messageOf(error)})`, 'answer')
+      native.failFetch(waiter, `its body cannot be read (${[messageOf(error), causeOf(error)].filter(Boolean).join(': ')})`, 'answer')
     }
   }
   return new native.FetchTransport(send, cancel, read, timer, suppliedByApp)
@@ -177,11 +196,13 @@ function localCall (start) {
 }
 
 /**
- * One token request for loaded credentials: through the app's `transport` when given (polled on
- * this thread, where its fetch answers), else through the native client.
+ * One token request for loaded credentials, by `route` (`routeFor`): through the app's
+ * transport when it carries a request made now (polled on this thread, where its fetch answers),
+ * else through the native client.
  */
-function fetchTokenThrough (loaded, options, transport) {
-  if (transport === undefined || transport === null) return native.fetchTokenFor(loaded, options)
+function fetchTokenThrough (loaded, options, route) {
+  const transport = route.now()
+  if (transport === undefined) return native.fetchTokenFor(loaded, options)
   return localCall((done) => native.fetchTokenLocal(loaded, options, transport, done))
 }
 
@@ -374,9 +395,13 @@ function headerPairs (headers) {
 /** A fetch error in words, with its cause (undici's `fetch failed` says why in its cause). */
 function messageOf (error) {
   if (error === null || typeof error !== 'object') return `fetch rejected with ${String(error)}`
-  const message = typeof error.message === 'string' ? error.message : `fetch rejected with a ${error.constructor ? error.constructor.name : 'value'} that is not an Error`
-  const cause = error.cause && typeof error.cause.message === 'string' ? error.cause.message : ''
-  return cause && !message.includes(cause) ? `${message}: ${cause}` : message
+  return typeof error.message === 'string' ? error.message : `fetch rejected with a ${error.constructor ? error.constructor.name : 'value'} that is not an Error`
+}
+
+/** What a fetch's error says lies underneath it (undici's `fetch failed` has its reason there), if anything. */
+function causeOf (error) {
+  const cause = error !== null && typeof error === 'object' && error.cause && typeof error.cause.message === 'string' ? error.cause.message : ''
+  return cause !== '' && cause !== error.message ? cause : undefined
 }
 
 /** Which kind of failure the core sees: `connect`, `timeout` or `request`. */
@@ -384,7 +409,8 @@ function failureOf (error) {
   if (error === null || typeof error !== 'object') return 'request'
   if (error.name === 'TimeoutError') return 'timeout'
   const code = error.code || (error.cause && error.cause.code)
+  if (CERTIFICATE_CODES.test(code)) return 'certificate'
   return CONNECT_CODES.has(code) ? 'connect' : 'request'
 }
 
-module.exports = { transportFor, transportOf, fetchTransport, localCall, fetchTokenThrough, failureOf, holdRequest, takeAnswer, discard, readBounded, TRANSPORT_VARIABLE }
+module.exports = { routeFor, transportOf, fetchTransport, localCall, fetchTokenThrough, failureOf, holdRequest, takeAnswer, discard, readBounded, TRANSPORT_VARIABLE }

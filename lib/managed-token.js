@@ -90,8 +90,8 @@ async function tokenWithin (provider, { signal, timeout }, base) {
 }
 
 /** The error for a call cancelled by its AbortSignal: REQUEST_ERROR, with the reason as cause. */
-function aborted (signal, sdkDetails) {
-  return sdkError('REQUEST_ERROR', 'the request was aborted', sdkDetails, signal.reason)
+function aborted (signal, sdkDetails, wording = 'node-fetch') {
+  return sdkError('REQUEST_ERROR', wording === 'node-fetch' ? 'The user aborted a request.' : 'This operation was aborted', sdkDetails, signal.reason)
 }
 
 module.exports = { withManagedToken, tokenWithin, aborted }

@@ -7,9 +7,8 @@
 
 const { AEMHeadlessError } = require('./errors')
 const { takeAnswer } = require('./fetch-transport')
+const { NULL_BODY_STATUSES } = require('./app-fetch')
 
-/** Statuses whose responses have no body (fetch's null body statuses). */
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])
 
 /**
  * The answer to a GET through the cache, or null when fetch must send it instead (a text over the
@@ -65,4 +64,4 @@ function isEnvelope (value) {
   return value !== null && typeof value === 'object' && Number.isInteger(value.status) && Array.isArray(value.headers)
 }
 
-module.exports = { cachedResponse, isEnvelope, NULL_BODY_STATUSES }
+module.exports = { cachedResponse, isEnvelope }

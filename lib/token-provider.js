@@ -5,7 +5,7 @@ const { sdkError, fromNative } = require('./errors')
 const { loadCredentials, credentialsOptions } = require('./credentials')
 const { resolveLogger, round } = require('./logger')
 const { tokenTrace, tracingTarget } = require('./tracing')
-const { transportFor, fetchTokenThrough } = require('./fetch-transport')
+const { routeFor, fetchTokenThrough } = require('./fetch-transport')
 const { tracingOption } = require('./options')
 const { trustFor } = require('./tls')
 const { SharedToken, BUSY } = require('./shared-token')
@@ -59,8 +59,8 @@ class TokenProvider {
   #policy
   #leaseMs
   #storeTimeoutMs
-  /** The `fetch` transport IMS is called through, or undefined for the native client. */
-  #transport
+  /** How IMS is called (lib/fetch-transport.js, `routeFor`): natively or through a fetch. */
+  #route
   /** The TLS trust of the IMS calls (lib/tls.js). */
   #trust
   /** The loaded credentials, once loaded. */
@@ -96,7 +96,7 @@ class TokenProvider {
    *   set(key: string, value: string, ttlMs: number): Promise<void>,
    *   lease?(key: string, ttlMs: number): Promise<(() => Promise<void>) | null>}, storeKey?: string,
    *   storeTimeoutMs?: number, leaseMs?: number, logger?: false | ((event: object) => void) | object,
-   *   tracing?: boolean, fetch?: Function, transport?: 'native' | 'fetch'}} [options] `fetch` and
+   *   tracing?: boolean, fetch?: Function, transport?: 'auto' | 'native' | 'fetch'}} [options] `fetch` and
    *   `transport` choose how IMS is called, as AEMHeadless's options of the same names do
    */
   constructor (credentials, options = {}) {
@@ -131,7 +131,7 @@ class TokenProvider {
     this.#storeTimeoutMs = storeTimeoutMs ?? STORE_TIMEOUT_MS
     // Trust as Node's inputs say it now, when the provider is built (see lib/tls.js).
     this.#trust = trustFor(checked && checked.ca)
-    this.#transport = transportFor(options, 'options.')
+    this.#route = routeFor(options, 'options.', { ca: checked && checked.ca, proxy: options.proxy })
     this.#log = resolveLogger(options.logger)
     this.#tracing = tracingOption(options, 'options.')
   }
@@ -285,7 +285,7 @@ class TokenProvider {
     if (leased) options.timeoutMs = Math.min(IMS_TIMEOUT_MS, Math.max(MIN_LEASED_EXCHANGE_MS, Math.floor(this.#leaseMs * LEASE_EXCHANGE_SHARE) - 2 * this.#storeTimeoutMs))
     let token
     try {
-      token = await fetchTokenThrough(loaded, options, this.#transport)
+      token = await fetchTokenThrough(loaded, options, this.#route)
     } catch (error) {
       const failure = fromNative(error)
       const old = this.#entry

@@ -1,5 +1,6 @@
 //! The one error type of the core, with the stable codes Adobe's clients use.
 
+use crate::http::failure::TransportError;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -54,6 +55,10 @@ pub struct ImsRefusal {
     pub error_description: Option<String>,
     /// The `x-debug-id` response header, to quote to Adobe support.
     pub debug_id: Option<String>,
+    /// The body as it came (lossily UTF-8): what Adobe's `getToken` quotes when IMS gives no
+    /// `error_description`, or whose JSON syntax error it reports.
+    #[serde(skip)]
+    pub text: String,
 }
 
 /// Every failure of the core. Messages never contain a secret: no client secret, private key,
@@ -64,29 +69,20 @@ pub enum Error {
     #[error("{0}")]
     InvalidParam(String),
 
+    /// A request's URL (the service URL and the path) is no URL at all.
+    #[error("Invalid URL/path: {0}")]
+    InvalidUrl(String),
+
+    /// A request's URL is one no HTTP client sends: a path from the root (no host), or a scheme
+    /// other than HTTP(S). Said as node-fetch says it.
+    #[error("{0}")]
+    Unsendable(&'static str),
+
     /// The credentials have missing or mistyped fields; every problem is listed.
     #[error("invalid credentials: {}", .problems.join("; "))]
     InvalidCredentials {
         /// One entry per field, e.g. `integration.org is missing`.
         problems: Vec<String>,
-    },
-
-    /// The credentials file could not be read.
-    #[error("cannot read {path}: {source}")]
-    CredentialsFileRead {
-        /// The path as given.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-
-    /// The credentials file is larger than any real one.
-    #[error("{path} is larger than {limit} bytes: not a credentials file")]
-    CredentialsFileTooLarge {
-        /// The path as given.
-        path: String,
-        /// The limit, in bytes.
-        limit: u64,
     },
 
     /// The credentials are not JSON.
@@ -130,6 +126,9 @@ pub enum Error {
         status: u16,
         /// Why the body was rejected (never the body itself: it may hold a token).
         reason: String,
+        /// The body, only when it is not JSON (and so holds no token field): Adobe's `getToken`
+        /// reports its syntax error.
+        text: Option<String>,
     },
 
     /// The token refresh task failed without an answer from IMS (it panicked or was cancelled).
@@ -146,8 +145,9 @@ pub enum Error {
         expired_at: std::time::SystemTime,
     },
 
-    /// The request to AEM failed before a response arrived (a refused certificate among others).
-    #[error("{}", transport(.source))]
+    /// The request to AEM failed before a response arrived (a refused certificate among others):
+    /// said as node-fetch says it (Adobe's client's transport) where Node has words for it.
+    #[error("{}", .source.node_message().unwrap_or_else(|| transport(.source)))]
     Request {
         /// The transport error.
         source: crate::http::failure::TransportError,
@@ -191,8 +191,8 @@ pub enum Error {
         limit: u64,
     },
 
-    /// An error after `attempts` attempts (retries included).
-    #[error("{source}{}", attempts_suffix(*.attempts))]
+    /// An error after `attempts` attempts (retries included), which its details count.
+    #[error("{source}")]
     Attempted {
         /// How many attempts were made, at least 1.
         attempts: u32,
@@ -246,6 +246,8 @@ pub enum Error {
         status: u16,
         /// The first characters of the body, if any.
         excerpt: String,
+        /// The whole body (lossily UTF-8), whose syntax error Adobe's client reports.
+        text: String,
         /// `x-request-id` (or similar) response header.
         request_id: Option<String>,
     },
@@ -257,6 +259,8 @@ pub enum Error {
         status: u16,
         /// The parser's message.
         reason: String,
+        /// The whole body (lossily UTF-8), whose syntax error Adobe's client reports.
+        text: String,
     },
 
     /// AEM answered 2xx with GraphQL `errors`.
@@ -318,16 +322,27 @@ pub struct ErrorDetails {
     /// answer is not AEM's, and a 401 from it says nothing of AEM's token.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answered_by: Option<String>,
+    /// Which failure this is, by [`Error`]'s variant (`api`, `httpStatus`, `notJson`, `graphQl`,
+    /// `request`, `imsRefused`, `imsMalformed`, `imsUnreachable`, …): what the JavaScript side
+    /// words as Adobe's client does.
+    pub kind: &'static str,
+    /// A body that is not JSON (or IMS's whole refusal), for the syntax error Adobe's client
+    /// reports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// A transport failure's reason as Node gives it (`connect ECONNREFUSED 127.0.0.1:443`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl Error {
     /// The stable code of this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidParam(_) | Self::InvalidCredentials { .. } => ErrorCode::InvalidParam,
-            Self::CredentialsFileRead { .. } | Self::CredentialsFileTooLarge { .. } => {
-                ErrorCode::AuthFileReadError
+            Self::InvalidParam(_) | Self::InvalidUrl(_) | Self::InvalidCredentials { .. } => {
+                ErrorCode::InvalidParam
             }
+            Self::Unsendable(_) => ErrorCode::RequestError,
             Self::CredentialsFileParse(_) => ErrorCode::AuthFileParseError,
             Self::ImsUnreachable { .. }
             | Self::ImsRefused(_)
@@ -360,7 +375,7 @@ impl Error {
             Self::Shared(source) => source.is_outage(),
             Self::Timeout { .. } => true,
             Self::Request {
-                source: crate::http::failure::TransportError::Native(error),
+                source: TransportError::Native(error),
             } => crate::http::tls::certificate_error(error).is_none(),
             Self::Request { .. } => true,
             // RFC 5861's errors: 500, 502, 503, 504.
@@ -387,6 +402,38 @@ impl Error {
         }
     }
 
+    /// Which failure this is, by variant name in camel case: the `kind` of [`ErrorDetails`].
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::InvalidParam(_) => "invalidParam",
+            Self::InvalidUrl(_) => "invalidUrl",
+            Self::Unsendable(_) => "unsendable",
+            Self::InvalidCredentials { .. } => "invalidCredentials",
+            Self::CredentialsFileParse(_) => "credentialsFileParse",
+            Self::ImsUnreachable { .. } => "imsUnreachable",
+            Self::ImsRedirected { .. } => "imsRedirected",
+            Self::ImsTimeout { .. } => "imsTimeout",
+            Self::ImsRefused(_) => "imsRefused",
+            Self::ImsMalformed { .. } => "imsMalformed",
+            Self::RefreshFailed => "refreshFailed",
+            Self::DevTokenExpired { .. } => "devTokenExpired",
+            Self::Request { .. } => "request",
+            Self::Redirected { .. } => "redirected",
+            Self::Internal(_) => "internal",
+            Self::FetchAnswer { .. } => "fetchAnswer",
+            Self::Timeout { .. } => "timeout",
+            Self::BodyTooLarge { .. } => "bodyTooLarge",
+            Self::Aborted => "aborted",
+            Self::Api { .. } => "api",
+            Self::Answered { .. } => "answered",
+            Self::HttpStatus { .. } => "httpStatus",
+            Self::NotJson { .. } => "notJson",
+            Self::GraphQl { .. } => "graphQl",
+            Self::Attempted { source, .. } | Self::Elsewhere { source, .. } => source.kind(),
+            Self::Shared(source) => source.kind(),
+        }
+    }
+
     /// The structured details of this error.
     pub fn details(&self) -> ErrorDetails {
         if let Self::Attempted { attempts, source } = self {
@@ -404,6 +451,7 @@ impl Error {
         }
         let mut details = ErrorDetails {
             status: self.status(),
+            kind: self.kind(),
             ..ErrorDetails::default()
         };
         match self {
@@ -412,9 +460,26 @@ impl Error {
                 details.ims_error = refusal.error.clone();
                 details.ims_error_description = refusal.error_description.clone();
                 details.debug_id = refusal.debug_id.clone();
+                details.text = Some(refusal.text.clone());
             }
+            Self::ImsMalformed { text, .. } => details.text = text.clone(),
             Self::ImsUnreachable { source, .. } | Self::Request { source } => {
-                details.cause = std::error::Error::source(source).map(chain);
+                details.cause = match source {
+                    TransportError::Native(error) => crate::http::tls::certificate_error(error)
+                        .map(crate::http::tls::describe)
+                        .or_else(|| Some(transport(source))),
+                    TransportError::Fetch(failure)
+                        if failure.kind == crate::http::failure::FetchFailureKind::Certificate =>
+                    {
+                        Some(format!(
+                            "the server's certificate was refused ({}). {}",
+                            source.node_reason().unwrap_or_default(),
+                            crate::http::tls::HOW_TO_TRUST
+                        ))
+                    }
+                    TransportError::Fetch(failure) => failure.cause.clone(),
+                };
+                details.reason = source.node_reason();
                 details.timeout = source.is_timeout().then_some(true);
             }
             Self::Api {
@@ -427,26 +492,27 @@ impl Error {
             Self::Answered { envelope, .. } => details.body = Some(envelope.clone()),
             Self::HttpStatus {
                 excerpt,
+                text,
                 request_id,
                 ..
             } => {
                 details.excerpt = Some(excerpt.clone());
+                details.text = Some(text.clone());
                 details.request_id = request_id.clone();
             }
+            Self::NotJson { text, .. } => details.text = Some(text.clone()),
             Self::Timeout { .. } | Self::ImsTimeout { .. } => details.timeout = Some(true),
             Self::GraphQl { errors, data, .. } => {
                 details.errors = Some(errors.clone());
                 details.data = data.clone();
             }
             Self::InvalidParam(_)
-            | Self::CredentialsFileRead { .. }
-            | Self::CredentialsFileTooLarge { .. }
+            | Self::InvalidUrl(_)
+            | Self::Unsendable(_)
             | Self::CredentialsFileParse(_)
-            | Self::ImsMalformed { .. }
             | Self::ImsRedirected { .. }
             | Self::Redirected { .. }
             | Self::Internal(_)
-            | Self::NotJson { .. }
             | Self::Aborted
             | Self::DevTokenExpired { .. }
             | Self::RefreshFailed
@@ -478,16 +544,12 @@ pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// What a transport error says: a refused certificate in words, else the chain of sources.
-fn transport(source: &crate::http::failure::TransportError) -> String {
-    use crate::http::failure::TransportError;
+fn transport(source: &TransportError) -> String {
     match source {
         TransportError::Native(source) => crate::http::tls::certificate_error(source)
             .map_or_else(|| chain(source), crate::http::tls::describe),
-        // undici's own message already starts so.
-        TransportError::Fetch(failure) if failure.message.starts_with("fetch failed") => {
-            failure.message.clone()
-        }
-        TransportError::Fetch(failure) => format!("fetch failed: {}", failure.message),
+        // The fetch function's own words, as Adobe's client reports them.
+        TransportError::Fetch(failure) => failure.message.clone(),
     }
 }
 
@@ -513,14 +575,6 @@ fn rfc3339(time: std::time::SystemTime) -> String {
         rest % 3600 / 60,
         rest % 60
     )
-}
-
-fn attempts_suffix(attempts: u32) -> String {
-    if attempts > 1 {
-        format!(" (after {attempts} attempts)")
-    } else {
-        String::new()
-    }
 }
 
 fn ims_reason(refusal: &ImsRefusal) -> String {
@@ -605,6 +659,7 @@ mod tests {
             error: Some("invalid_token".into()),
             error_description: Some("Could not match JWT signature to any of the bindings".into()),
             debug_id: Some("dbg-1".into()),
+            text: String::new(),
         });
         assert_eq!(err.code(), ErrorCode::ExchangeTokenError);
         assert_eq!(
@@ -646,6 +701,7 @@ mod tests {
         let err = Error::HttpStatus {
             status: 401,
             excerpt: String::new(),
+            text: String::new(),
             request_id: None,
         };
         assert_eq!(

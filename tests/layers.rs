@@ -13,11 +13,12 @@ use std::path::Path;
 /// The layer of a module, lowest first: leaves, the error type, HTTP, auth and the cache, AEM,
 /// the binding.
 fn layer(module: &str) -> usize {
-    const LEAVES: [&str; 5] = [
+    const LEAVES: [&str; 6] = [
         "secret",
         "http::tls",
         "http::url",
         "http::headers",
+        "http::redact",
         "http::failure",
     ];
     if LEAVES.contains(&module) {

@@ -1,7 +1,7 @@
 'use strict'
 
 /* global fetchMock, expect, test, beforeEach */
-// An app's tests of its AEM code with jest-fetch-mock, run with AEM_HEADLESS_TRANSPORT=fetch.
+// An app's tests of its AEM code with jest-fetch-mock, with nothing of this package configured.
 
 const AEMHeadless = require('../..')
 

@@ -129,9 +129,11 @@ impl AemClient {
             None => fetch_and_store().await,
             Some(coalescer) => {
                 let timeout = request.timeout.unwrap_or(self.timeout);
-                // On the request's clock, as its other waits.
+                // On the clock of the request's own timeout.
                 let run = std::pin::pin!(coalescer.run(&key, fetch_and_store));
-                let expired = self.transport_of(&request).sleep(timeout);
+                let expired = self
+                    .transport_of(&request)
+                    .wait(timeout, self.timeout_set(request.timeout));
                 match futures_util::future::select(run, expired).await {
                     futures_util::future::Either::Left((outcome, _)) => outcome,
                     futures_util::future::Either::Right(_) => {

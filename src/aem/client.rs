@@ -142,6 +142,8 @@ pub struct AemClient {
     endpoint: String,
     retry: RetryPolicy,
     pub(super) timeout: Duration,
+    /// Whether the app set `timeout` (else it is the default): see [`Self::timeout_set`].
+    timeout_configured: bool,
     max_body_bytes: u64,
     permits: Semaphore,
     pub(super) cache: Option<ResponseCache>,
@@ -310,6 +312,7 @@ impl AemClient {
             endpoint: normalize_endpoint(&config.endpoint).to_owned(),
             retry: config.retry,
             timeout: config.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            timeout_configured: config.timeout.is_some(),
             max_body_bytes: config.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
             permits: Semaphore::new(
                 config
@@ -455,8 +458,16 @@ impl AemClient {
             policy,
             repeatable: !matches!(*method, Method::PUT | Method::PATCH),
             timeout: timeout.unwrap_or(self.timeout),
+            timeout_on_transport_clock: self.timeout_set(timeout),
             connect_timeout: connect_timeout.unwrap_or(self.connect_timeout),
         }
+    }
+
+    /// Whether a request's timeout is one the app set (the call's `timeout`, else the client's):
+    /// it then runs on the transport's clock, as the retry waits do; the default runs on the real
+    /// clock.
+    pub(super) fn timeout_set(&self, timeout: Option<Duration>) -> bool {
+        timeout.is_some() || self.timeout_configured
     }
 
     /// Sends `request` (any URL: the client's credentials go to AEM's origin only) through the
@@ -629,14 +640,18 @@ impl AemClient {
         }
     }
 
+    /// The absolute URL of `endpoint`, or why it cannot be sent, as Adobe's client finds it: a
+    /// text that is no URL at all is `Invalid URL/path` (its check before fetching), a path from
+    /// the root or a scheme other than HTTP(S) is what node-fetch refuses.
     fn url(&self, endpoint: &str) -> Result<Url> {
         let full = format!("{}{endpoint}", self.service_url);
         match Url::parse(&full) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url),
-            _ => Err(Error::InvalidParam(format!(
-                "Invalid URL/path: {} (serviceURL must be an absolute http:// or https:// URL)",
-                without_userinfo(&full)
-            ))),
+            Ok(_) => Err(Error::Unsendable("Only HTTP(S) protocols are supported")),
+            Err(_) if full.starts_with('/') => {
+                Err(Error::Unsendable("Only absolute URLs are supported"))
+            }
+            Err(_) => Err(Error::InvalidUrl(without_userinfo(&full))),
         }
     }
 }
@@ -787,15 +802,26 @@ mod tests {
     }
 
     #[test]
-    fn a_relative_service_url_is_an_invalid_param_at_call_time() {
-        let c = client(ClientConfig {
-            service_url: "/".into(),
-            ..ClientConfig::default()
-        })
-        .unwrap();
+    fn a_url_is_refused_at_call_time_as_adobes_client_refuses_it() {
+        let refusal = |service_url: &str| {
+            client(ClientConfig {
+                service_url: service_url.into(),
+                ..ClientConfig::default()
+            })
+            .unwrap()
+            .url("graphql/list.json")
+            .unwrap_err()
+        };
+        let relative = refusal("/");
+        assert_eq!(relative.code().as_str(), "REQUEST_ERROR");
+        assert_eq!(relative.to_string(), "Only absolute URLs are supported");
+        let ftp = refusal("ftp://aem.example");
+        assert_eq!(ftp.to_string(), "Only HTTP(S) protocols are supported");
+        let none = refusal("not a url");
+        assert_eq!(none.code().as_str(), "INVALID_PARAM");
         assert_eq!(
-            c.url("graphql/list.json").unwrap_err().code().as_str(),
-            "INVALID_PARAM"
+            none.to_string(),
+            "Invalid URL/path: not a url/graphql/list.json"
         );
     }
 }

@@ -56,6 +56,7 @@ pub fn decode_owned(
     let mut text = String::from_utf8(body).map_err(|err| Error::NotJson {
         status,
         reason: err.utf8_error().to_string(),
+        text: String::from_utf8_lossy(err.as_bytes()).into_owned(),
     })?;
     let start = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
     if full || !cannot_hold_errors(&text[start..]) {
@@ -96,6 +97,7 @@ fn check(status: u16, request_id: Option<String>, body: &[u8]) -> Result<usize> 
     let text = std::str::from_utf8(json).map_err(|err| Error::NotJson {
         status,
         reason: err.to_string(),
+        text: String::from_utf8_lossy(json).into_owned(),
     })?;
     check_text(status, text)?;
     Ok(body.len() - json.len())
@@ -117,6 +119,7 @@ fn refusal(status: u16, request_id: Option<String>, body: &[u8]) -> Error {
         Err(_) => Error::HttpStatus {
             status,
             excerpt: excerpt(body),
+            text: String::from_utf8_lossy(body).into_owned(),
             request_id,
         },
     }
@@ -124,7 +127,11 @@ fn refusal(status: u16, request_id: Option<String>, body: &[u8]) -> Error {
 
 /// The checks of a 2xx answer's text (without its BOM): JSON, and no truthy GraphQL `errors`.
 fn check_text(status: u16, text: &str) -> Result<()> {
-    let not_json = |reason: String| Error::NotJson { status, reason };
+    let not_json = |reason: String| Error::NotJson {
+        status,
+        reason,
+        text: text.to_owned(),
+    };
     if text.trim_start().starts_with('{') {
         let envelope: Envelope<'_> =
             serde_json::from_str(text).map_err(|err| not_json(err.to_string()))?;

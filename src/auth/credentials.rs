@@ -1,6 +1,5 @@
 //! Service credentials and local development tokens, as the AEM Developer Console gives them.
 
-use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
@@ -81,50 +80,10 @@ pub struct DevToken {
 /// The IMS host OAuth Server-to-Server credentials use when they name none.
 pub const DEFAULT_IMS_ENDPOINT: &str = "ims-na1.adobelogin.com";
 
-/// The largest credentials file read: real ones are a few kilobytes.
-pub const MAX_CREDENTIALS_FILE_BYTES: u64 = 1024 * 1024;
-
 /// How long a development token lasts when it does not say.
 pub const DEV_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl Credentials {
-    /// Reads and parses a credentials file.
-    /// Files larger than [`MAX_CREDENTIALS_FILE_BYTES`] are refused before they are read.
-    pub async fn from_file(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
-        use std::io::Read as _;
-        let path = path.as_ref();
-        let read_error = |source| Error::CredentialsFileRead {
-            path: path.display().to_string(),
-            source,
-        };
-        // One blocking task for the open and the reads: tokio's file type would hop threads
-        // for each of them.
-        let owned = path.to_path_buf();
-        let bytes = tokio::task::spawn_blocking(move || {
-            let mut bytes = Vec::new();
-            std::fs::File::open(owned)?
-                .take(MAX_CREDENTIALS_FILE_BYTES + 1)
-                .read_to_end(&mut bytes)?;
-            Ok(bytes)
-        })
-        .await
-        .unwrap_or_else(|join| Err(std::io::Error::other(join.to_string())))
-        .map_err(read_error)?;
-        if bytes.len() as u64 > MAX_CREDENTIALS_FILE_BYTES {
-            return Err(Error::CredentialsFileTooLarge {
-                path: path.display().to_string(),
-                limit: MAX_CREDENTIALS_FILE_BYTES,
-            });
-        }
-        let text = String::from_utf8(bytes).map_err(|_| {
-            read_error(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                "the file is not UTF-8 text",
-            ))
-        })?;
-        Self::from_json_str(&text, options)
-    }
-
     /// Parses credentials from JSON text.
     pub fn from_json_str(text: &str, options: &LoadOptions) -> Result<Self> {
         let value: Value = serde_json::from_str(text).map_err(Error::CredentialsFileParse)?;
@@ -718,17 +677,5 @@ mod tests {
             Credentials::from_json_str("{not json", &LoadOptions::default()),
             Err(Error::CredentialsFileParse(_))
         ));
-    }
-
-    #[tokio::test]
-    async fn a_missing_file_is_a_read_error() {
-        let err = Credentials::from_file("/nonexistent/creds.json", &LoadOptions::default())
-            .await
-            .unwrap_err();
-        assert_eq!(err.code().as_str(), "AUTH_FILE_READ_ERROR");
-        assert!(
-            err.to_string()
-                .starts_with("cannot read /nonexistent/creds.json")
-        );
     }
 }

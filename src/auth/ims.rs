@@ -11,6 +11,7 @@ use crate::auth::credentials::{OAuthCredentials, ServiceCredentials};
 use crate::auth::jwt::{DEFAULT_JWT_LIFETIME, ServiceClaims};
 use crate::error::{Error, ImsRefusal, Result};
 use crate::http::pool::DEFAULT_CONNECT_TIMEOUT;
+use crate::http::redact::Secrets;
 use crate::http::redirect::RedirectMode;
 use crate::http::retry::RetryPolicy;
 use crate::http::send::{Answer, Attempts, HopFailure, Request, send};
@@ -199,6 +200,9 @@ pub fn sign_service_jwt(credentials: &ServiceCredentials, lifetime: Duration) ->
         .sign(&claims.to_map(SystemTime::now(), lifetime))
 }
 
+/// The fields of a token request's form that are secrets.
+const SECRET_FIELDS: &[&str] = &["client_secret", "jwt_token"];
+
 async fn post_form(
     http: &Transport,
     url: &str,
@@ -216,6 +220,8 @@ async fn post_form(
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish();
+    // What IMS's answer may quote of the form (a gateway that echoes it) is taken out.
+    let secrets = Secrets::of(&HeaderMap::new(), Some(&body), SECRET_FIELDS);
     let mut request_headers = headers.clone();
     request_headers.insert(
         CONTENT_TYPE,
@@ -230,6 +236,8 @@ async fn post_form(
         policy: &policy,
         repeatable: true,
         timeout: limits.timeout,
+        // Adobe's getToken has no timeout: a test's fake clock does not see this one.
+        timeout_on_transport_clock: false,
         connect_timeout: DEFAULT_CONNECT_TIMEOUT,
     };
     // The form is the credential: it goes to IMS's origin only (a redirect elsewhere is an error).
@@ -241,14 +249,14 @@ async fn post_form(
         credentials: HeaderMap::new(),
         body: Some(Body::Text(body)),
         body_replayable: true,
-        secret_fields: &["client_secret", "jwt_token"],
+        secret_fields: SECRET_FIELDS,
         redirect: RedirectMode::Follow,
         read: BodyRead::UpTo(IMS_MAX_BODY_BYTES),
         init: None,
     };
     let read = |ended: std::result::Result<Answer, HopFailure>| async {
         match ended {
-            Ok(answer) => read_token(answer.incoming, unit).await,
+            Ok(answer) => read_token(answer.incoming, unit, &secrets).await,
             Err(HopFailure::Transport(source)) => Err(Error::ImsUnreachable {
                 url: url.to_owned(),
                 source,
@@ -275,7 +283,7 @@ async fn post_form(
 }
 
 /// Reads an IMS response: the token, or IMS's refusal.
-async fn read_token(response: Incoming, unit: ExpiresIn) -> Result<ImsToken> {
+async fn read_token(response: Incoming, unit: ExpiresIn, secrets: &Secrets) -> Result<ImsToken> {
     let status = response.status().as_u16();
     let http_version = response.http_version();
     let debug_id = response
@@ -289,6 +297,7 @@ async fn read_token(response: Incoming, unit: ExpiresIn) -> Result<ImsToken> {
         .map_err(|error| Error::ImsMalformed {
             status,
             reason: error.to_string(),
+            text: None,
         })?;
     let json: Option<Value> = serde_json::from_slice(&body).ok();
     if !(200..300).contains(&status) {
@@ -303,9 +312,19 @@ async fn read_token(response: Incoming, unit: ExpiresIn) -> Result<ImsToken> {
             error: field("error"),
             error_description: field("error_description"),
             debug_id,
+            text: secrets.redact(&String::from_utf8_lossy(&body)),
         }));
     }
-    let mut token = parse_token(status, json, unit)?;
+    let not_json = json.is_none();
+    let mut token = parse_token(status, json, unit).map_err(|error| match error {
+        // A body that is not JSON holds no token field: Adobe's getToken reports its syntax error.
+        Error::ImsMalformed { status, reason, .. } if not_json => Error::ImsMalformed {
+            status,
+            reason,
+            text: Some(secrets.redact(&String::from_utf8_lossy(&body))),
+        },
+        other => other,
+    })?;
     token.raw = Secret::new(String::from_utf8_lossy(&body).into_owned());
     token.exchange.http_version = http_version;
     Ok(token)
@@ -316,6 +335,7 @@ fn parse_token(status: u16, json: Option<Value>, unit: ExpiresIn) -> Result<ImsT
     let malformed = |reason: &str| Error::ImsMalformed {
         status,
         reason: reason.to_owned(),
+        text: None,
     };
     let json = json.ok_or_else(|| malformed("not JSON"))?;
     let access_token = json

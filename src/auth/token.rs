@@ -68,6 +68,7 @@ pub async fn fetch_token(
         .ok_or_else(|| Error::ImsMalformed {
             status: 200,
             reason: "expires_in is too large".to_owned(),
+            text: None,
         })?;
     Ok(AccessToken {
         access_token: token.access_token,

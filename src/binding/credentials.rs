@@ -72,24 +72,6 @@ impl LoadedCredentials {
     }
 }
 
-/// Reads and parses a credentials file.
-#[napi(ts_return_type = "Promise<LoadedCredentials>", catch_unwind)]
-pub fn load_credentials_from_file<'env>(
-    env: &'env Env,
-    path: String,
-    options: Option<LoadCredentialsOptions>,
-) -> napi::Result<PromiseRaw<'env, LoadedCredentials>> {
-    let options = options.into();
-    runtime::spawn(env, async move {
-        let credentials = Credentials::from_file(&path, &options)
-            .await
-            .map_err(to_js_error)?;
-        Ok(LoadedCredentials {
-            inner: Arc::new(credentials),
-        })
-    })
-}
-
 /// Parses credentials from JSON text (off the JavaScript thread).
 #[napi(ts_return_type = "Promise<LoadedCredentials>", catch_unwind)]
 pub fn load_credentials_from_json<'env>(

@@ -237,6 +237,7 @@ fn settle(id: u32, status: u32, headers: &[String], body: FetchedBody) {
         .ok_or_else(|| FetchFailure {
             message: format!("the fetch answer's status {status} is not an HTTP status"),
             kind: FetchFailureKind::Answer,
+            cause: None,
         });
     answer(id, result);
 }
@@ -249,12 +250,20 @@ pub fn settle_timer(id: u32) {
     }
 }
 
-/// Fails request `id` of a `FetchTransport`: `failure` is `connect`, `timeout`, `answer` or
-/// `request` (see [`FetchFailureKind`]); the core takes the request's secrets out of `message`.
+/// Fails request `id` of a `FetchTransport`: `failure` is `connect`, `timeout`, `certificate`, `answer` or
+/// `request` (see [`FetchFailureKind`]); `cause` is what lies underneath the error, if anything.
+/// The core takes the request's secrets out of `message` and `cause`.
 #[napi(catch_unwind)]
-pub fn fail_fetch(id: u32, message: String, failure: String) {
+pub fn fail_fetch(id: u32, message: String, failure: String, cause: Option<String>) {
     let kind = FetchFailureKind::from_name(&failure);
-    answer(id, Err(FetchFailure { message, kind }));
+    answer(
+        id,
+        Err(FetchFailure {
+            message,
+            kind,
+            cause,
+        }),
+    );
 }
 
 impl FetchTransport {
@@ -341,6 +350,7 @@ impl Fetch for JsFetch {
                         without_js_value(&error.reason)
                     ),
                     kind: FetchFailureKind::Request,
+                    cause: None,
                 });
             }
             let answer = answer.await;
@@ -349,6 +359,7 @@ impl Fetch for JsFetch {
                 Err(FetchFailure {
                     message: "the fetch function's answer was lost".to_owned(),
                     kind: FetchFailureKind::Request,
+                    cause: None,
                 })
             })
         })
@@ -377,6 +388,7 @@ impl Fetch for JsFetch {
                 return Err(FetchFailure {
                     message: "the held body could not be read".to_owned(),
                     kind: FetchFailureKind::Answer,
+                    cause: None,
                 });
             }
             match answer.await {
@@ -385,6 +397,7 @@ impl Fetch for JsFetch {
                 Err(_) => Err(FetchFailure {
                     message: "the held body's answer was lost".to_owned(),
                     kind: FetchFailureKind::Answer,
+                    cause: None,
                 }),
             }
         })

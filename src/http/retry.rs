@@ -19,6 +19,10 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// The longest `Retry-After` honoured; a longer one is cut to this. Default 30 s.
     pub max_retry_after: Duration,
+    /// Whether the backoff is a random time up to its ceiling ("full jitter", the default), or
+    /// the ceiling itself, as Adobe's client waits (100, 200, 400 ms): what a test that moves a
+    /// fake clock by Adobe's waits expects.
+    pub jitter: bool,
 }
 
 impl Default for RetryPolicy {
@@ -28,6 +32,7 @@ impl Default for RetryPolicy {
             initial_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(5),
             max_retry_after: Duration::from_secs(30),
+            jitter: true,
         }
     }
 }
@@ -35,7 +40,8 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The wait before retry number `retry` (0 for the first): `retry_after` when the server
     /// sent one (up to `max_retry_after`), else a uniformly random time up to
-    /// `min(max_delay, initial_delay * 2^retry)` ("full jitter").
+    /// `min(max_delay, initial_delay * 2^retry)` ("full jitter"), or that ceiling without
+    /// `jitter`.
     pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
         if let Some(wait) = retry_after {
             return wait.min(self.max_retry_after);
@@ -44,7 +50,11 @@ impl RetryPolicy {
             .initial_delay
             .saturating_mul(1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX))
             .min(self.max_delay);
-        ceiling.mul_f64(random_unit())
+        if self.jitter {
+            ceiling.mul_f64(random_unit())
+        } else {
+            ceiling
+        }
     }
 }
 

@@ -111,6 +111,10 @@ pub struct Attempts<'a> {
     pub repeatable: bool,
     /// The longest the whole request may take, `turn` and retries included.
     pub timeout: Duration,
+    /// Whether the timeout runs on the transport's clock, as the retry waits do (one the app
+    /// set: a test runner's fake timers move it), or on the real clock (a default: Adobe's client
+    /// has no timeout, and a test's fake clock sees only the waits Adobe's client makes).
+    pub timeout_on_transport_clock: bool,
     /// The longest opening one connection may take.
     pub connect_timeout: Duration,
 }
@@ -159,8 +163,15 @@ where
         policy,
         repeatable,
         timeout,
+        timeout_on_transport_clock,
         connect_timeout,
     } = attempts;
+    // Through a `fetch` (the path a test runner's requests take) the waits are Adobe's client's,
+    // without jitter, so that a test's fake clock moved by them finds the retry there.
+    let policy = &RetryPolicy {
+        jitter: policy.jitter && matches!(transport, Transport::Native(_)),
+        ..*policy
+    };
     let deadline = deadline_after(timeout);
     let max_retries = if transport.retries_itself() {
         0
@@ -283,9 +294,9 @@ where
     if deadline.is_none() {
         return run.await;
     }
-    // The deadline on the transport's clock, as its waits are.
     let run = std::pin::pin!(run);
-    match futures_util::future::select(run, transport.sleep(timeout)).await {
+    let expired = transport.wait(timeout, timeout_on_transport_clock);
+    match futures_util::future::select(run, expired).await {
         futures_util::future::Either::Left((result, _)) => result,
         futures_util::future::Either::Right(_) => Err(Error::Attempted {
             attempts: sent.load(Ordering::Relaxed),
@@ -315,8 +326,9 @@ fn without_secrets(error: TransportError, secrets: &Secrets) -> TransportError {
         TransportError::Fetch(failure) => TransportError::Fetch(FetchFailure {
             message: secrets.redact(&failure.message),
             kind: failure.kind,
+            cause: failure.cause.map(|cause| secrets.redact(&cause)),
         }),
-        native @ TransportError::Native(_) => native.without_url(),
+        native @ TransportError::Native(_) => native.redacted(),
     }
 }
 
@@ -375,6 +387,7 @@ mod tests {
                     None => Err(FetchFailure {
                         message: unmatched,
                         kind: crate::http::failure::FetchFailureKind::Connect,
+                        cause: None,
                     }),
                 }
             })
@@ -434,6 +447,7 @@ mod tests {
             policy: &policy,
             repeatable: true,
             timeout: Duration::from_secs(5),
+            timeout_on_transport_clock: false,
             connect_timeout: Duration::from_secs(5),
         };
         send(

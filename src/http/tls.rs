@@ -359,6 +359,58 @@ pub fn describe(problem: &CertificateError) -> String {
     format!("{what}. {HOW_TO_TRUST}")
 }
 
+/// What Node (OpenSSL, and its host name check) says of a refused server certificate, for the
+/// problems it has words for: node-fetch's reason, as Adobe's client reports it.
+pub fn node_text(problem: &CertificateError) -> Option<String> {
+    Some(match problem {
+        CertificateError::UnknownIssuer => "unable to verify the first certificate".to_owned(),
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            "certificate has expired".to_owned()
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            "certificate is not yet valid".to_owned()
+        }
+        CertificateError::NotValidForNameContext {
+            expected,
+            presented,
+        } => {
+            let names: Vec<&str> = presented.iter().map(|name| bare_name(name)).collect();
+            match expected {
+                ServerName::IpAddress(ip) => {
+                    let ip = std::net::IpAddr::from(*ip);
+                    let ips: Vec<&str> = names
+                        .iter()
+                        .copied()
+                        .filter(|name| name.parse::<std::net::IpAddr>().is_ok())
+                        .collect();
+                    format!("IP: {ip} is not in the cert's list: {}", ips.join(", "))
+                }
+                _ => format!(
+                    "Hostname/IP does not match certificate's altnames: Host: {}. is not in the cert's altnames: {}",
+                    expected.to_str(),
+                    names
+                        .iter()
+                        .map(|name| match name.parse::<std::net::IpAddr>() {
+                            Ok(ip) => format!("IP Address:{ip}"),
+                            Err(_) => format!("DNS:{name}"),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        }
+        CertificateError::Other(other)
+            if matches!(
+                other.0.downcast_ref::<webpki::Error>(),
+                Some(webpki::Error::CaUsedAsEndEntity)
+            ) =>
+        {
+            "self-signed certificate".to_owned()
+        }
+        _ => return None,
+    })
+}
+
 /// A presented name without the `DnsName("…")` wrapping rustls gives it.
 fn bare_name(name: &str) -> &str {
     name.strip_prefix("DnsName(\"")

@@ -472,6 +472,20 @@ impl Transport {
         }
     }
 
+    /// A wait of `duration` on this transport's clock ([`Self::sleep`]) when `on_transport_clock`,
+    /// else on the real clock, which a test runner's fake timers do not see.
+    pub fn wait(
+        &self,
+        duration: Duration,
+        on_transport_clock: bool,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        if on_transport_clock {
+            self.sleep(duration)
+        } else {
+            Box::pin(tokio::time::sleep(duration))
+        }
+    }
+
     /// Sends one hop. `connect_timeout` bounds opening a connection (native only: a `fetch` has
     /// its own); `retry` is told to a `fetch` that retries by itself. A failure's message is the
     /// transport's own: the caller takes the request's secrets out of it.
@@ -487,6 +501,7 @@ impl Transport {
                     TransportError::Fetch(FetchFailure {
                         message: message.to_owned(),
                         kind: FetchFailureKind::Request,
+                        cause: None,
                     })
                 };
                 let Target::Absolute(url) = request.url else {

@@ -8,6 +8,8 @@
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const diagnostics = require('node:diagnostics_channel')
+const fs = require('node:fs')
+const path = require('node:path')
 const { getEventListeners } = require('node:events')
 const AEMHeadless = require('..')
 const { TokenProvider, loadCredentials, exchange } = AEMHeadless
@@ -154,5 +156,24 @@ test('per-call connectTimeout values share one warm pool: 20 values open no more
     assert.ok(twenty <= Math.max(one, 1), `20 connect timeouts opened ${twenty} connections, 1 opened ${one}`)
   } finally {
     diagnostics.unsubscribe('net.server.socket', count)
+  }
+})
+
+test('the README is a front door under 15 KB: the rest is in docs/, linked from it', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8')
+  assert.ok(Buffer.byteLength(readme) < 15 * 1024, `README.md is ${Buffer.byteLength(readme)} bytes`)
+  // Every guide is reachable from the README, following links between the guides.
+  const docs = path.join(__dirname, '..', 'docs')
+  const reached = new Set()
+  const linksOf = (text) => [...text.matchAll(/\]\((?:docs\/)?([A-Z][A-Z-]*\.md)(?:#[^)]*)?\)/g)].map((match) => match[1])
+  const queue = linksOf(readme)
+  while (queue.length > 0) {
+    const guide = queue.shift()
+    if (reached.has(guide) || !fs.existsSync(path.join(docs, guide))) continue
+    reached.add(guide)
+    queue.push(...linksOf(fs.readFileSync(path.join(docs, guide), 'utf8')))
+  }
+  for (const guide of fs.readdirSync(docs).filter((file) => file.endsWith('.md'))) {
+    assert.ok(reached.has(guide), `docs/${guide} is reachable from README.md`)
   }
 })

@@ -1,5 +1,7 @@
 'use strict'
 
+const { Readable } = require('node:stream')
+
 /**
  * The fetch functions that carry requests through JavaScript (lib/fetch-transport.js calls them
  * one hop at a time): the client's own fetch, and in `'auto'` mode the one that reaches whatever
@@ -94,9 +96,24 @@ function httpFetch ({ ca, verify }) {
   const nodeFetch = require('node-fetch')
   const agent = ca === undefined && verify ? undefined : new https.Agent({ ca, rejectUnauthorized: verify })
   return async (url, init) => {
-    const options = agent !== undefined && String(url).startsWith('https:') ? { ...init, agent } : init
+    const options = withNodeBody(agent !== undefined && String(url).startsWith('https:') ? { ...init, agent } : init)
     return asGlobalResponse(await nodeFetch(url, options))
   }
+}
+
+/**
+ * `init` with a body node-fetch 2 can send: a `Blob` (a file's range, read from disk) or a web
+ * `ReadableStream` as a Node stream, a Blob with its `Content-Length`; others as given.
+ */
+function withNodeBody (init) {
+  const body = init && init.body
+  if (body === null || body === undefined || typeof body !== 'object') return init
+  if (typeof body.getReader === 'function') return { ...init, body: Readable.fromWeb(body) }
+  const kind = Object.prototype.toString.call(body)
+  if (kind !== '[object Blob]' && kind !== '[object File]') return init
+  const headers = new Headers(init.headers)
+  if (!headers.has('content-length')) headers.set('content-length', String(body.size))
+  return { ...init, headers: Object.fromEntries(headers), body: Readable.fromWeb(body.stream()) }
 }
 
 /** undici's fetch through `dispatcher` (a `MockAgent`, a proxy agent) the app set as the global one. */

@@ -111,7 +111,7 @@ async function throughCache (cachedGet, request, serviceURL) {
 async function send (host, origin, request, url, outcome, trace) {
   const signal = request.signal
   try {
-    const { body, replayable } = await bodyOf(request.body, signal)
+    const { body, replayable } = await bodyOf(withBodyType(request), signal)
     const headers = []
     request.headers.forEach((value, name) => { headers.push(name, value) })
     if (trace !== null) headers.push(...trace.traceHeaders())
@@ -303,6 +303,46 @@ function originOf (url) {
   } catch {
     return null
   }
+}
+
+/**
+ * The request's body, with the `Content-Type` fetch would give it unless the caller set one:
+ * `FormData` as its `multipart/form-data` bytes (with their boundary), encoded here so that a
+ * `FormData` of any realm (Node's own, undici's, a test runner's) reaches any fetch as bytes; a
+ * `Blob` with its `type`; `URLSearchParams` as a form. Others (strings, bytes, streams) as given.
+ */
+function withBodyType (request) {
+  const body = request.body
+  if (body === null || body === undefined || typeof body !== 'object') return body
+  const kind = Object.prototype.toString.call(body)
+  let type
+  let encoded = body
+  if (kind === '[object FormData]') {
+    const response = new Response(isOwnFormData(body) ? body : copyFormData(body))
+    type = response.headers.get('content-type')
+    encoded = response.body
+  } else if (kind === '[object Blob]' || kind === '[object File]') {
+    type = body.type || undefined
+  } else if (kind === '[object URLSearchParams]') {
+    type = 'application/x-www-form-urlencoded;charset=UTF-8'
+    encoded = body.toString()
+  }
+  if (type !== undefined && !request.headers.has('content-type')) request.headers.set('content-type', type)
+  return encoded
+}
+
+function isOwnFormData (body) {
+  return body instanceof FormData
+}
+
+/** A `FormData` of another realm as this realm's. */
+function copyFormData (body) {
+  const copy = new FormData()
+  for (const [name, value] of body.entries()) {
+    if (typeof value === 'string') copy.append(name, value)
+    else copy.append(name, value, value.name)
+  }
+  return copy
 }
 
 /**

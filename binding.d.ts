@@ -111,6 +111,17 @@ export declare class NativeClient {
    * message or the value `request` would resolve with.
    */
   requestLocal(method: string, endpoint: string, body: string | undefined | null, headers: Record<string, string> | undefined | null, cancel: CancelToken | undefined | null, call: CallOptions | undefined | null, trace: Array<string> | undefined | null, token: string | undefined | null, identity: string | undefined | null, done: (error: string | null, value: string | [string, number] | null) => void): void
+  /**
+   * PUTs a range of a file (a part of an upload) by every request's rules, its bytes read
+   * from disk as they are sent, through the native client: see [`AemClient::put_file`].
+   * Cancelling `cancel` drops the request and rejects.
+   */
+  putFile(request: FilePutRequest, cancel?: CancelToken | undefined | null): Promise<FilePutAnswer>
+  /**
+   * [`NativeClient::put_file`] through the app's transport (its `fetch`), polled on the
+   * JavaScript thread: `done(error, answer)`.
+   */
+  putFileLocal(request: FilePutRequest, cancel: CancelToken | undefined | null, done: (error: string | null, answer: FilePutAnswer | null) => void): void
 }
 
 /** Bounds of the response cache; unset fields keep their defaults. */
@@ -187,6 +198,11 @@ export interface FetchCall {
    */
   initId?: number
   /**
+   * A body read from a file as it is sent (a part of an upload): `len` bytes of `path` from
+   * `start`.
+   */
+  bodyFile?: FileBody
+  /**
    * Read the answer's body whole, cancelling it past this many bytes; without it, hold the
    * body, unread, under this request's id.
    */
@@ -248,6 +264,42 @@ export interface FetchTokenOptions {
   /** Retries of the IMS request after its first attempt. Default 3. */
   retries?: number
   /** The longest the IMS request may take, retries included, in milliseconds. Default 30000. */
+  timeoutMs?: number
+}
+
+/** A range of a file sent as a request's body. */
+export interface FileBody {
+  /** The file. */
+  path: string
+  /** The first byte sent. */
+  start: number
+  /** How many bytes are sent. */
+  len: number
+}
+
+/** How a part's PUT ended. */
+export interface FilePutAnswer {
+  /** The last answer's status. */
+  status: number
+  /** The requests sent. */
+  attempts: number
+  /** The last answer's body, up to 64 KiB (the blob store's error). */
+  body: string
+}
+
+/** A part of an upload, as `NativeClient#putFile` takes it. */
+export interface FilePutRequest {
+  /** The absolute URL (a pre-signed URL of the blob store). */
+  url: string
+  /** The request's own headers, names and values in turn. */
+  headers: Array<string>
+  /** The file the part is read from. */
+  path: string
+  /** The part's first byte in the file. */
+  start: number
+  /** The part's length. */
+  len: number
+  /** The longest the answer's headers may take, retries included, in milliseconds. */
   timeoutMs?: number
 }
 

@@ -1,5 +1,6 @@
 'use strict'
 
+const { openAsBlob } = require('node:fs')
 const native = require('../binding.js')
 const { sdkError } = require('./errors')
 const { headerRecord } = require('./options')
@@ -109,7 +110,11 @@ function fetchTransport (currentFetch, suppliedByApp) {
       const held = call.initId === undefined || call.initId === null ? undefined : heldRequests.get(call.initId)
       const options = { ...(held !== undefined ? held.init : {}), method: call.method, headers: headersObject(call.headers), signal: controller.signal, redirect: 'manual' }
       if (call.body !== undefined && call.body !== null) options.body = call.body
-      else if (held !== undefined && held.body !== null && call.bodyId !== undefined && call.bodyId !== null) {
+      else if (call.bodyFile !== undefined && call.bodyFile !== null) {
+        // A part of an upload: the file's range, read from disk as fetch sends it.
+        const { path, start, len } = call.bodyFile
+        options.body = (await openAsBlob(path)).slice(start, start + len)
+      } else if (held !== undefined && held.body !== null && call.bodyId !== undefined && call.bodyId !== null) {
         options.body = held.body
         if (typeof held.body.pipe === 'function' || typeof held.body.getReader === 'function') options.duplex = 'half'
       }

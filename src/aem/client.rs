@@ -21,6 +21,7 @@ use crate::cache::policy::CacheHeaders;
 use crate::cache::shared::SharedCache;
 use crate::error::{Error, Result};
 use crate::http::failure::{FetchFailureKind, TransportError};
+use crate::http::file_body::FileRange;
 use crate::http::headers;
 use crate::http::pool::{DEFAULT_CONNECT_TIMEOUT, HttpConfig, client_for};
 use crate::http::redact::redact_url;
@@ -250,6 +251,17 @@ pub struct Streamed {
     pub attempts: u32,
     /// The body, held unread for the caller; `None` through the native client.
     pub body: Option<HeldBody>,
+}
+
+/// How a [`AemClient::put_file`] ended.
+#[derive(Debug)]
+pub struct FilePut {
+    /// The last answer's status.
+    pub status: u16,
+    /// The requests sent.
+    pub attempts: u32,
+    /// The last answer's body, up to 64 KiB (an error's text).
+    pub body: String,
 }
 
 /// What [`AemClient::fetch`] got: the answer, and what may be kept of it.
@@ -502,6 +514,60 @@ impl AemClient {
         .await?;
         streamed.attempts = attempts;
         Ok(streamed)
+    }
+
+    /// PUTs `range` of a file to `url` (a part of an upload, to a pre-signed URL of the blob
+    /// store), its bytes read from disk as they are sent, by every request's rules: the client's
+    /// credentials only on AEM's origin (none, then, for the blob store), redirects, retries (a
+    /// PUT of a file range can be sent again: it is read anew), the timeout. Through the app's
+    /// transport with `through_app`. Resolves with the status, the requests sent and the body
+    /// (up to 64 KiB: the blob store's error).
+    pub async fn put_file(
+        &self,
+        url: Url,
+        headers: &HeaderMap,
+        range: FileRange,
+        through_app: bool,
+        timeout: Option<Duration>,
+    ) -> Result<FilePut> {
+        const ERROR_BODY_BYTES: u64 = 64 * 1024;
+        let transport = if through_app {
+            &self.app_transport
+        } else {
+            &self.transport
+        };
+        let request = self.request_to(
+            Method::PUT,
+            Target::Absolute(url),
+            headers,
+            None,
+            Some(Body::File(range)),
+            true,
+            RedirectMode::Follow,
+            BodyRead::UpTo(ERROR_BODY_BYTES),
+        )?;
+        let mut attempts = self.attempts_for(&Method::PUT, &self.retry, timeout, None);
+        attempts.repeatable = true;
+        let turn = async { self.permits.acquire().await.ok() };
+        let read = |ended: std::result::Result<Answer, HopFailure>| async {
+            let answer = ended.map_err(failure_error)?;
+            let status = answer.incoming.status().as_u16();
+            let body = match answer.incoming.read_body(ERROR_BODY_BYTES).await {
+                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                Err(_) => String::new(),
+            };
+            Ok(FilePut {
+                status,
+                attempts: 0,
+                body,
+            })
+        };
+        let (mut put, attempts) = send::send(transport, &request, attempts, turn, read, |after| {
+            Error::Timeout { after }
+        })
+        .await?;
+        put.attempts = attempts;
+        Ok(put)
     }
 
     /// Sends a request and returns its answer and, for a 200 from AEM's origin, how long

@@ -24,6 +24,7 @@ use crate::cache::local::CacheConfig;
 use crate::cache::policy::StaleDefaults;
 use crate::cache::shared::{SharedCache, SharedCacheConfig};
 use crate::error::Error;
+use crate::http::file_body::FileRange;
 use crate::http::redirect::RedirectMode;
 use crate::http::retry::{self, RetryPolicy};
 use crate::http::transport::HTTP_VERSIONS;
@@ -346,12 +347,7 @@ impl NativeClient {
             let url = Url::parse(&request.url)
                 .map_err(|_| Error::InvalidParam("the URL is not absolute".to_owned()))
                 .map_err(to_js_error)?;
-            let pairs: Vec<(String, String)> = request
-                .headers
-                .chunks_exact(2)
-                .map(|pair| (pair[0].clone(), pair[1].clone()))
-                .collect();
-            let headers = parse_headers(&pairs).map_err(to_js_error)?;
+            let headers = headers_of(&request.headers)?;
             let token = request.token.map(|token| ManagedToken {
                 token: Secret::new(token),
                 identity: None,
@@ -401,14 +397,7 @@ impl NativeClient {
                     attempts: streamed.attempts,
                 })
             };
-            match cancelled {
-                None => streamed.await,
-                Some(token) => tokio::select! {
-                    biased;
-                    () = token.cancelled() => Err(to_js_error(Error::Aborted)),
-                    result = streamed => result,
-                },
-            }
+            unless_cancelled(cancelled, streamed).await
         };
         local::spawn_local(&env, work, done)
     }
@@ -497,6 +486,107 @@ impl NativeClient {
         let work = self.request_work(parts, cancel, true)?;
         local::spawn_local(&env, work, done)
     }
+
+    /// PUTs a range of a file (a part of an upload) by every request's rules, its bytes read
+    /// from disk as they are sent, through the native client: see [`AemClient::put_file`].
+    /// Cancelling `cancel` drops the request and rejects.
+    #[napi(ts_return_type = "Promise<FilePutAnswer>", catch_unwind)]
+    pub fn put_file<'env>(
+        &self,
+        env: &'env Env,
+        request: FilePutRequest,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<PromiseRaw<'env, FilePutAnswer>> {
+        runtime::spawn(env, self.put_file_work(request, cancel, false))
+    }
+
+    /// [`NativeClient::put_file`] through the app's transport (its `fetch`), polled on the
+    /// JavaScript thread: `done(error, answer)`.
+    #[napi(
+        ts_args_type = "request: FilePutRequest, cancel: CancelToken | undefined | null, done: (error: string | null, answer: FilePutAnswer | null) => void",
+        catch_unwind
+    )]
+    pub fn put_file_local(
+        &self,
+        env: Env,
+        request: FilePutRequest,
+        cancel: Option<&CancelToken>,
+        done: local::Done<FilePutAnswer>,
+    ) -> napi::Result<()> {
+        local::spawn_local(&env, self.put_file_work(request, cancel, true), done)
+    }
+
+    fn put_file_work(
+        &self,
+        request: FilePutRequest,
+        cancel: Option<&CancelToken>,
+        through_app: bool,
+    ) -> impl std::future::Future<Output = napi::Result<FilePutAnswer>> + Send + 'static {
+        let client = Arc::clone(&self.inner);
+        let cancelled = cancel.map(|handle| handle.token.clone());
+        async move {
+            let url = Url::parse(&request.url)
+                .map_err(|_| Error::InvalidParam("the part's URL is not absolute".to_owned()))
+                .map_err(to_js_error)?;
+            let headers = headers_of(&request.headers)?;
+            if !(request.start >= 0.0 && request.len >= 0.0) {
+                return Err(to_js_error(Error::InvalidParam(
+                    "a part's start and length are whole numbers of bytes".to_owned(),
+                )));
+            }
+            let range = FileRange {
+                path: Arc::new(std::path::PathBuf::from(request.path)),
+                start: request.start as u64,
+                len: request.len as u64,
+            };
+            let put = async {
+                let put = client
+                    .put_file(
+                        url,
+                        &headers,
+                        range,
+                        through_app,
+                        millis(request.timeout_ms),
+                    )
+                    .await
+                    .map_err(to_js_error)?;
+                Ok(FilePutAnswer {
+                    status: u32::from(put.status),
+                    attempts: put.attempts,
+                    body: put.body,
+                })
+            };
+            unless_cancelled(cancelled, put).await
+        }
+    }
+}
+
+/// A part of an upload, as `NativeClient#putFile` takes it.
+#[napi(object)]
+pub struct FilePutRequest {
+    /// The absolute URL (a pre-signed URL of the blob store).
+    pub url: String,
+    /// The request's own headers, names and values in turn.
+    pub headers: Vec<String>,
+    /// The file the part is read from.
+    pub path: String,
+    /// The part's first byte in the file.
+    pub start: f64,
+    /// The part's length.
+    pub len: f64,
+    /// The longest the answer's headers may take, retries included, in milliseconds.
+    pub timeout_ms: Option<f64>,
+}
+
+/// How a part's PUT ended.
+#[napi(object)]
+pub struct FilePutAnswer {
+    /// The last answer's status.
+    pub status: u32,
+    /// The requests sent.
+    pub attempts: u32,
+    /// The last answer's body, up to 64 KiB (the blob store's error).
+    pub body: String,
 }
 
 /// The JavaScript arguments of one request, as `request` and `requestLocal` take them.
@@ -578,14 +668,7 @@ impl NativeClient {
                     Either::A(response.body)
                 })
             };
-            match cancelled {
-                None => response.await,
-                Some(token) => tokio::select! {
-                    biased;
-                    () = token.cancelled() => Err(to_js_error(Error::Aborted)),
-                    result = response => result,
-                },
-            }
+            unless_cancelled(cancelled, response).await
         })
     }
 }
@@ -674,6 +757,30 @@ pub fn redact_secrets(message: String, headers: Vec<String>) -> String {
 #[napi(catch_unwind)]
 pub fn redact_url(url: String) -> String {
     crate::http::redact::redact_url(&url)
+}
+
+/// Header names and values in turn (`[name1, value1, …]`), checked.
+fn headers_of(list: &[String]) -> napi::Result<reqwest::header::HeaderMap> {
+    let pairs: Vec<(String, String)> = list
+        .chunks_exact(2)
+        .map(|pair| (pair[0].clone(), pair[1].clone()))
+        .collect();
+    parse_headers(&pairs).map_err(to_js_error)
+}
+
+/// `work`, or `REQUEST_ERROR` (aborted) as soon as `cancelled` is cancelled, dropping it.
+async fn unless_cancelled<T>(
+    cancelled: Option<CancellationToken>,
+    work: impl std::future::Future<Output = napi::Result<T>>,
+) -> napi::Result<T> {
+    match cancelled {
+        None => work.await,
+        Some(token) => tokio::select! {
+            biased;
+            () = token.cancelled() => Err(to_js_error(Error::Aborted)),
+            result = work => result,
+        },
+    }
 }
 
 #[cfg(test)]

@@ -46,6 +46,9 @@ pub struct FetchCall {
     /// The id of fetch options the JavaScript side holds for the request (fields of `init` that
     /// no rule of the core is about), added to the hop.
     pub init_id: Option<u32>,
+    /// A body read from a file as it is sent (a part of an upload): `len` bytes of `path` from
+    /// `start`.
+    pub body_file: Option<FileBody>,
     /// Read the answer's body whole, cancelling it past this many bytes; without it, hold the
     /// body, unread, under this request's id.
     pub body_limit: Option<f64>,
@@ -53,6 +56,17 @@ pub struct FetchCall {
     pub max_retries: u32,
     /// The call's first backoff, in milliseconds, likewise.
     pub initial_delay_ms: f64,
+}
+
+/// A range of a file sent as a request's body.
+#[napi(object)]
+pub struct FileBody {
+    /// The file.
+    pub path: String,
+    /// The first byte sent.
+    pub start: f64,
+    /// How many bytes are sent.
+    pub len: f64,
 }
 
 /// A read of a body held under `id`, answered under `waiter` with `settleFetch` (its chunks),
@@ -310,10 +324,19 @@ impl Fetch for JsFetch {
         let functions = Arc::clone(&self.0);
         Box::pin(async move {
             let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-            let (body, body_id) = match request.body {
-                None => (None, None),
-                Some(Body::Text(text)) => (Some(text), None),
-                Some(Body::Held(held)) => (None, Some(held)),
+            let (body, body_id, body_file) = match request.body {
+                None => (None, None, None),
+                Some(Body::Text(text)) => (Some(text), None, None),
+                Some(Body::Held(held)) => (None, Some(held), None),
+                Some(Body::File(range)) => (
+                    None,
+                    None,
+                    Some(FileBody {
+                        path: range.path.to_string_lossy().into_owned(),
+                        start: range.start as f64,
+                        len: range.len as f64,
+                    }),
+                ),
             };
             let call = FetchCall {
                 id,
@@ -326,6 +349,7 @@ impl Fetch for JsFetch {
                     .collect(),
                 body,
                 body_id,
+                body_file,
                 init_id: request.init,
                 body_limit: match request.read {
                     BodyRead::UpTo(limit) => Some(limit as f64),

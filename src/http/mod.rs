@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod failure;
+pub mod file_body;
 pub mod headers;
 pub mod pool;
 pub mod redact;

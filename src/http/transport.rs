@@ -17,6 +17,7 @@ use reqwest::{Client, Method, StatusCode, Url};
 
 use super::body::read_body;
 use super::failure::{FetchFailure, FetchFailureKind, TransportError};
+use super::file_body::FileRange;
 use super::pool::with_connect_timeout;
 use super::retry::RetryPolicy;
 use crate::error::{Error, Result};
@@ -51,6 +52,8 @@ pub enum Body {
     /// A body the JavaScript side holds (a stream, a `Blob`, `FormData`), by the id it gave it:
     /// only a `fetch` transport sends it.
     Held(u32),
+    /// A range of a file, read as it is sent (a part of an upload), which can be sent again.
+    File(FileRange),
 }
 
 impl fmt::Debug for Body {
@@ -58,6 +61,7 @@ impl fmt::Debug for Body {
         match self {
             Self::Text(text) => write!(f, "Body::Text({} bytes)", text.len()),
             Self::Held(id) => write!(f, "Body::Held({id})"),
+            Self::File(range) => write!(f, "Body::File({range:?})"),
         }
     }
 }
@@ -515,6 +519,9 @@ impl Transport {
                             "a body held by JavaScript (a stream, a Blob, FormData) needs a fetch transport",
                         ));
                     }
+                    Some(Body::File(range)) => builder
+                        .header(reqwest::header::CONTENT_LENGTH, range.len)
+                        .body(reqwest::Body::wrap_stream(range.stream())),
                     None => builder,
                 };
                 with_connect_timeout(connect_timeout, builder.send())

@@ -88,6 +88,8 @@ function aemFaultAnswer (rule) {
  * @param {boolean} [ctx.surrogateControl=true] false drops `Surrogate-Control` from every answer
  * @param {boolean} [ctx.graphqlResponseJson=false] AEM's `responseContentTypeGraphQLResponseJson`
  * @param {{persistedQueries: number, notModified: number}} [ctx.stats] counters, updated in place
+ * @param {{handle: Function}} [ctx.uploadRoutes] the asset upload routes (emulator/uploads.js), shared by
+ *   every AEM side of an emulator
  */
 function createAem (ctx) {
   const content = createContent()
@@ -111,6 +113,7 @@ function createAem (ctx) {
     if (await handleSites(req, res, body)) return
     const rule = faults.take(req.method, path)
     if (!rule && handleFault(path, res, headers)) return
+    if (!rule && ctx.uploadRoutes && await ctx.uploadRoutes.handle(req, res, body, headers)) return
     let answer
     if (rule) answer = aemFaultAnswer(rule)
     else if (path.startsWith(PREFIX)) {

@@ -4,18 +4,23 @@
  * The blob store: a second HTTPS origin on 127.0.0.1 (its own port, the emulator's certificate) that
  * serves the signed, expiring URLs the Sites API's `/asset` route redirects to
  * (`GET|HEAD /blobs/{name}?size&expires&sig`), streams `size` bytes of a fixed pattern without holding
- * them in memory, and records every request it receives.
+ * them in memory, takes the parts of direct binary uploads (`PUT /uploads/{id}?comp=block…`,
+ * emulator/blob-uploads.js), and records every request it receives, with the credentials that
+ * reached it.
  * @module emulator/blob-store
  */
 
 const https = require('node:https')
 const { createHmac, randomBytes } = require('node:crypto')
 const { send, splitUrl, same, decode } = require('./http')
+const { handlePartPut } = require('./blob-uploads')
 
 const MIB = 1024 * 1024
 const DEFAULT_BLOB_BYTES = MIB
 const MAX_BLOB_BYTES = 512 * MIB
 const BLOB_URL_LIFETIME_MS = 5 * 60 * 1000
+/** The headers that carry credentials: none of them should ever reach the blob store. */
+const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'cookie']
 
 /** Byte `i` of every blob is `i % 251`; the pattern's length is a multiple of 251, so chunks join up. */
 const PATTERN = Buffer.from(Array.from({ length: 251 * 256 }, (_, i) => i % 251))
@@ -81,18 +86,48 @@ function handleBlob (req, res, secret) {
 }
 
 /**
- * Starts the blob store: a second HTTPS origin on 127.0.0.1 (its own port) that serves the signed
- * URLs the `/asset` route redirects to, and records every request it receives.
- * @param {{key: string, cert: string}} tls the emulator's server key and certificate
- * @returns {Promise<{url: string, port: number, secret: Buffer,
- *   requests: Array<{method: string, url: string, headers: object}>, clearRequests: () => void,
- *   close: () => Promise<void>}>}
+ * The credentials among recorded requests: every header of `CREDENTIAL_HEADERS` or of `clientHeaders`
+ * that a request carried.
+ * @param {Array<{method: string, path: string, headers: object}>} requests
+ * @param {Iterable<string>} clientHeaders more header names (any case) to look for
+ * @returns {Array<{method: string, path: string, header: string, value: string}>}
  */
-function startBlobStore ({ key, cert }) {
+function findCredentials (requests, clientHeaders) {
+  const names = new Set([...CREDENTIAL_HEADERS, ...[...clientHeaders].map((name) => String(name).toLowerCase())])
+  const seen = []
+  for (const { method, path, headers } of requests) {
+    for (const name of names) {
+      if (headers[name] !== undefined) seen.push({ method, path, header: name, value: String(headers[name]) })
+    }
+  }
+  return seen
+}
+
+/**
+ * Starts the blob store: a second HTTPS origin on 127.0.0.1 (its own port) that serves the signed
+ * URLs the `/asset` route redirects to, takes the parts of direct binary uploads, and records every
+ * request it receives.
+ * @param {{key: string, cert: string, damDir: string, uploads: object}} options the emulator's server
+ *   key and certificate; the DAM's directory (parts are written under it) and the upload settings and
+ *   faults (emulator/upload-config.js)
+ * @returns {Promise<{url: string, port: number, secret: Buffer,
+ *   requests: Array<{method: string, url: string, path: string, headers: object}>, clearRequests: () => void,
+ *   credentialsSeen: (more?: string[]) => Array<{method: string, path: string, header: string, value: string}>,
+ *   markClientHeaders: (names: string[]) => void, forgetClientHeaders: () => void, close: () => Promise<void>}>}
+ */
+function startBlobStore ({ key, cert, damDir, uploads }) {
   const secret = randomBytes(32)
   const requests = []
+  const clientHeaders = new Set()
   const server = https.createServer({ key, cert }, (req, res) => {
-    requests.push({ method: req.method, url: req.url, headers: { ...req.headers } })
+    const { path, query } = splitUrl(req.url)
+    requests.push({ method: req.method, url: req.url, path, headers: { ...req.headers } })
+    if (path.startsWith('/uploads/')) {
+      handlePartPut(req, res, { secret, damDir, uploads }, path, new URLSearchParams(query)).catch(() => {
+        if (!res.headersSent) send(res, 500, 'text/plain;charset=utf-8', 'InternalError\n')
+      })
+      return
+    }
     req.resume()
     handleBlob(req, res, secret)
   })
@@ -107,6 +142,11 @@ function startBlobStore ({ key, cert }) {
         secret,
         requests,
         clearRequests () { requests.length = 0 },
+        forgetClientHeaders () { clientHeaders.clear() },
+        credentialsSeen: (more = []) => findCredentials(requests, [...clientHeaders, ...more]),
+        markClientHeaders (names) {
+          for (const name of [].concat(names)) clientHeaders.add(String(name).toLowerCase())
+        },
         close () {
           return new Promise((resolve, reject) => {
             server.close((err) => (err ? reject(err) : resolve()))
@@ -118,4 +158,4 @@ function startBlobStore ({ key, cert }) {
   })
 }
 
-module.exports = { startBlobStore, signBlobUrl, DEFAULT_BLOB_BYTES, MAX_BLOB_BYTES }
+module.exports = { startBlobStore, signBlobUrl, findCredentials, DEFAULT_BLOB_BYTES, MAX_BLOB_BYTES, CREDENTIAL_HEADERS }

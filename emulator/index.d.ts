@@ -49,6 +49,84 @@ export type CertificateMode = 'ca-signed' | 'self-signed' | 'expired' | 'wrong-h
 /** An AEM outage: `'503'` Dispatcher pages, `'hang'` no answer, `'refuse'` refused connections; null for none. */
 export type OutageMode = null | '503' | 'hang' | 'refuse'
 
+/**
+ * How the emulator answers asset uploads. Defaults: Oak's AzureDataStore values (`minPartSize`
+ * 10485760, `maxPartSize` 104857600, at most 50000 upload URIs), URIs valid 3600 s, direct binary
+ * upload on.
+ */
+export interface UploadSettings {
+  /** The `minPartSize` initiateUpload answers; a file gets ceil(fileSize / minPartSize) URIs (at most `maxUriCount`). */
+  minPartSize?: number
+  /** The `maxPartSize` initiateUpload answers; a larger part PUT answers 413. */
+  maxPartSize?: number
+  /** At most this many upload URIs per file; a file that does not fit in them at `maxPartSize` answers 400. */
+  maxUriCount?: number
+  /** How long upload URIs stay valid, in seconds; then the blob store answers 403 AuthenticationFailed. */
+  uriLifetimeSeconds?: number
+  /** false: the local AEM SDK, without direct binary upload (initiateUpload answers Sling's POST status, no `files`). */
+  directBinaryUpload?: boolean
+}
+
+/** An earlier binary of an asset, kept by a complete with `createVersion=true`. */
+export interface AssetVersion {
+  label: string | null
+  comment: string | null
+  size: number
+  mimeType: string
+  /** SHA-256, hex. */
+  sha256: string
+  /** The temporary file that holds its bytes. */
+  file: string
+  /** ISO date. */
+  created: string
+}
+
+/** An uploaded asset. Its bytes are on disk, in `file`, never in memory. */
+export interface EmulatorAsset {
+  /** The decoded repository path, e.g. `/content/dam/a/b/file.bin`. */
+  path: string
+  size: number
+  mimeType: string
+  /** SHA-256, hex. */
+  sha256: string
+  /** The temporary file that holds its bytes (deleted at `reset()` and `close()`). */
+  file: string
+  created: string
+  modified: string
+  /** Earlier binaries, oldest first. */
+  versions: AssetVersion[]
+}
+
+/** A request to an upload route (initiate, complete, folder, create-asset, asset read). */
+export interface UploadLogEntry {
+  route: 'initiate' | 'complete' | 'folder' | 'create-asset' | 'asset'
+  method: string
+  /** The decoded path. */
+  path: string
+  status: number
+  /** Whether it carried an affinity cookie that an initiateUpload answer set. */
+  affinityCookie: boolean
+}
+
+/** A request the blob store received. */
+export interface BlobStoreRequest {
+  method: string
+  /** Raw: the path and query. */
+  url: string
+  /** Raw path, without the query. */
+  path: string
+  headers: Record<string, string | string[] | undefined>
+}
+
+/** A credential that reached the blob store. */
+export interface CredentialSeen {
+  method: string
+  path: string
+  /** Lower case: `authorization`, `x-api-key`, `cookie`, or a header marked with `markClientHeaders`. */
+  header: string
+  value: string
+}
+
 /** Options of `startEmulator` and `useEmulator`. */
 export interface EmulatorOptions {
   /** The port on 127.0.0.1; 0 (the default) picks a free one. 443 (as root) gives `imsEndpoint: 'localhost'`. */
@@ -75,6 +153,8 @@ export interface EmulatorOptions {
   graphqlResponseJson?: boolean
   /** The app's own content, loaded at the start and again at every `reset()`. */
   load?: EmulatorContent
+  /** Asset upload settings, kept until `reset()` brings them back to these. RangeError or TypeError when invalid. */
+  upload?: UploadSettings
 }
 
 /** Service credentials as the AEM Developer Console gives them; throwaway, made at every start. */
@@ -158,8 +238,50 @@ export interface Emulator {
   readonly requests: RecordedRequest[]
   /** Counters: IMS exchanges and OAuth tokens, persisted-query requests that reached AEM, 304s among them, requests an outage met. */
   readonly stats: { exchanges: number; oauthTokens: number; persistedQueries: number; notModified: number; outageAnswers: number }
-  /** The second origin the Sites API's `/asset` route redirects to, and the requests it received. */
-  readonly blobStore: { url: string; port: number; requests: Array<{ method: string; url: string; headers: Record<string, string | string[] | undefined> }>; clearRequests(): void }
+  /**
+   * The second origin: the Sites API's `/asset` route redirects to it, and the upload URIs of direct
+   * binary upload point at it. `requests` records every request it received.
+   */
+  readonly blobStore: {
+    url: string
+    port: number
+    requests: BlobStoreRequest[]
+    clearRequests(): void
+    /** The credentials among `requests`: `authorization`, `x-api-key`, `cookie`, the marked headers and `more`. */
+    credentialsSeen(more?: string[]): CredentialSeen[]
+    /** Headers (any case) that `credentialsSeen` also reports, until `reset()`. */
+    markClientHeaders(names: string | string[]): void
+  }
+  /** The DAM: uploaded assets (bytes on disk) and folders. `/content/dam` exists from the start. */
+  readonly assets: {
+    /** The asset at a decoded repository path, or undefined. */
+    get(path: string): EmulatorAsset | undefined
+    /** Every asset, by path. */
+    list(): EmulatorAsset[]
+    /** Every folder path, sorted. */
+    folders(): string[]
+    /** Creates a folder (its parent must exist; RangeError otherwise). */
+    addFolder(path: string, title?: string): void
+  }
+  /** Asset upload settings and faults (all undone by `reset()`). */
+  readonly uploads: {
+    /** The current settings. */
+    readonly settings: Required<UploadSettings>
+    /** Changes some settings from now on; uploads initiated before keep their part sizes and URIs. */
+    configure(settings: UploadSettings): void
+    /** The next `count` (default 1) part PUTs answer `status` (default 503, Azure's `ServerBusy` XML). */
+    failNextParts(count?: number, options?: { status?: number }): void
+    /** The next `count` (default 1) part PUTs answer 403 `AuthenticationFailed`, as Azure answers an expired SAS. */
+    expireNextParts(count?: number): void
+    /** Each folder created from now on answers 404 to its first `count` initiateUpload requests (eventual consistency); 0 stops. */
+    lagFolderCreation(count?: number): void
+    /** true (the default): completing onto an existing asset without `replace` or `createVersion` answers 409. */
+    rejectExistingAssets(on?: boolean): void
+    /** Every request to an upload route, in order. */
+    readonly log: UploadLogEntry[]
+    /** Empties `log`. */
+    clearLog(): void
+  }
   /** The current AEM outage. */
   readonly aemOutage: OutageMode
   /** Writes `service-credentials.json`, `dev-token.json` and `ca.pem` into `dir` (created if missing). */
@@ -220,7 +342,8 @@ export interface Emulator {
   /**
    * Back to how it was when it started: no outage, no pending failure, no request recorded,
    * counters at 0, the starting token lifetime, and the start's content, queries, users and cache
-   * headers (its `load` option included). Tokens issued stay valid.
+   * headers (its `load` option included); no asset and no folder but `/content/dam`, the start's
+   * upload settings, no upload fault. Tokens issued stay valid.
    */
   reset(): Promise<void>
   /** Stops the emulator and its blob store and drops every open connection. */

@@ -9,7 +9,8 @@
  * Persisted queries are kept in memory, one set per started emulator, and answered with AEM's
  * `Cache-Control` / `Surrogate-Control` (per tier), `ETag` and `Last-Modified` (emulator/caching.js).
  * Sites API (`/adobe/sites`): content fragments, a batch job, and an asset redirect to a second
- * origin, the blob store. Failures: `fail` (the next requests answer an error status),
+ * origin, the blob store. Asset upload: direct binary upload (initiateUpload, parts PUT to the blob
+ * store, completeUpload), the create-asset servlet fallback, folder creation; assets kept on disk. Failures: `fail` (the next requests answer an error status),
  * `failNextTokenRequests` (IMS) and `setAemOutage` (503, no answer, refused connections).
  * Guide: docs/EMULATOR.md; routes: emulator/README.md.
  * @module emulator
@@ -31,6 +32,9 @@ const { readBody, send, sendJson } = require('./http')
 const { DISPATCHER_503 } = require('./faults')
 const { useEmulator } = require('./hooks')
 const { readFixtures } = require('./fixtures')
+const { createDam, isDamPath, parentOf, DAM_ROOT } = require('./dam')
+const { createUploadConfig } = require('./upload-config')
+const { createUploadRoutes, isStreamedUpload } = require('./uploads')
 
 const HOST = '127.0.0.1'
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -50,6 +54,11 @@ function secondsToMs (seconds, what) {
     throw new RangeError(`${what} must be a positive number of seconds, got ${String(seconds)}`)
   }
   return Math.max(1, Math.round(seconds * 1000))
+}
+
+/** A copy of an asset for the `assets` API (versions copied too), or undefined. */
+function cloneAsset (asset) {
+  return asset && { ...asset, versions: asset.versions.map((version) => ({ ...version })) }
 }
 
 /** Listens on HOST:port and resolves with the actual port. */
@@ -79,9 +88,11 @@ async function startEmulator (options = {}) {
     tier = 'publish',
     surrogateControl = true,
     graphqlResponseJson = false,
+    upload,
     load
   } = options
   if (!TIERS.includes(tier)) throw new RangeError(`tier must be 'publish' or 'author', got ${String(tier)}`)
+  const uploads = createUploadConfig(upload)
 
   const requests = []
   const stats = { exchanges: 0, oauthTokens: 0, persistedQueries: 0, notModified: 0, outageAnswers: 0 }
@@ -110,7 +121,9 @@ async function startEmulator (options = {}) {
 
   async function onRequest (req, res) {
     try {
-      const body = await readBody(req)
+      const streamed = isStreamedUpload(req)
+      if (streamed) res.on('finish', () => req.resume())
+      const body = streamed ? '' : await readBody(req)
       requests.push({ method: req.method, url: req.url, headers: { ...req.headers }, body, traceparent: req.headers.traceparent })
       await ready
       if (req.url.startsWith('/ims/')) return await handlers.ims(req, res, body)
@@ -140,7 +153,9 @@ async function startEmulator (options = {}) {
   const port = await listen(server, wantedPort)
   const imsEndpoint = port === 443 ? 'localhost' : `${HOST}:${port}`
   const { credentials, publicKey } = await createCredentials(imsEndpoint)
-  const blobStore = await startBlobStore({ key, cert })
+  const dam = createDam()
+  const blobStore = await startBlobStore({ key, cert, damDir: dam.dir, uploads })
+  const uploadRoutes = createUploadRoutes({ dam, uploads, blobStore })
   const apiKey = credentials.integration.technicalAccount.clientId
   /** A fresh AEM side, with the `load` option's content. */
   const createAemSide = () => {
@@ -152,7 +167,8 @@ async function startEmulator (options = {}) {
       tier,
       surrogateControl: surrogateControl !== false,
       graphqlResponseJson: Boolean(graphqlResponseJson),
-      stats
+      stats,
+      uploadRoutes
     })
     if (load) aem.load(load)
     return aem
@@ -189,7 +205,7 @@ async function startEmulator (options = {}) {
       server.closeAllConnections()
       for (const socket of sockets) socket.destroy()
     })
-    return Promise.all([main, blobStore.close()]).then(() => undefined)
+    return Promise.all([main, blobStore.close()]).then(() => dam.close())
   }
 
   let closed = false
@@ -253,7 +269,31 @@ async function startEmulator (options = {}) {
       url: blobStore.url,
       port: blobStore.port,
       requests: blobStore.requests,
-      clearRequests: blobStore.clearRequests
+      clearRequests: blobStore.clearRequests,
+      credentialsSeen: blobStore.credentialsSeen,
+      markClientHeaders: blobStore.markClientHeaders
+    },
+    assets: {
+      get: (assetPath) => cloneAsset(dam.getAsset(assetPath)),
+      list: () => dam.listAssets().map(cloneAsset),
+      folders: () => dam.folders(),
+      addFolder (folderPath, title) {
+        if (typeof folderPath !== 'string' || !isDamPath(folderPath) || folderPath === DAM_ROOT) {
+          throw new RangeError(`addFolder: a path under ${DAM_ROOT}, got ${String(folderPath)}`)
+        }
+        if (!dam.hasFolder(parentOf(folderPath))) throw new RangeError(`addFolder: the parent of ${folderPath} does not exist`)
+        dam.addFolder(folderPath, title)
+      }
+    },
+    uploads: {
+      get settings () { return { ...uploads.settings } },
+      configure: (settings) => uploads.configure(settings),
+      failNextParts: (count, failOptions) => uploads.failNextParts(count, failOptions),
+      expireNextParts: (count) => uploads.expireNextParts(count),
+      lagFolderCreation: (count) => uploads.lagFolderCreation(count),
+      rejectExistingAssets: (on) => uploads.rejectExistingAssets(on),
+      log: uploadRoutes.log,
+      clearLog () { uploadRoutes.log.length = 0 }
     },
     load: (content) => handlers.aem.load(content),
     addModel: (name, fields) => handlers.aem.load({ models: { [name]: fields } }),
@@ -273,6 +313,10 @@ async function startEmulator (options = {}) {
       handlers.aem = createAemSide()
       requests.length = 0
       blobStore.clearRequests()
+      blobStore.forgetClientHeaders()
+      uploads.reset()
+      uploadRoutes.reset()
+      dam.clear()
       for (const key of Object.keys(stats)) stats[key] = 0
       imsFaults.failNext = 0
       imsFaults.delayMs = 0

@@ -84,6 +84,15 @@ declare class AEMHeadless {
    * APIs), following `cursor` until the last page; stops with the signal.
    */
   paginate<TItem = unknown>(path: string | URL, options?: AEMHeadless.PaginateOptions): AsyncGenerator<TItem, void, undefined>
+  /**
+   * Uploads files to a DAM folder by AEM's direct binary upload: paths of files or directories
+   * (walked recursively, their folders created), or objects naming one file. Parts are read from
+   * disk (or the stream) a few at a time and PUT to the blob store's pre-signed URIs without any of
+   * AEM's credentials; `complete` makes each asset. Resolves with every file's outcome; one failed
+   * file does not stop the others unless `stopOnError`. Where AEM has no direct binary upload (the
+   * local SDK), files go to the folder's create-asset servlet.
+   */
+  upload(folder: string, files: AEMHeadless.UploadFile | AEMHeadless.UploadFile[], options?: AEMHeadless.UploadOptions): Promise<AEMHeadless.UploadResult>
 }
 
 declare namespace AEMHeadless {
@@ -282,6 +291,103 @@ declare namespace AEMHeadless {
     /** The `ETag`, for `If-Match` on an update. */
     etag: string | undefined
     body: T
+  }
+
+  /** A file to upload: a path (a file or a directory), or one file's bytes and options. */
+  export type UploadFile = string | UploadFileSpec
+
+  /** One file to upload, and its own options. */
+  export interface UploadFileSpec extends UploadVersioning {
+    /** The asset's name in AEM; the file's base name by default. */
+    fileName?: string
+    /** A file on disk, read a part at a time. */
+    filePath?: string
+    /** A stream read in order (give `fileSize`). */
+    stream?: AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array>
+    /** Bytes in memory. */
+    buffer?: Uint8Array | ArrayBuffer
+    /** A Blob (`fs.openAsBlob` reads from disk as it is sent). */
+    blob?: Blob
+    /** The size in bytes: needed for a stream. */
+    fileSize?: number
+    /** Headers of this file's part PUTs. */
+    partHeaders?: Record<string, string>
+  }
+
+  /** What `complete` is told about versions. */
+  export interface UploadVersioning {
+    /** Replace an existing asset; without it (or `createVersion`) an existing one is `EALREADYEXISTS`. */
+    replace?: boolean
+    /** Keep the existing asset as a version. */
+    createVersion?: boolean
+    versionLabel?: string
+    versionComment?: string
+  }
+
+  /** Options of `upload`. */
+  export interface UploadOptions extends UploadVersioning {
+    /** Parts in flight at once, across files. Default 8; memory is about this times the part size. */
+    concurrency?: number
+    /** Cancels everything: no file that was not completed becomes an asset. */
+    signal?: AbortSignal
+    /** Hears every event. */
+    onProgress?: (event: UploadEvent) => void
+    /** The first failed file cancels the others. Default false. */
+    stopOnError?: boolean
+    /** Create the target folder (and missing parents) and the folders of directories. Default true. */
+    createFolders?: boolean
+    /** Headers of every part PUT. */
+    partHeaders?: Record<string, string>
+    /** The DAM node name of a local directory; its name as is by default. */
+    folderNodeName?: (name: string) => string
+  }
+
+  /** An upload's event. */
+  export type UploadEvent =
+    | ({ type: 'filestart' | 'fileend' | 'filecancelled' } & UploadFileEvent)
+    | ({ type: 'fileprogress', transferred: number } & UploadFileEvent)
+    | ({ type: 'fileerror', errors: UploadError[] } & UploadFileEvent)
+    | { type: 'foldercreated', folderName: string, targetParent: string, targetFolder: string }
+
+  /** What an event says of its file. */
+  export interface UploadFileEvent {
+    fileName: string
+    fileSize: number
+    /** The DAM folder. */
+    targetFolder: string
+    /** The asset's DAM path. */
+    targetFile: string
+    mimeType?: string
+  }
+
+  /** An upload's error, as `@adobe/aem-upload` has it. */
+  export interface UploadError extends Error {
+    /** `EALREADYEXISTS`, `EFORBIDDEN`, `ENOTFOUND`, `ENOTSUPPORTED`, `EINVALIDOPTIONS`, `ENOTAUTHORIZED`, `ETOOLARGE`, `EUSERCANCELLED`, `EUNEXPECTEDAPISTATE` or `EUNKNOWN`. */
+    code: string
+    /** The HTTP status answered, when there was one. */
+    readonly status?: number
+    getCode(): string
+    getHttpStatusCode(): number
+    toJSON(): { message: string, code: string }
+  }
+
+  /** The outcome of `upload`. */
+  export interface UploadResult {
+    folder: string
+    files: Array<{
+      fileName: string
+      targetFolder: string
+      targetPath: string
+      localPath?: string
+      fileSize: number
+      mimeType?: string
+      status: 'uploaded' | 'failed' | 'cancelled'
+      errors: UploadError[]
+      elapsedMs: number
+    }>
+    /** The folders made (`created`) or found. */
+    folders: Array<{ path: string, created: boolean }>
+    totals: { files: number, uploaded: number, failed: number, cancelled: number, bytes: number, elapsedMs: number, bytesPerSecond: number }
   }
 
   /** Options of `paginate`. */

@@ -20,6 +20,7 @@ const { routeFor, localCall } = require('./lib/fetch-transport')
 const { cacheStoreFor } = require('./lib/cache-store')
 const { createAuthFetch } = require('./lib/auth-fetch')
 const { apiRequest, paginate } = require('./lib/api-request')
+const { upload } = require('./lib/upload/upload')
 const { isEnvelope } = require('./lib/raw-answer')
 
 const DEFAULT_SERVICE_URL = '/'
@@ -217,6 +218,45 @@ class AEMHeadless {
    */
   paginate (path, options = {}) {
     return paginate(this.authFetch, this.#api, path, options)
+  }
+
+  /**
+   * Uploads files to the DAM folder `folder` by direct binary upload (lib/upload/upload.js): paths
+   * of files or directories (walked, with their folders created), or `{ fileName, filePath |
+   * stream | buffer | blob, fileSize }`. Parts stream from disk a few at a time, to the blob
+   * store's URIs without any of AEM's credentials. Resolves with every file's outcome; a failed
+   * file does not stop the others unless `stopOnError`.
+   * @param {string} folder e.g. `/content/dam/site/images`
+   * @param {string | object | Array<string | object>} files
+   * @param {import('./lib/upload/upload').UploadOptions} [options]
+   */
+  upload (folder, files, options = {}) {
+    return upload({ authFetch: this.authFetch, serviceURL: this.serviceURL, putFile: (part, signal) => this.#putFile(part, signal) }, folder, files, options)
+  }
+
+  /**
+   * PUTs a range of a file (a part of an upload) by the core's rules, read from disk as it is
+   * sent: through the native client, or the app's fetch where the app's network is the one.
+   * Resolves with `{status, attempts, body}`.
+   */
+  async #putFile ({ url, headers, path, start, len }, signal) {
+    const request = { url, headers: Object.entries(headers).flat(), path, start, len, timeoutMs: this.#timeout }
+    let cancel
+    let stopListening
+    if (signal) {
+      cancel = new native.CancelToken()
+      stopListening = onAbort(signal, () => cancel.cancel())
+    }
+    try {
+      return await (this.#route.now() !== undefined
+        ? localCall((done) => this.#native.putFileLocal(request, cancel, done))
+        : this.#native.putFile(request, cancel))
+    } catch (error) {
+      if (signal && signal.aborted) throw signal.reason
+      throw fromNative(error, { serviceURL: this.serviceURL, endpoint: redactUrl(url) })
+    } finally {
+      if (stopListening) stopListening()
+    }
   }
 
   /**

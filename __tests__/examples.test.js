@@ -153,3 +153,16 @@ async function listFragments () {
   const { AEMHeadless } = require('..')
   return new AEMHeadless({ serviceURL: env.emu.url, credentials: env.files.credentialsFile, ca: env.emu.caPem }).request('/adobe/sites/cf/fragments', { query: { limit: 1 } })
 }
+
+test('the upload job sends a folder tree to the DAM and prints every file and the totals', async () => {
+  const tree = path.join(env.dir, 'to-upload')
+  fs.mkdirSync(path.join(tree, 'nested', 'deeper'), { recursive: true })
+  fs.writeFileSync(path.join(tree, 'a.txt'), 'alpha')
+  fs.writeFileSync(path.join(tree, 'nested', 'b.bin'), Buffer.alloc(70000, 3))
+  fs.writeFileSync(path.join(tree, 'nested', 'deeper', 'c d.txt'), 'gamma')
+  const { stdout } = await run(process.execPath, [path.join(EXAMPLES, 'upload-folder.js'), env.emu.url, env.files.credentialsFile, tree, '/content/dam/example-upload'], { env: childEnv })
+  assert.match(stdout, /uploaded \/content\/dam\/example-upload\/to-upload\/nested\/deeper\/c d\.txt \(5 bytes\)/)
+  assert.match(stdout, /^3 uploaded, 0 failed, 0 cancelled: 70010 bytes in \d+ ms$/m)
+  assert.equal(env.emu.assets.get('/content/dam/example-upload/to-upload/nested/b.bin').size, 70000)
+  await assert.rejects(run(process.execPath, [path.join(EXAMPLES, 'upload-folder.js')], { env: childEnv }), (error) => error.code === 2)
+})

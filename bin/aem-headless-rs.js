@@ -30,6 +30,12 @@ const USAGE = `Usage:
       --wait follows a 202's Location until the operation ends; with --data and no
       method, POST. An error answer prints its status and problem details on stderr.
       Auth as for query.
+  aem-headless-rs upload <local path>... </content/dam/folder> [--host <host>] [--replace]
+                         [--concurrency N] [--credentials <file>] [--token <token>] [--ca <file>]
+      Uploads files and directories (recursively, creating their folders) to the DAM folder
+      by direct binary upload. On a terminal it shows files, bytes, rate and ETA; otherwise
+      one JSON line per event on stderr. Prints the result's JSON; exits 1 when any file
+      failed. The host is --host, else AEM_HOST. Auth as for query.
   aem-headless-rs emulator [--port N] [--out DIR] [--queries FILE] [--fixtures DIR]
       Runs the local IMS + AEM emulator on 127.0.0.1 (port 0: a free one) until Ctrl-C,
       with the app's own content: --fixtures DIR (models.json, fragments.json, users.json,
@@ -48,13 +54,13 @@ class UsageError extends Error {}
 function parseArgs (argv) {
   const positional = []
   const options = { var: [], header: [] }
-  const takesValue = new Set(['--var', '--credentials', '--token', '--method', '--ca', '--host', '--data', '--header'])
+  const takesValue = new Set(['--var', '--credentials', '--token', '--method', '--ca', '--host', '--data', '--header', '--concurrency'])
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     if (arg === '--help' || arg === '-h') {
       options.help = true
-    } else if (arg === '--wait') {
-      options.wait = true
+    } else if (arg === '--wait' || arg === '--replace') {
+      options[arg.slice(2)] = true
     } else if (takesValue.has(arg)) {
       const value = argv[++i]
       if (value === undefined) throw new UsageError(`${arg} needs a value`)
@@ -166,6 +172,34 @@ async function request (args, options) {
   return new Printed(await clientFor(host, options).request(target, { method, json, headers, wait: options.wait === true }))
 }
 
+/** `upload`: local paths to a DAM folder, with progress on stderr; fails when any file failed. */
+async function upload (args, options) {
+  if (args.length < 2) throw new UsageError('upload takes one or more local paths and a DAM folder (/content/dam/…)')
+  const folder = args[args.length - 1]
+  if (!folder.startsWith('/content/dam')) throw new UsageError(`the last argument of upload is a DAM folder (/content/dam/…), not ${JSON.stringify(folder)}`)
+  const host = options.host ?? process.env.AEM_HOST
+  if (!host) throw new UsageError('upload needs --host or AEM_HOST')
+  let concurrency
+  if (options.concurrency !== undefined) {
+    concurrency = Number(options.concurrency)
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency is a whole number from 1 to 256')
+  }
+  const progress = require('./upload-progress').progressReporter(process.stderr)
+  const result = await clientFor(host, options).upload(folder, args.slice(0, -1), { onProgress: progress.onProgress, replace: options.replace === true, concurrency })
+  progress.done(result)
+  const printed = { ...result, files: result.files.map((file) => ({ ...file, errors: file.errors.map((error) => error.toJSON()) })) }
+  if (result.totals.failed > 0 || result.totals.cancelled > 0) throw new Failed(printed)
+  return printed
+}
+
+/** A run that ended with failures: its result is printed, and the exit code is 1. */
+class Failed extends Error {
+  constructor (result) {
+    super(`${result.totals.failed} of ${result.totals.files} file(s) failed`)
+    this.result = result
+  }
+}
+
 /** A result printed as it is: JSON indented, text and bytes as they came, nothing for no body. */
 class Printed {
   constructor (body) {
@@ -209,7 +243,7 @@ async function main (argv) {
     process.stdout.write(`${USAGE}\n`)
     return 0
   }
-  const commands = { token, query, request }
+  const commands = { token, query, request, upload }
   if (!Object.hasOwn(commands, command || '')) return usage(command ? `unknown command ${command}` : 'no command given')
   try {
     const result = await commands[command](args, options)
@@ -217,6 +251,7 @@ async function main (argv) {
     return 0
   } catch (error) {
     if (error instanceof UsageError) return usage(error.message)
+    if (error instanceof Failed) process.stdout.write(`${JSON.stringify(error.result, null, 2)}\n`)
     process.stderr.write(`aem-headless-rs: ${error.message}\n`)
     // The message is Adobe's client's; what this package knows more (status, attempts, IMS's
     // error) is its cause's.

@@ -59,8 +59,8 @@ declare class AEMHeadless {
    * `openapi-fetch`'s `fetch`). A path resolves against `serviceURL`. To the service URL's origin
    * only, it adds the managed token (or `auth`), `X-Api-Key` (the credentials' client id, or
    * `apiKey`) and the client's headers; redirects are followed without them to other origins. It
-   * refreshes the token and sends again once on a 401, retries idempotent requests on 429 and
-   * 5xx after `Retry-After`, and bounds the wait for the answer's headers by `timeout`. It
+   * refreshes the token and sends again once on a 401, retries idempotent requests (and any with
+   * an `Idempotency-Key` header) on 429 and 5xx after `Retry-After`, and bounds the wait for the answer's headers by `timeout`. It
    * resolves with the `Response` for every status, its body unread (streamed), and rejects as
    * fetch does: network failure (`TypeError`), abort (the signal's reason), timeout
    * (`DOMException` `TimeoutError`), or an `AEMHeadlessError` when no token could be had. With
@@ -340,6 +340,8 @@ declare namespace AEMHeadless {
     partHeaders?: Record<string, string>
     /** The DAM node name of a local directory; its name as is by default. */
     folderNodeName?: (name: string) => string
+    /** Folders the app has just created: AEM's 404 to `initiateUpload` in them is waited out. */
+    settleFolders?: string[]
   }
 
   /** An upload's event. */

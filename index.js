@@ -21,6 +21,9 @@ const { cacheStoreFor } = require('./lib/cache-store')
 const { createAuthFetch } = require('./lib/auth-fetch')
 const { apiRequest, paginate } = require('./lib/api-request')
 const { upload } = require('./lib/upload/upload')
+
+/** The slowest upload rate a part's timeout allows for: 100 kB/s. */
+const PART_BYTES_PER_SECOND = 100 * 1000
 const { isEnvelope } = require('./lib/raw-answer')
 
 const DEFAULT_SERVICE_URL = '/'
@@ -231,16 +234,20 @@ class AEMHeadless {
    * @param {import('./lib/upload/upload').UploadOptions} [options]
    */
   upload (folder, files, options = {}) {
-    return upload({ authFetch: this.authFetch, serviceURL: this.serviceURL, putFile: (part, signal) => this.#putFile(part, signal) }, folder, files, options)
+    const headers = this.#given.headers || {}
+    const cookie = Object.keys(headers).find((name) => name.toLowerCase() === 'cookie')
+    return upload({ authFetch: this.authFetch, serviceURL: this.serviceURL, putFile: (part, signal) => this.#putFile(part, signal), cookie: cookie === undefined ? undefined : String(headers[cookie]) }, folder, files, options)
   }
 
   /**
    * PUTs a range of a file (a part of an upload) by the core's rules, read from disk as it is
    * sent: through the native client, or the app's fetch where the app's network is the one.
-   * Resolves with `{status, attempts, body}`.
+   * Its timeout is the client's, or the time to send the part at PART_BYTES_PER_SECOND if that is
+   * longer (a 10 MiB part on a slow uplink). Resolves with `{status, attempts, body}`.
    */
   async #putFile ({ url, headers, path, start, len }, signal) {
-    const request = { url, headers: Object.entries(headers).flat(), path, start, len, timeoutMs: this.#timeout }
+    const timeoutMs = Math.max(this.#timeout, Math.ceil(len / PART_BYTES_PER_SECOND) * 1000)
+    const request = { url, headers: Object.entries(headers).flat(), path, start, len, timeoutMs }
     let cancel
     let stopListening
     if (signal) {

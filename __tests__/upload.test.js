@@ -338,3 +338,66 @@ test('memory is bounded by the parts in flight, not by the file: 256 MiB through
   assert.ok(maxRssKiB < 160 * 1024, `peak RSS ${Math.round(maxRssKiB / 1024)} MiB`)
   fs.rmSync(big)
 })
+
+test('initiateUpload and folder creation answered 503 are sent again (they carry an Idempotency-Key)', async () => {
+  env.emu.fail(1, { status: 503, path: '/api/assets/retried', method: 'POST' })
+  env.emu.fail(2, { status: 503, path: '/content/dam/retried.initiateUpload.json', method: 'POST' })
+  const file = writeFile('retried/a.bin', MIN_PART + 1, 4)
+  const result = await client().upload('/content/dam/retried', [file])
+  assert.equal(result.totals.uploaded, 1, JSON.stringify(result.files[0].errors.map(String)))
+  assertAsset('/content/dam/retried/a.bin', bytes(MIN_PART + 1, 4))
+  const initiates = env.emu.requests.filter((r) => r.url.includes('retried.initiateUpload.json'))
+  assert.equal(initiates.length, 3)
+  assert.ok(initiates.every((r) => /^[0-9a-f-]{36}$/.test(r.headers['idempotency-key'])))
+})
+
+test('a complete whose answer was lost is sent again; a refusal after it says the state is unknown, never done', async () => {
+  const file = writeFile('lost/a.bin', 100, 5)
+  env.emu.fail(1, { status: 503, path: '/content/dam/lost.completeUpload.json', method: 'POST' })
+  const retried = await client().upload('/content/dam/lost', [file])
+  assert.equal(retried.totals.uploaded, 1, JSON.stringify(retried.files[0].errors.map(String)))
+  assertAsset('/content/dam/lost/a.bin', bytes(100, 5))
+
+  env.emu.fail(1, { status: 503, path: '/content/dam/lost.completeUpload.json', method: 'POST' })
+  env.emu.fail(1, { status: 400, path: '/content/dam/lost.completeUpload.json', method: 'POST' })
+  const unknown = await client().upload('/content/dam/lost', [{ filePath: file, fileName: 'b.bin' }])
+  assert.equal(unknown.files[0].status, 'failed')
+  assert.equal(unknown.files[0].errors[0].code, 'EUNEXPECTEDAPISTATE')
+  assert.match(unknown.files[0].errors[0].message, /answer was lost/)
+})
+
+test('a part refused for good stops the file\'s other parts; two files to one asset: the second fails alone', async () => {
+  env.emu.uploads.failNextParts(1, { status: 400 })
+  const big = writeFile('stops/big.bin', 4 * MIN_PART, 6)
+  const result = await client().upload('/content/dam/stops', [big], { concurrency: 1 })
+  assert.equal(result.files[0].status, 'failed')
+  assert.equal(result.files[0].errors[0].code, 'EINVALIDOPTIONS')
+  assert.equal(env.emu.blobStore.requests.filter((r) => r.method === 'PUT').length, 1)
+
+  const a = writeFile('dup/one/same.bin', 10, 1)
+  const b = writeFile('dup/two/same.bin', 20, 2)
+  const dup = await client().upload('/content/dam/dup', [a, b])
+  assert.deepEqual(dup.files.map((f) => f.status), ['uploaded', 'failed'])
+  assert.match(dup.files[1].errors[0].message, /target of another file/)
+  assertAsset('/content/dam/dup/same.bin', bytes(10, 1))
+})
+
+test('cancelling while a batch is initiated leaves nothing unhandled, however many files wait', async () => {
+  const unhandled = []
+  const onUnhandled = (reason) => unhandled.push(reason)
+  process.on('unhandledRejection', onUnhandled)
+  try {
+    const controller = new AbortController()
+    const files = Array.from({ length: 60 }, (_, i) => ({ fileName: `f${i}.bin`, buffer: bytes(100, i) }))
+    const result = await client().upload('/content/dam/cancel-batch', files, {
+      concurrency: 2,
+      signal: controller.signal,
+      onProgress: (event) => { if (event.type === 'filestart') controller.abort() }
+    })
+    assert.equal(result.totals.cancelled, 60)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    assert.deepEqual(unhandled, [])
+  } finally {
+    process.off('unhandledRejection', onUnhandled)
+  }
+})

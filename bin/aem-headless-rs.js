@@ -176,7 +176,7 @@ async function request (args, options) {
 async function upload (args, options) {
   if (args.length < 2) throw new UsageError('upload takes one or more local paths and a DAM folder (/content/dam/…)')
   const folder = args[args.length - 1]
-  if (!folder.startsWith('/content/dam')) throw new UsageError(`the last argument of upload is a DAM folder (/content/dam/…), not ${JSON.stringify(folder)}`)
+  if (folder !== '/content/dam' && !folder.startsWith('/content/dam/')) throw new UsageError(`the last argument of upload is a DAM folder (/content/dam/…), not ${JSON.stringify(folder)}`)
   const host = options.host ?? process.env.AEM_HOST
   if (!host) throw new UsageError('upload needs --host or AEM_HOST')
   let concurrency
@@ -185,8 +185,12 @@ async function upload (args, options) {
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency is a whole number from 1 to 256')
   }
   const progress = require('./upload-progress').progressReporter(process.stderr)
-  const result = await clientFor(host, options).upload(folder, args.slice(0, -1), { onProgress: progress.onProgress, replace: options.replace === true, concurrency })
-  progress.done(result)
+  let result
+  try {
+    result = await clientFor(host, options).upload(folder, args.slice(0, -1), { onProgress: progress.onProgress, replace: options.replace === true, concurrency })
+  } finally {
+    progress.done()
+  }
   const printed = { ...result, files: result.files.map((file) => ({ ...file, errors: file.errors.map((error) => error.toJSON()) })) }
   if (result.totals.failed > 0 || result.totals.cancelled > 0) throw new Failed(printed)
   return printed
@@ -195,7 +199,8 @@ async function upload (args, options) {
 /** A run that ended with failures: its result is printed, and the exit code is 1. */
 class Failed extends Error {
   constructor (result) {
-    super(`${result.totals.failed} of ${result.totals.files} file(s) failed`)
+    const { failed, cancelled, files } = result.totals
+    super([failed > 0 && `${failed} of ${files} file(s) failed`, cancelled > 0 && `${cancelled} of ${files} file(s) cancelled`].filter(Boolean).join(', '))
     this.result = result
   }
 }

@@ -137,6 +137,8 @@ class DirectBinaryUpload extends EventEmitter {
       const outcome = await client.upload(options.getTargetFolderPath(), described.map((file) => file.spec), {
         concurrency: Math.max(1, Number(options.getMaxConcurrent()) || 1),
         createFolders: false,
+        // The folders this upload made: AEM may answer 404 for them a moment longer.
+        settleFolders: createdFolders.filter((folder) => folder.error === undefined).map((folder) => folder.folderPath),
         onProgress: (event) => this.relay(event, sources)
       })
       result.totalTime = Date.now() - startedAt

@@ -17,6 +17,7 @@ const { UploadError } = require('./errors')
  * @property {string | undefined} localPath
  * @property {string | object} file what sources.js reads
  * @property {object} options the file's own options (createVersion, replace, partHeaders, …)
+ * @property {Error} [error] why it cannot be uploaded (it fails alone)
  */
 
 /**
@@ -54,8 +55,18 @@ async function expandFiles (base, files, folderNodeName = (name) => name) {
     children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     for (const child of children) {
       const local = path.join(directory, child.name)
-      if (child.isDirectory()) await walk(local, `${folder}/${nodeName(folderNodeName, child.name)}`, child.name)
-      else if (child.isFile()) entries.push({ folder, fileName: child.name, fileSize: (await statOf(local)).size, localPath: local, file: local, options: {} })
+      // A symbolic link is what it points to; a file that went away fails alone.
+      let stat = child
+      if (child.isSymbolicLink() || child.isFile()) {
+        try {
+          stat = await fs.promises.stat(local)
+        } catch (error) {
+          entries.push({ folder, fileName: child.name, fileSize: undefined, localPath: local, file: local, options: {}, error: new UploadError('NOT_FOUND', error.message, { cause: error }) })
+          continue
+        }
+      }
+      if (stat.isDirectory()) await walk(local, `${folder}/${nodeName(folderNodeName, child.name)}`, child.name)
+      else if (stat.isFile()) entries.push({ folder, fileName: child.name, fileSize: stat.size, localPath: local, file: local, options: {} })
     }
   }
 }

@@ -6,7 +6,7 @@
 // than given (one part below `minPartSize`). A file too large for the URIs given is refused before
 // anything is sent.
 
-const { sdkError } = require('../errors')
+const { UploadError } = require('./errors')
 
 /**
  * @typedef {object} Part
@@ -28,7 +28,7 @@ function planParts (fileSize, target, fileName) {
   const min = Math.max(1, Number(target.minPartSize) || 1)
   const max = Number(target.maxPartSize) > 0 ? Number(target.maxPartSize) : Infinity
   if (!Array.isArray(uris) || uris.length === 0) {
-    throw sdkError('RESPONSE_ERROR', `initiateUpload gave no upload URIs for ${fileName}`)
+    throw new UploadError('UNEXPECTED_API_STATE', `initiateUpload gave no upload URIs for ${fileName}`)
   }
   if (fileSize === 0 || fileSize <= min || uris.length === 1) {
     if (fileSize > max) throw tooLarge(fileSize, uris.length, max, fileName)
@@ -44,9 +44,7 @@ function planParts (fileSize, target, fileName) {
 }
 
 function tooLarge (fileSize, uriCount, max, fileName) {
-  const error = sdkError('INVALID_PARAM', `${fileName} (${fileSize} bytes) does not fit in ${uriCount} part(s) of at most ${max} bytes that AEM offered`)
-  error.uploadCode = 'EFILETOOLARGE'
-  return error
+  return new UploadError('TOO_LARGE', `${fileName} (${fileSize} bytes) does not fit in ${uriCount} part(s) of at most ${max} bytes that AEM offered`)
 }
 
 module.exports = { planParts }

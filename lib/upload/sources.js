@@ -7,7 +7,7 @@
 
 const fs = require('node:fs')
 const path = require('node:path')
-const { sdkError } = require('../errors')
+const { UploadError } = require('./errors')
 
 /**
  * @typedef {object} Source
@@ -145,7 +145,7 @@ function toBuffer (bytes, fileName) {
 }
 
 function invalid (message) {
-  return sdkError('INVALID_PARAM', message)
+  return new UploadError('INVALID_OPTIONS', message)
 }
 
 module.exports = { sourceOf }

@@ -10,9 +10,10 @@
 //      them no token, API key, client header or cookie), several at a time.
 //   4. `POST {completeURI}` with the upload token, name, type and version options.
 // Every request goes through the client's `authFetch`, so it has the client's managed token,
-// trust, proxy, retries (a part's 503 is retried there), timeout and tracing. An expired part URI
-// (403 from the blob store) initiates that file again; a `complete` that failed is sent again only
-// after checking that the asset is not there. A file whose `complete` was not sent leaves no asset,
+// trust, proxy, retries (a part's 503 is retried there; initiates and folders carry an
+// `Idempotency-Key`, so they are too), timeout and tracing. An expired part URI (403 from the blob
+// store) initiates that file again; a `complete` whose answer was lost is sent again with the same
+// token, and never reported done unless AEM said so. A file whose `complete` was not sent leaves no asset,
 // so cancelling leaves nothing half done. Where AEM has no direct binary upload (the local SDK),
 // each file is POSTed to the folder's create-asset servlet instead.
 
@@ -20,6 +21,7 @@ const { planParts } = require('./parts')
 const { sourceOf } = require('./sources')
 const { expandFiles } = require('./files')
 const { UploadError, uploadErrorOf, isCancel } = require('./errors')
+const { randomUUID } = require('node:crypto')
 const { onAbort } = require('../abort')
 
 /** Files named in one `initiateUpload` request. */
@@ -47,6 +49,8 @@ const COMPLETE_WAITS_MS = [500, 1000, 2000]
  * @property {string} [versionComment]
  * @property {Record<string, string>} [partHeaders] headers for every part PUT (per file too)
  * @property {(name: string) => string} [folderNodeName] the node name of a local directory (as is)
+ * @property {string[]} [settleFolders] folders the caller has just created, whose 404 to
+ *   initiateUpload is waited out as for those the upload creates
  */
 
 /**
@@ -80,13 +84,25 @@ async function upload (host, folder, files, options = {}) {
     elapsedMs: 0
   }))
   for (const entry of entries) run.totalBytes += entry.fileSize ?? 0
+  for (const folderPath of options.settleFolders ?? []) run.created.add(String(folderPath))
   const folderResults = []
   try {
     if (options.createFolders !== false) await createFolders(run, base, folders, folderResults)
   } catch (error) {
-    for (const result of results) fail(run, result, error)
+    for (const result of results) {
+      if (signal.aborted) cancelled(run, result, signal.reason)
+      else fail(run, result, error)
+    }
     return summary(base, results, folderResults, startedAt)
   }
+  // Two files to one asset would share one upload: the second and later fail, the first goes on.
+  const targets = new Set()
+  entries.forEach((entry, i) => {
+    if (entry.error === undefined && targets.has(results[i].targetPath)) {
+      entry.error = new UploadError('INVALID_OPTIONS', `${results[i].targetPath} is the target of another file of this upload`)
+    }
+    targets.add(results[i].targetPath)
+  })
 
   const initiator = createInitiator(run)
   let next = 0
@@ -110,6 +126,7 @@ async function uploadOne (run, initiator, entry, result) {
   result.startedAt = startedAt
   let source = null
   try {
+    if (entry.error !== undefined) throw entry.error
     source = await sourceOf(entry.file)
     result.fileSize = source.fileSize
     run.emit('filestart', fileEvent(result))
@@ -146,47 +163,73 @@ async function uploadOne (run, initiator, entry, result) {
   }
 }
 
-/** PUTs a file's parts to its URIs, several at a time (the run's slots bound them all). */
+/**
+ * PUTs a file's parts to its URIs, several at a time (the run's slots bound them all). The first
+ * part that fails stops the file's other parts, and they have all settled when this rejects.
+ */
 async function sendParts (run, target, source, result, entry) {
   const parts = planParts(source.fileSize, target, result.fileName)
   let sent = 0
   // As Adobe's: the type AEM named, then the file's own part headers over it.
   const headers = { 'content-type': target.mimeType || 'application/octet-stream', ...run.options.partHeaders, ...entry.options.partHeaders }
-  await Promise.all(parts.map(async (part) => {
-    const release = await run.slots.acquire(run.signal)
-    try {
-      const status = await putPart(run, source, part, headers)
-      if (status === 403 || status === 404) {
-        const error = new UploadError('FORBIDDEN', `a part URI of ${result.fileName} was refused (${status}): it may have expired`, { status })
-        error.expired = true
-        throw error
-      }
-      if (status < 200 || status > 299) throw uploadErrorOf(status, `a part of ${result.fileName} was refused (HTTP ${status})`)
-    } finally {
-      release()
+  const stopped = new AbortController()
+  const stopListening = onAbort(run.signal, () => stopped.abort(run.signal.reason))
+  let failure
+  try {
+    // The file stops before its slot goes to a part still waiting.
+    const stop = (error) => {
+      if (failure === undefined && !stopped.signal.aborted) failure = error
+      stopped.abort(failure ?? error)
     }
-    sent += part.end - part.start
-    run.sentBytes += part.end - part.start
-    result.transferred = sent
-    run.emit('fileprogress', { ...fileEvent(result), transferred: sent })
-  }))
+    await Promise.allSettled(parts.map(async (part) => {
+      let release
+      try {
+        release = await run.slots.acquire(stopped.signal)
+        const status = await putPart(run, source, part, headers, stopped.signal)
+        if (status === 403 || status === 404) {
+          const error = new UploadError('FORBIDDEN', `a part URI of ${result.fileName} was refused (${status}): it may have expired`, { status })
+          error.expired = true
+          throw error
+        }
+        if (status < 200 || status > 299) throw uploadErrorOf(status, `a part of ${result.fileName} was refused (HTTP ${status})`)
+      } catch (error) {
+        stop(error)
+        return
+      } finally {
+        if (release !== undefined) release()
+      }
+      sent += part.end - part.start
+      run.sentBytes += part.end - part.start
+      result.transferred = sent
+      run.emit('fileprogress', { ...fileEvent(result), transferred: sent })
+    }))
+  } finally {
+    stopListening()
+  }
+  if (run.signal.aborted) throw run.signal.reason
+  if (failure !== undefined) throw failure
 }
 
 /**
  * PUTs one part and resolves with the status: a file's range through the core (read from disk
  * as it is sent, in Rust on the native path), other sources' bytes through `authFetch`.
  */
-async function putPart (run, source, part, headers) {
+async function putPart (run, source, part, headers, signal) {
+  if (signal.aborted) throw signal.reason
   if (source.filePath !== undefined && run.host.putFile !== undefined) {
-    const answer = await run.host.putFile({ url: part.url, headers, path: source.filePath, start: part.start, len: part.end - part.start }, run.signal)
+    const answer = await run.host.putFile({ url: part.url, headers, path: source.filePath, start: part.start, len: part.end - part.start }, signal)
     return answer.status
   }
-  const response = await run.host.authFetch(part.url, { method: 'PUT', body: await source.part(part.start, part.end), headers, signal: run.signal })
+  const response = await run.host.authFetch(part.url, { method: 'PUT', body: await source.part(part.start, part.end), headers, signal })
   await drain(response)
   return response.status
 }
 
-/** `complete`, sent again after a failure only when the asset is not there. */
+/**
+ * `complete`. One whose answer was lost (429, 5xx, no answer) is sent again with the same token;
+ * it is done only when AEM says so, and a refusal after a lost answer says the asset's state is
+ * unknown rather than guessing.
+ */
 async function complete (run, entry, target, result) {
   // The fields in the order, and with the values, `@adobe/aem-upload` sends them.
   const option = (name) => entry.options[name] ?? run.options[name]
@@ -200,6 +243,7 @@ async function complete (run, entry, target, result) {
   form.append('replace', String(Boolean(option('replace'))))
   form.append('uploadToken', target.uploadToken)
   form.append('uploadDuration', String(Math.round(performance.now() - result.startedAt)))
+  let lost = false
   for (let attempt = 0; ; attempt++) {
     let failure
     try {
@@ -207,27 +251,18 @@ async function complete (run, entry, target, result) {
       const text = await response.text()
       if (response.ok) return
       failure = uploadErrorOf(response.status, `completing ${result.targetPath} failed (HTTP ${response.status})${aemMessage(text)}`)
+      // Refused after an attempt whose answer was lost: that one may have made the asset.
+      if (lost && response.status < 500 && response.status !== 429) {
+        throw new UploadError('UNEXPECTED_API_STATE', `completing ${result.targetPath}: an earlier attempt's answer was lost and the next was refused (HTTP ${response.status})${aemMessage(text)}; the asset may or may not hold this upload`, { status: response.status })
+      }
       if (response.status < 500 && response.status !== 429) throw failure
     } catch (error) {
       if (run.signal.aborted || error instanceof UploadError) throw error
       failure = error
     }
+    lost = true
     if (attempt >= COMPLETE_WAITS_MS.length) throw failure
     await pause(COMPLETE_WAITS_MS[attempt], run.signal)
-    if (await assetExists(run, result.targetPath, result.fileSize)) return
-  }
-}
-
-/** Whether `path` is an asset of `size` bytes (a `complete` whose answer was lost did its work). */
-async function assetExists (run, path, size) {
-  try {
-    const response = await run.host.authFetch(encodePath(path), { method: 'HEAD', headers: cookieHeaders(run), signal: run.signal })
-    await drain(response)
-    const length = response.headers.get('content-length')
-    return response.ok && (length === null || Number(length) === size)
-  } catch (error) {
-    if (run.signal.aborted) throw error
-    return false
   }
 }
 
@@ -257,40 +292,42 @@ async function createAsset (run, entry, source, result) {
  * thousand small files cost a few dozen `initiateUpload` requests rather than a thousand.
  */
 function createInitiator (run) {
-  /** entry → Promise of its target */
+  /** entry → its batch: the answer (rejections handled here) and the files it named */
+  const batches = new Map()
+  /** entry → Promise of its target, made when a worker asks for it */
   const targets = new Map()
   return {
     /** Starts the batch holding `entries[index]` unless it has started. */
     ahead (entries, index) {
-      if (targets.has(entries[index])) return
+      if (batches.has(entries[index]) || targets.has(entries[index])) return
       const batch = []
       for (let i = index; i < entries.length && batch.length < INITIATE_BATCH; i++) {
         const entry = entries[i]
-        if (targets.has(entry) || entry.folder !== entries[index].folder || entry.fileSize === undefined || entry.fileSize === 0) {
-          if (batch.length === 0) continue
-          if (entry.folder !== entries[index].folder) break
-          continue
-        }
+        if (entry.folder !== entries[index].folder) break
+        if (batches.has(entry) || targets.has(entry) || entry.error !== undefined || entry.fileSize === undefined || entry.fileSize === 0) continue
         batch.push(entry)
       }
       if (batch.length === 0) return
       const answer = initiate(run, entries[index].folder, batch)
+      // Files cancelled before their turn never ask for their target: nothing may go unhandled.
       answer.catch(() => {})
-      // A batch AEM refuses (one file it cannot take fails them all) is initiated file by file,
-      // so that only that file fails.
-      const alone = (entry) => initiate(run, entry.folder, [entry]).then((byName) => byName === null ? null : targetFor(byName, entry))
-      for (const entry of batch) {
-        targets.set(entry, answer.then(
-          (byName) => byName === null ? null : targetFor(byName, entry),
-          (error) => batch.length > 1 && isRefusal(error) ? alone(entry) : Promise.reject(error)
-        ))
-      }
+      for (const entry of batch) batches.set(entry, { answer, size: batch.length })
     },
-    /** The target of `entry` (its batch's answer), or null without direct binary upload. */
+    /**
+     * The target of `entry` (its batch's answer), or null without direct binary upload. A batch
+     * AEM refused (one file it cannot take fails them all) is initiated again file by file, so
+     * that only that file fails.
+     */
     target (entry, source) {
       if (!targets.has(entry)) {
-        const answer = initiate(run, entry.folder, [{ ...entry, fileSize: source.fileSize }])
-        targets.set(entry, answer.then((byName) => byName === null ? null : targetFor(byName, entry)))
+        const batch = batches.get(entry)
+        const alone = () => initiate(run, entry.folder, [{ ...entry, fileSize: source.fileSize }]).then((byName) => byName === null ? null : targetFor(byName, entry))
+        targets.set(entry, batch === undefined
+          ? alone()
+          : batch.answer.then(
+            (byName) => byName === null ? null : targetFor(byName, entry),
+            (error) => batch.size > 1 && isRefusal(error) ? alone() : Promise.reject(error)
+          ))
       }
       return targets.get(entry)
     },
@@ -327,7 +364,7 @@ async function initiate (run, folder, batch) {
   }
   const folderUrl = new URL(`.${encodePath(folder)}`, run.host.serviceURL)
   for (let attempt = 0; ; attempt++) {
-    const response = await aemFetch(run, `${folderUrl.href}.initiateUpload.json`, form)
+    const response = await aemFetch(run, `${folderUrl.href}.initiateUpload.json`, form, true)
     keepCookies(run, response)
     const text = await response.text()
     if (response.ok) {
@@ -398,7 +435,8 @@ async function createFolder (run, path, title, folderResults) {
   const name = path.slice(path.lastIndexOf('/') + 1)
   const response = await run.host.authFetch(`/api/assets${encodePath(path.slice('/content/dam'.length))}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...cookieHeaders(run) },
+    // Safe to send again: a folder that the lost attempt made answers 409, which is fine.
+    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID(), ...cookieHeaders(run) },
     body: JSON.stringify({ class: 'assetFolder', properties: { title: title ?? name } }),
     signal: run.signal
   })
@@ -410,14 +448,14 @@ async function createFolder (run, path, title, folderResults) {
   run.emit('foldercreated', { folderName: name, targetParent: path.slice(0, path.lastIndexOf('/')), targetFolder: path })
 }
 
-/** A form POST to AEM's origin, with the affinity cookie. */
-function aemFetch (run, url, form) {
-  return run.host.authFetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8', ...cookieHeaders(run) },
-    body: form.toString(),
-    signal: run.signal
-  })
+/**
+ * A form POST to AEM's origin, with the affinity cookie. `repeatable`: it carries an
+ * `Idempotency-Key`, so the client's retries send it again on 429, 5xx or a lost connection.
+ */
+function aemFetch (run, url, form, repeatable = false) {
+  const headers = { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8', ...cookieHeaders(run) }
+  if (repeatable) headers['idempotency-key'] = randomUUID()
+  return run.host.authFetch(url, { method: 'POST', headers, body: form.toString(), signal: run.signal })
 }
 
 /** Keeps the cookies AEM set (its affinity cookie), to send back to AEM only. */
@@ -430,9 +468,11 @@ function keepCookies (run, response) {
   }
 }
 
+/** The `Cookie` for AEM: the client's own (a login token), then the cookies AEM set. */
 function cookieHeaders (run) {
   if (run.cookies.size === 0) return {}
-  return { cookie: [...run.cookies].map(([name, value]) => `${name}=${value}`).join('; ') }
+  const own = run.host.cookie === undefined ? [] : [run.host.cookie]
+  return { cookie: [...own, ...[...run.cookies].map(([name, value]) => `${name}=${value}`)].join('; ') }
 }
 
 /** A DAM path as a URL path: each segment percent-encoded (non-ASCII, `#`, `%`, spaces). */

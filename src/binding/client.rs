@@ -379,10 +379,12 @@ impl NativeClient {
                 retry_policy(client.retry_policy(), Some(r))
             });
             // A request with a non-idempotent method is sent again only when its connection
-            // failed before anything was sent, as fetch's callers expect of a POST.
+            // failed before anything was sent, as fetch's callers expect of a POST, unless it
+            // carries an `Idempotency-Key` (the IETF's header for a request safe to repeat).
             let mut attempts =
                 client.attempts_for(&method, &policy, millis(request.timeout_ms), None);
-            attempts.repeatable = retry::is_idempotent(&method);
+            attempts.repeatable =
+                retry::is_idempotent(&method) || outgoing.headers.contains_key("idempotency-key");
             let streamed = async {
                 let streamed = client
                     .send_streamed(&outgoing, attempts)

@@ -350,6 +350,8 @@ declare namespace AEMHeadless {
     | ({ type: 'fileprogress', transferred: number } & UploadFileEvent)
     | ({ type: 'fileerror', errors: UploadError[] } & UploadFileEvent)
     | { type: 'foldercreated', folderName: string, targetParent: string, targetFolder: string }
+    /** The run's progress: bytes sent of all files, their total (files whose size was known), the rate so far. */
+    | { type: 'progress', transferred: number, total: number, bytesPerSecond: number }
 
   /** What an event says of its file. */
   export interface UploadFileEvent {
@@ -384,6 +386,8 @@ declare namespace AEMHeadless {
       fileSize: number
       mimeType?: string
       status: 'uploaded' | 'failed' | 'cancelled'
+      /** The bytes of the file's parts that were sent. */
+      transferred?: number
       errors: UploadError[]
       elapsedMs: number
     }>

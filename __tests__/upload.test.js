@@ -278,7 +278,11 @@ test('the CLI uploads paths to a DAM folder: JSON lines off a terminal, the resu
   const result = JSON.parse(done.stdout)
   assert.equal(result.totals.uploaded, 2)
   const events = done.stderr.trim().split('\n').map((line) => JSON.parse(line))
-  assert.deepEqual([...new Set(events.map((e) => e.type))].sort(), ['fileend', 'fileprogress', 'filestart', 'foldercreated'])
+  assert.deepEqual([...new Set(events.map((e) => e.type))].sort(), ['fileend', 'fileprogress', 'filestart', 'foldercreated', 'progress'])
+  const last = events.filter((e) => e.type === 'progress').at(-1)
+  assert.equal(last.transferred, MIN_PART + 3 + 7)
+  assert.equal(last.total, MIN_PART + 3 + 7)
+  assert.ok(last.bytesPerSecond > 0)
   assertAsset('/content/dam/cli/cli/sub/b.txt', bytes(7, 2))
 
   env.emu.uploads.rejectExistingAssets(true)

@@ -159,7 +159,7 @@ class DirectBinaryUpload extends EventEmitter {
   /** A core event as Adobe's: the source's folder and file added, the result kept. */
   relay (event, sources) {
     const { type, ...detail } = event
-    if (type === 'foldercreated' || type === 'filecancelled') return
+    if (type === 'foldercreated' || type === 'filecancelled' || type === 'progress') return
     const entry = sources.get(detail.targetFile)
     const data = { fileName: detail.fileName, fileSize: detail.fileSize, targetFolder: detail.targetFolder, targetFile: detail.targetFile, sourceFolder: entry ? entry.sourceFolder : '.', sourceFile: entry ? entry.sourceFile : '' }
     if (detail.mimeType !== undefined && type !== 'filestart') data.mimeType = detail.mimeType

@@ -40,7 +40,9 @@ const COMPLETE_WAITS_MS = [500, 1000, 2000]
  * @property {number} [concurrency] parts in flight at once (8)
  * @property {AbortSignal} [signal] cancels the upload: parts in flight are dropped, no file that
  *   was not completed is completed
- * @property {(event: UploadEvent) => void} [onProgress] hears every event
+ * @property {(event: UploadEvent) => void} [onProgress] hears every event: each file's
+ *   (`filestart`, `fileprogress`, `fileend`, `fileerror`, `filecancelled`), `foldercreated`, and
+ *   the run's `progress` (bytes sent of all files, their total, the rate so far)
  * @property {boolean} [stopOnError] the first failed file cancels the others (false)
  * @property {boolean} [createFolders] create the target folder and the folders of directories (true)
  * @property {boolean} [replace] replace an existing asset (false: it is an `ALREADY_EXISTS` error)
@@ -123,7 +125,7 @@ async function upload (host, folder, files, options = {}) {
 /** Uploads one file and fills its result; never throws. */
 async function uploadOne (run, initiator, entry, result) {
   const startedAt = performance.now()
-  result.startedAt = startedAt
+  entry.startedAt = startedAt
   let source = null
   try {
     if (entry.error !== undefined) throw entry.error
@@ -199,9 +201,9 @@ async function sendParts (run, target, source, result, entry) {
         if (release !== undefined) release()
       }
       sent += part.end - part.start
-      run.sentBytes += part.end - part.start
       result.transferred = sent
       run.emit('fileprogress', { ...fileEvent(result), transferred: sent })
+      overall(run, part.end - part.start)
     }))
   } finally {
     stopListening()
@@ -242,7 +244,7 @@ async function complete (run, entry, target, result) {
   if (option('versionComment')) form.append('versionComment', String(option('versionComment')))
   form.append('replace', String(Boolean(option('replace'))))
   form.append('uploadToken', target.uploadToken)
-  form.append('uploadDuration', String(Math.round(performance.now() - result.startedAt)))
+  form.append('uploadDuration', String(Math.round(performance.now() - entry.startedAt)))
   let lost = false
   for (let attempt = 0; ; attempt++) {
     let failure
@@ -282,9 +284,9 @@ async function createAsset (run, entry, source, result) {
   } finally {
     release()
   }
-  run.sentBytes += result.fileSize
   result.transferred = result.fileSize
   run.emit('fileprogress', { ...fileEvent(result), transferred: result.fileSize })
+  overall(run, result.fileSize)
 }
 
 /**
@@ -516,6 +518,13 @@ function cancelled (run, result, reason) {
   result.status = 'cancelled'
   result.errors.push(reason instanceof UploadError ? reason : new UploadError('USER_CANCELLED', 'the upload was cancelled'))
   run.emit('filecancelled', fileEvent(result))
+}
+
+/** The run's own progress after `bytes` more were sent: all files' bytes, and the rate so far. */
+function overall (run, bytes) {
+  run.sentBytes += bytes
+  const seconds = (performance.now() - run.startedAt) / 1000
+  run.emit('progress', { transferred: run.sentBytes, total: run.totalBytes, bytesPerSecond: seconds > 0 ? Math.round(run.sentBytes / seconds) : 0 })
 }
 
 function fileEvent (result) {

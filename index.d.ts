@@ -350,7 +350,7 @@ declare namespace AEMHeadless {
     | ({ type: 'fileprogress', transferred: number } & UploadFileEvent)
     | ({ type: 'fileerror', errors: UploadError[] } & UploadFileEvent)
     | { type: 'foldercreated', folderName: string, targetParent: string, targetFolder: string }
-    /** The run's progress: bytes sent of all files, their total (files whose size was known), the rate so far. */
+    // The run's progress: bytes sent of all files, their total (files whose size was known), the rate so far.
     | { type: 'progress', transferred: number, total: number, bytesPerSecond: number }
 
   /** What an event says of its file. */

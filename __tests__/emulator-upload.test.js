@@ -15,6 +15,7 @@ const { execFile } = require('node:child_process')
 const { promisify } = require('node:util')
 const { Agent, fetch, FormData } = require('undici')
 const { startEmulator } = require('aem-headless-rs/emulator')
+const { adobeUploadPath } = require('./support/adobe-upload')
 
 const run = promisify(execFile)
 const ROOT = path.join(__dirname, '..')
@@ -390,7 +391,7 @@ async function runAdobeUpload (job) {
   const caFile = path.join(scratch, 'ca.pem')
   fs.writeFileSync(caFile, emu.caPem)
   const script = `
-    const aemUpload = require('@adobe/aem-upload')
+    const aemUpload = require(${JSON.stringify(adobeUploadPath())})
     const job = JSON.parse(process.argv[1])
     const quiet = { debug () {}, info () {}, warn () {}, error () {} }
     ;(async () => {

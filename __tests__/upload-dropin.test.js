@@ -13,7 +13,9 @@ const { setup } = require('./helpers')
 
 const KIB = 1024
 const MIN_PART = 64 * KIB
-const IMPLEMENTATIONS = { adobe: '@adobe/aem-upload', ours: '../lib/upload/adobe.js' }
+const { adobeUploadPath } = require('./support/adobe-upload')
+
+const IMPLEMENTATIONS = { adobe: adobeUploadPath(), ours: '../lib/upload/adobe.js' }
 
 let env
 let local

@@ -142,7 +142,7 @@ function plainFetch ({ url, token, target, dir }) {
 async function main () {
   const config = JSON.parse(process.argv[2])
   const prepare = {
-    adobe: () => fileSystemUpload('@adobe/aem-upload', config),
+    adobe: () => fileSystemUpload(require('../../__tests__/support/adobe-upload').adobeUploadPath(), config),
     dropin: () => fileSystemUpload('aem-headless-rs/upload', config),
     ours: () => ours(config),
     fetch: () => plainFetch(config)

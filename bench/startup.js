@@ -3,7 +3,7 @@
 // Start-up: how long a fresh process takes to require each client (and, for context, to start
 // at all), how much each takes on disk, and what `new AEMHeadless({serviceURL})` costs.
 
-const { spawnSync } = require('node:child_process')
+const { spawnSync, execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 const { num, ratio, table, percentile } = require('./lib/report')
@@ -75,21 +75,11 @@ function productionTree (rootDir) {
   return [...seen]
 }
 
-/** Bytes and files of our package as published: package.json, README.md and its `files`. */
+/** Bytes and files of our package as published: what `npm pack` puts in it (its `files`, negations included). */
 function ownPackageSize () {
-  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
-  const names = fs.readdirSync(ROOT)
-  const wanted = ['package.json', 'README.md', ...manifest.files.flatMap((entry) => entry.startsWith('*')
-    ? names.filter((name) => name.endsWith(entry.slice(1)))
-    : [entry.replace(/\/$/, '')])]
-  const total = { bytes: 0, files: 0 }
-  for (const name of wanted) {
-    const full = path.join(ROOT, name)
-    const size = fs.statSync(full).isDirectory() ? folderSize(full) : { bytes: fs.statSync(full).size, files: 1 }
-    total.bytes += size.bytes
-    total.files += size.files
-  }
-  return total
+  const out = execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], shell: process.platform === 'win32' })
+  const [packed] = JSON.parse(out)
+  return { bytes: packed.unpackedSize, files: packed.entryCount }
 }
 
 /** Whether a 64-bit little-endian ELF file still has a symbol table (`.symtab`): not stripped. */

@@ -13,7 +13,7 @@ const { resolveLogger, requestEvent } = require('./lib/logger')
 const { requestTrace, tracingTarget } = require('./lib/tracing')
 const { targetOf } = require('./lib/otel')
 const { outcomeOf } = require('./lib/outcome')
-const { onAbort } = require('./lib/abort')
+const { cancelTokenFor } = require('./lib/abort')
 const { withManagedToken, tokenWithin, aborted } = require('./lib/managed-token')
 const { checkCa, trustFor } = require('./lib/tls')
 const { routeFor, localCall } = require('./lib/fetch-transport')
@@ -248,12 +248,7 @@ class AEMHeadless {
   async #putFile ({ url, headers, path, start, len }, signal) {
     const timeoutMs = Math.max(this.#timeout, Math.ceil(len / PART_BYTES_PER_SECOND) * 1000)
     const request = { url, headers: Object.entries(headers).flat(), path, start, len, timeoutMs }
-    let cancel
-    let stopListening
-    if (signal) {
-      cancel = new native.CancelToken()
-      stopListening = onAbort(signal, () => cancel.cancel())
-    }
+    const { token: cancel, release } = cancelTokenFor(signal, native.CancelToken)
     try {
       return await (this.#route.now() !== undefined
         ? localCall((done) => this.#native.putFileLocal(request, cancel, done))
@@ -262,7 +257,7 @@ class AEMHeadless {
       if (signal && signal.aborted) throw signal.reason
       throw fromNative(error, { serviceURL: this.serviceURL, endpoint: redactUrl(url) })
     } finally {
-      if (stopListening) stopListening()
+      release()
     }
   }
 
@@ -436,12 +431,7 @@ class AEMHeadless {
       throw failure
     }
     const log = this.#log
-    let cancel
-    let stopListening
-    if (signal) {
-      cancel = new native.CancelToken()
-      stopListening = onAbort(signal, () => cancel.cancel())
-    }
+    const { token: cancel, release } = cancelTokenFor(signal, native.CancelToken)
     const call = timeout === undefined && retries === undefined && connectTimeout === undefined && raw === undefined
       ? undefined
       : { timeoutMs: timeout, connectTimeoutMs: connectTimeout, retries, raw }
@@ -469,7 +459,7 @@ class AEMHeadless {
       if (trace !== null) trace.failed(failure)
       throw failure
     } finally {
-      if (stopListening) stopListening()
+      release()
     }
     if (!traced) return parsedAnswer(answer, 200, base, this.#wording)
     const outcome = outcomeOf(answer[1])

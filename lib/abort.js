@@ -42,4 +42,21 @@ function onAbort (signal, handler) {
   }
 }
 
-module.exports = { onAbort }
+/** What a call without a signal holds: no token, nothing to release. */
+const NO_CANCEL = Object.freeze({ token: undefined, release () {} })
+
+/**
+ * A native `CancelToken` that `signal` cancels, for one call into the core, and `release`, to be
+ * called when that call settles (it removes the call's handler from the signal). Without a
+ * signal: no token and nothing to release, with no allocation.
+ * @param {AbortSignal | undefined | null} signal
+ * @param {new () => {cancel(): void}} CancelToken the binding's class
+ * @returns {{token: {cancel(): void} | undefined, release: () => void}}
+ */
+function cancelTokenFor (signal, CancelToken) {
+  if (!signal) return NO_CANCEL
+  const token = new CancelToken()
+  return { token, release: onAbort(signal, () => token.cancel()) }
+}
+
+module.exports = { onAbort, cancelTokenFor }

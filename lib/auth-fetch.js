@@ -17,7 +17,7 @@ const native = require('../binding.js')
 const { requestTrace } = require('./tracing')
 const { requestEvent } = require('./logger')
 const { holdRequest, takeAnswer, discard, localCall } = require('./fetch-transport')
-const { onAbort } = require('./abort')
+const { onAbort, cancelTokenFor } = require('./abort')
 const { cachedResponse } = require('./raw-answer')
 const { AEMHeadlessError, fromNative } = require('./errors')
 const { withManagedToken } = require('./managed-token')
@@ -166,12 +166,7 @@ function isTimeout (error) {
 /** One send through the core's loop, under the caller's signal: its answer, with the caller's response taken. */
 async function sendOnce (host, request, call, outcome) {
   const signal = request.signal
-  let cancel
-  let stopListening
-  if (signal) {
-    cancel = new native.CancelToken()
-    stopListening = onAbort(signal, () => cancel.cancel())
-  }
+  const { token: cancel, release } = cancelTokenFor(signal, native.CancelToken)
   try {
     const answer = await localCall((done) => host.native.authFetch(call, cancel, done))
     outcome.attempts += answer.attempts
@@ -183,7 +178,7 @@ async function sendOnce (host, request, call, outcome) {
     if (signal && signal.aborted) throw signal.reason
     throw error instanceof AEMHeadlessError || error instanceof TypeError ? error : fromNative(error, { serviceURL: host.serviceURL, endpoint: native.redactUrl(call.url) })
   } finally {
-    if (stopListening) stopListening()
+    release()
   }
 }
 

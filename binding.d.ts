@@ -394,9 +394,10 @@ export declare function redactUrl(url: string): string
 
 /**
  * Registers a set of trust anchors (Node's default set, as PEM) once, and returns the number
- * clients name it by; the same set gets the same number.
+ * clients name it by; the same set gets the same number. It is parsed at the first request that
+ * trusts it; if it does not parse, `fallback` (Node's bundled roots alone) is used.
  */
-export declare function registerRoots(pem: string): number
+export declare function registerRoots(pem: string, fallback?: string | undefined | null): number
 
 /**
  * The wait in milliseconds a `Retry-After` value asks for (delay-seconds or an HTTP date), or

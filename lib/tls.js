@@ -48,20 +48,20 @@ function trustFor (ca) {
 /** Node's default set as last registered with the native side: the array it came from, its PEM, its number. */
 let registered = { source: null, pem: null, id: 0 }
 
-/** The number of Node's default trust anchors on the native side, registered when they change. */
+/**
+ * The number of Node's default trust anchors on the native side, registered when they change.
+ * The native side parses them at the first request that needs them; a NODE_EXTRA_CA_CERTS file
+ * that does not parse is then left out, as Node leaves it out (with the bundled roots as the
+ * fallback).
+ */
 function defaultRootsId () {
   const source = defaultCertificates()
   if (source === registered.source) return registered.id
   const pem = source.join('\n')
   if (pem !== registered.pem) {
-    let id
-    try {
-      id = native.registerRoots(pem)
-    } catch {
-      // A NODE_EXTRA_CA_CERTS file that does not parse: Node warns and carries on without it.
-      id = native.registerRoots((tls.rootCertificates || []).join('\n'))
-    }
-    registered = { source, pem, id }
+    const bundled = tls.rootCertificates || []
+    const fallback = typeof tls.getCACertificates !== 'function' && source.length > bundled.length ? bundled.join('\n') : undefined
+    registered = { source, pem, id: native.registerRoots(pem, fallback) }
   } else {
     registered.source = source
   }

@@ -2,8 +2,6 @@
 
 use napi_derive::napi;
 
-use super::error::to_js_error;
-use crate::error::Error;
 use crate::http::tls::{self, Roots, Trust};
 
 /// A client's TLS trust, taken when it is built.
@@ -35,12 +33,9 @@ impl From<Option<TrustOptions>> for Trust {
 }
 
 /// Registers a set of trust anchors (Node's default set, as PEM) once, and returns the number
-/// clients name it by; the same set gets the same number.
-#[napi(catch_unwind)]
-pub fn register_roots(pem: String) -> napi::Result<u32> {
-    tls::register_roots(&pem).ok_or_else(|| {
-        to_js_error(Error::InvalidParam(
-            "the default CA certificates are not a PEM bundle of certificates".to_owned(),
-        ))
-    })
+/// clients name it by; the same set gets the same number. It is parsed at the first request that
+/// trusts it; if it does not parse, `fallback` (Node's bundled roots alone) is used.
+#[napi]
+pub fn register_roots(pem: String, fallback: Option<String>) -> u32 {
+    tls::register_roots(pem, fallback)
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -43,18 +43,28 @@ impl std::fmt::Debug for HttpConfig {
     }
 }
 
+/// The proxy of `config`, checked: a URL that does not parse is an error that shows no password.
+fn proxy_of(config: &HttpConfig) -> Result<Option<reqwest::Proxy>> {
+    config
+        .proxy
+        .as_deref()
+        .map(|proxy| {
+            reqwest::Proxy::all(proxy).map_err(|_| {
+                Error::InvalidParam(format!(
+                    "proxy is not a valid proxy URL: {}",
+                    without_userinfo(proxy)
+                ))
+            })
+        })
+        .transpose()
+}
+
 /// Builds a client. TLS trust is as Node.js decides it (see [`crate::http::tls`]): `config.trust`'s
 /// roots, verified unless it says not to.
 pub fn build_client(config: &HttpConfig) -> Result<Client> {
     let certificates = tls::anchors_of(&config.trust.roots).map_err(Error::InvalidParam)?;
     let mut builder = Client::builder();
-    if let Some(proxy) = &config.proxy {
-        let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|_| {
-            Error::InvalidParam(format!(
-                "proxy is not a valid proxy URL: {}",
-                without_userinfo(proxy)
-            ))
-        })?;
+    if let Some(proxy) = proxy_of(config)? {
         builder = builder.proxy(proxy);
     }
     builder
@@ -73,22 +83,56 @@ pub fn build_client(config: &HttpConfig) -> Result<Client> {
         .map_err(|err| Error::InvalidParam(format!("cannot build the HTTP client: {err}")))
 }
 
+/// The process-wide HTTP client of one configuration, checked when it is asked for and built at
+/// its first request: building an AEM client parses no certificate and sets up no TLS (a few
+/// milliseconds for Node's 140-odd roots), as Node's own agents load theirs at the first
+/// connection. Clones share the one client and its connection pool.
+#[derive(Clone)]
+pub struct SharedClient(Arc<LazyClient>);
+
+struct LazyClient {
+    config: HttpConfig,
+    client: OnceLock<std::result::Result<Client, String>>,
+}
+
+impl SharedClient {
+    /// A client for `config`, not built yet: what can be wrong with the configuration (a proxy
+    /// URL, a `ca` that is not PEM, an unknown root set) is an error now.
+    fn new(config: &HttpConfig) -> Result<Self> {
+        proxy_of(config)?;
+        tls::check_roots(&config.trust.roots).map_err(Error::InvalidParam)?;
+        Ok(Self(Arc::new(LazyClient {
+            config: config.clone(),
+            client: OnceLock::new(),
+        })))
+    }
+
+    /// The HTTP client, built at the first call.
+    pub fn client(&self) -> Result<&Client> {
+        self.0
+            .client
+            .get_or_init(|| build_client(&self.0.config).map_err(|error| error.to_string()))
+            .as_ref()
+            .map_err(|message| Error::InvalidParam(message.clone()))
+    }
+}
+
 /// How many differently configured clients [`client_for`] keeps; past that it starts afresh
 /// (clients in use stay alive with their users).
 pub const MAX_SHARED_CLIENTS: usize = 16;
 
-/// The process-wide client for `config`, built on first use: every AEM client and token request
-/// with the same trust and proxy shares its connection pool, and building a client (parsing
-/// Node's roots takes milliseconds) happens once per configuration.
-pub fn client_for(config: &HttpConfig) -> Result<Client> {
-    static CLIENTS: OnceLock<Mutex<HashMap<HttpConfig, Client>>> = OnceLock::new();
+/// The process-wide client for `config`: every AEM client and token request with the same trust
+/// and proxy shares its connection pool, and the client is built (Node's roots parsed) once per
+/// configuration, at its first request.
+pub fn client_for(config: &HttpConfig) -> Result<SharedClient> {
+    static CLIENTS: OnceLock<Mutex<HashMap<HttpConfig, SharedClient>>> = OnceLock::new();
     let clients = CLIENTS.get_or_init(Mutex::default);
     let lock = || clients.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(client) = lock().get(config) {
         return Ok(client.clone());
     }
-    // Built outside the lock: a slow build does not hold up other configurations.
-    let client = build_client(config)?;
+    // Checked outside the lock: parsing a `ca` does not hold up other configurations.
+    let client = SharedClient::new(config)?;
     let mut clients = lock();
     if clients.len() >= MAX_SHARED_CLIENTS {
         clients.clear();
@@ -248,7 +292,8 @@ mod tests {
         // A listener that never answers: the TLS handshake hangs.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap();
-        let client = client_for(&HttpConfig::default()).unwrap();
+        let shared = client_for(&HttpConfig::default()).unwrap();
+        let client = shared.client().unwrap();
         let error = with_connect_timeout(
             Duration::from_millis(200),
             client.get(format!("https://{address}/")).send(),

@@ -12,7 +12,7 @@
 //! name are still checked. A refused certificate is reported in words, with how to trust a local
 //! one.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{WebPkiServerVerifier, verify_server_name};
@@ -70,39 +70,80 @@ pub enum Roots {
     Pem(String),
 }
 
-/// A registered root set: the digest of the PEM it came from, and its certificates.
-type RootSet = (Vec<u8>, Arc<Vec<CertificateDer<'static>>>);
+/// A registered root set: its PEM, the PEM to fall back on when that one does not parse, and
+/// their certificates, parsed at the first client that needs them.
+struct RootSet {
+    pem: String,
+    fallback: Option<String>,
+    certificates: OnceLock<Option<Arc<Vec<CertificateDer<'static>>>>>,
+}
 
 /// The root sets registered in this process, numbered by their place.
-static REGISTERED: Mutex<Vec<RootSet>> = Mutex::new(Vec::new());
+static REGISTERED: Mutex<Vec<Arc<RootSet>>> = Mutex::new(Vec::new());
 
 /// Registers a set of trust anchors (a PEM bundle: Node's default set) and returns its number for
-/// [`Roots::Registered`]. The same bundle gets the same number; `None` when it holds no
-/// certificate or one that does not parse.
-pub fn register_roots(pem: &str) -> Option<u32> {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, pem.as_bytes());
+/// [`Roots::Registered`]; the same bundle gets the same number. Nothing is parsed here: the
+/// first HTTP client that trusts the set parses it, and if it does not parse (a
+/// `NODE_EXTRA_CA_CERTS` file that is not PEM, which Node warns about and leaves out) uses
+/// `fallback` (Node's bundled roots alone).
+pub fn register_roots(pem: String, fallback: Option<String>) -> u32 {
     let mut registered = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(index) = registered
         .iter()
-        .position(|(known, _)| known.as_slice() == digest.as_ref())
+        .position(|set| set.pem == pem && set.fallback == fallback)
     {
-        return u32::try_from(index).ok();
+        return u32::try_from(index).unwrap_or(u32::MAX);
     }
-    let certificates = certificates_from_pem(pem.as_bytes())?;
-    registered.push((digest.as_ref().to_vec(), Arc::new(certificates)));
-    u32::try_from(registered.len() - 1).ok()
+    registered.push(Arc::new(RootSet {
+        pem,
+        fallback,
+        certificates: OnceLock::new(),
+    }));
+    u32::try_from(registered.len() - 1).unwrap_or(u32::MAX)
+}
+
+/// The registered set numbered `id`, if there is one.
+fn registered_set(id: u32) -> Option<Arc<RootSet>> {
+    REGISTERED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(id as usize)
+        .cloned()
+}
+
+/// Checks what can be checked of `roots` without parsing Node's default set: a `ca` must be a
+/// PEM bundle of certificates, and a registered set must exist.
+pub fn check_roots(roots: &Roots) -> Result<(), String> {
+    match roots {
+        Roots::None => Ok(()),
+        Roots::Registered(id) => registered_set(*id)
+            .map(|_| ())
+            .ok_or_else(|| format!("no root set {id} was registered")),
+        Roots::Pem(pem) => certificates_from_pem(pem.as_bytes())
+            .map(|_| ())
+            .ok_or_else(|| "ca is not a PEM bundle of CA certificates".to_owned()),
+    }
 }
 
 /// The anchors `roots` names; an error says what is wrong with a `ca`.
 pub fn anchors_of(roots: &Roots) -> Result<Vec<CertificateDer<'static>>, String> {
     match roots {
         Roots::None => Ok(Vec::new()),
-        Roots::Registered(id) => REGISTERED
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(*id as usize)
-            .map(|(_, certificates)| certificates.as_ref().clone())
-            .ok_or_else(|| format!("no root set {id} was registered")),
+        Roots::Registered(id) => {
+            let set =
+                registered_set(*id).ok_or_else(|| format!("no root set {id} was registered"))?;
+            set.certificates
+                .get_or_init(|| {
+                    certificates_from_pem(set.pem.as_bytes())
+                        .or_else(|| certificates_from_pem(set.fallback.as_deref()?.as_bytes()))
+                        .map(Arc::new)
+                })
+                .as_ref()
+                .map(|certificates| certificates.as_ref().clone())
+                .ok_or_else(|| {
+                    "the default CA certificates are not a PEM bundle of certificates".to_owned()
+                })
+        }
         Roots::Pem(pem) => certificates_from_pem(pem.as_bytes())
             .ok_or_else(|| "ca is not a PEM bundle of CA certificates".to_owned()),
     }
@@ -530,5 +571,32 @@ mod tests {
         assert!(certificates_from_pem(b"").is_none());
         let garbage = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         assert!(certificates_from_pem(garbage.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn registered_sets_are_parsed_when_first_needed_and_fall_back_when_they_do_not_parse() {
+        let with_bad_extra = format!(
+            "{SELF_SIGNED}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+        );
+        let id = register_roots(with_bad_extra.clone(), Some(SELF_SIGNED.to_owned()));
+        assert_eq!(
+            register_roots(with_bad_extra, Some(SELF_SIGNED.to_owned())),
+            id
+        );
+        check_roots(&Roots::Registered(id)).unwrap();
+        let anchors = anchors_of(&Roots::Registered(id)).unwrap();
+        assert_eq!(
+            anchors,
+            certificates_from_pem(SELF_SIGNED.as_bytes()).unwrap()
+        );
+
+        let unusable = register_roots("not a certificate".to_owned(), None);
+        check_roots(&Roots::Registered(unusable)).unwrap();
+        assert_eq!(
+            anchors_of(&Roots::Registered(unusable)).unwrap_err(),
+            "the default CA certificates are not a PEM bundle of certificates"
+        );
+        assert!(check_roots(&Roots::Registered(u32::MAX)).is_err());
+        assert!(check_roots(&Roots::Pem("not a certificate".to_owned())).is_err());
     }
 }

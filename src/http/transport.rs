@@ -13,12 +13,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Client, Method, StatusCode, Url};
+use reqwest::{Method, StatusCode, Url};
 
 use super::body::read_body;
 use super::failure::{FetchFailure, FetchFailureKind, TransportError};
 use super::file_body::FileRange;
-use super::pool::with_connect_timeout;
+use super::pool::{SharedClient, with_connect_timeout};
 use super::retry::RetryPolicy;
 use crate::error::{Error, Result};
 
@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 #[derive(Clone)]
 pub enum Transport {
     /// The native HTTP client, shared by every client with the same TLS and proxy settings.
-    Native(Client),
+    Native(SharedClient),
     /// A `fetch` function of the app's.
     Fetch(Arc<dyn Fetch>),
 }
@@ -511,6 +511,9 @@ impl Transport {
                 let Target::Absolute(url) = request.url else {
                     return Err(failure("a relative URL needs a fetch transport"));
                 };
+                let client = client
+                    .client()
+                    .map_err(|error| failure(&error.to_string()))?;
                 let builder = client.request(request.method, url).headers(request.headers);
                 let builder = match request.body {
                     Some(Body::Text(text)) => builder.body(text),

@@ -13,6 +13,7 @@ use super::error::to_js_error;
 use super::fetch::FetchTransport;
 use super::local;
 use super::runtime;
+use super::text::{JsText, js_text};
 use super::trace::trace_headers;
 use super::trust::TrustOptions;
 use std::time::Duration;
@@ -435,7 +436,7 @@ impl NativeClient {
         trace: Option<Vec<String>>,
         token: Option<String>,
         identity: Option<String>,
-    ) -> napi::Result<PromiseRaw<'env, Either<String, (String, u32)>>> {
+    ) -> napi::Result<PromiseRaw<'env, Either<JsText, (JsText, u32)>>> {
         let parts = RequestParts {
             method,
             endpoint,
@@ -473,7 +474,7 @@ impl NativeClient {
         trace: Option<Vec<String>>,
         token: Option<String>,
         identity: Option<String>,
-        done: local::Done<Either<String, (String, u32)>>,
+        done: local::Done<Either<JsText, (JsText, u32)>>,
     ) -> napi::Result<()> {
         let parts = RequestParts {
             method,
@@ -610,7 +611,7 @@ impl NativeClient {
         parts: RequestParts,
         cancel: Option<&CancelToken>,
         through_app: bool,
-    ) -> napi::Result<impl Future<Output = napi::Result<Either<String, (String, u32)>>> + use<>>
+    ) -> napi::Result<impl Future<Output = napi::Result<Either<JsText, (JsText, u32)>>> + use<>>
     {
         let RequestParts {
             method,
@@ -665,9 +666,9 @@ impl NativeClient {
                 }
                 Ok(if traced {
                     let outcome = outcome_code(&response);
-                    Either::B((response.body, outcome))
+                    Either::B((js_text(response.body), outcome))
                 } else {
-                    Either::A(response.body)
+                    Either::A(js_text(response.body))
                 })
             };
             unless_cancelled(cancelled, response).await

@@ -8,6 +8,7 @@ mod error;
 mod fetch;
 mod local;
 mod runtime;
+mod text;
 mod token;
 mod trace;
 mod trust;

@@ -169,6 +169,13 @@ export interface CallOptions {
 export declare function checkAnswer(status: number, text: string): void
 
 /**
+ * The credentials `loadCredentialsFromJson` gave for the same text and options before, if it
+ * still keeps them (service credentials: their key is parsed once), without leaving the
+ * JavaScript thread; `null` otherwise.
+ */
+export declare function credentialsParsedBefore(json: string, options?: LoadCredentialsOptions | undefined | null): LoadedCredentials | null
+
+/**
  * Fails request `id` of a `FetchTransport`: `failure` is `connect`, `timeout`, `certificate`, `answer` or
  * `request` (see [`FetchFailureKind`]); `cause` is what lies underneath the error, if anything.
  * The core takes the request's secrets out of `message` and `cause`.

@@ -784,6 +784,7 @@ module.exports.FetchTransport = nativeBinding.FetchTransport
 module.exports.LoadedCredentials = nativeBinding.LoadedCredentials
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.checkAnswer = nativeBinding.checkAnswer
+module.exports.credentialsParsedBefore = nativeBinding.credentialsParsedBefore
 module.exports.failFetch = nativeBinding.failFetch
 module.exports.fetchTokenFor = nativeBinding.fetchTokenFor
 module.exports.fetchTokenLocal = nativeBinding.fetchTokenLocal

@@ -20,16 +20,20 @@ async function loadCredentials (credentials, options = undefined) {
   if (credentials instanceof native.LoadedCredentials) return credentials
   const loadOptions = loadOptionsOf(credentialsOptions(options))
   try {
-    if (typeof credentials === 'string') {
-      return await native.loadCredentialsFromJson(await readCredentialsFile(credentials), loadOptions)
-    }
-    if (credentials !== null && typeof credentials === 'object') {
-      return await native.loadCredentialsFromJson(toJson(credentials, 'credentials'), loadOptions)
-    }
+    if (typeof credentials === 'string') return await parsed(readCredentialsFile(credentials), loadOptions)
+    if (credentials !== null && typeof credentials === 'object') return await parsed(toJson(credentials, 'credentials'), loadOptions)
   } catch (error) {
     throw fromNative(error)
   }
   throw sdkError('INVALID_PARAM', 'credentials must be a file path, a credentials object or loaded credentials')
+}
+
+/**
+ * The credentials of a JSON text: those parsed before for the same text and options, on this
+ * thread, else parsed on a native thread (a private key takes a fraction of a millisecond).
+ */
+function parsed (json, loadOptions) {
+  return native.credentialsParsedBefore(json, loadOptions) ?? native.loadCredentialsFromJson(json, loadOptions)
 }
 
 /** The largest credentials file read: real ones are a few kilobytes. */
@@ -41,21 +45,24 @@ const MAX_CREDENTIALS_FILE_BYTES = 1024 * 1024
  * `code` and `errno` on `cause`) as AUTH_FILE_READ_ERROR, and `JSON.parse`'s as
  * AUTH_FILE_PARSE_ERROR. A file larger than any real one is refused before it is read.
  * @param {string} file
- * @returns {Promise<string>}
+ * @returns {string}
  */
-async function readCredentialsFile (file) {
+function readCredentialsFile (file) {
   const filePath = path.isAbsolute(file) ? file : path.join(process.cwd(), file)
   let text
   try {
-    const handle = await fs.promises.open(filePath, 'r')
+    // Read synchronously, as Adobe's getToken reads it (readFileSync): a file of a few
+    // kilobytes takes microseconds, where four asynchronous steps took four trips through
+    // libuv's thread pool.
+    const fd = fs.openSync(filePath, 'r')
     try {
-      const { size } = await handle.stat()
+      const { size } = fs.fstatSync(fd)
       if (size > MAX_CREDENTIALS_FILE_BYTES) {
         throw sdkError('AUTH_FILE_READ_ERROR', `${filePath} is larger than ${MAX_CREDENTIALS_FILE_BYTES} bytes: not a credentials file`)
       }
-      text = await handle.readFile('utf8')
+      text = fs.readFileSync(fd, 'utf8')
     } finally {
-      await handle.close()
+      fs.closeSync(fd)
     }
   } catch (error) {
     throw error instanceof AEMHeadlessError ? error : sdkError('AUTH_FILE_READ_ERROR', error.message, {}, error)

@@ -4,4 +4,5 @@
 pub mod credentials;
 pub mod ims;
 pub mod jwt;
+pub mod parsed;
 pub mod token;

@@ -11,8 +11,8 @@ use napi_derive::napi;
 use super::error::to_js_error;
 use super::runtime;
 use crate::auth::credentials::{Credentials, LoadOptions};
-use crate::auth::ims;
 use crate::auth::jwt::DEFAULT_JWT_LIFETIME;
+use crate::auth::{ims, parsed};
 use crate::error::Error;
 use crate::secret::Secret;
 
@@ -90,10 +90,19 @@ pub fn load_credentials_from_json_sync(
     json: String,
     options: Option<LoadCredentialsOptions>,
 ) -> napi::Result<LoadedCredentials> {
-    let credentials = Credentials::from_json_str(&json, &options.into()).map_err(to_js_error)?;
-    Ok(LoadedCredentials {
-        inner: Arc::new(credentials),
-    })
+    let inner = parsed::parse(&json, &options.into()).map_err(to_js_error)?;
+    Ok(LoadedCredentials { inner })
+}
+
+/// The credentials `loadCredentialsFromJson` gave for the same text and options before, if it
+/// still keeps them (service credentials: their key is parsed once), without leaving the
+/// JavaScript thread; `null` otherwise.
+#[napi(catch_unwind)]
+pub fn credentials_parsed_before(
+    json: String,
+    options: Option<LoadCredentialsOptions>,
+) -> Option<LoadedCredentials> {
+    parsed::parsed_before(&json, &options.into()).map(|inner| LoadedCredentials { inner })
 }
 
 /// Signs a service JWT valid for `expires_in_seconds` (default 300: it is used once).

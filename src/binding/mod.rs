@@ -19,8 +19,8 @@ pub use client::{
     StreamedRequest, check_answer, http_versions, redact_secrets, redact_url, retry_after_ms,
 };
 pub use credentials::{
-    LoadCredentialsOptions, LoadedCredentials, load_credentials_from_json,
-    load_credentials_from_json_sync, sign_service_jwt,
+    LoadCredentialsOptions, LoadedCredentials, credentials_parsed_before,
+    load_credentials_from_json, load_credentials_from_json_sync, sign_service_jwt,
 };
 pub use error::last_panic_location;
 pub use fetch::{

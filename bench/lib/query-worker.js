@@ -8,7 +8,13 @@
 // after the warm-up and at each `checkpoints` count (after a GC with --expose-gc), and the
 // peak: the kernel's high-water mark of the process (startup and warm-up included).
 //
-//   node query-worker.js ours|ours-fetch|ours:PATH|adobe|undici|fetch SERVICE_URL QUERY_PATH TOTAL CONCURRENCY WARM_UP [CHECKPOINTS]
+//   node query-worker.js CONTENDER SERVICE_URL QUERY_PATH TOTAL CONCURRENCY WARM_UP [CHECKPOINTS]
+//
+// Contenders: ours, ours-fetch (transport: 'fetch'), ours:PATH (the package at PATH), adobe,
+// undici (undici.request + JSON.parse), fetch (globalThis.fetch + json()); and answers from a
+// cache: ours-cache (ours with `cache: true`), undici-cache (undici's RFC 9111 cache
+// interceptor in front of undici.request, + JSON.parse), map (the floor: the answer's text in a
+// Map, JSON.parse of it in an async function).
 
 const [contender, serviceURL, queryPath, totalText, concurrencyText, warmUpText, checkpointsText] = process.argv.slice(2)
 const total = Number(totalText)
@@ -19,9 +25,10 @@ const { closedLoop: run } = require('./closed-loop')
 
 /** A function that runs the query once and resolves with the parsed JSON. */
 function contenderCall () {
-  if (contender === 'undici') {
-    const { Agent, request } = require('undici')
-    const dispatcher = new Agent({ connections: concurrency, pipelining: 1 })
+  if (contender === 'undici' || contender === 'undici-cache') {
+    const { Agent, interceptors, request } = require('undici')
+    const agent = new Agent({ connections: concurrency, pipelining: 1 })
+    const dispatcher = contender === 'undici-cache' ? agent.compose(interceptors.cache()) : agent
     const url = `${serviceURL}/graphql/execute.json/${queryPath}`
     const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }
     return async () => {
@@ -29,6 +36,19 @@ function contenderCall () {
       const json = JSON.parse(await body.text())
       if (statusCode !== 200) throw new Error(`HTTP ${statusCode}`)
       return json
+    }
+  }
+  if (contender === 'map') {
+    const url = `${serviceURL}/graphql/execute.json/${queryPath}`
+    const texts = new Map()
+    return async () => {
+      let text = texts.get(url)
+      if (text === undefined) {
+        const response = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } })
+        text = await response.text()
+        texts.set(url, text)
+      }
+      return JSON.parse(text)
     }
   }
   if (contender === 'fetch') {
@@ -45,7 +65,7 @@ function contenderCall () {
   const ours = contender.startsWith('ours:') ? contender.slice('ours:'.length) : '../..'
   const { AEMHeadless } = contender === 'adobe' ? require('@adobe/aem-headless-client-nodejs') : require(ours)
   // ours-fetch: the package over globalThis.fetch, as an app's tests run it (transport: 'fetch').
-  const aem = new AEMHeadless({ serviceURL, auth: TOKEN, ...(contender === 'ours-fetch' ? { transport: 'fetch' } : {}) })
+  const aem = new AEMHeadless({ serviceURL, auth: TOKEN, ...(contender === 'ours-fetch' ? { transport: 'fetch' } : {}), ...(contender === 'ours-cache' ? { cache: true } : {}) })
   return () => aem.runPersistedQuery(queryPath)
 }
 

@@ -36,9 +36,19 @@ function prepareBodies () {
   const adventures = runPersistedQuery('GET', '/graphql/execute.json/wknd-shared/adventures-all', '')
   return new Map([
     ['/graphql/execute.json/wknd-shared/adventures-all', Buffer.from(JSON.stringify(adventures.json))],
+    ['/graphql/execute.json/bench/adventures-publish', Buffer.from(JSON.stringify(adventures.json))],
     ['/graphql/execute.json/bench/large-1mb', Buffer.from(largeBody(1024 * 1024))],
     ['/graphql/execute.json/bench/large-10mb', Buffer.from(largeBody(10 * 1024 * 1024))]
   ])
+}
+
+/**
+ * `Cache-Control` by path, else `max-age=60`: `bench/adventures-publish` is the adventures answer
+ * with AEM's defaults for a persisted query on Publish, which a shared cache (undici's cache
+ * interceptor) may store for a request with `Authorization` (RFC 9111 §3.5, for `s-maxage`).
+ */
+const CACHE_CONTROL = {
+  '/graphql/execute.json/bench/adventures-publish': 'max-age=60, s-maxage=7200, stale-while-revalidate=86400, stale-if-error=86400'
 }
 
 /** Prepares the bodies, listens on a free port and sends the port, the certificate to trust (its CA) and sizes to the parent. */
@@ -60,7 +70,7 @@ async function main () {
       return
     }
     served++
-    response.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, 'cache-control': 'max-age=60' })
+    response.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, 'cache-control': CACHE_CONTROL[request.url] || 'max-age=60' })
     response.end(body)
   })
   server.maxRequestsPerSocket = 0

@@ -146,3 +146,21 @@ test('bad arguments → INVALID_PARAM', async () => {
   cyclic.self = cyclic
   await rejectsWith(getToken(cyclic), 'INVALID_PARAM')
 })
+
+test('a credentials file read again is parsed once, and an edited one (or other options) afresh', async () => {
+  const { loadCredentials } = require('..')
+  const native = require('../binding.js')
+  const file = writeJson(env.dir, 'parsed-once.json', withIntegration((integration) => { integration.technicalAccount.clientId = 'cm-parsed-first' }))
+  const first = await loadCredentials(file, { imsEndpoint: 'ims-na1.adobelogin.com' })
+  const again = await loadCredentials(file, { imsEndpoint: 'ims-na1.adobelogin.com' })
+  assert.equal(first.clientId, 'cm-parsed-first')
+  assert.equal(again.clientId, 'cm-parsed-first')
+  // Kept by the text and the options together: other options parse afresh.
+  const text = require('node:fs').readFileSync(file, 'utf8')
+  assert.notEqual(native.credentialsParsedBefore(text, { imsEndpoint: 'ims-na1.adobelogin.com' }), null)
+  assert.equal(native.credentialsParsedBefore(text, { imsEndpoint: 'ims-na1-stg1.adobelogin.com' }), null)
+
+  writeJson(env.dir, 'parsed-once.json', withIntegration((integration) => { integration.technicalAccount.clientId = 'cm-parsed-edited' }))
+  const edited = await loadCredentials(file, { imsEndpoint: 'ims-na1.adobelogin.com' })
+  assert.equal(edited.clientId, 'cm-parsed-edited')
+})

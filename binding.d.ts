@@ -104,7 +104,7 @@ export declare class NativeClient {
    * (unless `headers` hold an `Authorization` of the call's own); `identity` says whom it speaks
    * for (no secret), and the response cache keys its answers by that.
    */
-  request(method: string, endpoint: string, body?: string | undefined | null, headers?: Record<string, string> | undefined | null, cancel?: CancelToken | undefined | null, call?: CallOptions | undefined | null, trace?: Array<string> | undefined | null, token?: string | undefined | null, identity?: string | undefined | null): Promise<string | [string, number]>
+  request(method: string, endpoint: string, body?: string | undefined | null, headers?: Record<string, string> | undefined | null, cancel?: CancelToken | undefined | null, call?: CallOptions | undefined | null, trace?: Array<string> | undefined | null, token?: string | undefined | null, identity?: string | undefined | null): Promise<string | [string, number]> | string | [string, number]
   /**
    * [`NativeClient::request`] through the app's transport (its `fetch`), polled on the
    * JavaScript thread where that fetch answers: `done(error, value)` is called with the error's

@@ -56,6 +56,28 @@ test('a response with max-age is served from the cache, as a fresh object each t
   assert.equal(served(), 2)
 })
 
+test('a fresh hit is answered on the calling thread: no hand-off to the I/O thread, nothing waits for the event loop', async () => {
+  const aem = client({ cache: true, transport: 'native' })
+  const cc = { cc: 'public, max-age=60' }
+  const first = await serial(aem, cc)
+  for (const options of [undefined, { headers: { 'X-Call': 'same' } }]) {
+    if (options) await serial(aem, cc, options)
+    let turned = false
+    const immediate = setImmediate(() => { turned = true })
+    const answer = await aem.runPersistedQuery(QUERY, cc, options)
+    clearImmediate(immediate)
+    assert.equal(turned, false, 'a fresh hit resolves before the event loop turns')
+    if (!options) assert.equal(answer.data.cached.serial, first)
+  }
+  // A miss still goes to AEM, through the I/O thread.
+  let turned = false
+  const immediate = setImmediate(() => { turned = true })
+  await serial(aem, { ...cc, other: 1 })
+  clearImmediate(immediate)
+  assert.equal(turned, true)
+  assert.equal(served(), 3)
+})
+
 test('an entry lives for max-age less Age, then AEM is asked again', async () => {
   const aem = client({ cache: { maxEntries: 10 } })
   const vars = { cc: 'max-age=3', age: 1 }

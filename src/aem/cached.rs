@@ -72,6 +72,17 @@ const SHARED_POLL: Duration = Duration::from_millis(50);
 const MAX_LEASE: Duration = Duration::from_secs(10);
 
 impl AemClient {
+    /// The answer the local cache holds for `request` while it is fresh, found on the calling
+    /// thread without waiting for anything: a fresh hit needs no store, lease or timer, so the
+    /// binding answers it without a hand-off to the I/O thread. `None` otherwise (a miss, a
+    /// stale entry, headers that do not parse, no cache): [`AemClient::send`] answers it.
+    pub fn fresh_answer(&self, request: &AemRequest) -> Option<Response> {
+        let cache = self.cache.as_ref()?;
+        parse_headers(request.headers.iter().chain(&request.trace_headers)).ok()?;
+        let body = cache.get(&self.key_for(request)?)?;
+        Some(from_cache(&body, 0, None))
+    }
+
     /// [`AemClient::execute`], with the status, the number of attempts and whether the cache
     /// answered.
     pub async fn send(self: &Arc<Self>, request: AemRequest) -> Result<Response> {

@@ -419,7 +419,10 @@ impl NativeClient {
     /// With `token`, the client's managed token goes as `Authorization: Bearer` to AEM's origin
     /// (unless `headers` hold an `Authorization` of the call's own); `identity` says whom it speaks
     /// for (no secret), and the response cache keys its answers by that.
-    #[napi(ts_return_type = "Promise<string | [string, number]>", catch_unwind)]
+    #[napi(
+        ts_return_type = "Promise<string | [string, number]> | string | [string, number]",
+        catch_unwind
+    )]
     #[allow(
         clippy::too_many_arguments,
         reason = "each argument is one JavaScript parameter of the binding"
@@ -436,7 +439,7 @@ impl NativeClient {
         trace: Option<Vec<String>>,
         token: Option<String>,
         identity: Option<String>,
-    ) -> napi::Result<PromiseRaw<'env, Either<JsText, (JsText, u32)>>> {
+    ) -> napi::Result<Either<PromiseRaw<'env, RequestAnswer>, RequestAnswer>> {
         let parts = RequestParts {
             method,
             endpoint,
@@ -447,8 +450,10 @@ impl NativeClient {
             token,
             identity,
         };
-        let work = self.request_work(parts, cancel, false)?;
-        runtime::spawn(env, work)
+        match self.request_work(parts, cancel, false)? {
+            Answer::Now(answer) => Ok(Either::B(answer)),
+            Answer::Later(work) => runtime::spawn(env, work).map(Either::A),
+        }
     }
 
     /// [`NativeClient::request`] through the app's transport (its `fetch`), polled on the
@@ -474,7 +479,7 @@ impl NativeClient {
         trace: Option<Vec<String>>,
         token: Option<String>,
         identity: Option<String>,
-        done: local::Done<Either<JsText, (JsText, u32)>>,
+        done: local::Done<RequestAnswer>,
     ) -> napi::Result<()> {
         let parts = RequestParts {
             method,
@@ -486,8 +491,10 @@ impl NativeClient {
             token,
             identity,
         };
-        let work = self.request_work(parts, cancel, true)?;
-        local::spawn_local(&env, work, done)
+        match self.request_work(parts, cancel, true)? {
+            Answer::Now(answer) => local::spawn_local(&env, async { Ok(answer) }, done),
+            Answer::Later(work) => local::spawn_local(&env, work, done),
+        }
     }
 
     /// PUTs a range of a file (a part of an upload) by every request's rules, its bytes read
@@ -604,15 +611,26 @@ struct RequestParts {
     identity: Option<String>,
 }
 
+/// What a request resolves with: the body, or with tracing or logging on, the body and its
+/// outcome code.
+pub type RequestAnswer = Either<JsText, (JsText, u32)>;
+
+/// One request's answer: at once, when the local cache holds a fresh one (no thread, no promise
+/// to settle), else the work that gets it.
+enum Answer<F> {
+    Now(RequestAnswer),
+    Later(F),
+}
+
 impl NativeClient {
-    /// The work of one request: through the app's transport with `through_app`.
+    /// The answer of one request: through the app's transport with `through_app` (always as
+    /// work, polled where the app's `fetch` answers).
     fn request_work(
         &self,
         parts: RequestParts,
         cancel: Option<&CancelToken>,
         through_app: bool,
-    ) -> napi::Result<impl Future<Output = napi::Result<Either<JsText, (JsText, u32)>>> + use<>>
-    {
+    ) -> napi::Result<Answer<impl Future<Output = napi::Result<RequestAnswer>> + use<>>> {
         let RequestParts {
             method,
             endpoint,
@@ -640,39 +658,45 @@ impl NativeClient {
         });
         let traced = trace.is_some();
         let trace_headers = trace_headers(trace)?;
+        let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| Error::InvalidParam(format!("{method:?} is not an HTTP method")))
+            .map_err(to_js_error)?;
+        let request = AemRequest {
+            method,
+            endpoint,
+            body,
+            headers: headers.unwrap_or_default().into_iter().collect(),
+            trace_headers,
+            retry,
+            timeout,
+            connect_timeout,
+            token,
+            raw,
+            through_app,
+        };
+        let answer = move |response: Response| {
+            if traced {
+                let outcome = outcome_code(&response);
+                Either::B((js_text(response.body), outcome))
+            } else {
+                Either::A(js_text(response.body))
+            }
+        };
+        if !through_app && let Some(response) = client.fresh_answer(&request) {
+            return Ok(Answer::Now(answer(response)));
+        }
         let cancelled = cancel.map(|handle| handle.token.clone());
-        Ok(async move {
-            let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
-                .map_err(|_| Error::InvalidParam(format!("{method:?} is not an HTTP method")))
-                .map_err(to_js_error)?;
-            let request = AemRequest {
-                method,
-                endpoint,
-                body,
-                headers: headers.unwrap_or_default().into_iter().collect(),
-                trace_headers,
-                retry,
-                timeout,
-                connect_timeout,
-                token,
-                raw,
-                through_app,
-            };
+        Ok(Answer::Later(async move {
             let response = async {
                 let response = client.send(request).await.map_err(to_js_error)?;
                 // A raw answer's held body is the caller's from here (its envelope names it).
                 if let Some(held) = &response.held {
                     held.hand_over();
                 }
-                Ok(if traced {
-                    let outcome = outcome_code(&response);
-                    Either::B((js_text(response.body), outcome))
-                } else {
-                    Either::A(js_text(response.body))
-                })
+                Ok(answer(response))
             };
             unless_cancelled(cancelled, response).await
-        })
+        }))
     }
 }
 

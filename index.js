@@ -46,8 +46,10 @@ class AEMHeadless {
   #timeout = DEFAULT_TIMEOUT_MS
   /** `log(level, event)` when logging is on, else null. */
   #log = null
-  /** Where the requests go, for OpenTelemetry; null with `tracing: false`. */
-  #target = null
+  /** The `tracing` option. */
+  #tracing = undefined
+  /** Where the requests go, for OpenTelemetry (null with `tracing: false`), parsed at the first request. */
+  #target = undefined
   /** What `request` and `paginate` need of the client: its URL, body limit and cached GETs. */
   #api = null
   /** The `X-Api-Key` for AEM's OpenAPI-based APIs: `apiKey`, else the credentials' client id. */
@@ -133,7 +135,7 @@ class AEMHeadless {
     this.#timeout = options.timeout ?? DEFAULT_TIMEOUT_MS
     this.serviceURL = this.#native.serviceUrl
     this.endpoint = this.#native.endpoint
-    this.#target = tracingTarget(tracing, this.serviceURL)
+    this.#tracing = tracing
     this.#api = { serviceURL: this.serviceURL, maxResponseBytes: this.#native.maxResponseBytes }
     const apiKey = optionalString(options.apiKey, 'apiKey')
     this.#apiKey = () => apiKey ?? (this.#tokens !== null && typeof this.#tokens.clientId === 'string' ? this.#tokens.clientId : undefined)
@@ -419,6 +421,7 @@ class AEMHeadless {
    * requests this call already sent (the one a 401 refused), for the span's resend count.
    */
   #send (call, endpoint, body, sentBefore = 0) {
+    if (this.#target === undefined) this.#target = tracingTarget(this.#tracing, this.serviceURL)
     const trace = requestTrace(call, this.serviceURL, endpoint, this.#target, sentBefore)
     return trace === null ? this.#call(call, endpoint, body, null) : trace.run(() => this.#call(call, endpoint, body, trace))
   }

@@ -49,8 +49,10 @@ const HANDLED = new Set(['method', 'headers', 'body', 'signal', 'redirect', 'dup
  * @returns {(input: string | URL | Request, init?: RequestInit) => Promise<Response>}
  */
 function createAuthFetch (host) {
-  const origin = originOf(host.serviceURL)
+  // Parsed at the first call: a client that never calls authFetch parses nothing for it.
+  let origin
   return async function authFetch (input, init = undefined) {
+    if (origin === undefined) origin = originOf(host.serviceURL)
     const request = requestOf(input, init, host.serviceURL)
     if (host.cachedGet !== null && joinsCache(request, host.serviceURL)) {
       const cached = await throughCache(host.cachedGet, request, host.serviceURL)

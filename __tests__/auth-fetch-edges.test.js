@@ -147,6 +147,17 @@ test('what fetch refuses is refused, unquoted and not retried: credentials in a 
   assert.equal(aem.seen.length, before + 1, 'only the signed URL reached AEM')
 })
 
+test('a signal aborted before the call sends nothing and rejects with its reason, on every path of authFetch', async () => {
+  const reason = new Error('aborted before')
+  const before = aem.seen.length
+  // Unmanaged: the call's own Authorization (no managed token is awaited first).
+  await assert.rejects(client().authFetch('/echo', { method: 'POST', body: '{}', headers: { authorization: 'Bearer own' }, signal: AbortSignal.abort(reason) }), (e) => e === reason)
+  // A client without credentials, and one with them.
+  await assert.rejects(new AEMHeadless({ serviceURL: aem.url }).authFetch('/echo', { method: 'POST', body: '{}', signal: AbortSignal.abort(reason) }), (e) => e === reason)
+  await assert.rejects(client().authFetch('/echo', { signal: AbortSignal.abort(reason) }), (e) => e === reason)
+  assert.equal(aem.seen.length, before, 'nothing reached AEM')
+})
+
 test('an abort while a streamed body is read ahead, or while a token is awaited, rejects with the signal\'s reason', async () => {
   const aemClient = client()
   const never = new ReadableStream({ pull () { return new Promise(() => {}) } })

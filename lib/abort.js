@@ -46,9 +46,10 @@ function onAbort (signal, handler) {
 const NO_CANCEL = Object.freeze({ token: undefined, release () {} })
 
 /**
- * A native `CancelToken` that `signal` cancels, for one call into the core, and `release`, to be
- * called when that call settles (it removes the call's handler from the signal). Without a
- * signal: no token and nothing to release, with no allocation.
+ * A native `CancelToken` that `signal` cancels, for one call into the core (at once when it is
+ * aborted already), and `release`, to be called when that call settles (it removes the call's
+ * handler from the signal). Without a signal: no token and nothing to release, with no
+ * allocation.
  * @param {AbortSignal | undefined | null} signal
  * @param {new () => {cancel(): void}} CancelToken the binding's class
  * @returns {{token: {cancel(): void} | undefined, release: () => void}}
@@ -56,6 +57,11 @@ const NO_CANCEL = Object.freeze({ token: undefined, release () {} })
 function cancelTokenFor (signal, CancelToken) {
   if (!signal) return NO_CANCEL
   const token = new CancelToken()
+  // A signal aborted already fires no event: the call is cancelled before it sends anything.
+  if (signal.aborted) {
+    token.cancel()
+    return { token, release: NO_CANCEL.release }
+  }
   return { token, release: onAbort(signal, () => token.cancel()) }
 }
 

@@ -50,18 +50,18 @@ let registered = { source: null, pem: null, id: 0 }
 
 /**
  * The number of Node's default trust anchors on the native side, registered when they change.
- * The native side parses them at the first request that needs them; a NODE_EXTRA_CA_CERTS file
- * that does not parse is then left out, as Node leaves it out (with the bundled roots as the
- * fallback).
+ * The native side parses them at the first request that needs them, leaving out a certificate it
+ * cannot use (of a NODE_EXTRA_CA_CERTS file, or a system store Node was told to add), with Node's
+ * bundled roots as the fallback when none is left.
  */
 function defaultRootsId () {
   const source = defaultCertificates()
   if (source === registered.source) return registered.id
   const pem = source.join('\n')
   if (pem !== registered.pem) {
+    // The fallback where the set holds more than the bundled roots (NODE_EXTRA_CA_CERTS, a system store).
     const bundled = tls.rootCertificates || []
-    const fallback = typeof tls.getCACertificates !== 'function' && source.length > bundled.length ? bundled.join('\n') : undefined
-    registered = { source, pem, id: native.registerRoots(pem, fallback) }
+    registered = { source, pem, id: native.registerRoots(pem, source.length > bundled.length ? bundled.join('\n') : undefined) }
   } else {
     registered.source = source
   }

@@ -377,7 +377,10 @@ impl Error {
             Self::Request {
                 source: TransportError::Native(error),
             } => crate::http::tls::certificate_error(error).is_none(),
-            Self::Request { .. } => true,
+            // A certificate refused is not AEM being down, whichever transport refused it.
+            Self::Request {
+                source: TransportError::Fetch(failure),
+            } => failure.kind != crate::http::failure::FetchFailureKind::Certificate,
             // RFC 5861's errors: 500, 502, 503, 504.
             _ => matches!(self.status(), Some(500 | 502 | 503 | 504)),
         }

@@ -68,8 +68,11 @@ pub fn parse(text: &str, options: &LoadOptions) -> Result<Arc<Credentials>> {
     }
     let credentials = Arc::new(Credentials::from_json_str(text, options)?);
     if matches!(credentials.as_ref(), Credentials::Service(_)) {
+        let digest = digest_of(text, options);
         let mut parsed = PARSED.lock().unwrap_or_else(PoisonError::into_inner);
-        parsed.insert(0, (digest_of(text, options), Arc::clone(&credentials)));
+        // Loads of the same text at once each parsed it: one entry is kept.
+        parsed.retain(|(known, _)| *known != digest);
+        parsed.insert(0, (digest, Arc::clone(&credentials)));
         parsed.truncate(KEPT);
     }
     Ok(credentials)
@@ -146,7 +149,15 @@ mod tests {
         for text in &texts {
             parse(text, &options).unwrap();
         }
-        assert!(PARSED.lock().unwrap().len() <= KEPT);
+        // Parsed again (as loads at once do): still one entry.
+        parse(&texts[KEPT], &options).unwrap();
+        let kept = PARSED.lock().unwrap();
+        let digest = digest_of(&texts[KEPT], &options);
+        assert_eq!(kept.iter().filter(|(known, _)| *known == digest).count(), 1);
+        assert!(kept.len() <= KEPT);
+        drop(kept);
+        // The first of them is gone: KEPT others came after it.
+        assert!(parsed_before(&texts[0], &options).is_none());
         assert!(parsed_before(&texts[KEPT], &options).is_some());
     }
 }

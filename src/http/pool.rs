@@ -59,13 +59,39 @@ fn proxy_of(config: &HttpConfig) -> Result<Option<reqwest::Proxy>> {
         .transpose()
 }
 
+/// The environment variables reqwest reads for its proxies when a client is built without one.
+const PROXY_VARIABLES: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// Whether a client built now without a proxy of its own would take one from the environment.
+fn proxies_in_environment() -> bool {
+    PROXY_VARIABLES
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()))
+}
+
 /// Builds a client. TLS trust is as Node.js decides it (see [`crate::http::tls`]): `config.trust`'s
-/// roots, verified unless it says not to.
+/// roots, verified unless it says not to. Without `config.proxy`, the proxy variables apply as
+/// they are now.
 pub fn build_client(config: &HttpConfig) -> Result<Client> {
+    build_with(config, true)
+}
+
+/// [`build_client`]; without `environment`, no proxy variable is read (there was none when the
+/// client was asked for).
+fn build_with(config: &HttpConfig, environment: bool) -> Result<Client> {
     let certificates = tls::anchors_of(&config.trust.roots).map_err(Error::InvalidParam)?;
     let mut builder = Client::builder();
     if let Some(proxy) = proxy_of(config)? {
         builder = builder.proxy(proxy);
+    } else if !environment {
+        builder = builder.no_proxy();
     }
     builder
         .user_agent(USER_AGENT)
@@ -84,9 +110,11 @@ pub fn build_client(config: &HttpConfig) -> Result<Client> {
 }
 
 /// The process-wide HTTP client of one configuration, checked when it is asked for and built at
-/// its first request: building an AEM client parses no certificate and sets up no TLS (a few
-/// milliseconds for Node's 140-odd roots), as Node's own agents load theirs at the first
-/// connection. Clones share the one client and its connection pool.
+/// its first request: building an AEM client sets up no TLS and parses none of Node's 140-odd
+/// default roots (a few milliseconds), as Node's own agents load theirs at the first connection.
+/// (A `ca` option is parsed when it is checked, and again at the build.) The proxy variables are
+/// read when it is asked for, as before: when one is set, the client is built then; when none is,
+/// it is built to read none. Clones share the one client and its connection pool.
 #[derive(Clone)]
 pub struct SharedClient(Arc<LazyClient>);
 
@@ -96,22 +124,34 @@ struct LazyClient {
 }
 
 impl SharedClient {
-    /// A client for `config`, not built yet: what can be wrong with the configuration (a proxy
-    /// URL, a `ca` that is not PEM, an unknown root set) is an error now.
+    /// A client for `config`: what can be wrong with the configuration (a proxy URL, a `ca`
+    /// that is not PEM, an unknown root set) is an error now.
     fn new(config: &HttpConfig) -> Result<Self> {
         proxy_of(config)?;
         tls::check_roots(&config.trust.roots).map_err(Error::InvalidParam)?;
-        Ok(Self(Arc::new(LazyClient {
+        let shared = Self(Arc::new(LazyClient {
             config: config.clone(),
             client: OnceLock::new(),
-        })))
+        }));
+        if config.proxy.is_none() && proxies_in_environment() {
+            let built = build_with(config, true);
+            let failure = built.as_ref().err().map(ToString::to_string);
+            let _ = shared
+                .0
+                .client
+                .set(built.map_err(|error| error.to_string()));
+            if let Some(message) = failure {
+                return Err(Error::InvalidParam(message));
+            }
+        }
+        Ok(shared)
     }
 
     /// The HTTP client, built at the first call.
     pub fn client(&self) -> Result<&Client> {
         self.0
             .client
-            .get_or_init(|| build_client(&self.0.config).map_err(|error| error.to_string()))
+            .get_or_init(|| build_with(&self.0.config, false).map_err(|error| error.to_string()))
             .as_ref()
             .map_err(|message| Error::InvalidParam(message.clone()))
     }

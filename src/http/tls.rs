@@ -83,9 +83,8 @@ static REGISTERED: Mutex<Vec<Arc<RootSet>>> = Mutex::new(Vec::new());
 
 /// Registers a set of trust anchors (a PEM bundle: Node's default set) and returns its number for
 /// [`Roots::Registered`]; the same bundle gets the same number. Nothing is parsed here: the
-/// first HTTP client that trusts the set parses it, and if it does not parse (a
-/// `NODE_EXTRA_CA_CERTS` file that is not PEM, which Node warns about and leaves out) uses
-/// `fallback` (Node's bundled roots alone).
+/// first HTTP client that trusts the set parses it, keeping the certificates it can use, and
+/// when none is left (or the PEM does not parse at all) uses `fallback`, Node's bundled roots.
 pub fn register_roots(pem: String, fallback: Option<String>) -> u32 {
     let mut registered = REGISTERED.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(index) = registered
@@ -134,8 +133,8 @@ pub fn anchors_of(roots: &Roots) -> Result<Vec<CertificateDer<'static>>, String>
                 registered_set(*id).ok_or_else(|| format!("no root set {id} was registered"))?;
             set.certificates
                 .get_or_init(|| {
-                    certificates_from_pem(set.pem.as_bytes())
-                        .or_else(|| certificates_from_pem(set.fallback.as_deref()?.as_bytes()))
+                    usable_certificates(set.pem.as_bytes())
+                        .or_else(|| usable_certificates(set.fallback.as_deref()?.as_bytes()))
                         .map(Arc::new)
                 })
                 .as_ref()
@@ -147,6 +146,20 @@ pub fn anchors_of(roots: &Roots) -> Result<Vec<CertificateDer<'static>>, String>
         Roots::Pem(pem) => certificates_from_pem(pem.as_bytes())
             .ok_or_else(|| "ca is not a PEM bundle of CA certificates".to_owned()),
     }
+}
+
+/// The certificates of a registered set that can be trust anchors, in order: one that cannot
+/// (a block webpki cannot use) is left out, as Node leaves out what it cannot read of
+/// `NODE_EXTRA_CA_CERTS`, with a warning. `None` when the PEM does not parse or none is left.
+fn usable_certificates(pem: &[u8]) -> Option<Vec<CertificateDer<'static>>> {
+    let certificates: Vec<CertificateDer<'static>> = pem::parse_many(pem)
+        .ok()?
+        .into_iter()
+        .filter(|block| matches!(block.tag(), "CERTIFICATE" | "TRUSTED CERTIFICATE"))
+        .map(|block| CertificateDer::from(block.into_contents()))
+        .filter(|der| webpki::anchor_from_trusted_cert(der).is_ok())
+        .collect();
+    (!certificates.is_empty()).then_some(certificates)
 }
 
 /// The certificates of a PEM bundle, in order. `None` when it holds none or one that does not
@@ -575,20 +588,20 @@ mod tests {
 
     #[test]
     fn registered_sets_are_parsed_when_first_needed_and_fall_back_when_they_do_not_parse() {
-        let with_bad_extra = format!(
-            "{SELF_SIGNED}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
-        );
-        let id = register_roots(with_bad_extra.clone(), Some(SELF_SIGNED.to_owned()));
+        let self_signed = || certificates_from_pem(SELF_SIGNED.as_bytes()).unwrap();
+        let bad = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        // A certificate webpki cannot use is left out; the others stay.
+        let with_bad_extra = format!("{SELF_SIGNED}\n{bad}");
+        let id = register_roots(with_bad_extra.clone(), Some("not PEM".to_owned()));
         assert_eq!(
-            register_roots(with_bad_extra, Some(SELF_SIGNED.to_owned())),
+            register_roots(with_bad_extra, Some("not PEM".to_owned())),
             id
         );
         check_roots(&Roots::Registered(id)).unwrap();
-        let anchors = anchors_of(&Roots::Registered(id)).unwrap();
-        assert_eq!(
-            anchors,
-            certificates_from_pem(SELF_SIGNED.as_bytes()).unwrap()
-        );
+        assert_eq!(anchors_of(&Roots::Registered(id)).unwrap(), self_signed());
+        // None usable: the fallback.
+        let id = register_roots(bad.to_owned(), Some(SELF_SIGNED.to_owned()));
+        assert_eq!(anchors_of(&Roots::Registered(id)).unwrap(), self_signed());
 
         let unusable = register_roots("not a certificate".to_owned(), None);
         check_roots(&Roots::Registered(unusable)).unwrap();

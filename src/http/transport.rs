@@ -511,9 +511,15 @@ impl Transport {
                 let Target::Absolute(url) = request.url else {
                     return Err(failure("a relative URL needs a fetch transport"));
                 };
-                let client = client
-                    .client()
-                    .map_err(|error| failure(&error.to_string()))?;
+                // A client that cannot be built (its trust) fails every request alike: nothing
+                // about it is transient, so it is not retried, nor taken for AEM being down.
+                let client = client.client().map_err(|error| {
+                    TransportError::Fetch(FetchFailure {
+                        message: error.to_string(),
+                        kind: FetchFailureKind::Certificate,
+                        cause: None,
+                    })
+                })?;
                 let builder = client.request(request.method, url).headers(request.headers);
                 let builder = match request.body {
                     Some(Body::Text(text)) => builder.body(text),

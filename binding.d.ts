@@ -76,6 +76,11 @@ export declare class NativeClient {
   /** Drops every cached response. */
   clearCache(): void
   /**
+   * Invalidates the cached answers `selector` reaches (see `AemClient::invalidate`): marks
+   * them stale, or with `hard` removes them. Resolves with how many answers were reached.
+   */
+  invalidate(selector: InvalidateSelector, hard: boolean): Promise<number>
+  /**
    * The relative URL of a persisted query run with GET. `variables` is a flat list of
    * names and values in text form: `[name1, value1, name2, value2, …]`.
    */
@@ -330,6 +335,22 @@ export interface HeldRead {
 
 /** The HTTP versions an outcome code's version field indexes, from 1 (`lib/outcome.js`). */
 export declare function httpVersions(): Array<string>
+
+/**
+ * What an invalidation reaches: answers holding any of `paths` (GraphQL `_path` values), a
+ * path under any of `prefixes`, answers of any of `queries` (`conf/name`), or with `all`
+ * every answer.
+ */
+export interface InvalidateSelector {
+  /** Exact `_path` values. */
+  paths?: Array<string>
+  /** Path prefixes: `/content/dam/site/en/` reaches every path under it. */
+  prefixes?: Array<string>
+  /** Persisted queries, `conf/name`. */
+  queries?: Array<string>
+  /** Every answer. */
+  all?: boolean
+}
 
 /**
  * Where the last panic of the process happened (`file:line`), once: for a synchronous call whose

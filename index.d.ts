@@ -54,6 +54,8 @@ declare class AEMHeadless {
   buildQuery(model: string, fields: string, config?: AEMHeadless.PaginationConfig, args?: AEMHeadless.QueryArgs): AEMHeadless.QueryBuilderResult
   /** Drops every response the `cache` option kept. Does nothing without a cache. */
   clearCache(): void
+  /** The response cache's controls: `invalidate` marks answers stale or removes them. */
+  readonly cache: AEMHeadless.CacheControls
   /**
    * The Fetch API for any AEM API, bound to this client (pass it around unbound, e.g. as
    * `openapi-fetch`'s `fetch`). A path resolves against `serviceURL`. To the service URL's origin
@@ -444,6 +446,29 @@ declare namespace AEMHeadless {
 
   /** A `fetch` as `config.fetch` takes it: WHATWG fetch, node-fetch, undici's, or a double. */
   export type FetchFunction = (url: string, init: FetchInit, retryOptions: RetryOptions) => Promise<FetchLikeResponse>
+
+  /** What `cache.invalidate` reaches, and how. At least one of `paths`, `prefixes`, `queries` or `all`. */
+  export interface Invalidation {
+    /** Answers that hold any of these GraphQL `_path` values. */
+    paths?: string[]
+    /** Answers that hold a path under any of these prefixes (`/content/dam/site/en/`). */
+    prefixes?: string[]
+    /** Answers of these persisted queries (`conf/name`). */
+    queries?: string[]
+    /** Every answer. */
+    all?: boolean
+    /**
+     * `'soft'` (the default): stale now, still served within `stale-while-revalidate` (counted
+     * from now) while revalidated with their validators. `'hard'`: removed.
+     */
+    mode?: 'soft' | 'hard'
+  }
+
+  /** The response cache's controls. */
+  export interface CacheControls {
+    /** Invalidates the answers `invalidation` reaches; resolves with how many this process held. */
+    invalidate(invalidation: Invalidation): Promise<{ invalidated: number }>
+  }
 
   /** Bounds of the response cache; the least recently used entries go first. */
   export interface CacheOptions {

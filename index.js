@@ -3,7 +3,7 @@
 const path = require('node:path')
 const native = loadBinding()
 const { AEMHeadlessError, ErrorCodes, sdkError, fromNative, wordingOf } = require('./lib/errors')
-const { callOptions, checkRetryOptions, checkRetries, checkCache, optionalBoolean, tracingOption, toJson, positiveNumber, headerRecord, MAX_TIMEOUT_MS } = require('./lib/options')
+const { callOptions, checkRetryOptions, checkRetries, checkCache, checkInvalidation, optionalBoolean, tracingOption, toJson, positiveNumber, headerRecord, MAX_TIMEOUT_MS } = require('./lib/options')
 const { QueryTypes, resolveArgs, queryText, buildQuery } = require('./lib/query-builder')
 const { TokenProvider } = require('./lib/token-provider')
 const { loadCredentials, credentialsOptions } = require('./lib/credentials')
@@ -385,10 +385,33 @@ class AEMHeadless {
 
   /**
    * Drops every response the `cache` option kept; later calls go to AEM again. Does nothing
-   * without a cache.
+   * without a cache. The same as `cache.invalidate({ all: true, mode: 'hard' })`, at once.
    */
   clearCache () {
     this.#native.clearCache()
+  }
+
+  /**
+   * The response cache's controls (with the `cache` option; without it they reach nothing).
+   * `invalidate({ paths, prefixes, queries, all, mode })` reaches the answers that hold any of
+   * `paths` (GraphQL `_path` values, as AEM's events name content), a path under any of
+   * `prefixes`, the answers of any of `queries` (`conf/name`), or with `all: true` every answer.
+   * `mode: 'soft'` (the default) marks them stale: they are still served within their
+   * `stale-while-revalidate` window, counted from now, while they are revalidated with their
+   * validators, and within `stale-if-error` when AEM fails. `'hard'` removes them (takedowns). A
+   * shared store's copies of the answers reached are removed too. Resolves with
+   * `{ invalidated }`, how many answers were reached in this process.
+   * @returns {{invalidate(options: {paths?: string[], prefixes?: string[], queries?: string[],
+   *   all?: boolean, mode?: 'soft' | 'hard'}): Promise<{invalidated: number}>}}
+   */
+  get cache () {
+    const native = this.#native
+    return {
+      async invalidate (options) {
+        const { selector, hard } = checkInvalidation(options)
+        return { invalidated: await native.invalidate(selector, hard) }
+      }
+    }
   }
 
   /**

@@ -18,6 +18,11 @@ async function usage (): Promise<void> {
   await patient.runPersistedQuery('x/y', {}, { timeout: 1000 })
   const cached = new AEMHeadless({ serviceURL: 'https://publish.example', cache: { maxEntries: 500, maxBytes: 16e6 }, coalesce: true })
   cached.clearCache()
+  const { invalidated }: { invalidated: number } = await cached.cache.invalidate({ paths: ['/content/dam/site/en/a'], prefixes: ['/content/dam/site/'], queries: ['site/list'], mode: 'soft' })
+  await cached.cache.invalidate({ all: true, mode: 'hard' })
+  // @ts-expect-error mode is 'soft' or 'hard'
+  await cached.cache.invalidate({ all: true, mode: 'later' })
+  console.log(invalidated)
   new AEMHeadless({ serviceURL: 'https://publish.example', logger: (event) => { if (event.event === 'request') console.log(event.level, event.method, event.url, event.status, event.attempts) } })
   new AEMHeadless({ serviceURL: 'https://publish.example', logger: console })
   new AEMHeadless({ serviceURL: 'https://publish.example', logger: false })

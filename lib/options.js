@@ -210,4 +210,33 @@ function headerRecord (headers, what) {
   return Object.fromEntries(merged.values())
 }
 
-module.exports = { callOptions, checkRetryOptions, checkRetries, checkCache, optionalBoolean, tracingOption, toJson, positiveNumber, headerRecord, MAX_TIMEOUT_MS }
+/**
+ * The selector and mode of `aem.cache.invalidate(options)`, checked: `paths`, `prefixes` and
+ * `queries` are arrays of non-empty strings, `all` a boolean, `mode` `'soft'` (the default) or
+ * `'hard'`; at least one of them must reach something.
+ * @returns {{selector: {paths?: string[], prefixes?: string[], queries?: string[], all?: boolean}, hard: boolean}}
+ */
+function checkInvalidation (options) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw sdkError('INVALID_PARAM', 'invalidate takes an object: {paths, prefixes, queries, all, mode}')
+  }
+  const selector = {}
+  for (const name of ['paths', 'prefixes', 'queries']) {
+    const values = options[name]
+    if (values === undefined) continue
+    if (!Array.isArray(values) || !values.every((value) => typeof value === 'string' && value !== '')) {
+      throw sdkError('INVALID_PARAM', `${name} must be an array of non-empty strings`)
+    }
+    selector[name] = values
+  }
+  if (options.all !== undefined && typeof options.all !== 'boolean') throw sdkError('INVALID_PARAM', 'all must be a boolean')
+  if (options.all) selector.all = true
+  const mode = options.mode === undefined ? 'soft' : options.mode
+  if (mode !== 'soft' && mode !== 'hard') throw sdkError('INVALID_PARAM', "mode must be 'soft' or 'hard'")
+  if (!selector.all && !['paths', 'prefixes', 'queries'].some((name) => selector[name] && selector[name].length > 0)) {
+    throw sdkError('INVALID_PARAM', 'invalidate needs paths, prefixes, queries or all: true')
+  }
+  return { selector, hard: mode === 'hard' }
+}
+
+module.exports = { callOptions, checkRetryOptions, checkRetries, checkCache, checkInvalidation, optionalBoolean, tracingOption, toJson, positiveNumber, headerRecord, MAX_TIMEOUT_MS }

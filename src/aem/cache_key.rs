@@ -126,6 +126,24 @@ pub fn scope_of(service_url: &str, client_headers: &HeaderMap) -> String {
 }
 
 /// Appends `field` to a key as `<length in bytes>:<field>`.
+/// The persisted query (`conf/name`) a key of [`key_of`] is for; `None` for another endpoint.
+pub fn persisted_query_of(key: &str) -> Option<&str> {
+    let endpoint = fields(key).nth(1)?;
+    let query = endpoint.strip_prefix(PERSISTED_QUERY_PREFIX)?;
+    Some(query.split([';', '?']).next().unwrap_or(query))
+}
+
+/// The fields of a key, as [`push_field`] wrote them.
+fn fields(key: &str) -> impl Iterator<Item = &str> {
+    let mut rest = key;
+    std::iter::from_fn(move || {
+        let (length, after) = rest.split_once(':')?;
+        let field = after.get(..length.parse::<usize>().ok()?)?;
+        rest = &after[field.len()..];
+        Some(field)
+    })
+}
+
 fn push_field(key: &mut String, field: &str) {
     use std::fmt::Write as _;
     let _ = write!(key, "{}:{field}", field.len());
@@ -153,6 +171,29 @@ mod tests {
 
     fn key(headers: &[(&str, &str)]) -> String {
         key_of(&request(headers, &[]), "").unwrap()
+    }
+
+    #[test]
+    fn the_persisted_query_is_read_back_from_a_key() {
+        assert_eq!(persisted_query_of(&key(&[("x-a", "1:2")])), Some("a/b"));
+        let with_variables = AemRequest {
+            ..AemRequest::new(
+                Method::GET,
+                "graphql/execute.json/wknd-shared/adventure-by-slug;slug=bali%3Bx".into(),
+                None,
+            )
+        };
+        assert_eq!(
+            persisted_query_of(&key_of(&with_variables, "id").unwrap()),
+            Some("wknd-shared/adventure-by-slug")
+        );
+        let raw = AemRequest {
+            raw: true,
+            ..AemRequest::new(Method::GET, "adobe/sites/cf/fragments".into(), None)
+        };
+        assert_eq!(persisted_query_of(&key_of(&raw, "id").unwrap()), None);
+        assert_eq!(persisted_query_of("garbage"), None);
+        assert_eq!(persisted_query_of("99:short"), None);
     }
 
     #[test]

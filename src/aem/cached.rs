@@ -15,6 +15,7 @@ use super::response;
 use crate::cache::local::{Lookup, Refreshed, StaleEntry};
 use crate::cache::policy::{self, Validators};
 use crate::cache::shared::{Lease, SharedCache};
+use crate::cache::tags::{Selector, Tags};
 use crate::error::{Error, Result};
 
 /// A background revalidation under way; dropped (done, failed or cancelled), it ends.
@@ -174,6 +175,37 @@ impl AemClient {
         }
     }
 
+    /// Marks the answers `selector` reaches stale (served within their stale windows while they
+    /// are revalidated with their validators), or with `hard` removes them, here; `all` with
+    /// `hard` also stops this client taking older entries of the shared store. Returns the keys
+    /// reached, for [`AemClient::invalidate`] to forget in the shared store.
+    pub fn invalidate_here(&self, selector: &Selector, hard: bool) -> Vec<String> {
+        let reached = self
+            .cache
+            .as_ref()
+            .map_or_else(Vec::new, |cache| cache.invalidate(selector, hard));
+        if selector.all && hard {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+            self.cleared_at.store(now + 1, Ordering::Relaxed);
+        }
+        reached
+    }
+
+    /// [`AemClient::invalidate_here`], and the shared store's copies of the answers reached are
+    /// removed, so that this process does not take them back as fresh. Returns how many answers
+    /// were reached here. (Other processes' own copies are theirs to invalidate.)
+    pub async fn invalidate(&self, selector: &Selector, hard: bool) -> usize {
+        let reached = self.invalidate_here(selector, hard);
+        if let Some(shared) = &self.shared {
+            for key in &reached {
+                shared.forget(key).await;
+            }
+        }
+        reached.len()
+    }
+
     /// Revalidates `key` in the background, unless a revalidation of it is under way: the
     /// stale-while-revalidate answer does not wait for it.
     fn revalidate_in_background(
@@ -235,7 +267,8 @@ impl AemClient {
             shared.forget(key).await;
             return None;
         }
-        cache.put(key.to_owned(), body, policy);
+        let tags = Tags::of(&body, cache_key::persisted_query_of(key));
+        cache.put(key.to_owned(), body, policy, tags);
         Some(cache.lookup(key))
     }
 
@@ -389,7 +422,8 @@ impl AemClient {
                     if let Some(shared) = &self.shared {
                         shared.write(key, &body, &policy).await;
                     }
-                    cache.put(key.to_owned(), Arc::clone(&body), policy);
+                    let tags = Tags::of(&body, cache_key::persisted_query_of(key));
+                    cache.put(key.to_owned(), Arc::clone(&body), policy, tags);
                 }
                 None => self.forget(key).await,
             }

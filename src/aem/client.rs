@@ -6,7 +6,7 @@
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -340,14 +340,13 @@ impl AemClient {
         })
     }
 
+    /// Drops every answer the cache holds: an invalidation of everything, hard.
     pub fn clear_cache(&self) {
-        if let Some(cache) = &self.cache {
-            cache.clear();
-        }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        self.cleared_at.store(now + 1, Ordering::Relaxed);
+        let all = crate::cache::tags::Selector {
+            all: true,
+            ..Default::default()
+        };
+        self.invalidate_here(&all, true);
     }
 
     /// The largest response body accepted, in bytes.

@@ -24,6 +24,7 @@ use crate::aem::request::{AemRequest, Auth, ManagedToken, parse_headers};
 use crate::cache::local::CacheConfig;
 use crate::cache::policy::StaleDefaults;
 use crate::cache::shared::{SharedCache, SharedCacheConfig};
+use crate::cache::tags::Selector;
 use crate::error::Error;
 use crate::http::file_body::FileRange;
 use crate::http::redirect::RedirectMode;
@@ -308,6 +309,28 @@ impl NativeClient {
     #[napi(catch_unwind)]
     pub fn clear_cache(&self) {
         self.inner.clear_cache();
+    }
+
+    /// Invalidates the cached answers `selector` reaches (see `AemClient::invalidate`): marks
+    /// them stale, or with `hard` removes them. Resolves with how many answers were reached.
+    #[napi(ts_return_type = "Promise<number>", catch_unwind)]
+    pub fn invalidate<'env>(
+        &self,
+        env: &'env Env,
+        selector: InvalidateSelector,
+        hard: bool,
+    ) -> napi::Result<PromiseRaw<'env, u32>> {
+        let client = Arc::clone(&self.inner);
+        let selector = Selector {
+            paths: selector.paths.unwrap_or_default(),
+            prefixes: selector.prefixes.unwrap_or_default(),
+            queries: selector.queries.unwrap_or_default(),
+            all: selector.all.unwrap_or(false),
+        };
+        runtime::spawn(env, async move {
+            let reached = client.invalidate(&selector, hard).await;
+            Ok(u32::try_from(reached).unwrap_or(u32::MAX))
+        })
     }
 
     /// The relative URL of a persisted query run with GET. `variables` is a flat list of
@@ -609,6 +632,21 @@ struct RequestParts {
     trace: Option<Vec<String>>,
     token: Option<String>,
     identity: Option<String>,
+}
+
+/// What an invalidation reaches: answers holding any of `paths` (GraphQL `_path` values), a
+/// path under any of `prefixes`, answers of any of `queries` (`conf/name`), or with `all`
+/// every answer.
+#[napi(object)]
+pub struct InvalidateSelector {
+    /// Exact `_path` values.
+    pub paths: Option<Vec<String>>,
+    /// Path prefixes: `/content/dam/site/en/` reaches every path under it.
+    pub prefixes: Option<Vec<String>>,
+    /// Persisted queries, `conf/name`.
+    pub queries: Option<Vec<String>>,
+    /// Every answer.
+    pub all: Option<bool>,
 }
 
 /// What a request resolves with: the body, or with tracing or logging on, the body and its

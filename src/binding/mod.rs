@@ -15,8 +15,9 @@ mod trust;
 
 pub use cache_store::{CacheStore, StoreCall, settle_store};
 pub use client::{
-    CallOptions, CancelToken, NativeClient, NativeClientConfig, RetryOptions, StreamedAnswer,
-    StreamedRequest, check_answer, http_versions, redact_secrets, redact_url, retry_after_ms,
+    CallOptions, CancelToken, InvalidateSelector, NativeClient, NativeClientConfig, RetryOptions,
+    StreamedAnswer, StreamedRequest, check_answer, http_versions, redact_secrets, redact_url,
+    retry_after_ms,
 };
 pub use credentials::{
     LoadCredentialsOptions, LoadedCredentials, credentials_parsed_before,

@@ -12,6 +12,7 @@ use lru::LruCache;
 use tokio::time::Instant;
 
 use crate::cache::policy::{self, CacheHeaders, ReusePolicy, Validators};
+use crate::cache::tags::{Selector, Tags};
 
 /// The bounds of a [`ResponseCache`], and the stale windows of answers that carry none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,8 @@ impl Default for CacheConfig {
 
 struct Entry {
     body: Arc<str>,
+    /// What it is about: the paths in it and its query, for invalidations.
+    tags: Tags,
     /// The policy it was stored or last revalidated with; a 304 without directives keeps it.
     policy: ReusePolicy,
     fresh_until: Instant,
@@ -202,13 +205,14 @@ impl ResponseCache {
 
     /// Stores `body` under `key` as `policy` says, evicting the least recently used entries to
     /// stay within the bounds. A body larger than `max_bytes` is not stored.
-    pub fn put(&self, key: String, body: Arc<str>, policy: ReusePolicy) {
-        let bytes = key.len() + body.len();
+    pub fn put(&self, key: String, body: Arc<str>, policy: ReusePolicy, tags: Tags) {
+        let bytes = key.len() + body.len() + tags.paths().map(str::len).sum::<usize>();
         if bytes > self.config.max_bytes {
             return;
         }
         let mut entry = Entry {
             body,
+            tags,
             fresh_until: after(Instant::now(), policy.fresh_for),
             policy,
             bytes,
@@ -263,6 +267,30 @@ impl ResponseCache {
         }
     }
 
+    /// Marks the entries `selector` reaches stale, or with `hard` removes them, and returns
+    /// their keys. A stale entry is served within its stale windows, counted from now, and
+    /// revalidated with its validators; one with neither is dropped at its next lookup.
+    pub fn invalidate(&self, selector: &Selector, hard: bool) -> Vec<String> {
+        let now = Instant::now();
+        let mut entries = self.lock();
+        let reached: Vec<String> = entries
+            .lru
+            .iter()
+            .filter(|(_, entry)| entry.tags.matches(selector))
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in &reached {
+            if hard {
+                if let Some(removed) = entries.lru.pop(key) {
+                    entries.bytes -= removed.bytes;
+                }
+            } else if let Some(entry) = entries.lru.peek_mut(key) {
+                entry.fresh_until = entry.fresh_until.min(now);
+            }
+        }
+        reached
+    }
+
     /// Drops every entry.
     pub fn clear(&self) {
         let mut entries = self.lock();
@@ -300,15 +328,77 @@ mod tests {
     #[test]
     fn entries_expire() {
         let cache = ResponseCache::new(CacheConfig::default());
-        cache.put("k".into(), "body".into(), fresh(secs(60)));
+        cache.put("k".into(), "body".into(), fresh(secs(60)), Tags::default());
         assert_eq!(cache.get("k").as_deref(), Some("body"));
-        cache.put("gone".into(), "body".into(), fresh(Duration::from_nanos(1)));
+        cache.put(
+            "gone".into(),
+            "body".into(),
+            fresh(Duration::from_nanos(1)),
+            Tags::default(),
+        );
         std::thread::sleep(Duration::from_millis(2));
         assert_eq!(cache.get("gone"), None);
         assert!(matches!(cache.lookup("gone"), Lookup::Miss));
         assert_eq!(cache.usage(), (1, 5));
-        cache.put("zero".into(), "body".into(), fresh(Duration::ZERO));
+        cache.put(
+            "zero".into(),
+            "body".into(),
+            fresh(Duration::ZERO),
+            Tags::default(),
+        );
         assert_eq!(cache.get("zero"), None);
+    }
+
+    #[test]
+    fn invalidations_mark_what_they_reach_stale_or_remove_it() {
+        let cache = ResponseCache::new(CacheConfig::default());
+        let mut windows = fresh(secs(60));
+        windows.stale_while_revalidate = secs(30);
+        let tagged =
+            |path: &str, query: &str| Tags::of(&format!("{{\"_path\":\"{path}\"}}"), Some(query));
+        cache.put(
+            "a".into(),
+            "a".into(),
+            windows.clone(),
+            tagged("/content/dam/s/en/a", "s/one"),
+        );
+        cache.put(
+            "b".into(),
+            "b".into(),
+            windows.clone(),
+            tagged("/content/dam/s/fr/b", "s/two"),
+        );
+        let by_path = Selector {
+            paths: vec!["/content/dam/s/en/a".into()],
+            ..Selector::default()
+        };
+        assert_eq!(cache.invalidate(&by_path, false), ["a"]);
+        // Soft: stale now, within its stale-while-revalidate window; the other untouched.
+        assert!(matches!(
+            cache.lookup("a"),
+            Lookup::Stale(StaleEntry {
+                while_revalidate: true,
+                ..
+            })
+        ));
+        assert_eq!(cache.get("b").as_deref(), Some("b"));
+        let by_query = Selector {
+            queries: vec!["s/two".into()],
+            ..Selector::default()
+        };
+        assert_eq!(cache.invalidate(&by_query, true), ["b"]);
+        assert!(matches!(cache.lookup("b"), Lookup::Miss));
+        let nothing = Selector {
+            prefixes: vec!["/content/dam/other/".into()],
+            ..Selector::default()
+        };
+        assert!(cache.invalidate(&nothing, true).is_empty());
+        let all = Selector {
+            all: true,
+            ..Selector::default()
+        };
+        assert_eq!(cache.invalidate(&all, true), ["a"]);
+        assert_eq!(cache.usage(), (0, 0));
     }
 
     #[test]
@@ -320,13 +410,13 @@ mod tests {
             stale_if_error: Duration::MAX,
             ..ReusePolicy::default()
         };
-        cache.put("k".into(), "body".into(), most.clone());
+        cache.put("k".into(), "body".into(), most.clone(), Tags::default());
         assert_eq!(cache.get("k").as_deref(), Some("body"));
         let stale = ReusePolicy {
             fresh_for: Duration::ZERO,
             ..most
         };
-        cache.put("s".into(), "body".into(), stale);
+        cache.put("s".into(), "body".into(), stale, Tags::default());
         assert!(matches!(
             cache.lookup("s"),
             Lookup::Stale(StaleEntry {
@@ -358,7 +448,7 @@ mod tests {
             stale_if_error: secs(60),
             ..ReusePolicy::default()
         };
-        cache.put("k".into(), "body".into(), policy);
+        cache.put("k".into(), "body".into(), policy, Tags::default());
         let Lookup::Stale(stale) = cache.lookup("k") else {
             panic!("stale")
         };
@@ -376,7 +466,7 @@ mod tests {
             },
             ..ReusePolicy::default()
         };
-        cache.put("v".into(), "body".into(), validated);
+        cache.put("v".into(), "body".into(), validated, Tags::default());
         let Lookup::Stale(stale) = cache.lookup("v") else {
             panic!("kept to be revalidated")
         };
@@ -402,9 +492,9 @@ mod tests {
     #[test]
     fn one_background_revalidation_per_key() {
         let cache = ResponseCache::new(CacheConfig::default());
-        cache.put("k".into(), "body".into(), fresh(secs(60)));
+        cache.put("k".into(), "body".into(), fresh(secs(60)), Tags::default());
         assert!(cache.begin_revalidation("k"));
-        cache.put("k".into(), "newer".into(), fresh(secs(60)));
+        cache.put("k".into(), "newer".into(), fresh(secs(60)), Tags::default());
         assert!(
             !cache.begin_revalidation("k"),
             "still claimed across a new entry"
@@ -425,23 +515,28 @@ mod tests {
         };
         let cache = bounded(2, 1_000);
         let ttl = secs(60);
-        cache.put("a".into(), "1".into(), fresh(ttl));
-        cache.put("b".into(), "2".into(), fresh(ttl));
+        cache.put("a".into(), "1".into(), fresh(ttl), Tags::default());
+        cache.put("b".into(), "2".into(), fresh(ttl), Tags::default());
         assert!(cache.get("a").is_some());
-        cache.put("c".into(), "3".into(), fresh(ttl));
+        cache.put("c".into(), "3".into(), fresh(ttl), Tags::default());
         assert!(cache.get("b").is_none(), "b was the least recently used");
         assert!(cache.get("a").is_some() && cache.get("c").is_some());
 
         let cache = bounded(100, 10);
-        cache.put("a".into(), "1234".into(), fresh(ttl));
-        cache.put("b".into(), "1234".into(), fresh(ttl));
+        cache.put("a".into(), "1234".into(), fresh(ttl), Tags::default());
+        cache.put("b".into(), "1234".into(), fresh(ttl), Tags::default());
         assert_eq!(cache.usage(), (2, 10));
-        cache.put("c".into(), "1234".into(), fresh(ttl));
+        cache.put("c".into(), "1234".into(), fresh(ttl), Tags::default());
         assert_eq!(cache.usage(), (2, 10));
         assert!(cache.get("a").is_none());
-        cache.put("huge".into(), "12345678901".into(), fresh(ttl));
+        cache.put(
+            "huge".into(),
+            "12345678901".into(),
+            fresh(ttl),
+            Tags::default(),
+        );
         assert!(cache.get("huge").is_none(), "larger than max_bytes");
-        cache.put("b".into(), "12".into(), fresh(ttl));
+        cache.put("b".into(), "12".into(), fresh(ttl), Tags::default());
         assert_eq!(
             cache.usage(),
             (2, 8),

@@ -5,3 +5,4 @@ pub mod coalesce;
 pub mod local;
 pub mod policy;
 pub mod shared;
+pub mod tags;

@@ -46,6 +46,8 @@ class AEMHeadless {
   #timeout = DEFAULT_TIMEOUT_MS
   /** `log(level, event)` when logging is on, else null. */
   #log = null
+  /** `cache`'s controls, made at first use. */
+  #cacheControls = null
   /** The `tracing` option. */
   #tracing = undefined
   /** Where the requests go, for OpenTelemetry (null with `tracing: false`), parsed at the first request. */
@@ -405,13 +407,16 @@ class AEMHeadless {
    *   all?: boolean, mode?: 'soft' | 'hard'}): Promise<{invalidated: number}>}}
    */
   get cache () {
-    const native = this.#native
-    return {
-      async invalidate (options) {
-        const { selector, hard } = checkInvalidation(options)
-        return { invalidated: await native.invalidate(selector, hard) }
-      }
+    if (this.#cacheControls === null) {
+      const native = this.#native
+      this.#cacheControls = Object.freeze({
+        async invalidate (options) {
+          const { selector, hard } = checkInvalidation(options)
+          return { invalidated: await native.invalidate(selector, hard) }
+        }
+      })
     }
+    return this.#cacheControls
   }
 
   /**

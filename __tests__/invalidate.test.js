@@ -108,6 +108,7 @@ test('clearCache() is invalidate({ all: true, mode: \'hard\' }); without a cache
   await aem.runPersistedQuery(ALL)
   assert.equal(served(ALL), 1)
   assert.deepEqual(await client({ cache: false }).cache.invalidate({ all: true }), { invalidated: 0 })
+  assert.equal(aem.cache, aem.cache)
 })
 
 test('what invalidate takes is checked, and a bad selector reaches nothing', async () => {

@@ -199,9 +199,9 @@ impl AemClient {
     pub async fn invalidate(&self, selector: &Selector, hard: bool) -> usize {
         let reached = self.invalidate_here(selector, hard);
         if let Some(shared) = &self.shared {
-            for key in &reached {
-                shared.forget(key).await;
-            }
+            // At once: each is bounded by the store's timeout, so a store that is down costs
+            // one timeout, not one per answer.
+            futures_util::future::join_all(reached.iter().map(|key| shared.forget(key))).await;
         }
         reached.len()
     }

@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = policy.keep_for();
         let _ = policy.clone().aged(Duration::MAX);
         let cache = ResponseCache::new(CacheConfig::default());
-        cache.put("k".to_owned(), "body".into(), policy);
+        cache.put("k".to_owned(), "body".into(), policy, Default::default());
         let _ = cache.lookup("k");
         let not_modified = CacheHeaders::of(&headers_of(refreshed));
         let _ = cache.refresh("k", &not_modified);

@@ -149,6 +149,11 @@ export interface CacheOptions {
   storeTimeoutMs?: number
   /** With a store: the largest body shared, in bytes. Default 1 MiB. */
   maxStoreBytes?: number
+  /**
+   * The Content Fragment models each persisted query (`conf/name`) lists, for answers whose
+   * list fields are aliased; models are otherwise found in the answers.
+   */
+  models?: Record<string, Array<string>>
 }
 
 /** Per-call settings over the client's. */
@@ -346,6 +351,8 @@ export interface InvalidateSelector {
   paths?: Array<string>
   /** Path prefixes: `/content/dam/site/en/` reaches every path under it. */
   prefixes?: Array<string>
+  /** Content Fragment models, by path or name: the answers that list them. */
+  models?: Array<string>
   /** Persisted queries, `conf/name`. */
   queries?: Array<string>
   /** Every answer. */

@@ -447,12 +447,18 @@ declare namespace AEMHeadless {
   /** A `fetch` as `config.fetch` takes it: WHATWG fetch, node-fetch, undici's, or a double. */
   export type FetchFunction = (url: string, init: FetchInit, retryOptions: RetryOptions) => Promise<FetchLikeResponse>
 
-  /** What `cache.invalidate` reaches, and how. At least one of `paths`, `prefixes`, `queries` or `all`. */
+  /** What `cache.invalidate` reaches, and how. At least one of `paths`, `prefixes`, `models`, `queries` or `all`. */
   export interface Invalidation {
     /** Answers that hold any of these GraphQL `_path` values. */
     paths?: string[]
     /** Answers that hold a path under any of these prefixes (`/content/dam/site/en/`). */
     prefixes?: string[]
+    /**
+     * Answers that list these Content Fragment models, by path (`/conf/site/settings/dam/cfm/models/article`)
+     * or name (`article`): those with an `articleList` or `articlePaginated` field, and the
+     * queries `cache.models` declares for them.
+     */
+    models?: string[]
     /** Answers of these persisted queries (`conf/name`). */
     queries?: string[]
     /** Every answer. */
@@ -493,6 +499,17 @@ declare namespace AEMHeadless {
     storeTimeoutMs?: number
     /** The largest body put in the store, in bytes; larger ones stay local. Default 1 MiB. */
     maxStoreBytes?: number
+    /**
+     * How often this process reads the store's log of invalidations, in milliseconds (100 to
+     * 3600000). Default 1000. A store with `publish` and `subscribe` carries them at once too.
+     */
+    invalidationPollMs?: number
+    /**
+     * The Content Fragment models each persisted query (`conf/name`) lists, by path or name, for
+     * queries whose list fields are aliased; other answers are tagged with the models of their
+     * `…List` and `…Paginated` fields.
+     */
+    models?: Record<string, string[]>
   }
 
   /** Why a stale cached answer was served. */
@@ -684,6 +701,14 @@ declare namespace AEMHeadless {
      * another process holds it. With it, one process refreshes and the others wait for its token.
      */
     lease?(key: string, ttlMs: number): Promise<(() => Promise<void>) | null>
+    /** Optional: sends `message` to the subscribers of `channel` (Redis `PUBLISH`). The response cache announces invalidations with it. */
+    publish?(channel: string, message: string): Promise<void>
+    /**
+     * Optional: calls `listener` with each message of `channel` until the function it resolves
+     * with is called. With `publish`, other processes hear the cache's invalidations at once;
+     * without it they poll the store.
+     */
+    subscribe?(channel: string, listener: (message: string) => void): Promise<() => Promise<void>>
   }
 
   /** Options of a TokenProvider. */
@@ -851,7 +876,12 @@ declare namespace AEMHeadless {
   export function exchange(config: ServiceCredentials | LoadedCredentials, options?: { passphrase?: string; ca?: CaOption; proxy?: string; tracing?: boolean; fetch?: FetchFunction; transport?: Transport }): Promise<{ token_type: string; access_token: string; expires_in: number }>
 
   /** A TokenStore over a connected node-redis or ioredis client. */
-  export function createRedisStore(client: object, options?: { prefix?: string; flavor?: 'node-redis' | 'ioredis' }): TokenStore
+  export function createRedisStore(client: object, options?: {
+    prefix?: string
+    flavor?: 'node-redis' | 'ioredis'
+    /** A second connected client of the same library (`client.duplicate()`), for `subscribe`. */
+    subscriber?: object
+  }): TokenStore
 
   /** Options of `getToken` beyond Adobe's. */
   export interface GetTokenOptions {

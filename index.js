@@ -18,6 +18,7 @@ const { withManagedToken, tokenWithin, aborted } = require('./lib/managed-token'
 const { checkCa, trustFor } = require('./lib/tls')
 const { routeFor, localCall } = require('./lib/fetch-transport')
 const { cacheStoreFor } = require('./lib/cache-store')
+const { joinInvalidations } = require('./lib/invalidations')
 const { createAuthFetch } = require('./lib/auth-fetch')
 const { apiRequest, paginate } = require('./lib/api-request')
 const { upload } = require('./lib/upload/upload')
@@ -48,6 +49,8 @@ class AEMHeadless {
   #log = null
   /** `cache`'s controls, made at first use. */
   #cacheControls = null
+  /** With a shared store: this client as the store's other clients hear it, and `announce(selector, hard)`. */
+  #invalidations = null
   /** The `tracing` option. */
   #tracing = undefined
   /** Where the requests go, for OpenTelemetry (null with `tracing: false`), parsed at the first request. */
@@ -114,7 +117,7 @@ class AEMHeadless {
     /** The ad-hoc query endpoint, without a leading `/`; empty when ad-hoc queries are off. */
     this.endpoint = undefined
     const cache = checkCache(options.cache)
-    const { store, ...cacheOptions } = cache || {}
+    const { store, invalidationPollMs, ...cacheOptions } = cache || {}
     try {
       this.#native = new native.NativeClient({
         serviceUrl: String(options.serviceURL || DEFAULT_SERVICE_URL),
@@ -139,6 +142,11 @@ class AEMHeadless {
     this.endpoint = this.#native.endpoint
     this.#tracing = tracing
     this.#api = { serviceURL: this.serviceURL, maxResponseBytes: this.#native.maxResponseBytes }
+    if (store !== undefined) {
+      const native = this.#native
+      const member = { serviceURL: this.serviceURL, apply: (selector, hard) => native.invalidate(selector, hard), log: this.#log, pollMs: invalidationPollMs }
+      this.#invalidations = { member, announce: joinInvalidations(store, member) }
+    }
     const apiKey = optionalString(options.apiKey, 'apiKey')
     this.#apiKey = () => apiKey ?? (this.#tokens !== null && typeof this.#tokens.clientId === 'string' ? this.#tokens.clientId : undefined)
     if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) throw sdkError('INVALID_PARAM', 'apiKey must be printable ASCII without spaces (it is sent as a header)')
@@ -387,32 +395,42 @@ class AEMHeadless {
 
   /**
    * Drops every response the `cache` option kept; later calls go to AEM again. Does nothing
-   * without a cache. The same as `cache.invalidate({ all: true, mode: 'hard' })`, at once.
+   * without a cache. The same as `cache.invalidate({ all: true, mode: 'hard' })`, at once here;
+   * the processes that share the cache's store hear it as they hear `invalidate`.
    */
   clearCache () {
     this.#native.clearCache()
+    if (this.#invalidations !== null) this.#invalidations.announce({ all: true }, true)
   }
 
   /**
    * The response cache's controls (with the `cache` option; without it they reach nothing).
-   * `invalidate({ paths, prefixes, queries, all, mode })` reaches the answers that hold any of
-   * `paths` (GraphQL `_path` values, as AEM's events name content), a path under any of
-   * `prefixes`, the answers of any of `queries` (`conf/name`), or with `all: true` every answer.
+   * `invalidate({ paths, prefixes, models, queries, all, mode })` reaches the answers that hold
+   * any of `paths` (GraphQL `_path` values, as AEM's events name content), a path under any of
+   * `prefixes`, the answers that list any of `models` (by model path or name: answers with an
+   * `articleList` or `articlePaginated` field for the model `article`, and the queries
+   * `cache.models` declares), the answers of any of `queries` (`conf/name`), or with
+   * `all: true` every answer.
    * `mode: 'soft'` (the default) marks them stale: they are still served within their
    * `stale-while-revalidate` window, counted from now, while they are revalidated with their
    * validators, and within `stale-if-error` when AEM fails. `'hard'` removes them (takedowns). A
-   * shared store's copies of the answers reached are removed too. Resolves with
-   * `{ invalidated }`, how many answers were reached in this process.
-   * @returns {{invalidate(options: {paths?: string[], prefixes?: string[], queries?: string[],
+   * shared store's copies of the answers reached are removed too, and every process that shares
+   * the store invalidates its own cache alike: at once through the store's `publish`/`subscribe`,
+   * else within `cache.invalidationPollMs` (lib/invalidations.js). Resolves with
+   * `{ invalidated }`, how many answers were reached in this client.
+   * @returns {{invalidate(options: {paths?: string[], prefixes?: string[], models?: string[], queries?: string[],
    *   all?: boolean, mode?: 'soft' | 'hard'}): Promise<{invalidated: number}>}}
    */
   get cache () {
     if (this.#cacheControls === null) {
       const native = this.#native
+      const shared = this.#invalidations
       this.#cacheControls = Object.freeze({
         async invalidate (options) {
           const { selector, hard } = checkInvalidation(options)
-          return { invalidated: await native.invalidate(selector, hard) }
+          const invalidated = await native.invalidate(selector, hard)
+          if (shared !== null) await shared.announce(selector, hard)
+          return { invalidated }
         }
       })
     }

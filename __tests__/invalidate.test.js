@@ -80,6 +80,21 @@ test('hard, by query: the next call waits for AEM; by prefix and all reach what 
   assert.equal(served(BY_SLUG), 2)
 })
 
+test('by model: the answers that list a model (its List field, or declared for an aliased query) are reached', async () => {
+  const slugs = await twoSlugs()
+  // The WKND queries all read adventureList: a new adventure may belong in any of them.
+  const aem = client({ cache: { models: { [BY_SLUG]: ['/conf/wknd-shared/settings/dam/cfm/models/person'] } } })
+  await filled(aem, slugs)
+  assert.deepEqual(await aem.cache.invalidate({ models: ['/conf/wknd-shared/settings/dam/cfm/models/venue'], mode: 'hard' }), { invalidated: 0 })
+  assert.deepEqual(await aem.cache.invalidate({ models: ['person'], mode: 'hard' }), { invalidated: 2 })
+  await aem.runPersistedQuery(ALL)
+  assert.equal(served(ALL), 0, 'the list was not declared to read persons')
+  assert.deepEqual(await aem.cache.invalidate({ models: ['/conf/wknd-shared/settings/dam/cfm/models/adventure'], mode: 'hard' }), { invalidated: 1 })
+  await aem.runPersistedQuery(ALL)
+  assert.equal(served(ALL), 1)
+  assert.throws(() => client({ cache: { models: { [ALL]: 'adventure' } } }), /cache.models must map persisted queries/)
+})
+
 test('a shared store\'s copies of the answers reached go too, so that no process takes them back as fresh', async () => {
   const values = new Map()
   const store = {
@@ -114,9 +129,10 @@ test('clearCache() is invalidate({ all: true, mode: \'hard\' }); without a cache
 test('what invalidate takes is checked, and a bad selector reaches nothing', async () => {
   const aem = client()
   for (const [options, message] of [
-    [undefined, 'invalidate takes an object: {paths, prefixes, queries, all, mode}'],
-    [{}, 'invalidate needs paths, prefixes, queries or all: true'],
-    [{ paths: [] }, 'invalidate needs paths, prefixes, queries or all: true'],
+    [undefined, 'invalidate takes an object: {paths, prefixes, models, queries, all, mode}'],
+    [{}, 'invalidate needs paths, prefixes, models, queries or all: true'],
+    [{ paths: [] }, 'invalidate needs paths, prefixes, models, queries or all: true'],
+    [{ models: [null] }, 'models must be an array of non-empty strings'],
     [{ paths: '/content/x' }, 'paths must be an array of non-empty strings'],
     [{ prefixes: [''] }, 'prefixes must be an array of non-empty strings'],
     [{ queries: [1] }, 'queries must be an array of non-empty strings'],

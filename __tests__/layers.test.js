@@ -18,7 +18,7 @@ const LIB = path.join(__dirname, '..', 'lib')
 const LAYERS = [
   ['errors', 'abort', 'otel', 'outcome', 'platform'],
   ['options', 'tls', 'logger', 'cache-store', 'redis-store', 'query-builder', 'network'],
-  ['app-fetch'],
+  ['app-fetch', 'invalidations'],
   ['tracing', 'credentials', 'fetch-transport', 'shared-token'],
   ['raw-answer', 'exchange', 'token-provider'],
   ['managed-token'],

@@ -16,10 +16,13 @@ async function usage (): Promise<void> {
   new AEMHeadless({ serviceURL: 'https://localhost:8443', ca: 42 })
   const patient = new AEMHeadless({ serviceURL: 'https://publish.example', retries: { maxRetries: 5, initialDelayMs: 200 }, timeout: 60000, connectTimeout: 5000, maxResponseBytes: 1e6 })
   await patient.runPersistedQuery('x/y', {}, { timeout: 1000 })
-  const cached = new AEMHeadless({ serviceURL: 'https://publish.example', cache: { maxEntries: 500, maxBytes: 16e6 }, coalesce: true })
+  const cached = new AEMHeadless({ serviceURL: 'https://publish.example', cache: { maxEntries: 500, maxBytes: 16e6, models: { 'site/aliased': ['article'] } }, coalesce: true })
   cached.clearCache()
   const { invalidated }: { invalidated: number } = await cached.cache.invalidate({ paths: ['/content/dam/site/en/a'], prefixes: ['/content/dam/site/'], queries: ['site/list'], mode: 'soft' })
   await cached.cache.invalidate({ all: true, mode: 'hard' })
+  await cached.cache.invalidate({ models: ['/conf/site/settings/dam/cfm/models/article'] })
+  // @ts-expect-error models are paths or names
+  await cached.cache.invalidate({ models: [42] })
   // @ts-expect-error mode is 'soft' or 'hard'
   await cached.cache.invalidate({ all: true, mode: 'later' })
   console.log(invalidated)

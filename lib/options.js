@@ -77,11 +77,13 @@ function checkRetries (retries) {
 /**
  * Checks the client's `cache` option: `true` for the defaults, or `{maxEntries, maxBytes,
  * staleWhileRevalidate, staleIfError}` (the stale windows, in seconds, of answers that carry
- * none) with `{store, storeTimeoutMs, maxStoreBytes}` to share it with other processes; `false`,
- * `null` or absent for no cache.
+ * none) with `{store, storeTimeoutMs, maxStoreBytes, invalidationPollMs}` to share it with other processes and
+ * `models` (persisted query to the models it lists, for aliased list fields); `false`, `null` or
+ * absent for no cache.
  * @param {unknown} cache
  * @returns {{maxEntries?: number, maxBytes?: number, staleWhileRevalidate?: number, staleIfError?: number,
- *   store?: object, storeTimeoutMs?: number, maxStoreBytes?: number} | undefined}
+ *   store?: object, storeTimeoutMs?: number, maxStoreBytes?: number, models?: Record<string, string[]>,
+ *   invalidationPollMs?: number} | undefined}
  */
 function checkCache (cache) {
   if (cache === undefined || cache === null || cache === false) return undefined
@@ -89,15 +91,18 @@ function checkCache (cache) {
   if (typeof cache !== 'object' || Array.isArray(cache)) {
     throw sdkError('INVALID_PARAM', 'cache must be true or an object: {maxEntries, maxBytes, staleWhileRevalidate, staleIfError, store}')
   }
-  const { maxEntries, maxBytes, staleWhileRevalidate, staleIfError, store, storeTimeoutMs, maxStoreBytes } = cache
+  const { maxEntries, maxBytes, staleWhileRevalidate, staleIfError, store, storeTimeoutMs, maxStoreBytes, models, invalidationPollMs } = cache
   for (const [name, value] of [['staleWhileRevalidate', staleWhileRevalidate], ['staleIfError', staleIfError]]) {
     if (value !== undefined && !(Number.isFinite(value) && value >= 0 && value <= MAX_STALE_SECONDS)) {
       throw sdkError('INVALID_PARAM', `cache.${name} must be a number of seconds from 0 to ${MAX_STALE_SECONDS}`)
     }
   }
   if (store !== undefined && (store === null || typeof store.get !== 'function' || typeof store.set !== 'function' ||
-      (store.lease !== undefined && typeof store.lease !== 'function'))) {
-    throw sdkError('INVALID_PARAM', 'cache.store must have async get(key) and set(key, value, ttlMs), and may have lease(key, ttlMs): the store tokens take')
+      ['lease', 'publish', 'subscribe'].some((name) => store[name] !== undefined && typeof store[name] !== 'function'))) {
+    throw sdkError('INVALID_PARAM', 'cache.store must have async get(key) and set(key, value, ttlMs), and may have lease(key, ttlMs), publish(channel, message) and subscribe(channel, listener): the store tokens take')
+  }
+  if (invalidationPollMs !== undefined && !(Number.isFinite(invalidationPollMs) && invalidationPollMs >= 100 && invalidationPollMs <= 3600000)) {
+    throw sdkError('INVALID_PARAM', 'cache.invalidationPollMs must be a number of milliseconds from 100 to 3600000')
   }
   if (storeTimeoutMs !== undefined && !(Number.isFinite(storeTimeoutMs) && storeTimeoutMs > 0 && storeTimeoutMs <= 60000)) {
     throw sdkError('INVALID_PARAM', 'cache.storeTimeoutMs must be a number of milliseconds from 1 to 60000')
@@ -111,7 +116,11 @@ function checkCache (cache) {
   if (maxBytes !== undefined && !(Number.isInteger(maxBytes) && maxBytes > 0 && maxBytes <= Number.MAX_SAFE_INTEGER)) {
     throw sdkError('INVALID_PARAM', `cache.maxBytes must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`)
   }
-  return { maxEntries, maxBytes, staleWhileRevalidate, staleIfError, store, storeTimeoutMs, maxStoreBytes }
+  if (models !== undefined && (models === null || typeof models !== 'object' || Array.isArray(models) ||
+      !Object.values(models).every((list) => Array.isArray(list) && list.every((model) => typeof model === 'string' && model !== '')))) {
+    throw sdkError('INVALID_PARAM', "cache.models must map persisted queries ('conf/name') to arrays of model paths or names")
+  }
+  return { maxEntries, maxBytes, staleWhileRevalidate, staleIfError, store, storeTimeoutMs, maxStoreBytes, models, invalidationPollMs }
 }
 
 /** The longest stale window the client's own defaults may set: a week. */
@@ -211,17 +220,19 @@ function headerRecord (headers, what) {
 }
 
 /**
- * The selector and mode of `aem.cache.invalidate(options)`, checked: `paths`, `prefixes` and
- * `queries` are arrays of non-empty strings, `all` a boolean, `mode` `'soft'` (the default) or
+ * The selector and mode of `aem.cache.invalidate(options)`, checked: `paths`, `prefixes`,
+ * `models` and `queries` are arrays of non-empty strings, `all` a boolean, `mode` `'soft'` (the default) or
  * `'hard'`; at least one of them must reach something.
- * @returns {{selector: {paths?: string[], prefixes?: string[], queries?: string[], all?: boolean}, hard: boolean}}
+ * @returns {{selector: {paths?: string[], prefixes?: string[], models?: string[], queries?: string[], all?: boolean}, hard: boolean}}
  */
+const SELECTOR_LISTS = ['paths', 'prefixes', 'models', 'queries']
+
 function checkInvalidation (options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw sdkError('INVALID_PARAM', 'invalidate takes an object: {paths, prefixes, queries, all, mode}')
+    throw sdkError('INVALID_PARAM', 'invalidate takes an object: {paths, prefixes, models, queries, all, mode}')
   }
   const selector = {}
-  for (const name of ['paths', 'prefixes', 'queries']) {
+  for (const name of SELECTOR_LISTS) {
     const values = options[name]
     if (values === undefined) continue
     if (!Array.isArray(values) || !values.every((value) => typeof value === 'string' && value !== '')) {
@@ -233,8 +244,8 @@ function checkInvalidation (options) {
   if (options.all) selector.all = true
   const mode = options.mode === undefined ? 'soft' : options.mode
   if (mode !== 'soft' && mode !== 'hard') throw sdkError('INVALID_PARAM', "mode must be 'soft' or 'hard'")
-  if (!selector.all && !['paths', 'prefixes', 'queries'].some((name) => selector[name] && selector[name].length > 0)) {
-    throw sdkError('INVALID_PARAM', 'invalidate needs paths, prefixes, queries or all: true')
+  if (!selector.all && !SELECTOR_LISTS.some((name) => selector[name] && selector[name].length > 0)) {
+    throw sdkError('INVALID_PARAM', 'invalidate needs paths, prefixes, models, queries or all: true')
   }
   return { selector, hard: mode === 'hard' }
 }

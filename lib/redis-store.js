@@ -7,7 +7,7 @@
  * @module aem-headless-rs/lib/redis-store
  */
 
-/** @typedef {{ get(key: string): Promise<string | null | undefined>, set(key: string, value: string, ttlMs: number): Promise<void>, lease?(key: string, ttlMs: number): Promise<(() => Promise<void>) | null> }} TokenStore */
+/** @typedef {{ get(key: string): Promise<string | null | undefined>, set(key: string, value: string, ttlMs: number): Promise<void>, lease?(key: string, ttlMs: number): Promise<(() => Promise<void>) | null>, publish?(channel: string, message: string): Promise<void>, subscribe?(channel: string, listener: (message: string) => void): Promise<() => Promise<void>> }} TokenStore */
 
 const { randomUUID } = require('node:crypto')
 
@@ -39,11 +39,15 @@ function detectFlavor (client) {
  * @param {object} [options]
  * @param {string} [options.prefix='aem-headless-rs:token:'] prepended to every key
  * @param {RedisFlavor} [options.flavor] skips detection (see {@link detectFlavor})
+ * @param {object} [options.subscriber] a second connected client of the same library (Redis
+ *   gives a subscribing connection to subscriptions only: `client.duplicate()`, connected), over
+ *   which the store's `subscribe` listens; not closed here. Without it the store has no
+ *   `subscribe`, and the response cache's invalidations reach other processes by polling.
  * @returns {TokenStore} `set` rejects with a TypeError for a non-string key or value or a non-number
  *   `ttlMs`, and with a RangeError unless `ttlMs` is positive and finite (fractions are rounded up)
  * @throws {TypeError} no client, a client without `get`/`set`, a bad prefix, or an unknown flavor
  */
-function createRedisStore (client, { prefix = 'aem-headless-rs:token:', flavor } = {}) {
+function createRedisStore (client, { prefix = 'aem-headless-rs:token:', flavor, subscriber } = {}) {
   if (client === null || typeof client !== 'object') {
     throw new TypeError('createRedisStore: a connected node-redis or ioredis client is required')
   }
@@ -57,7 +61,10 @@ function createRedisStore (client, { prefix = 'aem-headless-rs:token:', flavor }
       ? "createRedisStore: cannot tell the client's library; pass { flavor: 'node-redis' } or { flavor: 'ioredis' }"
       : `createRedisStore: flavor must be 'node-redis' or 'ioredis', got ${String(flavor)}`)
   }
-  return {
+  if (subscriber !== undefined && (subscriber === null || typeof subscriber !== 'object' || typeof subscriber.subscribe !== 'function' || typeof subscriber.unsubscribe !== 'function')) {
+    throw new TypeError('createRedisStore: subscriber must be a connected client of the same library, such as client.duplicate()')
+  }
+  const store = {
     async get (key) {
       if (typeof key !== 'string') throw new TypeError('TokenStore.get: key must be a string')
       const value = await client.get(prefix + key)
@@ -89,8 +96,37 @@ function createRedisStore (client, { prefix = 'aem-headless-rs:token:', flavor }
         if (kind === 'ioredis') await client.eval(RELEASE_SCRIPT, 1, prefix + key, holder)
         else await client.eval(RELEASE_SCRIPT, { keys: [prefix + key], arguments: [holder] })
       }
+    },
+    async publish (channel, message) {
+      if (typeof channel !== 'string' || typeof message !== 'string') throw new TypeError('TokenStore.publish: channel and message must be strings')
+      await client.publish(prefix + channel, message)
     }
   }
+  if (subscriber !== undefined) {
+    /**
+     * Calls `listener(message)` for each message of `channel`; resolves, once subscribed, with
+     * the function that ends the subscription.
+     */
+    store.subscribe = async function subscribe (channel, listener) {
+      if (typeof channel !== 'string' || typeof listener !== 'function') throw new TypeError('TokenStore.subscribe: channel must be a string and listener a function')
+      const name = prefix + channel
+      if (kind === 'ioredis') {
+        const onMessage = (from, message) => { if (from === name) listener(String(message)) }
+        subscriber.on('message', onMessage)
+        await subscriber.subscribe(name)
+        return async function unsubscribe () {
+          subscriber.removeListener('message', onMessage)
+          await subscriber.unsubscribe(name)
+        }
+      }
+      const onMessage = (message) => listener(String(message))
+      await subscriber.subscribe(name, onMessage)
+      return async function unsubscribe () {
+        await subscriber.unsubscribe(name, onMessage)
+      }
+    }
+  }
+  return store
 }
 
 module.exports = { createRedisStore, detectFlavor }

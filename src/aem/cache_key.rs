@@ -125,12 +125,17 @@ pub fn scope_of(service_url: &str, client_headers: &HeaderMap) -> String {
     scope
 }
 
-/// Appends `field` to a key as `<length in bytes>:<field>`.
 /// The persisted query (`conf/name`) a key of [`key_of`] is for; `None` for another endpoint.
+/// Its name ends where its variables begin: at `;`, or `%3B` as Adobe's clients send it, or `?`.
 pub fn persisted_query_of(key: &str) -> Option<&str> {
     let endpoint = fields(key).nth(1)?;
     let query = endpoint.strip_prefix(PERSISTED_QUERY_PREFIX)?;
-    Some(query.split([';', '?']).next().unwrap_or(query))
+    let query = query.split([';', '?']).next().unwrap_or(query);
+    let encoded = query
+        .as_bytes()
+        .windows(3)
+        .position(|three| three.eq_ignore_ascii_case(b"%3B"));
+    Some(encoded.map_or(query, |at| &query[..at]))
 }
 
 /// The fields of a key, as [`push_field`] wrote them.
@@ -144,6 +149,7 @@ fn fields(key: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Appends `field` to a key as `<length in bytes>:<field>`.
 fn push_field(key: &mut String, field: &str) {
     use std::fmt::Write as _;
     let _ = write!(key, "{}:{field}", field.len());
@@ -187,6 +193,17 @@ mod tests {
             persisted_query_of(&key_of(&with_variables, "id").unwrap()),
             Some("wknd-shared/adventure-by-slug")
         );
+        // As Adobe's clients (and this one) send variables: `;` and `=` percent-encoded.
+        for endpoint in [
+            "graphql/execute.json/wknd-shared/adventure-by-slug%3Bslug%3Dbali",
+            "graphql/execute.json/wknd-shared/adventure-by-slug%3bslug%3dbali",
+        ] {
+            let request = AemRequest::new(Method::GET, endpoint.into(), None);
+            assert_eq!(
+                persisted_query_of(&key_of(&request, "id").unwrap()),
+                Some("wknd-shared/adventure-by-slug")
+            );
+        }
         let raw = AemRequest {
             raw: true,
             ..AemRequest::new(Method::GET, "adobe/sites/cf/fragments".into(), None)

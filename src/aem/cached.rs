@@ -15,7 +15,7 @@ use super::response;
 use crate::cache::local::{Lookup, Refreshed, StaleEntry};
 use crate::cache::policy::{self, Validators};
 use crate::cache::shared::{Lease, SharedCache};
-use crate::cache::tags::{Selector, Tags};
+use crate::cache::tags::Selector;
 use crate::error::{Error, Result};
 
 /// A background revalidation under way; dropped (done, failed or cancelled), it ends.
@@ -267,7 +267,7 @@ impl AemClient {
             shared.forget(key).await;
             return None;
         }
-        let tags = Tags::of(&body, cache_key::persisted_query_of(key));
+        let tags = cache.tags_of(&body, cache_key::persisted_query_of(key));
         cache.put(key.to_owned(), body, policy, tags);
         Some(cache.lookup(key))
     }
@@ -422,7 +422,7 @@ impl AemClient {
                     if let Some(shared) = &self.shared {
                         shared.write(key, &body, &policy).await;
                     }
-                    let tags = Tags::of(&body, cache_key::persisted_query_of(key));
+                    let tags = cache.tags_of(&body, cache_key::persisted_query_of(key));
                     cache.put(key.to_owned(), Arc::clone(&body), policy, tags);
                 }
                 None => self.forget(key).await,

@@ -81,6 +81,9 @@ pub struct CacheOptions {
     pub store_timeout_ms: Option<f64>,
     /// With a store: the largest body shared, in bytes. Default 1 MiB.
     pub max_store_bytes: Option<f64>,
+    /// The Content Fragment models each persisted query (`conf/name`) lists, for answers whose
+    /// list fields are aliased; models are otherwise found in the answers.
+    pub models: Option<HashMap<String, Vec<String>>>,
 }
 
 fn shared_cache_config(options: &CacheOptions) -> SharedCacheConfig {
@@ -109,6 +112,7 @@ fn cache_config(options: &CacheOptions) -> CacheConfig {
             .max_bytes
             .filter(|b| b.is_finite() && *b >= 0.0)
             .map_or(defaults.max_bytes, |b| b as usize),
+        declared_models: options.models.clone().unwrap_or_default(),
     }
 }
 
@@ -321,12 +325,7 @@ impl NativeClient {
         hard: bool,
     ) -> napi::Result<PromiseRaw<'env, u32>> {
         let client = Arc::clone(&self.inner);
-        let selector = Selector {
-            paths: selector.paths.unwrap_or_default(),
-            prefixes: selector.prefixes.unwrap_or_default(),
-            queries: selector.queries.unwrap_or_default(),
-            all: selector.all.unwrap_or(false),
-        };
+        let selector = Selector::from(selector);
         runtime::spawn(env, async move {
             let reached = client.invalidate(&selector, hard).await;
             Ok(u32::try_from(reached).unwrap_or(u32::MAX))
@@ -643,10 +642,24 @@ pub struct InvalidateSelector {
     pub paths: Option<Vec<String>>,
     /// Path prefixes: `/content/dam/site/en/` reaches every path under it.
     pub prefixes: Option<Vec<String>>,
+    /// Content Fragment models, by path or name: the answers that list them.
+    pub models: Option<Vec<String>>,
     /// Persisted queries, `conf/name`.
     pub queries: Option<Vec<String>>,
     /// Every answer.
     pub all: Option<bool>,
+}
+
+impl From<InvalidateSelector> for Selector {
+    fn from(selector: InvalidateSelector) -> Self {
+        Self {
+            paths: selector.paths.unwrap_or_default(),
+            prefixes: selector.prefixes.unwrap_or_default(),
+            models: selector.models.unwrap_or_default(),
+            queries: selector.queries.unwrap_or_default(),
+            all: selector.all.unwrap_or(false),
+        }
+    }
 }
 
 /// What a request resolves with: the body, or with tracing or logging on, the body and its

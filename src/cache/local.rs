@@ -5,6 +5,7 @@
 //! validators. An entry with validators is kept until evicted, to be revalidated; one without is
 //! dropped once every window has passed.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use crate::cache::policy::{self, CacheHeaders, ReusePolicy, Validators};
 use crate::cache::tags::{Selector, Tags};
 
 /// The bounds of a [`ResponseCache`], and the stale windows of answers that carry none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheConfig {
     /// The most responses kept. Default 1,000.
     pub max_entries: usize,
@@ -23,6 +24,9 @@ pub struct CacheConfig {
     pub max_bytes: usize,
     /// Stale windows for answers that carry none (opt-in; zero by default).
     pub stale_defaults: crate::cache::policy::StaleDefaults,
+    /// The Content Fragment models the app declared per persisted query (`conf/name`), for
+    /// answers whose list fields are aliased (see [`crate::cache::tags`]).
+    pub declared_models: HashMap<String, Vec<String>>,
 }
 
 impl Default for CacheConfig {
@@ -31,6 +35,7 @@ impl Default for CacheConfig {
             max_entries: 1_000,
             max_bytes: 64 * 1024 * 1024,
             stale_defaults: crate::cache::policy::StaleDefaults::default(),
+            declared_models: HashMap::new(),
         }
     }
 }
@@ -146,6 +151,15 @@ impl ResponseCache {
     /// The stale windows of answers that carry none.
     pub fn stale_defaults(&self) -> crate::cache::policy::StaleDefaults {
         self.config.stale_defaults
+    }
+
+    /// The tags of `body`, an answer of the persisted query `query`, with the models the app
+    /// declared for it.
+    pub fn tags_of(&self, body: &str, query: Option<&str>) -> Tags {
+        let declared = query
+            .and_then(|query| self.config.declared_models.get(query))
+            .map_or(&[][..], Vec::as_slice);
+        Tags::of(body, query, declared)
     }
 
     /// What is stored under `key`: fresh, stale (with its open windows), or nothing. An entry
@@ -354,8 +368,9 @@ mod tests {
         let cache = ResponseCache::new(CacheConfig::default());
         let mut windows = fresh(secs(60));
         windows.stale_while_revalidate = secs(30);
-        let tagged =
-            |path: &str, query: &str| Tags::of(&format!("{{\"_path\":\"{path}\"}}"), Some(query));
+        let tagged = |path: &str, query: &str| {
+            Tags::of(&format!("{{\"_path\":\"{path}\"}}"), Some(query), &[])
+        };
         cache.put(
             "a".into(),
             "a".into(),

@@ -17,6 +17,7 @@ export declare const loadCredentials: typeof AEMHeadless.loadCredentials
 export declare const signServiceJwt: typeof AEMHeadless.signServiceJwt
 export declare const exchange: typeof AEMHeadless.exchange
 export declare const createRedisStore: typeof AEMHeadless.createRedisStore
+export declare const createEventsHandler: typeof AEMHeadless.createEventsHandler
 
 export type ErrorCode = AEMHeadless.ErrorCode
 export type GraphQLError = AEMHeadless.GraphQLError
@@ -52,6 +53,8 @@ export type LoadCredentialsOptions = AEMHeadless.LoadCredentialsOptions
 export type AccessToken = AEMHeadless.AccessToken
 export type AccessTokenSource = AEMHeadless.AccessTokenSource
 export type TokenStore = AEMHeadless.TokenStore
+export type EventsHandlerOptions = AEMHeadless.EventsHandlerOptions
+export type EventsHandler = AEMHeadless.EventsHandler
 export type HeaderInput = AEMHeadless.HeaderInput
 export type TokenProviderOptions = AEMHeadless.TokenProviderOptions
 export type GetTokenOptions = AEMHeadless.GetTokenOptions

@@ -883,6 +883,49 @@ declare namespace AEMHeadless {
     subscriber?: object
   }): TokenStore
 
+  /** Options of `createEventsHandler`. */
+  export interface EventsHandlerOptions {
+    /** The clients whose caches AEM's events invalidate (with a shared store, every process's). */
+    clients: AEMHeadless[]
+    /** The integration's client id: only events whose recipient (`recipientclientid`) it is are taken. */
+    clientId: string
+    /**
+     * The events' allowed `source`s (`acct:aem-p<program>-e<environment>@adobe.com`). Default:
+     * those of the clients' AEM as a Cloud Service URLs (`publish-p1-e2.adobeaemcloud.com`).
+     */
+    sources?: string[]
+    /** A store with `lease` (`createRedisStore`): an event id is taken once across the processes that share it. Default: once per process. */
+    store?: TokenStore
+    /** Milliseconds between a delivery and its invalidations (the publish tier may serve new content a moment after an author event). Default 0: invalidated before the answer. */
+    settleMs?: number
+    /** Logging, as the client's `logger` option. */
+    logger?: false | ((event: Record<string, unknown>) => void) | Partial<Record<'error' | 'warn' | 'info' | 'debug', (event: Record<string, unknown>) => void>>
+    /** Where the public keys are fetched: Adobe's key host, `https://static.adobeioevents.com` (change it only for an emulator). */
+    publicKeyOrigin?: string
+    /** The CA certificates (PEM) trusted for the key host, replacing Node's default set (for an emulator). */
+    ca?: string | Buffer
+  }
+
+  /** A webhook receiver of Adobe I/O Events: the same handler for several servers. */
+  export interface EventsHandler {
+    /** One request, whatever the server: `headers` with lower-case names, `body` the raw bytes. */
+    handle(request: { method: string; url: string; headers: Record<string, string | string[] | undefined>; body: Buffer }): Promise<{ status: number; headers: Record<string, string>; body: string }>
+    /** For `node:http`, and Express with `express.raw({ type: '*\/*' })` (or no body parser) on the route. */
+    node(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void>
+    /** For Fastify, with the route's body parsed as a Buffer. */
+    fastify(request: { method: string; url: string; headers: Record<string, string | string[] | undefined>; body?: unknown }, reply: { code(status: number): any }): Promise<unknown>
+    /** For a fetch `Request` (Next.js route handlers, Hono, Deno, Bun). */
+    fetch(request: Request): Promise<Response>
+  }
+
+  /**
+   * A webhook receiver for AEM's events through Adobe I/O Events: answers the registration's
+   * challenge, takes a delivery only with a valid signature (keys from Adobe's key host only,
+   * kept 24 hours at most), each event only for `clientId` and from an allowed source, each
+   * once, and invalidates the clients' caches by the events' paths and models (see docs/FRESHNESS.md).
+   */
+  export function createEventsHandler(options: EventsHandlerOptions): EventsHandler
+
   /** Options of `getToken` beyond Adobe's. */
   export interface GetTokenOptions {
     /** Overrides the credentials' `imsEndpoint`: `host[:port]` or an `https://` URL. */

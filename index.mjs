@@ -12,5 +12,6 @@ export const {
   loadCredentials,
   signServiceJwt,
   exchange,
-  createRedisStore
+  createRedisStore,
+  createEventsHandler
 } = AEMHeadless

@@ -16,9 +16,9 @@ const LIB = path.join(__dirname, '..', 'lib')
  * here fails the test: give it its layer.
  */
 const LAYERS = [
-  ['errors', 'abort', 'otel', 'outcome', 'platform'],
+  ['errors', 'abort', 'otel', 'outcome', 'platform', 'event-invalidations'],
   ['options', 'tls', 'logger', 'cache-store', 'redis-store', 'query-builder', 'network'],
-  ['app-fetch', 'invalidations'],
+  ['app-fetch', 'invalidations', 'events-handler'],
   ['tracing', 'credentials', 'fetch-transport', 'shared-token'],
   ['raw-answer', 'exchange', 'token-provider'],
   ['managed-token'],

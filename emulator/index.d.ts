@@ -216,6 +216,29 @@ export interface SitesFailOptions {
   method?: string
 }
 
+/** A fault of a delivery: both signatures over other bytes, the second signature only, or key paths that answer 404. */
+export type EventFault = 'bad-signature' | 'one-key' | 'unknown-key'
+
+/** AEM's events as Adobe I/O Events delivers them to a webhook, signed with the emulator's two key pairs. */
+export interface EmulatorEvents {
+  /** A CloudEvent of `type` (`aem.sites.contentFragment.modified`, …) for the credentials' integration, with a fresh `id`; `overrides` replace its attributes. */
+  event(type: string, data: Record<string, unknown>, overrides?: Record<string, unknown>): Record<string, unknown>
+  /** POSTs one event, or an array as a batch, to the webhook `url`, signed (with `fault`, wrongly); `retryCount` sends `x-adobe-retry-count`. */
+  deliver(url: string, events: object | object[], options?: { fault?: EventFault; retryCount?: number }): Promise<{ status: number; body: string }>
+  /** The registration's handshake: `GET url?challenge=…`. */
+  challenge(url: string): Promise<{ status: number; body: string; challenge: string }>
+  /** The signature headers a delivery of `body` carries. */
+  signatureHeaders(body: string, fault?: EventFault | null): Record<string, string>
+  /** The events' `source`: `acct:aem-p12345-e67890@adobe.com`. */
+  readonly source: string
+  /** The recipient: the credentials' client id. */
+  readonly recipient: string
+  /** Where the public keys are served, as static.adobeioevents.com serves them: the emulator's URL (the handler's `publicKeyOrigin`). */
+  readonly publicKeyOrigin: string
+  /** The keys' paths (`/prod/keys/….pem`). */
+  readonly keyPaths: string[]
+}
+
 /** A started emulator. */
 export interface Emulator {
   /** The base URL, e.g. `https://127.0.0.1:43210` (`https://127.0.0.1` on 443): AEM and IMS. */
@@ -232,6 +255,8 @@ export interface Emulator {
   readonly credentials: EmulatorCredentials
   /** A local development token (24 h), shaped as IMS shapes it. */
   readonly devToken: { ok: true; statusCode: 200; accessToken: string }
+  /** Adobe I/O Events as a webhook receives AEM's events (emulator/events.js). */
+  readonly events: EmulatorEvents
   /** The `X-Api-Key` the Sites API requires: the credentials' client id. */
   readonly apiKey: string
   /** Every request received, in order. */

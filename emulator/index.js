@@ -35,6 +35,7 @@ const { readFixtures } = require('./fixtures')
 const { createDam, isDamPath, parentOf, DAM_ROOT } = require('./dam')
 const { createUploadConfig } = require('./upload-config')
 const { createUploadRoutes, isStreamedUpload } = require('./uploads')
+const { createEvents } = require('./events')
 
 const HOST = '127.0.0.1'
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -127,6 +128,8 @@ async function startEmulator (options = {}) {
       requests.push({ method: req.method, url: req.url, headers: { ...req.headers }, body, traceparent: req.headers.traceparent })
       await ready
       if (req.url.startsWith('/ims/')) return await handlers.ims(req, res, body)
+      // Adobe I/O Events' key host (static.adobeioevents.com) is not AEM: no outage reaches it.
+      if (events.handle(req, res)) return
       if (aemOutage === '503') {
         stats.outageAnswers += 1
         return send(res, 503, 'text/html;charset=utf-8', DISPATCHER_503)
@@ -157,6 +160,8 @@ async function startEmulator (options = {}) {
   const blobStore = await startBlobStore({ key, cert, damDir: dam.dir, uploads })
   const uploadRoutes = createUploadRoutes({ dam, uploads, blobStore })
   const apiKey = credentials.integration.technicalAccount.clientId
+  const baseUrl = port === 443 ? `https://${HOST}` : `https://${HOST}:${port}`
+  const events = await createEvents({ baseUrl, recipient: apiKey })
   /** A fresh AEM side, with the `load` option's content. */
   const createAemSide = () => {
     const aem = createAem({
@@ -237,13 +242,14 @@ async function startEmulator (options = {}) {
   }
 
   return {
-    url: port === 443 ? `https://${HOST}` : `https://${HOST}:${port}`,
+    url: baseUrl,
     port,
     host: HOST,
     imsEndpoint,
     caPem,
     credentials,
     devToken,
+    events: { event: events.event, deliver: events.deliver, challenge: events.challenge, signatureHeaders: events.signatureHeaders, source: events.source, recipient: events.recipient, publicKeyOrigin: events.publicKeyOrigin, keyPaths: events.keyPaths },
     writeFiles (dir) {
       fs.mkdirSync(dir, { recursive: true })
       const files = {

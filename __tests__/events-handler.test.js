@@ -1,0 +1,218 @@
+'use strict'
+
+// createEventsHandler against the emulator's Adobe I/O Events: signed CloudEvents POSTed to a
+// real webhook (node:http, Express, Fastify, a fetch Request), keys fetched over HTTPS from the
+// emulator's key host, and the content changed in the emulator's AEM: a modified fragment is
+// served new, a list sees a created one; bad signatures, other recipients and sources, and
+// duplicates invalidate nothing.
+
+const { test, before, after, beforeEach } = require('node:test')
+const assert = require('node:assert/strict')
+const http = require('node:http')
+const { setTimeout: sleep } = require('node:timers/promises')
+const express = require('express')
+const fastify = require('fastify')
+const AEMHeadless = require('..')
+const { createEventsHandler } = AEMHeadless
+const { setup } = require('./helpers')
+
+const MODEL = '/conf/notes/settings/dam/cfm/models/note'
+const LIST = 'notes/all'
+const ONE = 'notes/one'
+const NOTE = '/content/dam/notes/en/first'
+
+let env
+let events
+const servers = []
+
+before(async () => {
+  env = await setup()
+  events = env.emu.events
+})
+after(async () => {
+  for (const server of servers) await server.close()
+  env.close()
+})
+beforeEach(() => {
+  // The notes as they start, with hour-long lifetimes: only an event makes them fresh.
+  env.emu.load({
+    models: { note: { title: 'String' } },
+    fragments: { note: [{ _path: NOTE, title: 'first, v1' }, { _path: '/content/dam/notes/en/second', title: 'second' }] }
+  })
+  const hour = { 'cache-control': { 'max-age': 3600 }, 'surrogate-control': { 'max-age': 3600 } }
+  env.emu.persistQuery(LIST, '{ noteList { items { _path title } } }', hour)
+  env.emu.persistQuery(ONE, `{ noteByPath(_path: "${NOTE}") { item { _path title } } }`, hour)
+})
+
+function client () {
+  return new AEMHeadless({ serviceURL: env.emu.url, auth: env.emu.devToken.accessToken, ca: env.emu.caPem, transport: 'native', cache: true })
+}
+
+function handlerFor (clients, options = {}) {
+  return createEventsHandler({
+    clients,
+    clientId: events.recipient,
+    sources: [events.source],
+    publicKeyOrigin: events.publicKeyOrigin,
+    ca: env.emu.caPem,
+    ...options
+  })
+}
+
+/** A node:http server on loopback running `listener`; resolves with its URL. */
+async function serve (listener) {
+  const server = http.createServer(listener)
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  servers.push({ close: () => new Promise((resolve) => server.close(resolve)) })
+  return `http://127.0.0.1:${server.address().port}/aem-events`
+}
+
+const titles = async (aem) => (await aem.runPersistedQuery(LIST)).data.noteList.items.map((item) => item.title)
+const title = async (aem) => (await aem.runPersistedQuery(ONE)).data.noteByPath.item.title
+
+/** Waits until `check()` holds (called once per try), at most `limitMs`. */
+async function eventually (check, limitMs = 2000) {
+  const deadline = Date.now() + limitMs
+  let held = await check()
+  while (!held && Date.now() < deadline) {
+    await sleep(20)
+    held = await check()
+  }
+  assert.ok(held, `not within ${limitMs} ms`)
+}
+
+const modified = (path = NOTE) => events.event('aem.sites.contentFragment.modified', { path, model: { id: 'note-model', path: MODEL } })
+
+test('the registration\'s challenge is answered', async () => {
+  const url = await serve(handlerFor([client()]).node)
+  const { status, body, challenge } = await events.challenge(url)
+  assert.equal(status, 200)
+  assert.deepEqual(JSON.parse(body), { challenge })
+})
+
+test('a modified fragment is served new after its event; the other answers stay cached', async () => {
+  const aem = client()
+  const url = await serve(handlerFor([aem]).node)
+  assert.equal(await title(aem), 'first, v1')
+  await titles(aem)
+  env.emu.addFragments('note', [{ _path: NOTE, title: 'first, v2' }])
+  assert.equal(await title(aem), 'first, v1', 'cached for an hour')
+  const delivered = await events.deliver(url, modified())
+  assert.equal(delivered.status, 200)
+  assert.deepEqual(JSON.parse(delivered.body), { received: 1, taken: 1 })
+  // Soft: served stale once while it is revalidated, then new.
+  await eventually(async () => (await title(aem)) === 'first, v2')
+  await eventually(async () => (await titles(aem)).includes('first, v2'))
+})
+
+test('a list hears of a fragment created (or published) in its model', async () => {
+  const aem = client()
+  const url = await serve(handlerFor([aem]).node)
+  assert.deepEqual(await titles(aem), ['first, v1', 'second'])
+  env.emu.addFragments('note', [{ _path: '/content/dam/notes/en/third', title: 'third' }])
+  await events.deliver(url, events.event('aem.sites.contentFragment.created', { path: '/content/dam/notes/en/third', model: { id: 'm', path: MODEL } }))
+  await eventually(async () => (await titles(aem)).includes('third'))
+})
+
+test('a bad signature, an unknown key, another recipient or source, and a duplicate invalidate nothing, and are logged without secrets', async () => {
+  const aem = client()
+  const logged = []
+  const url = await serve(handlerFor([aem], { logger: (event) => logged.push(event) }).node)
+  await title(aem)
+  env.emu.addFragments('note', [{ _path: NOTE, title: 'first, v2' }])
+  const event = modified()
+  assert.equal((await events.deliver(url, event, { fault: 'bad-signature' })).status, 401)
+  assert.equal((await events.deliver(url, event, { fault: 'unknown-key' })).status, 401)
+  for (const other of [{ recipientclientid: 'someone-else' }, { source: 'acct:aem-p1-e2@adobe.com' }]) {
+    const answer = await events.deliver(url, { ...modified(), ...other })
+    assert.deepEqual([answer.status, JSON.parse(answer.body)], [200, { received: 1, taken: 0 }])
+  }
+  await sleep(100)
+  assert.equal(await title(aem), 'first, v1', 'nothing was invalidated')
+  assert.deepEqual(logged.filter((e) => e.event === 'events-refused').map((e) => e.reason), ['signature', 'signature', 'recipient', 'source'])
+  const text = JSON.stringify(logged)
+  const signatures = Object.values(events.signatureHeaders(JSON.stringify(event)))
+  for (const secret of [env.emu.devToken.accessToken, ...signatures]) assert.ok(!text.includes(secret))
+
+  // The second signature alone is enough; the same event again is dropped.
+  assert.deepEqual(JSON.parse((await events.deliver(url, event, { fault: 'one-key' })).body), { received: 1, taken: 1 })
+  await eventually(async () => (await title(aem)) === 'first, v2')
+  env.emu.addFragments('note', [{ _path: NOTE, title: 'first, v3' }])
+  assert.deepEqual(JSON.parse((await events.deliver(url, event, { retryCount: 1 })).body), { received: 1, taken: 0 })
+  await sleep(100)
+  assert.equal(await title(aem), 'first, v2')
+})
+
+test('a batch, out of order, with a takedown: the unpublished fragment is removed, not served stale', async () => {
+  const aem = client()
+  const url = await serve(handlerFor([aem]).node)
+  await title(aem)
+  await titles(aem)
+  env.emu.addFragments('note', [{ _path: NOTE, title: 'first, v2' }])
+  const batch = [
+    events.event('aem.sites.contentFragment.unpublished', { path: NOTE, model: { id: 'm', path: MODEL } }),
+    events.event('aem.sites.page.published', { path: '/content/site/en' }),
+    events.event('aem.sites.somethingElse.happened', {})
+  ]
+  assert.deepEqual(JSON.parse((await events.deliver(url, batch)).body), { received: 3, taken: 3 })
+  const before = env.emu.requests.length
+  assert.equal(await title(aem), 'first, v2', 'hard: the next call waited for AEM')
+  assert.ok(env.emu.requests.length > before)
+})
+
+test('Express (express.raw), Fastify (a Buffer body) and a fetch Request take the same deliveries', async () => {
+  const aem = client()
+  const handler = handlerFor([aem])
+  const app = express()
+  app.post('/aem-events', express.raw({ type: '*/*' }), handler.node)
+  app.get('/aem-events', handler.node)
+  const expressServer = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+  servers.push({ close: () => new Promise((resolve) => expressServer.close(resolve)) })
+  const fast = fastify()
+  fast.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => done(null, body))
+  fast.route({ method: ['GET', 'POST'], url: '/aem-events', handler: handler.fastify })
+  await fast.listen({ port: 0, host: '127.0.0.1' })
+  servers.push({ close: () => fast.close() })
+  const fetchUrl = await serve(async (req, res) => {
+    const chunks = []
+    for await (const chunk of req) chunks.push(chunk)
+    const request = new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers: req.headers, body: req.method === 'POST' ? Buffer.concat(chunks) : undefined })
+    const response = await handler.fetch(request)
+    res.writeHead(response.status, Object.fromEntries(response.headers))
+    res.end(await response.text())
+  })
+  const urls = {
+    express: `http://127.0.0.1:${expressServer.address().port}/aem-events`,
+    fastify: `http://127.0.0.1:${fast.server.address().port}/aem-events`,
+    fetch: fetchUrl
+  }
+  let version = 1
+  for (const [name, url] of Object.entries(urls)) {
+    assert.equal((await events.challenge(url)).status, 200, name)
+    assert.equal((await events.deliver(url, modified(), { fault: 'bad-signature' })).status, 401, name)
+    await title(aem)
+    version += 1
+    env.emu.addFragments('note', [{ _path: NOTE, title: `first, v${version}` }])
+    assert.deepEqual(JSON.parse((await events.deliver(url, modified())).body), { received: 1, taken: 1 }, name)
+    await eventually(async () => (await title(aem)) === `first, v${version}`)
+  }
+  // A body parser that kept no bytes cannot be checked: said, not guessed.
+  const parsed = express()
+  parsed.post('/aem-events', express.json({ type: '*/*' }), handler.node)
+  const parsedServer = await new Promise((resolve) => { const s = parsed.listen(0, '127.0.0.1', () => resolve(s)) })
+  servers.push({ close: () => new Promise((resolve) => parsedServer.close(resolve)) })
+  const refused = await events.deliver(`http://127.0.0.1:${parsedServer.address().port}/aem-events`, modified())
+  assert.equal(refused.status, 500)
+  assert.match(refused.body, /express.raw/)
+})
+
+test('what createEventsHandler takes is checked', () => {
+  const aem = client()
+  assert.throws(() => createEventsHandler({ clients: [], clientId: 'x' }), /clients must be a non-empty array/)
+  assert.throws(() => createEventsHandler({ clients: [aem], clientId: '' }), /clientId must be/)
+  assert.throws(() => createEventsHandler({ clients: [aem], clientId: 'x' }), /sources must list the events' sources/)
+  assert.throws(() => createEventsHandler({ clients: [aem], clientId: 'x', sources: ['s'], publicKeyOrigin: 'http://static.adobeioevents.com' }), /publicKeyOrigin must be an https origin/)
+  assert.throws(() => createEventsHandler({ clients: [aem], clientId: 'x', sources: ['s'], store: { get () {}, set () {} } }), /store must have lease/)
+  const cloud = new AEMHeadless({ serviceURL: 'https://publish-p12345-e67890.adobeaemcloud.com', cache: true })
+  assert.doesNotThrow(() => createEventsHandler({ clients: [cloud], clientId: 'x' }))
+})

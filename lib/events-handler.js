@@ -1,0 +1,278 @@
+'use strict'
+
+// createEventsHandler: AEM's events, as Adobe I/O Events delivers them to a webhook, invalidate
+// the response caches of the app's clients (and, through their shared store, every process's).
+// - The registration's challenge (`GET ?challenge=…`) is answered.
+// - A delivery is taken only with a valid signature: one of `x-adobe-digital-signature-1/2`
+//   (base64 RSA-SHA256 over the raw body) checked with the public key at
+//   `x-adobe-public-key1/2-path`, fetched from Adobe's key host only and kept 24 hours at most.
+// - Each event of it (one, or a batch) must name this integration (`recipientclientid`, or
+//   `recipient_client_id` in older payloads) and come from an allowed `source`
+//   (`acct:aem-p<program>-e<environment>@adobe.com`); a duplicate (`source` + `id`, through the
+//   store's lease when there is one) is dropped.
+// - Each content event becomes an invalidation (lib/event-invalidations.js), run after the
+//   settle delay.
+// Whatever it does with them, a signed delivery is answered 200 at once, so that I/O Events does
+// not retry it; a refused one is logged without its body, signatures or keys.
+
+const crypto = require('node:crypto')
+const https = require('node:https')
+const { invalidationsOf } = require('./event-invalidations')
+const { resolveLogger } = require('./logger')
+
+/** Where Adobe I/O Events serves its public keys. */
+const ADOBE_KEYS_ORIGIN = 'https://static.adobeioevents.com'
+/** Keys are kept this long at most, as Adobe says. */
+const KEY_LIFETIME_MS = 24 * 3600 * 1000
+const KEY_FETCH_TIMEOUT_MS = 5000
+const MAX_KEY_BYTES = 16 * 1024
+/** The largest delivery read (a batch). */
+const MAX_BODY_BYTES = 10 * 1024 * 1024
+/** How long an event id is remembered, to drop a duplicate: I/O Events retries for 24 hours. */
+const DUPLICATE_WINDOW_MS = 25 * 3600 * 1000
+const MAX_REMEMBERED = 100000
+/** An AEM as a Cloud Service host: its program and environment. */
+const AEM_HOST = /^(?:author|publish|preview)-p(\d+)-e(\d+)\.adobeaemcloud\.(?:com|net)$/
+/** A key path as I/O Events sends it: a plain absolute path to a `.pem`. */
+const KEY_PATH = /^\/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\.pem$/
+
+/**
+ * @param {{clients: Array<{serviceURL: string, cache: {invalidate(options: object): Promise<unknown>}}>,
+ *   clientId: string, sources?: string[], store?: {lease?(key: string, ttlMs: number): Promise<unknown>},
+ *   settleMs?: number, logger?: unknown, publicKeyOrigin?: string, ca?: string | Buffer}} options
+ */
+function createEventsHandler (options) {
+  if (options === null || typeof options !== 'object') throw new TypeError('createEventsHandler takes an object: {clients, clientId, …}')
+  const { clients, clientId, store, settleMs = 0, publicKeyOrigin = ADOBE_KEYS_ORIGIN, ca } = options
+  if (!Array.isArray(clients) || clients.length === 0 || !clients.every((client) => client && client.cache && typeof client.cache.invalidate === 'function')) {
+    throw new TypeError('createEventsHandler: clients must be a non-empty array of AEMHeadless clients')
+  }
+  if (typeof clientId !== 'string' || clientId === '') throw new TypeError("createEventsHandler: clientId must be the integration's client id (the events' recipient)")
+  const sources = options.sources === undefined ? sourcesOf(clients) : options.sources
+  if (!Array.isArray(sources) || sources.length === 0 || !sources.every((source) => typeof source === 'string' && source !== '')) {
+    throw new TypeError("createEventsHandler: sources must list the events' sources (acct:aem-p<program>-e<environment>@adobe.com); they are found in the clients' AEM as a Cloud Service URLs, which these are not")
+  }
+  if (!(Number.isFinite(settleMs) && settleMs >= 0 && settleMs <= 60000)) throw new TypeError('createEventsHandler: settleMs must be a number of milliseconds from 0 to 60000')
+  const keysOrigin = new URL(publicKeyOrigin)
+  if (keysOrigin.protocol !== 'https:' || keysOrigin.origin !== publicKeyOrigin.replace(/\/$/, '')) {
+    throw new TypeError('createEventsHandler: publicKeyOrigin must be an https origin (no path)')
+  }
+  if (store !== undefined && (store === null || typeof store.lease !== 'function')) {
+    throw new TypeError('createEventsHandler: store must have lease(key, ttlMs) (the store the cache takes: createRedisStore), which drops duplicates across processes')
+  }
+  const log = resolveLogger(options.logger)
+  const keys = publicKeys(keysOrigin.origin, ca)
+  const firstSeen = store === undefined ? rememberedHere() : rememberedIn(store)
+  const allowed = new Set(sources)
+
+  /**
+   * One request: `{method, url, headers, body}` (`headers` with lower-case names, `body` the raw
+   * bytes) to `{status, headers, body}`.
+   */
+  async function handle ({ method, url, headers, body }) {
+    const query = new URL(url, 'http://localhost').searchParams
+    if (method === 'GET' || method === 'HEAD') {
+      const challenge = query.get('challenge')
+      if (challenge === null) return answer(404, { error: 'no challenge' })
+      return answer(200, { challenge })
+    }
+    if (method !== 'POST') return answer(405, { error: 'POST events, or GET a challenge' })
+    if (!(await keys.verify(body, headers))) {
+      emit('warn', { event: 'events-refused', reason: 'signature', message: 'no valid Adobe I/O Events signature: nothing invalidated' })
+      return answer(401, { error: 'invalid signature' })
+    }
+    let parsed
+    try {
+      parsed = JSON.parse(body.toString('utf8'))
+    } catch {
+      emit('warn', { event: 'events-refused', reason: 'json', message: 'a signed delivery that is not JSON: nothing invalidated' })
+      return answer(400, { error: 'not JSON' })
+    }
+    const events = Array.isArray(parsed) ? parsed : Array.isArray(parsed && parsed.events) ? parsed.events : [parsed]
+    const taken = []
+    for (const event of events) {
+      if (event === null || typeof event !== 'object') continue
+      const id = eventId(event)
+      const facts = { eventId: id, type: typeof event.type === 'string' ? event.type : undefined }
+      const recipient = event.recipientclientid ?? event.recipient_client_id
+      if (recipient !== clientId) {
+        emit('warn', { event: 'events-refused', reason: 'recipient', ...facts, message: 'an event for another integration: nothing invalidated' })
+        continue
+      }
+      if (!allowed.has(event.source)) {
+        emit('warn', { event: 'events-refused', reason: 'source', ...facts, source: String(event.source), message: 'an event from a source not allowed: nothing invalidated' })
+        continue
+      }
+      if (id === undefined || !(await firstSeen(`${event.source} ${id}`))) {
+        emit('debug', { event: 'events-duplicate', ...facts })
+        continue
+      }
+      taken.push(event)
+    }
+    const work = invalidate(invalidationsOf(taken))
+    if (settleMs === 0) await work
+    else work.catch(() => {})
+    return answer(200, { received: events.length, taken: taken.length })
+  }
+
+  /** Runs each invalidation on every client, after the settle delay. */
+  async function invalidate (invalidations) {
+    if (invalidations.length === 0) return
+    if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs).unref())
+    for (const invalidation of invalidations) {
+      const results = await Promise.allSettled(clients.map((client) => client.cache.invalidate(invalidation)))
+      const invalidated = results.reduce((sum, result) => sum + (result.status === 'fulfilled' ? result.value.invalidated : 0), 0)
+      emit('info', { event: 'events-invalidated', mode: invalidation.mode, paths: invalidation.paths, models: invalidation.models, invalidated })
+    }
+  }
+
+  function emit (level, event) {
+    if (log !== null) log(level, event)
+  }
+
+  return {
+    handle,
+    /** For `node:http` and Express (`express.raw({ type: '*\/*' })` before it, or no body parser). */
+    async node (req, res) {
+      const body = await rawBodyOf(req)
+      const result = body === null
+        ? answer(500, { error: 'the raw body is needed to check its signature: give this route express.raw({ type: "*/*" }), or no body parser' })
+        : body === undefined ? answer(413, { error: 'too large' }) : await handle({ method: req.method, url: req.url, headers: req.headers, body })
+      res.writeHead(result.status, result.headers)
+      res.end(result.body)
+    },
+    /** For Fastify, with the body as a Buffer (`addContentTypeParser(…, { parseAs: 'buffer' }, …)`). */
+    async fastify (request, reply) {
+      const body = Buffer.isBuffer(request.body) ? request.body : request.body === undefined ? Buffer.alloc(0) : null
+      const result = body === null
+        ? answer(500, { error: 'the raw body is needed to check its signature: parse this route\'s body as a Buffer' })
+        : await handle({ method: request.method, url: request.url, headers: request.headers, body })
+      return reply.code(result.status).headers(result.headers).send(result.body)
+    },
+    /** For a fetch `Request` (Next.js route handlers, Hono, Deno, Bun): resolves with a `Response`. */
+    async fetch (request) {
+      const declared = Number(request.headers.get('content-length'))
+      const body = declared > MAX_BODY_BYTES ? undefined : Buffer.from(await request.arrayBuffer())
+      const headers = Object.fromEntries([...request.headers].map(([name, value]) => [name.toLowerCase(), value]))
+      const result = body === undefined || body.length > MAX_BODY_BYTES
+        ? answer(413, { error: 'too large' })
+        : await handle({ method: request.method, url: request.url, headers, body })
+      return new Response(result.body, { status: result.status, headers: result.headers })
+    }
+  }
+}
+
+function answer (status, value) {
+  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) }
+}
+
+/** An event's id: CloudEvents' `id`, or `event_id` / `eventid`. */
+function eventId (event) {
+  const id = event.id ?? event.event_id ?? event.eventid
+  return typeof id === 'string' && id !== '' ? id : undefined
+}
+
+/** The events' sources of the clients' AEM as a Cloud Service hosts: `acct:aem-p1-e2@adobe.com`. */
+function sourcesOf (clients) {
+  const sources = new Set()
+  for (const client of clients) {
+    const match = AEM_HOST.exec(new URL(client.serviceURL).hostname)
+    if (match) sources.add(`acct:aem-p${match[1]}-e${match[2]}@adobe.com`)
+  }
+  return [...sources]
+}
+
+/**
+ * The body of `req`, read up to MAX_BODY_BYTES (undefined past it); a body parser's Buffer or
+ * `rawBody` as it left it; null when a parser took it and kept no bytes.
+ */
+async function rawBodyOf (req) {
+  if (Buffer.isBuffer(req.body)) return req.body
+  if (Buffer.isBuffer(req.rawBody)) return req.rawBody
+  if (req.body !== undefined || req.readableEnded) return null
+  const chunks = []
+  let length = 0
+  for await (const chunk of req) {
+    length += chunk.length
+    if (length > MAX_BODY_BYTES) return undefined
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks)
+}
+
+/** Adobe's public keys, fetched from `origin` only, each kept KEY_LIFETIME_MS at most. */
+function publicKeys (origin, ca) {
+  const kept = new Map()
+  function key (path) {
+    const found = kept.get(path)
+    if (found !== undefined && found.until > Date.now()) return found.key
+    const fetched = fetchKey(new URL(path, origin), ca).then((pem) => crypto.createPublicKey(pem))
+    kept.set(path, { key: fetched, until: Date.now() + KEY_LIFETIME_MS })
+    // A key that could not be had is asked for again by the next delivery.
+    fetched.catch(() => kept.delete(path))
+    return fetched
+  }
+  return {
+    /** Whether one of the delivery's two signatures is valid for its body. */
+    async verify (body, headers) {
+      for (const n of [1, 2]) {
+        const signature = headers[`x-adobe-digital-signature-${n}`]
+        const path = headers[`x-adobe-public-key${n}-path`]
+        if (typeof signature !== 'string' || typeof path !== 'string' || !KEY_PATH.test(path)) continue
+        try {
+          if (crypto.verify('sha256', body, await key(path), Buffer.from(signature, 'base64'))) return true
+        } catch {}
+      }
+      return false
+    }
+  }
+}
+
+/** The PEM at `url` (https only, no redirect, bounded in time and size). */
+function fetchKey (url, ca) {
+  return new Promise((resolve, reject) => {
+    const request = https.get(url, { ca, timeout: KEY_FETCH_TIMEOUT_MS }, (response) => {
+      if (response.statusCode !== 200) {
+        response.resume()
+        return reject(new Error(`public key: status ${response.statusCode}`))
+      }
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk) => {
+        text += chunk
+        if (text.length > MAX_KEY_BYTES) request.destroy(new Error('public key: too large'))
+      })
+      response.on('end', () => resolve(text))
+      response.on('error', reject)
+    })
+    request.on('timeout', () => request.destroy(new Error('public key: timeout')))
+    request.on('error', reject)
+  })
+}
+
+/** Whether an event key is seen for the first time, by this process. */
+function rememberedHere () {
+  const seen = new Map()
+  return async (key) => {
+    const now = Date.now()
+    if ((seen.get(key) ?? 0) > now) return false
+    if (seen.size >= MAX_REMEMBERED) seen.delete(seen.keys().next().value)
+    seen.set(key, now + DUPLICATE_WINDOW_MS)
+    return true
+  }
+}
+
+/** Whether an event key is seen for the first time, by any process of `store` (its lease as set-if-absent); a store that fails lets the event through. */
+function rememberedIn (store) {
+  const here = rememberedHere()
+  return async (key) => {
+    if (!(await here(key))) return false
+    try {
+      return (await store.lease(`event:${crypto.createHash('sha256').update(key).digest('hex')}`, DUPLICATE_WINDOW_MS)) !== null
+    } catch {
+      return true
+    }
+  }
+}
+
+module.exports = { createEventsHandler, ADOBE_KEYS_ORIGIN }

@@ -55,6 +55,11 @@ export declare class LoadedCredentials {
    * OpenAPI-based APIs; `null` for a development token.
    */
   get clientId(): string | null
+  /**
+   * The IMS organization of service credentials (`integration.org`); `null` for OAuth
+   * credentials and development tokens.
+   */
+  get orgId(): string | null
 }
 
 /** One AEM client: an HTTP connection pool and the configured host, auth and headers. */

@@ -56,6 +56,8 @@ declare class AEMHeadless {
   clearCache(): void
   /** The response cache's controls: `invalidate` marks answers stale or removes them. */
   readonly cache: AEMHeadless.CacheControls
+  /** AEM's events from Adobe I/O Events' Journaling API: read it, or follow it to keep the cache fresh. */
+  readonly events: AEMHeadless.EventControls
   /**
    * The Fetch API for any AEM API, bound to this client (pass it around unbound, e.g. as
    * `openapi-fetch`'s `fetch`). A path resolves against `serviceURL`. To the service URL's origin
@@ -862,6 +864,8 @@ declare namespace AEMHeadless {
     invalidate(accessToken?: string): void
     /** The credentials' client id once loaded (after the first `getAccessToken`); undefined for a development token. */
     readonly clientId: string | undefined
+    /** The IMS organization of service credentials once loaded (`integration.org`); undefined for OAuth credentials and development tokens. */
+    readonly orgId: string | undefined
     /** Whom the token speaks for once loaded (IMS host, client id, account, scopes; no secret): the key of a shared token and of a shared cache's answers. */
     readonly identity: string | undefined
   }
@@ -882,6 +886,42 @@ declare namespace AEMHeadless {
     /** A second connected client of the same library (`client.duplicate()`), for `subscribe`. */
     subscriber?: object
   }): TokenStore
+
+  /** One event of a journal, and where it stands. */
+  export interface JournalItem {
+    /** An opaque position: `since` it, the events after it. */
+    position: string
+    /** The CloudEvent, as AEM sent it. */
+    event: Record<string, unknown>
+  }
+
+  /** Options of `events.journal`. */
+  export interface JournalOptions {
+    /** The registration's journal URL (https), from the Developer Console. */
+    url: string
+    /** The events after this position; default the oldest kept. */
+    since?: string
+    /** Start at the latest event instead. */
+    latest?: boolean
+    /** Events per page. */
+    limit?: number
+    /** At the end, wait as `retry-after` says (the default), or stop (`false`). */
+    wait?: boolean
+    signal?: AbortSignal
+    /** `x-ims-org-id`: default the service credentials' organization (OAuth credentials hold none). */
+    orgId?: string
+  }
+
+  /** What `events` offers. */
+  export interface EventControls {
+    /** The journal's events, page after page; a position past retention rejects with API_ERROR, `sdkDetails.status` 410. */
+    journal(options: JournalOptions): AsyncGenerator<JournalItem, void, undefined>
+    /**
+     * Follows the journal in one process at a time of those that share `store` (default: the
+     * cache's), its position kept there, invalidating the cache by each event as the webhook does.
+     */
+    follow(options: Omit<JournalOptions, 'since' | 'latest' | 'wait'> & { store?: TokenStore }): { stop(): Promise<void> }
+  }
 
   /** Options of `createEventsHandler`. */
   export interface EventsHandlerOptions {

@@ -20,6 +20,7 @@ const { routeFor, localCall } = require('./lib/fetch-transport')
 const { cacheStoreFor } = require('./lib/cache-store')
 const { joinInvalidations } = require('./lib/invalidations')
 const { createEventsHandler } = require('./lib/events-handler')
+const { readJournal, followJournal } = require('./lib/journal')
 const { createAuthFetch } = require('./lib/auth-fetch')
 const { apiRequest, paginate } = require('./lib/api-request')
 const { upload } = require('./lib/upload/upload')
@@ -39,6 +40,9 @@ const DEFAULT_TIMEOUT_MS = 30000
  * `AEMHeadless`. Requests, TLS and JSON checks run in the Rust core; clients with the same
  * `ca` and `proxy` share one connection pool, whatever their `connectTimeout`.
  */
+/** The options a client for another Adobe service (I/O Events' journal) takes from the client that made it. */
+const CONNECTION_OPTIONS = ['ca', 'proxy', 'transport', 'fetch', 'timeout', 'connectTimeout', 'retries', 'logger', 'tracing']
+
 class AEMHeadless {
   /** @type {import('./binding').NativeClient} */
   #native
@@ -52,6 +56,12 @@ class AEMHeadless {
   #cacheControls = null
   /** With a shared store: this client as the store's other clients hear it, and `announce(selector, hard)`. */
   #invalidations = null
+  /** `events`'s controls, made at first use. */
+  #eventControls = null
+  /** The cache's store, if it has one (the journal's follower takes its lease and keeps its position there). */
+  #store = undefined
+  /** The connection options a client for another Adobe service (I/O Events' journal) takes from this one. */
+  #connection = {}
   /** The `tracing` option. */
   #tracing = undefined
   /** Where the requests go, for OpenTelemetry (null with `tracing: false`), parsed at the first request. */
@@ -143,6 +153,8 @@ class AEMHeadless {
     this.endpoint = this.#native.endpoint
     this.#tracing = tracing
     this.#api = { serviceURL: this.serviceURL, maxResponseBytes: this.#native.maxResponseBytes }
+    this.#store = store
+    this.#connection = Object.fromEntries(CONNECTION_OPTIONS.map((name) => [name, options[name]]))
     if (store !== undefined) {
       const native = this.#native
       const member = { serviceURL: this.serviceURL, apply: (selector, hard) => native.invalidate(selector, hard), log: this.#log, pollMs: invalidationPollMs }
@@ -436,6 +448,74 @@ class AEMHeadless {
       })
     }
     return this.#cacheControls
+  }
+
+  /**
+   * AEM's events read from Adobe I/O Events' Journaling API (lib/journal.js), with this client's
+   * token, its credentials' client id as `x-api-key` and their IMS organization as
+   * `x-ims-org-id` (`orgId` for credentials that hold none), sent to the journal's origin only:
+   * - `journal({ url, since, latest, limit, wait, signal })`: an async iterator of
+   *   `{ position, event }`; at the end it waits as the journal says, or stops with `wait: false`.
+   * - `follow({ url, store, signal })`: runs the journal in one process at a time of those that
+   *   share `store` (default: the cache's), keeping its position there, and invalidates this
+   *   client's cache (every process's, through the store) by each event as a webhook would
+   *   (docs/FRESHNESS.md). A position past the journal's retention marks everything stale and
+   *   reads on from the latest. Resolves `stop()`'s promise once it has stopped.
+   * @returns {{journal(options: object): AsyncGenerator<{position: string, event: object}>, follow(options: object): {stop(): Promise<void>}}}
+   */
+  get events () {
+    if (this.#eventControls === null) {
+      const read = (options) => this.#readJournal(options)
+      const client = this
+      this.#eventControls = Object.freeze({
+        journal: read,
+        follow (options = {}) {
+          const store = options.store ?? client.#store
+          if (store === undefined || store === null || typeof store.lease !== 'function') {
+            throw sdkError('INVALID_PARAM', 'follow needs a store with lease (the cache\'s store, or options.store): it elects the one process that reads the journal')
+          }
+          const stopped = new AbortController()
+          const signal = options.signal ? AbortSignal.any([options.signal, stopped.signal]) : stopped.signal
+          const done = followJournal({
+            read: (round) => read({ ...options, ...round }),
+            invalidate: (invalidation) => client.cache.invalidate(invalidation),
+            store,
+            url: String(options.url),
+            log: client.#log,
+            signal
+          })
+          return { stop: () => { stopped.abort(); return done } }
+        }
+      })
+    }
+    return this.#eventControls
+  }
+
+  /** `events.journal`: checks the options, then reads through a client for the journal's origin. */
+  async * #readJournal ({ url, since, latest, limit, wait, signal, orgId } = {}) {
+    let origin
+    try {
+      origin = new URL(String(url))
+    } catch {
+      throw sdkError('INVALID_PARAM', 'events.journal needs url: the journal URL of the events registration')
+    }
+    if (origin.protocol !== 'https:') throw sdkError('INVALID_PARAM', 'the journal URL must be https')
+    if (since !== undefined && typeof since !== 'string') throw sdkError('INVALID_PARAM', 'since must be a journal position (a string)')
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw sdkError('INVALID_PARAM', 'limit must be a positive whole number')
+    if (this.#tokens !== null && (this.#apiKey() === undefined || orgId === undefined)) await this.#tokens.getAccessToken()
+    const org = orgId ?? (this.#tokens !== null ? this.#tokens.orgId : undefined)
+    const apiKey = this.#apiKey()
+    if (typeof org !== 'string' || org === '') throw sdkError('INVALID_PARAM', 'orgId (x-ims-org-id) is needed: these credentials hold no IMS organization')
+    if (apiKey === undefined) throw sdkError('INVALID_PARAM', 'apiKey (x-api-key) is needed: these credentials hold no client id')
+    const journalClient = new AEMHeadless({
+      ...this.#connection,
+      serviceURL: origin.origin,
+      endpoint: '',
+      ...(this.#tokens !== null ? { tokenProvider: this.#tokens } : { auth: this.#given.auth }),
+      apiKey,
+      headers: { 'x-ims-org-id': org }
+    })
+    yield * readJournal((target, options) => journalClient.request(target, options), { url: origin.href, since, latest, limit, wait, signal })
   }
 
   /**

@@ -134,13 +134,58 @@ test('a bad signature, an unknown key, another recipient or source, and a duplic
   const signatures = Object.values(events.signatureHeaders(JSON.stringify(event)))
   for (const secret of [env.emu.devToken.accessToken, ...signatures]) assert.ok(!text.includes(secret))
 
-  // The second signature alone is enough; the same event again is dropped.
-  assert.deepEqual(JSON.parse((await events.deliver(url, event, { fault: 'one-key' })).body), { received: 1, taken: 1 })
+  // A good second signature is enough (after a bad first one, or alone); the same event again is dropped.
+  assert.deepEqual(JSON.parse((await events.deliver(url, event, { fault: 'bad-first' })).body), { received: 1, taken: 1 })
+  assert.deepEqual(JSON.parse((await events.deliver(url, event, { fault: 'one-key' })).body), { received: 1, taken: 0 })
   await eventually(async () => (await title(aem)) === 'first, v2')
   env.emu.addFragments('note', [{ _path: NOTE, title: 'first, v3' }])
   assert.deepEqual(JSON.parse((await events.deliver(url, event, { retryCount: 1 })).body), { received: 1, taken: 0 })
   await sleep(100)
   assert.equal(await title(aem), 'first, v2')
+})
+
+test('unsigned, oddly keyed, oversized, aborted and replayed deliveries: refused, nothing fetched but Adobe\'s key paths, the server unharmed', async () => {
+  const aem = client()
+  const logged = []
+  const url = await serve(handlerFor([aem], { logger: (event) => logged.push(event) }).node)
+  const { port } = new URL(url)
+  const body = JSON.stringify(modified())
+  const [good] = Object.entries(events.signatureHeaders(body)).filter(([name]) => name.endsWith('signature-1'))
+  env.emu.clearRequests()
+  for (const path of ['//evil.example/prod/keys/pub-key-x.pem', '/prod/keys/../../x.pem', '/prod/keys/pub-key-x.pem?y', '/other/keys/pub-key-x.pem', 'https://evil.example/prod/keys/pub-key-x.pem']) {
+    const answer = await fetch(url, { method: 'POST', headers: { [good[0]]: good[1], 'x-adobe-public-key1-path': path }, body })
+    assert.equal(answer.status, 401, path)
+  }
+  assert.equal((await fetch(url, { method: 'POST', body })).status, 401, 'no signature at all')
+  assert.deepEqual(env.emu.requests.map((r) => r.url), [], 'no key was fetched')
+
+  const huge = Buffer.alloc(11 * 1024 * 1024, 0x20)
+  assert.equal((await fetch(url, { method: 'POST', headers: events.signatureHeaders(body), body: huge })).status, 413)
+
+  // A body cut short: the request fails, the server goes on.
+  await new Promise((resolve) => {
+    const socket = require('node:net').connect(Number(port), '127.0.0.1', () => {
+      const headers = Object.entries(events.signatureHeaders(body)).map(([name, value]) => `${name}: ${value}`).join('\r\n')
+      socket.write(`POST /aem-events HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n${headers}\r\n\r\n{"a"`)
+      setTimeout(() => { socket.destroy(); resolve() }, 50)
+    })
+  })
+  assert.equal((await events.challenge(url)).status, 200)
+
+  // Signed, but more than a day old: past the window in which duplicates are dropped.
+  const old = { ...modified(), time: new Date(Date.now() - 2 * 24 * 3600 * 1000).toISOString() }
+  assert.deepEqual(JSON.parse((await events.deliver(url, old)).body), { received: 1, taken: 0 })
+  assert.ok(logged.some((e) => e.event === 'events-refused' && e.reason === 'age'))
+})
+
+test('a fetch Request without a content-length is read up to the limit', async () => {
+  const handler = handlerFor([client()])
+  const body = JSON.stringify(modified())
+  const stream = (bytes) => new ReadableStream({ start (controller) { controller.enqueue(bytes); controller.close() } })
+  const small = await handler.fetch(new Request('http://127.0.0.1/aem-events', { method: 'POST', headers: events.signatureHeaders(body), body: stream(Buffer.from(body)), duplex: 'half' }))
+  assert.equal(small.status, 200)
+  const large = await handler.fetch(new Request('http://127.0.0.1/aem-events', { method: 'POST', headers: events.signatureHeaders(body), body: stream(new Uint8Array(11 * 1024 * 1024)), duplex: 'half' }))
+  assert.equal(large.status, 413)
 })
 
 test('a batch, out of order, with a takedown: the unpublished fragment is removed, not served stale', async () => {
@@ -164,7 +209,7 @@ test('Express (express.raw), Fastify (a Buffer body) and a fetch Request take th
   const aem = client()
   const handler = handlerFor([aem])
   const app = express()
-  app.post('/aem-events', express.raw({ type: '*/*' }), handler.node)
+  app.post('/aem-events', express.raw({ type: '*/*', limit: '10mb' }), handler.node)
   app.get('/aem-events', handler.node)
   const expressServer = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
   servers.push({ close: () => new Promise((resolve) => expressServer.close(resolve)) })

@@ -158,6 +158,14 @@ async function redisStore (flavor, prefix) {
   return createRedisStore(main, { prefix, subscriber })
 }
 
+/** Waits until `channel` has `count` subscribers (PUBSUB NUMSUB). */
+async function subscribed (channel, count) {
+  const probe = redis.createClient({ url: server.url })
+  await probe.connect()
+  connections.push(probe)
+  await eventually(async () => Number((await probe.sendCommand(['PUBSUB', 'NUMSUB', channel]))[1]) >= count, 5000)
+}
+
 for (const flavor of ['node-redis', 'ioredis']) {
   test(`${flavor}: through Redis pub/sub, another process hears it at once, without polling`, { skip }, async () => {
     const prefix = `pubsub-${flavor}:`
@@ -166,7 +174,7 @@ for (const flavor of ['node-redis', 'ioredis']) {
     const b = client({ store: await redisStore(flavor, prefix), invalidationPollMs: 3600000 })
     const { slugs, path } = await filled(a)
     await filled(b)
-    await sleep(200) // b is subscribed
+    await subscribed(`${prefix}invalidations`, 2)
     await a.cache.invalidate({ paths: [path], mode: 'hard' })
     await eventually(() => refetches(b, slugs[0]), 1000)
     assert.equal(await refetches(b, slugs[1]), false)

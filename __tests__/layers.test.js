@@ -16,13 +16,14 @@ const LIB = path.join(__dirname, '..', 'lib')
  * here fails the test: give it its layer.
  */
 const LAYERS = [
-  ['errors', 'abort', 'otel', 'outcome', 'platform', 'event-invalidations'],
+  ['errors', 'abort', 'otel', 'outcome', 'platform', 'event-invalidations', 'event-dedupe'],
   ['options', 'tls', 'logger', 'cache-store', 'redis-store', 'query-builder', 'network'],
   ['app-fetch', 'invalidations', 'events-handler'],
   ['tracing', 'credentials', 'fetch-transport', 'shared-token'],
   ['raw-answer', 'exchange', 'token-provider'],
   ['managed-token'],
-  ['auth-fetch', 'api-request']
+  ['auth-fetch', 'api-request'],
+  ['journal']
 ]
 
 /** The lib/ modules a module requires, by name. */

@@ -21,6 +21,15 @@ async function usage (): Promise<void> {
   const { invalidated }: { invalidated: number } = await cached.cache.invalidate({ paths: ['/content/dam/site/en/a'], prefixes: ['/content/dam/site/'], queries: ['site/list'], mode: 'soft' })
   await cached.cache.invalidate({ all: true, mode: 'hard' })
   await cached.cache.invalidate({ models: ['/conf/site/settings/dam/cfm/models/article'] })
+  for await (const { position, event } of cached.events.journal({ url: 'https://events.example/journal', since: 'p', wait: false })) console.log(position, event.id)
+  await cached.events.follow({ url: 'https://events.example/journal', limit: 10 }).stop()
+  // @ts-expect-error since is a position (a string)
+  cached.events.journal({ url: 'https://events.example/journal', since: 1 })
+  const events = AEMHeadless.createEventsHandler({ clients: [cached], clientId: 'id', sources: ['acct:aem-p1-e2@adobe.com'], settleMs: 500 })
+  const answer: Response = await events.fetch(new Request('https://app.example/aem-events'))
+  console.log(answer.status)
+  // @ts-expect-error clientId is required
+  AEMHeadless.createEventsHandler({ clients: [cached] })
   // @ts-expect-error models are paths or names
   await cached.cache.invalidate({ models: [42] })
   // @ts-expect-error mode is 'soft' or 'hard'

@@ -9,6 +9,10 @@
  * them (`publicKeyOrigin`). `deliver` POSTs as I/O Events does: one event or a batch, with
  * `x-adobe-retry-count` on a retry; its options make the faults real deliveries have (a bad
  * signature, one key only, an unknown key). `challenge` is the registration's handshake.
+ * The journal (`journalUrl`) is I/O Events' Journaling API over the events `record` put in it:
+ * `since`, `limit`, `latest=true`, `Link` headers (relative, one per relation), 204 with
+ * `retry-after` at the end, and 410 Gone for a position past retention (`expireJournal`). It
+ * takes the integration's token, `x-api-key` and `x-ims-org-id`, as I/O Events does.
  * @module emulator/events
  */
 
@@ -16,11 +20,13 @@ const crypto = require('node:crypto')
 const { createRsaKeyPair } = require('./tls')
 
 const KEY_DIR = '/prod/keys/'
+const JOURNAL_PATH = '/events/organizations/emulator-consumer/integrations/emulator-integration/emulator-registration'
+const MAX_LIMIT = 100
 
 /**
- * @param {{baseUrl: string, recipient: string, source?: string}} options
+ * @param {{baseUrl: string, recipient: string, org: string, tokens: {isValid(token: string): boolean}, source?: string}} options
  */
-async function createEvents ({ baseUrl, recipient, source = 'acct:aem-p12345-e67890@adobe.com' }) {
+async function createEvents ({ baseUrl, recipient, org, tokens, source = 'acct:aem-p12345-e67890@adobe.com' }) {
   const pairs = await Promise.all([createRsaKeyPair(), createRsaKeyPair()])
   const keys = pairs.map((pair, i) => ({
     path: `${KEY_DIR}pub-key-emulator${i + 1}-${crypto.randomBytes(4).toString('hex')}.pem`,
@@ -28,14 +34,74 @@ async function createEvents ({ baseUrl, recipient, source = 'acct:aem-p12345-e67
     privateKey: pair.privateKey
   }))
   let sequence = 0
+  /** The journal: `{n, event}` in order, the first number kept, and the pause a 204 asks for. */
+  const journal = { entries: [], next: 1, oldest: 1, retryAfter: 1 }
+  const positionOf = (n) => Buffer.from(`emulator-position:${n}`).toString('base64url')
+  const numberOf = (position) => {
+    const match = /^emulator-position:(\d+)$/.exec(Buffer.from(String(position), 'base64url').toString())
+    return match ? Number(match[1]) : null
+  }
 
-  /** Answers GET of a key path; false for any other request. */
+  /** Answers GET of a key path or of the journal; false for any other request. */
   function handle (req, res) {
+    if (req.method === 'GET' && req.url.split('?')[0] === JOURNAL_PATH) {
+      answerJournal(req, res)
+      return true
+    }
     if (req.method !== 'GET' || !req.url.startsWith(KEY_DIR)) return false
     const key = keys.find((k) => k.path === req.url)
     res.writeHead(key ? 200 : 404, { 'content-type': key ? 'application/x-pem-file' : 'text/plain' })
     res.end(key ? key.publicKey : 'Not Found')
     return true
+  }
+
+  function answerJournal (req, res) {
+    const json = (status, value, headers = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers })
+      res.end(value === undefined ? undefined : JSON.stringify(value))
+    }
+    const [scheme, token] = String(req.headers.authorization || '').split(' ')
+    if (!/^bearer$/i.test(scheme) || !tokens.isValid(token)) return json(401, { error_code: '401013', message: 'Oauth token is not valid' })
+    if (req.headers['x-api-key'] !== recipient) return json(403, { error_code: '403003', message: 'Api Key is invalid' })
+    if (req.headers['x-ims-org-id'] !== org) return json(403, { error_code: '403027', message: 'User is not a member of the IMS org' })
+    const query = new URL(req.url, baseUrl).searchParams
+    const limit = Math.min(MAX_LIMIT, Math.max(1, Number(query.get('limit')) || 10))
+    const link = (params) => `<${JOURNAL_PATH}?${new URLSearchParams(params)}>`
+    const links = (since) => [
+      `${link({ since, limit })}; rel="next"`,
+      `${link({ latest: 'true' })}; rel="latest"`,
+      `${link({ seek: '-PT1H', limit })}; rel="seek"`,
+      `${link({})}; rel="page"`
+    ].join(', ')
+    let from
+    if (query.has('since')) {
+      const n = numberOf(query.get('since'))
+      if (n === null) return json(400, { message: 'Invalid position' })
+      // Past retention: events after it were dropped.
+      if (n + 1 < journal.oldest) return json(410, { message: 'The position is past the retention period of the journal' })
+      from = n + 1
+    } else if (query.get('latest') === 'true') {
+      from = journal.next - 1
+    } else {
+      from = journal.oldest
+    }
+    const page = journal.entries.filter((entry) => entry.n >= from).slice(0, limit)
+    if (page.length === 0) {
+      return json(204, undefined, { 'retry-after': String(journal.retryAfter), link: links(positionOf(Math.max(from - 1, 0))) })
+    }
+    const last = positionOf(page[page.length - 1].n)
+    json(200, { events: page.map((entry) => ({ position: positionOf(entry.n), event: entry.event })), _page: { last, count: page.length } }, { link: links(last) })
+  }
+
+  /** Puts events in the journal (I/O Events journals every event of the registration). */
+  function record (events) {
+    for (const event of Array.isArray(events) ? events : [events]) journal.entries.push({ n: journal.next++, event })
+  }
+
+  /** Drops every event journaled so far, as retention does: a position among them answers 410. */
+  function expireJournal () {
+    journal.entries = []
+    journal.oldest = journal.next
   }
 
   /** A CloudEvent of `type` (`aem.sites.contentFragment.modified`, …) with `data`. */
@@ -56,13 +122,15 @@ async function createEvents ({ baseUrl, recipient, source = 'acct:aem-p12345-e67
 
   /**
    * The headers I/O Events signs `body` with. `fault`: 'bad-signature' (both signatures over
-   * other bytes), 'one-key' (the second signature only), 'unknown-key' (a key path that answers 404).
+   * other bytes), 'bad-first' (the first over other bytes, the second right), 'one-key' (the
+   * second signature only), 'unknown-key' (key paths that answer 404).
    */
   function signatureHeaders (body, fault = null) {
-    const signed = fault === 'bad-signature' ? Buffer.concat([Buffer.from(body), Buffer.from(' ')]) : Buffer.from(body)
+    const other = Buffer.concat([Buffer.from(body), Buffer.from(' ')])
     const headers = {}
     keys.forEach((key, i) => {
       if (fault === 'one-key' && i === 0) return
+      const signed = fault === 'bad-signature' || (fault === 'bad-first' && i === 0) ? other : Buffer.from(body)
       headers[`x-adobe-digital-signature-${i + 1}`] = crypto.sign('sha256', signed, key.privateKey).toString('base64')
       headers[`x-adobe-public-key${i + 1}-path`] = fault === 'unknown-key' ? `${KEY_DIR}pub-key-unknown${i + 1}.pem` : key.path
     })
@@ -93,7 +161,22 @@ async function createEvents ({ baseUrl, recipient, source = 'acct:aem-p12345-e67
     return { status: response.status, body: await response.text(), challenge: sent }
   }
 
-  return { handle, event, deliver, challenge, signatureHeaders, source, recipient, publicKeyOrigin: baseUrl, keyPaths: keys.map((k) => k.path) }
+  return {
+    handle,
+    event,
+    deliver,
+    challenge,
+    signatureHeaders,
+    record,
+    expireJournal,
+    setJournalRetryAfter (seconds) { journal.retryAfter = seconds },
+    source,
+    recipient,
+    org,
+    publicKeyOrigin: baseUrl,
+    journalUrl: `${baseUrl}${JOURNAL_PATH}`,
+    keyPaths: keys.map((k) => k.path)
+  }
 }
 
 module.exports = { createEvents }

@@ -216,8 +216,8 @@ export interface SitesFailOptions {
   method?: string
 }
 
-/** A fault of a delivery: both signatures over other bytes, the second signature only, or key paths that answer 404. */
-export type EventFault = 'bad-signature' | 'one-key' | 'unknown-key'
+/** A fault of a delivery: both signatures over other bytes, the first only, the second signature alone, or key paths that answer 404. */
+export type EventFault = 'bad-signature' | 'bad-first' | 'one-key' | 'unknown-key'
 
 /** AEM's events as Adobe I/O Events delivers them to a webhook, signed with the emulator's two key pairs. */
 export interface EmulatorEvents {
@@ -237,6 +237,16 @@ export interface EmulatorEvents {
   readonly publicKeyOrigin: string
   /** The keys' paths (`/prod/keys/….pem`). */
   readonly keyPaths: string[]
+  /** Puts events in the journal, as I/O Events journals every event of a registration. */
+  record(events: object | object[]): void
+  /** Drops every event journaled so far, as retention does: a position among them answers 410 Gone. */
+  expireJournal(): void
+  /** The seconds a 204 at the journal's end asks to wait (`retry-after`). Default 1. */
+  setJournalRetryAfter(seconds: number): void
+  /** The IMS organization the journal takes as `x-ims-org-id`: the credentials'. */
+  readonly org: string
+  /** The registration's journal URL (`GET` with the integration's token, `x-api-key`, `x-ims-org-id`). */
+  readonly journalUrl: string
 }
 
 /** A started emulator. */

@@ -161,7 +161,7 @@ async function startEmulator (options = {}) {
   const uploadRoutes = createUploadRoutes({ dam, uploads, blobStore })
   const apiKey = credentials.integration.technicalAccount.clientId
   const baseUrl = port === 443 ? `https://${HOST}` : `https://${HOST}:${port}`
-  const events = await createEvents({ baseUrl, recipient: apiKey })
+  const events = await createEvents({ baseUrl, recipient: apiKey, org: credentials.integration.org, tokens })
   /** A fresh AEM side, with the `load` option's content. */
   const createAemSide = () => {
     const aem = createAem({
@@ -249,7 +249,7 @@ async function startEmulator (options = {}) {
     caPem,
     credentials,
     devToken,
-    events: { event: events.event, deliver: events.deliver, challenge: events.challenge, signatureHeaders: events.signatureHeaders, source: events.source, recipient: events.recipient, publicKeyOrigin: events.publicKeyOrigin, keyPaths: events.keyPaths },
+    events: (({ handle, ...api }) => api)(events),
     writeFiles (dir) {
       fs.mkdirSync(dir, { recursive: true })
       const files = {

@@ -268,4 +268,4 @@ async function * paginate (authFetch, client, path, options = {}) {
   }
 }
 
-module.exports = { apiRequest, paginate }
+module.exports = { apiRequest, paginate, pauseOf }

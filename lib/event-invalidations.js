@@ -1,17 +1,16 @@
 'use strict'
 
 // What AEM's events invalidate (the event types and their `data` as AEM Eventing sends them):
-// - a Content Fragment's `modified`, `variation`: the answers holding its path, softly;
-// - `created`, `published`: its path and the lists of its model (`data.model.path`), softly: a
-//   list does not hold the path of a fragment new to it;
-// - `unpublished`, `deleted`: its path, hard (a takedown is not served stale);
+// - a Content Fragment's event: the answers holding its path, and the lists of its model
+//   (`data.model.path`) softly: a list does not hold the path of a fragment new to it, and a list
+//   that does not select `_path`, or filters or sorts on what changed, holds none at all;
+// - `unpublished`, `deleted`: its path hard (a takedown is not served stale);
 // - a Content Fragment Model's event: the lists of that model, softly;
 // - a page's event: its path, softly.
 // Other types invalidate nothing. The invalidations of a batch are merged, one per mode.
 
 const KINDS = /^aem\.sites\.(contentFragment|contentFragmentModel|page)\.([A-Za-z]+)$/
 const TAKEDOWNS = new Set(['unpublished', 'deleted'])
-const NEW_TO_LISTS = new Set(['created', 'published'])
 
 /**
  * The `cache.invalidate` options for `events`: at most one soft and one hard.
@@ -33,7 +32,7 @@ function invalidationsOf (events) {
       continue
     }
     if (path) into.paths.add(path)
-    if (subject === 'contentFragment' && model && NEW_TO_LISTS.has(action)) into.models.add(model)
+    if (subject === 'contentFragment' && model) modes.soft.models.add(model)
   }
   const invalidations = []
   for (const [mode, { paths, models }] of Object.entries(modes)) {

@@ -18,6 +18,7 @@
 const crypto = require('node:crypto')
 const https = require('node:https')
 const { invalidationsOf } = require('./event-invalidations')
+const { eventId, firstSeenFor } = require('./event-dedupe')
 const { resolveLogger } = require('./logger')
 
 /** Where Adobe I/O Events serves its public keys. */
@@ -28,13 +29,16 @@ const KEY_FETCH_TIMEOUT_MS = 5000
 const MAX_KEY_BYTES = 16 * 1024
 /** The largest delivery read (a batch). */
 const MAX_BODY_BYTES = 10 * 1024 * 1024
-/** How long an event id is remembered, to drop a duplicate: I/O Events retries for 24 hours. */
-const DUPLICATE_WINDOW_MS = 25 * 3600 * 1000
-const MAX_REMEMBERED = 100000
 /** An AEM as a Cloud Service host: its program and environment. */
 const AEM_HOST = /^(?:author|publish|preview)-p(\d+)-e(\d+)\.adobeaemcloud\.(?:com|net)$/
-/** A key path as I/O Events sends it: a plain absolute path to a `.pem`. */
-const KEY_PATH = /^\/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\.pem$/
+/** A key path as I/O Events sends it (`/prod/keys/pub-key-voy5XEbWmT.pem`): nothing else is fetched. */
+const KEY_PATH = /^\/(?:prod|stage)\/keys\/pub-key-[A-Za-z0-9_-]{1,64}\.pem$/
+/** The most keys kept, key fetches in flight, and how long a key that could not be had is not asked for again. */
+const MAX_KEYS = 16
+const MAX_KEY_FETCHES = 4
+const KEY_FAILURE_MS = 60 * 1000
+/** An event older than this is a replay: the duplicate window is no longer behind it. */
+const MAX_EVENT_AGE_MS = 24 * 3600 * 1000
 
 /**
  * @param {{clients: Array<{serviceURL: string, cache: {invalidate(options: object): Promise<unknown>}}>,
@@ -62,7 +66,7 @@ function createEventsHandler (options) {
   }
   const log = resolveLogger(options.logger)
   const keys = publicKeys(keysOrigin.origin, ca)
-  const firstSeen = store === undefined ? rememberedHere() : rememberedIn(store)
+  const firstSeen = firstSeenFor(store)
   const allowed = new Set(sources)
 
   /**
@@ -70,14 +74,19 @@ function createEventsHandler (options) {
    * bytes) to `{status, headers, body}`.
    */
   async function handle ({ method, url, headers, body }) {
-    const query = new URL(url, 'http://localhost').searchParams
+    let query
+    try {
+      query = new URL(url, 'http://localhost').searchParams
+    } catch {
+      return answer(400, { error: 'not a URL' })
+    }
     if (method === 'GET' || method === 'HEAD') {
       const challenge = query.get('challenge')
       if (challenge === null) return answer(404, { error: 'no challenge' })
       return answer(200, { challenge })
     }
     if (method !== 'POST') return answer(405, { error: 'POST events, or GET a challenge' })
-    if (!(await keys.verify(body, headers))) {
+    if (!signed(headers) || !(await keys.verify(body, headers))) {
       emit('warn', { event: 'events-refused', reason: 'signature', message: 'no valid Adobe I/O Events signature: nothing invalidated' })
       return answer(401, { error: 'invalid signature' })
     }
@@ -103,7 +112,11 @@ function createEventsHandler (options) {
         emit('warn', { event: 'events-refused', reason: 'source', ...facts, source: String(event.source), message: 'an event from a source not allowed: nothing invalidated' })
         continue
       }
-      if (id === undefined || !(await firstSeen(`${event.source} ${id}`))) {
+      if (Date.now() - Date.parse(event.time) > MAX_EVENT_AGE_MS) {
+        emit('warn', { event: 'events-refused', reason: 'age', ...facts, message: 'an event older than a day, past the window in which duplicates are dropped: nothing invalidated' })
+        continue
+      }
+      if (id === undefined || !(await firstSeen(event))) {
         emit('debug', { event: 'events-duplicate', ...facts })
         continue
       }
@@ -121,7 +134,7 @@ function createEventsHandler (options) {
     if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs).unref())
     for (const invalidation of invalidations) {
       const results = await Promise.allSettled(clients.map((client) => client.cache.invalidate(invalidation)))
-      const invalidated = results.reduce((sum, result) => sum + (result.status === 'fulfilled' ? result.value.invalidated : 0), 0)
+      const invalidated = results.reduce((sum, result) => sum + (result.status === 'fulfilled' ? Number(result.value && result.value.invalidated) || 0 : 0), 0)
       emit('info', { event: 'events-invalidated', mode: invalidation.mode, paths: invalidation.paths, models: invalidation.models, invalidated })
     }
   }
@@ -132,44 +145,78 @@ function createEventsHandler (options) {
 
   return {
     handle,
-    /** For `node:http` and Express (`express.raw({ type: '*\/*' })` before it, or no body parser). */
+    /** For `node:http` and Express (`express.raw({ type: '*\/*', limit: '10mb' })` before it, or no body parser). */
     async node (req, res) {
-      const body = await rawBodyOf(req)
-      const result = body === null
-        ? answer(500, { error: 'the raw body is needed to check its signature: give this route express.raw({ type: "*/*" }), or no body parser' })
-        : body === undefined ? answer(413, { error: 'too large' }) : await handle({ method: req.method, url: req.url, headers: req.headers, body })
-      res.writeHead(result.status, result.headers)
+      let result
+      // A body left unread (unsigned, too large) ends the connection: it cannot carry another request.
+      let unread = req.method === 'POST' && !signed(req.headers)
+      try {
+        const body = unread ? Buffer.alloc(0) : await rawBodyOf(req)
+        unread = body === undefined
+        result = body === null
+          ? answer(500, { error: 'the raw body is needed to check its signature: give this route express.raw({ type: "*/*" }), or no body parser' })
+          : body === undefined ? answer(413, { error: 'too large' }) : await handle({ method: req.method, url: req.url, headers: req.headers, body })
+      } catch {
+        result = answer(400, { error: 'the request could not be read' })
+        unread = true
+      }
+      if (res.headersSent || res.destroyed) return
+      res.writeHead(result.status, unread ? { ...result.headers, connection: 'close' } : result.headers)
       res.end(result.body)
     },
     /** For Fastify, with the body as a Buffer (`addContentTypeParser(…, { parseAs: 'buffer' }, …)`). */
     async fastify (request, reply) {
-      const body = Buffer.isBuffer(request.body) ? request.body : request.body === undefined ? Buffer.alloc(0) : null
-      const result = body === null
-        ? answer(500, { error: 'the raw body is needed to check its signature: parse this route\'s body as a Buffer' })
-        : await handle({ method: request.method, url: request.url, headers: request.headers, body })
+      let result
+      try {
+        const body = Buffer.isBuffer(request.body) ? request.body : request.body === undefined ? Buffer.alloc(0) : null
+        result = body === null
+          ? answer(500, { error: 'the raw body is needed to check its signature: parse this route\'s body as a Buffer' })
+          : await handle({ method: request.method, url: request.url, headers: request.headers, body })
+      } catch {
+        result = answer(400, { error: 'the request could not be read' })
+      }
       return reply.code(result.status).headers(result.headers).send(result.body)
     },
     /** For a fetch `Request` (Next.js route handlers, Hono, Deno, Bun): resolves with a `Response`. */
     async fetch (request) {
-      const declared = Number(request.headers.get('content-length'))
-      const body = declared > MAX_BODY_BYTES ? undefined : Buffer.from(await request.arrayBuffer())
-      const headers = Object.fromEntries([...request.headers].map(([name, value]) => [name.toLowerCase(), value]))
-      const result = body === undefined || body.length > MAX_BODY_BYTES
-        ? answer(413, { error: 'too large' })
-        : await handle({ method: request.method, url: request.url, headers, body })
+      let result
+      try {
+        const headers = Object.fromEntries([...request.headers].map(([name, value]) => [name.toLowerCase(), value]))
+        const body = request.method === 'POST' && !signed(headers) ? Buffer.alloc(0) : await bytesOf(request.body)
+        result = body === undefined
+          ? answer(413, { error: 'too large' })
+          : await handle({ method: request.method, url: request.url, headers, body })
+      } catch {
+        result = answer(400, { error: 'the request could not be read' })
+      }
       return new Response(result.body, { status: result.status, headers: result.headers })
     }
   }
 }
 
-function answer (status, value) {
-  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) }
+/** Whether a delivery carries a signature with a key path that may be fetched: else its body is not even read. */
+function signed (headers) {
+  return [1, 2].some((n) => typeof headers[`x-adobe-digital-signature-${n}`] === 'string' && KEY_PATH.test(String(headers[`x-adobe-public-key${n}-path`])))
 }
 
-/** An event's id: CloudEvents' `id`, or `event_id` / `eventid`. */
-function eventId (event) {
-  const id = event.id ?? event.event_id ?? event.eventid
-  return typeof id === 'string' && id !== '' ? id : undefined
+/** The bytes of a fetch body stream, read up to MAX_BODY_BYTES (undefined past it). */
+async function bytesOf (stream) {
+  if (stream === null) return Buffer.alloc(0)
+  const chunks = []
+  let length = 0
+  for await (const chunk of stream) {
+    length += chunk.length
+    if (length > MAX_BODY_BYTES) {
+      await stream.cancel().catch(() => {})
+      return undefined
+    }
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks)
+}
+
+function answer (status, value) {
+  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) }
 }
 
 /** The events' sources of the clients' AEM as a Cloud Service hosts: `acct:aem-p1-e2@adobe.com`. */
@@ -200,16 +247,28 @@ async function rawBodyOf (req) {
   return Buffer.concat(chunks)
 }
 
-/** Adobe's public keys, fetched from `origin` only, each kept KEY_LIFETIME_MS at most. */
+/**
+ * Adobe's public keys, fetched from `origin` only: the last MAX_KEYS, each kept KEY_LIFETIME_MS
+ * at most; a key that could not be had is not asked for again for KEY_FAILURE_MS, and at most
+ * MAX_KEY_FETCHES are fetched at once (an unsigned flood costs no more).
+ */
 function publicKeys (origin, ca) {
   const kept = new Map()
+  let fetching = 0
   function key (path) {
     const found = kept.get(path)
     if (found !== undefined && found.until > Date.now()) return found.key
+    kept.delete(path)
+    if (fetching >= MAX_KEY_FETCHES) return Promise.reject(new Error('public key: too many fetches at once'))
+    fetching += 1
     const fetched = fetchKey(new URL(path, origin), ca).then((pem) => crypto.createPublicKey(pem))
-    kept.set(path, { key: fetched, until: Date.now() + KEY_LIFETIME_MS })
-    // A key that could not be had is asked for again by the next delivery.
-    fetched.catch(() => kept.delete(path))
+    const entry = { key: fetched, until: Date.now() + KEY_LIFETIME_MS }
+    if (kept.size >= MAX_KEYS) kept.delete(kept.keys().next().value)
+    kept.set(path, entry)
+    fetched.then(() => { fetching -= 1 }, () => {
+      fetching -= 1
+      entry.until = Date.now() + KEY_FAILURE_MS
+    })
     return fetched
   }
   return {
@@ -248,31 +307,6 @@ function fetchKey (url, ca) {
     request.on('timeout', () => request.destroy(new Error('public key: timeout')))
     request.on('error', reject)
   })
-}
-
-/** Whether an event key is seen for the first time, by this process. */
-function rememberedHere () {
-  const seen = new Map()
-  return async (key) => {
-    const now = Date.now()
-    if ((seen.get(key) ?? 0) > now) return false
-    if (seen.size >= MAX_REMEMBERED) seen.delete(seen.keys().next().value)
-    seen.set(key, now + DUPLICATE_WINDOW_MS)
-    return true
-  }
-}
-
-/** Whether an event key is seen for the first time, by any process of `store` (its lease as set-if-absent); a store that fails lets the event through. */
-function rememberedIn (store) {
-  const here = rememberedHere()
-  return async (key) => {
-    if (!(await here(key))) return false
-    try {
-      return (await store.lease(`event:${crypto.createHash('sha256').update(key).digest('hex')}`, DUPLICATE_WINDOW_MS)) !== null
-    } catch {
-      return true
-    }
-  }
 }
 
 module.exports = { createEventsHandler, ADOBE_KEYS_ORIGIN }

@@ -14,6 +14,7 @@
 
 const { randomUUID } = require('node:crypto')
 const { setInterval, clearInterval, setTimeout, clearTimeout } = require('node:timers')
+const { setTimeout: sleep } = require('node:timers/promises')
 const { checkInvalidation } = require('./options')
 
 /** The pub/sub channel and the store key of the log. */
@@ -24,7 +25,7 @@ const LOG_LENGTH = 64
 const LOG_TTL_MS = 7 * 24 * 3600 * 1000
 /** How often the log is polled by default, and the bound on each store call. */
 const DEFAULT_POLL_MS = 1000
-const STORE_CALL_MS = 2000
+const STORE_CALL_MS = 500
 
 /** One channel per store object in this process, shared by the clients that use that store. */
 const channels = new WeakMap()
@@ -44,7 +45,7 @@ function joinInvalidations (store, member) {
     channels.set(store, channel)
   }
   channel.members.add(new WeakRef(member))
-  channel.start(member)
+  channel.start()
   return (selector, hard) => channel.announce(member, selector, hard)
 }
 
@@ -55,24 +56,27 @@ class Channel {
     /** This process's name in the messages, so that it skips its own. */
     this.id = randomUUID()
     this.members = new Set()
-    /** The ids of the invalidations applied lately, and the newest log position seen. */
+    /** The ids of the invalidations applied lately (a message heard and then polled is applied once). */
     this.applied = new Set()
+    /** The log's epoch and position as last polled (only a poll moves them). */
     this.seen = undefined
     this.timer = null
-    this.unsubscribe = null
+    this.subscription = null
+    /** Announcements of this process, one after the other (each appends to the log). */
+    this.queue = Promise.resolve()
     /** Whether the last store call failed (said once per outage). */
     this.down = false
   }
 
-  start (member) {
+  /** Starts polling and subscribing; holds no member (a client that is gone must not be kept). */
+  start () {
     if (this.timer !== null) return
     this.timer = setInterval(() => this.poll(), this.pollMs)
     this.timer.unref()
     this.poll()
     if (typeof this.store.subscribe === 'function' && typeof this.store.publish === 'function') {
-      bounded(this.store.subscribe(CHANNEL, (text) => this.hear(text))).then(
-        (unsubscribe) => { this.unsubscribe = typeof unsubscribe === 'function' ? unsubscribe : null },
-        (error) => this.failed(member, 'subscribe', error))
+      this.subscription = bounded(this.store.subscribe(CHANNEL, (text) => this.hear(text)))
+      this.subscription.catch((error) => this.failed('subscribe', error))
     }
   }
 
@@ -91,33 +95,58 @@ class Channel {
   stop () {
     clearInterval(this.timer)
     this.timer = null
-    if (this.unsubscribe !== null) Promise.resolve().then(this.unsubscribe).catch(() => {})
-    this.unsubscribe = null
+    if (this.subscription !== null) {
+      // Also a subscription still being made: ended once it is.
+      this.subscription.then((unsubscribe) => typeof unsubscribe === 'function' && unsubscribe()).catch(() => {})
+    }
+    this.subscription = null
     channels.delete(this.store)
   }
 
-  /** Appends the invalidation to the store's log (under the store's lease, when it has one) and publishes it. */
-  async announce (from, selector, hard) {
+  /** Tells the others: this process's other clients at once, other processes through the store. Never rejects. */
+  announce (from, selector, hard) {
+    const done = this.queue.then(() => this.send(from, selector, hard))
+    this.queue = done
+    return done
+  }
+
+  async send (from, selector, hard) {
     const entry = { id: randomUUID(), from: this.id, serviceURL: from.serviceURL, selector, hard }
     this.remember(entry.id)
-    // This process's other clients of the same store and service hear it at once.
-    await Promise.all(this.live()
-      .filter((member) => member !== from && member.serviceURL === from.serviceURL)
-      .map((member) => member.apply(selector, hard)))
     try {
-      const release = typeof this.store.lease === 'function' ? await bounded(this.store.lease(`${LOG_KEY}:lock`, STORE_CALL_MS)) : null
-      try {
-        const log = parseLog(await bounded(this.store.get(LOG_KEY)))
-        entry.seq = log.seq + 1
-        const recent = [...log.recent, entry].slice(-LOG_LENGTH)
-        await bounded(this.store.set(LOG_KEY, JSON.stringify({ seq: entry.seq, recent }), LOG_TTL_MS))
-      } finally {
-        if (typeof release === 'function') await bounded(release()).catch(() => {})
-      }
+      await Promise.all(this.live()
+        .filter((member) => member !== from && member.serviceURL === from.serviceURL)
+        .map((member) => member.apply(selector, hard)))
+    } catch {}
+    try {
+      await this.append(entry)
       if (typeof this.store.publish === 'function') await bounded(this.store.publish(CHANNEL, JSON.stringify(entry)))
-      this.recovered(from)
+      this.recovered()
     } catch (error) {
-      this.failed(from, 'announce', error)
+      this.failed('announce', error)
+    }
+  }
+
+  /** Appends `entry` to the store's log, under the store's lease when it has one (waited for a while: two appends at once would lose one). */
+  async append (entry) {
+    let release = null
+    if (typeof this.store.lease === 'function') {
+      const deadline = Date.now() + STORE_CALL_MS
+      while (typeof release !== 'function') {
+        release = await bounded(this.store.lease(`${LOG_KEY}:lock`, STORE_CALL_MS))
+        if (typeof release !== 'function') {
+          if (Date.now() > deadline) throw Object.assign(new Error('the log stayed locked'), { name: 'TimeoutError' })
+          await sleep(10 + Math.random() * 20)
+        }
+      }
+    }
+    try {
+      const log = parseLog(await bounded(this.store.get(LOG_KEY)))
+      entry.seq = log.seq + 1
+      const recent = [...log.recent, entry].slice(-LOG_LENGTH)
+      await bounded(this.store.set(LOG_KEY, JSON.stringify({ epoch: log.epoch ?? randomUUID(), seq: entry.seq, recent }), LOG_TTL_MS))
+    } finally {
+      if (typeof release === 'function') await bounded(release()).catch(() => {})
     }
   }
 
@@ -132,25 +161,30 @@ class Channel {
     this.apply(entry)
   }
 
-  /** Reads the log and applies what this process has not heard yet; a gap marks everything stale. */
+  /**
+   * Reads the log and applies what this process has not heard yet. A process that fell behind
+   * it (entries it never read are gone) or sees it started again (expired, evicted, flushed: a
+   * new epoch, or a position behind its own) marks everything stale.
+   */
   async poll () {
     const members = this.live()
     if (members.length === 0) return
     let log
     try {
       log = parseLog(await bounded(this.store.get(LOG_KEY)))
-      this.recovered(members[0])
+      this.recovered()
     } catch (error) {
-      return this.failed(members[0], 'poll', error)
+      return this.failed('poll', error)
     }
     const seen = this.seen
-    this.seen = Math.max(seen ?? 0, log.seq)
-    if (seen === undefined || log.seq <= seen) return
+    this.seen = { epoch: log.epoch, seq: log.seq }
+    if (seen === undefined) return
+    const restarted = log.epoch !== seen.epoch || log.seq < seen.seq
     const oldest = log.recent.length > 0 ? log.recent[0].seq : log.seq + 1
-    if (oldest > seen + 1) {
+    if (restarted ? seen.epoch !== undefined : oldest > seen.seq + 1) {
       for (const member of members) member.apply({ all: true }, false).catch(() => {})
     }
-    for (const entry of log.recent) if (entry.seq > seen) this.apply(entry)
+    for (const entry of log.recent) if (restarted || entry.seq > seen.seq) this.apply(entry)
   }
 
   /** Applies one invalidation of another process to the members for its service URL, once. */
@@ -163,7 +197,6 @@ class Channel {
       return
     }
     this.remember(entry.id)
-    if (Number.isSafeInteger(entry.seq)) this.seen = Math.max(this.seen ?? 0, entry.seq)
     for (const member of this.live()) {
       if (member.serviceURL === entry.serviceURL) member.apply(checked.selector, checked.hard).catch(() => {})
     }
@@ -174,10 +207,12 @@ class Channel {
     if (this.applied.size > 4 * LOG_LENGTH) this.applied.delete(this.applied.values().next().value)
   }
 
-  failed (member, operation, error) {
+  /** Says once per outage, through a live client's logger, that invalidations stay in this process. */
+  failed (operation, error) {
     if (this.down) return
     this.down = true
-    if (member.log) {
+    const member = this.live().find((candidate) => candidate.log)
+    if (member) {
       member.log('warn', {
         event: 'invalidations-unshared',
         operation,
@@ -187,22 +222,23 @@ class Channel {
     }
   }
 
-  recovered (member) {
+  recovered () {
     if (!this.down) return
     this.down = false
-    if (member.log) member.log('info', { event: 'invalidations-shared', message: 'the cache store carries invalidations again' })
+    const member = this.live().find((candidate) => candidate.log)
+    if (member) member.log('info', { event: 'invalidations-shared', message: 'the cache store carries invalidations again' })
   }
 }
 
-/** The log as the store holds it: `{seq, recent}`; an absent or unreadable one is empty. */
+/** The log as the store holds it: `{epoch, seq, recent}`; an absent or unreadable one is empty (no epoch). */
 function parseLog (text) {
   try {
     const log = JSON.parse(text)
     if (Number.isSafeInteger(log.seq) && Array.isArray(log.recent)) {
-      return { seq: log.seq, recent: log.recent.filter((entry) => entry && Number.isSafeInteger(entry.seq)) }
+      return { epoch: typeof log.epoch === 'string' ? log.epoch : undefined, seq: log.seq, recent: log.recent.filter((entry) => entry && Number.isSafeInteger(entry.seq)) }
     }
   } catch {}
-  return { seq: 0, recent: [] }
+  return { epoch: undefined, seq: 0, recent: [] }
 }
 
 /** `promise`, rejected with a TimeoutError after STORE_CALL_MS. */

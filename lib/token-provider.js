@@ -173,6 +173,11 @@ class TokenProvider {
     return (this.#loaded !== null && this.#loaded.clientId) || undefined
   }
 
+  /** The IMS organization of service credentials once loaded (`integration.org`); undefined for other credentials. */
+  get orgId () {
+    return (this.#loaded !== null && this.#loaded.orgId) || undefined
+  }
+
   /**
    * Whom the token speaks for, once the credentials are loaded (IMS host, client id, account,
    * scopes; no secret), else undefined: the key of a shared token, and of answers a shared

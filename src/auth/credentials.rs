@@ -164,6 +164,15 @@ impl Credentials {
         }
     }
 
+    /// The IMS organization of service credentials (`integration.org`, sent as `x-ims-org-id` to
+    /// Adobe I/O Events); `None` for OAuth credentials and development tokens, which hold none.
+    pub fn org_id(&self) -> Option<&str> {
+        match self {
+            Self::Service(s) => Some(&s.org),
+            Self::OAuth(_) | Self::DevToken(_) => None,
+        }
+    }
+
     /// A name for whose token this is, with no secret in it, e.g. to key a shared token store:
     /// `jwt|{ims}|{clientId}|{technical account}|{metascopes}`, `oauth|{ims}|{clientId}|{scopes}`,
     /// or `dev|{SHA-256 prefix of the token}`.

@@ -70,6 +70,13 @@ impl LoadedCredentials {
     pub fn client_id(&self) -> Option<String> {
         self.inner.client_id().map(str::to_owned)
     }
+
+    /// The IMS organization of service credentials (`integration.org`); `null` for OAuth
+    /// credentials and development tokens.
+    #[napi(getter, catch_unwind)]
+    pub fn org_id(&self) -> Option<String> {
+        self.inner.org_id().map(str::to_owned)
+    }
 }
 
 /// Parses credentials from JSON text (off the JavaScript thread).

@@ -107,6 +107,35 @@ test('without publish/subscribe, another process hears it by polling the store\'
   })
 })
 
+test('two invalidations at once are both heard; a log that started again (expired, flushed) marks everything stale', async () => {
+  const data = new Map()
+  const a = client({ store: mapStore(data) })
+  const b = client({ store: mapStore(data), invalidationPollMs: 100 })
+  const { slugs } = await filled(a)
+  await filled(b)
+  const paths = await Promise.all(slugs.map(async (slug) => (await a.runPersistedQuery(BY_SLUG, { slug })).data.adventureList.items[0]._path))
+  await sleep(250) // b has read the log's position
+  await Promise.all(paths.map((path) => a.cache.invalidate({ paths: [path], mode: 'hard' })))
+  assert.equal(JSON.parse(data.get('invalidations')).recent.length, 2)
+  await eventually(() => refetches(b, slugs[0]))
+  await eventually(() => refetches(b, slugs[1]))
+
+  await b.runPersistedQuery(ALL) // fresh again in b (the paths reached it too)
+  env.emu.clearRequests()
+  assert.equal(await refetchesAll(b), false)
+  await sleep(250)
+  data.delete('invalidations')
+  await eventually(() => refetchesAll(b))
+})
+
+/** Whether `aem` asks AEM for the list (its entry was invalidated; a stale one is revalidated in the background). */
+async function refetchesAll (aem) {
+  const before = served(ALL)
+  await aem.runPersistedQuery(ALL)
+  await sleep(50)
+  return served(ALL) > before
+}
+
 test('a process that fell behind the log marks everything stale', async () => {
   const data = new Map()
   const b = client({ store: mapStore(data), invalidationPollMs: 100 })
@@ -137,6 +166,23 @@ test('a store that is down: each process invalidates itself, and says once that 
   assert.equal(unshared[0].level, 'warn')
   assert.match(unshared[0].message, /the others keep their copies until their lifetimes end/)
   assert.ok(!JSON.stringify(unshared).includes(env.emu.devToken.accessToken))
+})
+
+test('a client that is gone is not kept by its store\'s channel, and its polling stops', async () => {
+  let reads = 0
+  const store = { async get () { reads += 1; return null }, async set () {} }
+  ;(() => client({ store, invalidationPollMs: 100 }))()
+  await sleep(250)
+  assert.ok(reads >= 2, 'it polled')
+  require('node:v8').setFlagsFromString('--expose-gc')
+  const gc = require('node:vm').runInNewContext('gc')
+  for (let i = 0; i < 5; i++) {
+    gc()
+    await sleep(50)
+  }
+  const before = reads
+  await sleep(400)
+  assert.ok(reads - before <= 1, `${reads - before} reads after the client was collected`)
 })
 
 test('what a store offers is checked', () => {

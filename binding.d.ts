@@ -86,6 +86,11 @@ export declare class NativeClient {
    */
   invalidate(selector: InvalidateSelector, hard: boolean): Promise<number>
   /**
+   * The endpoints (relative to the service URL) of the cached answers `selector` reaches,
+   * each once: the URLs a CDN purge names, before the answers are invalidated.
+   */
+  endpointsReached(selector: InvalidateSelector): Array<string>
+  /**
    * The relative URL of a persisted query run with GET. `variables` is a flat list of
    * names and values in text form: `[name1, value1, name2, value2, …]`.
    */

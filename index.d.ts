@@ -507,6 +507,12 @@ declare namespace AEMHeadless {
      */
     invalidationPollMs?: number
     /**
+     * AEM's CDN purge key (`X-AEM-Purge-Key`, a secret): an invalidation then first purges the
+     * URLs of the answers it reaches from AEM's CDN (softly for a soft one), so that their
+     * revalidation gets AEM's answer and not the CDN's old copy.
+     */
+    purgeKey?: string
+    /**
      * The Content Fragment models each persisted query (`conf/name`) lists, by path or name, for
      * queries whose list fields are aliased; other answers are tagged with the models of their
      * `…List` and `…Paginated` fields.

@@ -21,6 +21,7 @@ const { cacheStoreFor } = require('./lib/cache-store')
 const { joinInvalidations } = require('./lib/invalidations')
 const { createEventsHandler } = require('./lib/events-handler')
 const { readJournal, followJournal } = require('./lib/journal')
+const { purge } = require('./lib/cdn-purge')
 const { createAuthFetch } = require('./lib/auth-fetch')
 const { apiRequest, paginate } = require('./lib/api-request')
 const { upload } = require('./lib/upload/upload')
@@ -56,6 +57,8 @@ class AEMHeadless {
   #cacheControls = null
   /** With a shared store: this client as the store's other clients hear it, and `announce(selector, hard)`. */
   #invalidations = null
+  /** `(selector, hard) => Promise<number>`: this client's own invalidation (`#invalidator`). */
+  #invalidateHere = null
   /** `events`'s controls, made at first use. */
   #eventControls = null
   /** The cache's store, if it has one (the journal's follower takes its lease and keeps its position there). */
@@ -128,7 +131,7 @@ class AEMHeadless {
     /** The ad-hoc query endpoint, without a leading `/`; empty when ad-hoc queries are off. */
     this.endpoint = undefined
     const cache = checkCache(options.cache)
-    const { store, invalidationPollMs, ...cacheOptions } = cache || {}
+    const { store, invalidationPollMs, purgeKey, ...cacheOptions } = cache || {}
     try {
       this.#native = new native.NativeClient({
         serviceUrl: String(options.serviceURL || DEFAULT_SERVICE_URL),
@@ -155,9 +158,10 @@ class AEMHeadless {
     this.#api = { serviceURL: this.serviceURL, maxResponseBytes: this.#native.maxResponseBytes }
     this.#store = store
     this.#connection = Object.fromEntries(CONNECTION_OPTIONS.map((name) => [name, options[name]]))
+    this.#invalidateHere = this.#invalidator(purgeKey)
     if (store !== undefined) {
-      const native = this.#native
-      const member = { serviceURL: this.serviceURL, apply: (selector, hard) => native.invalidate(selector, hard), log: this.#log, pollMs: invalidationPollMs }
+      const invalidateHere = this.#invalidateHere
+      const member = { serviceURL: this.serviceURL, apply: invalidateHere, log: this.#log, pollMs: invalidationPollMs }
       this.#invalidations = { member, announce: joinInvalidations(store, member) }
     }
     const apiKey = optionalString(options.apiKey, 'apiKey')
@@ -436,12 +440,12 @@ class AEMHeadless {
    */
   get cache () {
     if (this.#cacheControls === null) {
-      const native = this.#native
+      const invalidateHere = this.#invalidateHere
       const shared = this.#invalidations
       this.#cacheControls = Object.freeze({
         async invalidate (options) {
           const { selector, hard } = checkInvalidation(options)
-          const invalidated = await native.invalidate(selector, hard)
+          const invalidated = await invalidateHere(selector, hard)
           if (shared !== null) await shared.announce(selector, hard)
           return { invalidated }
         }
@@ -489,6 +493,21 @@ class AEMHeadless {
       })
     }
     return this.#eventControls
+  }
+
+  /**
+   * `(selector, hard) => Promise<number>`: invalidates this client's cache (and the store's
+   * copies of what it reached), after purging AEM's CDN of those answers' URLs when there is a
+   * purge key (lib/cdn-purge.js): a revalidation must not fetch the CDN's old copy.
+   */
+  #invalidator (purgeKey) {
+    const native = this.#native
+    if (purgeKey === undefined) return (selector, hard) => native.invalidate(selector, hard)
+    const client = { authFetch: (...args) => this.authFetch(...args), serviceURL: this.serviceURL, purgeKey, log: this.#log }
+    return async (selector, hard) => {
+      await purge(client, native.endpointsReached(selector), hard)
+      return native.invalidate(selector, hard)
+    }
   }
 
   /** `events.journal`: checks the options, then reads through a client for the journal's origin. */

@@ -31,7 +31,7 @@ before(async () => {
 })
 after(async () => {
   for (const server of servers) await server.close()
-  env.close()
+  await env.close()
 })
 beforeEach(() => {
   // The notes as they start, with hour-long lifetimes: only an event makes them fresh.

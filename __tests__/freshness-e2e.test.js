@@ -42,7 +42,7 @@ before(async () => {
 after(async () => {
   for (const child of children) child.kill()
   if (redis) await redis.stop().catch(() => {})
-  if (env) env.close()
+  if (env) await env.close()
 })
 
 /** Starts one process of the example; resolves with its base URL and its output so far. */

@@ -29,7 +29,7 @@ before(async () => {
 after(async () => {
   for (const connection of connections) await connection.quit().catch(() => {})
   if (server) await server.stop()
-  env.close()
+  await env.close()
 })
 beforeEach(() => env.emu.clearRequests())
 

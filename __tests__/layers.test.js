@@ -18,7 +18,7 @@ const LIB = path.join(__dirname, '..', 'lib')
 const LAYERS = [
   ['errors', 'abort', 'otel', 'outcome', 'platform', 'event-invalidations', 'event-dedupe'],
   ['options', 'tls', 'logger', 'cache-store', 'redis-store', 'query-builder', 'network'],
-  ['app-fetch', 'invalidations', 'events-handler'],
+  ['app-fetch', 'invalidations', 'events-handler', 'cdn-purge'],
   ['tracing', 'credentials', 'fetch-transport', 'shared-token'],
   ['raw-answer', 'exchange', 'token-provider'],
   ['managed-token'],

@@ -18,7 +18,8 @@ const PLANTED = {
   clientSecret: 'p8e-PLANTED-client-secret-7f3a',
   basicPassword: 'PLANTED-basic-pw-91c2',
   proxyPassword: 'PLANTED-proxy-pw-4d8e',
-  urlPassword: 'PLANTED/url#pw?5b1a'
+  urlPassword: 'PLANTED/url#pw?5b1a',
+  purgeKey: 'PLANTED-purge-key-6e0f'
 }
 
 let env
@@ -87,6 +88,12 @@ test('no public object, error or log event shows a secret planted in any input',
 
   objects.proxiedClient = new AEMHeadless({ serviceURL: emu.url, auth: issued.accessToken, ca, logger, proxy: `http://user:${PLANTED.proxyPassword}@127.0.0.1:1`, retries: { maxRetries: 0 } })
   errors.proxyUnreachable = await failure(objects.proxiedClient.runPersistedQuery('wknd-shared/adventures-all'))
+
+  // A CDN purge key, through an invalidation's purge and its log events.
+  objects.purgingClient = new AEMHeadless({ serviceURL: emu.url, auth: issued.accessToken, ca, logger, cache: { purgeKey: PLANTED.purgeKey } })
+  await objects.purgingClient.runPersistedQuery('wknd-shared/adventures-all')
+  await objects.purgingClient.cache.invalidate({ all: true })
+  assert.ok(emu.requests.some((request) => request.method === 'PURGE' && request.headers['x-aem-purge-key'] === PLANTED.purgeKey))
   errors.badProxy = await failure((async () => new AEMHeadless({ serviceURL: emu.url, proxy: `http://user:${PLANTED.proxyPassword}@[bad` }))())
 
   for (const serviceURL of [`https://admin:${PLANTED.urlPassword}@aem.example/`, `https://admin:${PLANTED.basicPassword}@aem.example/`]) {

@@ -155,6 +155,12 @@ export interface EmulatorOptions {
   load?: EmulatorContent
   /** Asset upload settings, kept until `reset()` brings them back to these. RangeError or TypeError when invalid. */
   upload?: UploadSettings
+  /**
+   * AEM's CDN in front of AEM: persisted-query answers kept by URL for their `Surrogate-Control`
+   * max-age (`s-maxage`), not purged on publish, purged by `PURGE` with `X-AEM-Purge-Key`
+   * (`X-AEM-Purge: soft` marks stale). `true` for a random purge key. Default false.
+   */
+  cdn?: boolean | { purgeKey?: string }
 }
 
 /** Service credentials as the AEM Developer Console gives them; throwaway, made at every start. */
@@ -267,6 +273,15 @@ export interface Emulator {
   readonly devToken: { ok: true; statusCode: 200; accessToken: string }
   /** Adobe I/O Events as a webhook receives AEM's events (emulator/events.js). */
   readonly events: EmulatorEvents
+  /** AEM's CDN in front of AEM, with the `cdn` option (emulator/cdn.js); null without it. */
+  readonly cdn: {
+    /** Persisted-query GETs answered from the CDN, sent on to AEM, and PURGEs taken. */
+    readonly stats: { hits: number; misses: number; purges: number }
+    /** The `X-AEM-Purge-Key` a PURGE must carry. */
+    readonly purgeKey: string
+    /** Forgets every copy. */
+    clear(): void
+  } | null
   /** The `X-Api-Key` the Sites API requires: the credentials' client id. */
   readonly apiKey: string
   /** Every request received, in order. */

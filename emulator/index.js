@@ -36,6 +36,7 @@ const { createDam, isDamPath, parentOf, DAM_ROOT } = require('./dam')
 const { createUploadConfig } = require('./upload-config')
 const { createUploadRoutes, isStreamedUpload } = require('./uploads')
 const { createEvents } = require('./events')
+const { createCdn } = require('./cdn')
 
 const HOST = '127.0.0.1'
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -90,10 +91,13 @@ async function startEmulator (options = {}) {
     surrogateControl = true,
     graphqlResponseJson = false,
     upload,
-    load
+    load,
+    cdn: cdnOption = false
   } = options
   if (!TIERS.includes(tier)) throw new RangeError(`tier must be 'publish' or 'author', got ${String(tier)}`)
   const uploads = createUploadConfig(upload)
+  /** AEM's CDN in front of AEM (emulator/cdn.js), with the `cdn` option. */
+  const cdn = cdnOption ? createCdn(typeof cdnOption === 'object' ? cdnOption : {}) : null
 
   const requests = []
   const stats = { exchanges: 0, oauthTokens: 0, persistedQueries: 0, notModified: 0, outageAnswers: 0 }
@@ -130,6 +134,8 @@ async function startEmulator (options = {}) {
       if (req.url.startsWith('/ims/')) return await handlers.ims(req, res, body)
       // Adobe I/O Events' key host (static.adobeioevents.com) is not AEM: no outage reaches it.
       if (events.handle(req, res)) return
+      // The CDN answers what it holds, also while AEM is out.
+      if (cdn !== null && cdn.serve(req, res)) return
       if (aemOutage === '503') {
         stats.outageAnswers += 1
         return send(res, 503, 'text/html;charset=utf-8', DISPATCHER_503)
@@ -141,7 +147,7 @@ async function startEmulator (options = {}) {
         res.on('close', () => hung.delete(socket))
         return
       }
-      await handlers.aem.handle(req, res, body)
+      await handlers.aem.handle(req, cdn !== null ? cdn.record(req, res) : res, body)
     } catch (err) {
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Emulator error: ' + err.message }] })
     }
@@ -250,6 +256,7 @@ async function startEmulator (options = {}) {
     credentials,
     devToken,
     events: (({ handle, ...api }) => api)(events),
+    cdn: cdn === null ? null : { stats: cdn.stats, purgeKey: cdn.purgeKey, clear: cdn.clear },
     writeFiles (dir) {
       fs.mkdirSync(dir, { recursive: true })
       const files = {

@@ -77,13 +77,14 @@ function checkRetries (retries) {
 /**
  * Checks the client's `cache` option: `true` for the defaults, or `{maxEntries, maxBytes,
  * staleWhileRevalidate, staleIfError}` (the stale windows, in seconds, of answers that carry
- * none) with `{store, storeTimeoutMs, maxStoreBytes, invalidationPollMs}` to share it with other processes and
+ * none) with `{store, storeTimeoutMs, maxStoreBytes, invalidationPollMs}` to share it with other processes,
+ * `purgeKey` to purge AEM's CDN on invalidations, and
  * `models` (persisted query to the models it lists, for aliased list fields); `false`, `null` or
  * absent for no cache.
  * @param {unknown} cache
  * @returns {{maxEntries?: number, maxBytes?: number, staleWhileRevalidate?: number, staleIfError?: number,
  *   store?: object, storeTimeoutMs?: number, maxStoreBytes?: number, models?: Record<string, string[]>,
- *   invalidationPollMs?: number} | undefined}
+ *   invalidationPollMs?: number, purgeKey?: string} | undefined}
  */
 function checkCache (cache) {
   if (cache === undefined || cache === null || cache === false) return undefined
@@ -91,7 +92,7 @@ function checkCache (cache) {
   if (typeof cache !== 'object' || Array.isArray(cache)) {
     throw sdkError('INVALID_PARAM', 'cache must be true or an object: {maxEntries, maxBytes, staleWhileRevalidate, staleIfError, store}')
   }
-  const { maxEntries, maxBytes, staleWhileRevalidate, staleIfError, store, storeTimeoutMs, maxStoreBytes, models, invalidationPollMs } = cache
+  const { maxEntries, maxBytes, staleWhileRevalidate, staleIfError, store, storeTimeoutMs, maxStoreBytes, models, invalidationPollMs, purgeKey } = cache
   for (const [name, value] of [['staleWhileRevalidate', staleWhileRevalidate], ['staleIfError', staleIfError]]) {
     if (value !== undefined && !(Number.isFinite(value) && value >= 0 && value <= MAX_STALE_SECONDS)) {
       throw sdkError('INVALID_PARAM', `cache.${name} must be a number of seconds from 0 to ${MAX_STALE_SECONDS}`)
@@ -120,7 +121,10 @@ function checkCache (cache) {
       !Object.values(models).every((list) => Array.isArray(list) && list.every((model) => typeof model === 'string' && model !== '')))) {
     throw sdkError('INVALID_PARAM', "cache.models must map persisted queries ('conf/name') to arrays of model paths or names")
   }
-  return { maxEntries, maxBytes, staleWhileRevalidate, staleIfError, store, storeTimeoutMs, maxStoreBytes, models, invalidationPollMs }
+  if (purgeKey !== undefined && !(typeof purgeKey === 'string' && /^[\x21-\x7e]+$/.test(purgeKey))) {
+    throw sdkError('INVALID_PARAM', 'cache.purgeKey must be printable ASCII without spaces (it is sent as X-AEM-Purge-Key)')
+  }
+  return { maxEntries, maxBytes, staleWhileRevalidate, staleIfError, store, storeTimeoutMs, maxStoreBytes, models, invalidationPollMs, purgeKey }
 }
 
 /** The longest stale window the client's own defaults may set: a week. */

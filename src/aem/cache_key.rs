@@ -125,10 +125,15 @@ pub fn scope_of(service_url: &str, client_headers: &HeaderMap) -> String {
     scope
 }
 
+/// The endpoint (the request's URL, relative to the service URL) a key of [`key_of`] is for.
+pub fn endpoint_of(key: &str) -> Option<&str> {
+    fields(key).nth(1)
+}
+
 /// The persisted query (`conf/name`) a key of [`key_of`] is for; `None` for another endpoint.
 /// Its name ends where its variables begin: at `;`, or `%3B` as Adobe's clients send it, or `?`.
 pub fn persisted_query_of(key: &str) -> Option<&str> {
-    let endpoint = fields(key).nth(1)?;
+    let endpoint = endpoint_of(key)?;
     let query = endpoint.strip_prefix(PERSISTED_QUERY_PREFIX)?;
     let query = query.split([';', '?']).next().unwrap_or(query);
     let encoded = query
@@ -182,6 +187,10 @@ mod tests {
     #[test]
     fn the_persisted_query_is_read_back_from_a_key() {
         assert_eq!(persisted_query_of(&key(&[("x-a", "1:2")])), Some("a/b"));
+        assert_eq!(
+            endpoint_of(&key(&[("x-a", "1:2")])),
+            Some("graphql/execute.json/a/b")
+        );
         let with_variables = AemRequest {
             ..AemRequest::new(
                 Method::GET,

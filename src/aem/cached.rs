@@ -193,6 +193,22 @@ impl AemClient {
         reached
     }
 
+    /// The endpoints (relative to the service URL) of the cached answers `selector` reaches,
+    /// each once, changing nothing: what a CDN purge of them names.
+    pub fn endpoints_reached(&self, selector: &Selector) -> Vec<String> {
+        let Some(cache) = &self.cache else {
+            return Vec::new();
+        };
+        let mut endpoints: Vec<String> = cache
+            .reached(selector)
+            .iter()
+            .filter_map(|key| cache_key::endpoint_of(key).map(str::to_owned))
+            .collect();
+        endpoints.sort_unstable();
+        endpoints.dedup();
+        endpoints
+    }
+
     /// [`AemClient::invalidate_here`], and the shared store's copies of the answers reached are
     /// removed, so that this process does not take them back as fresh. Returns how many answers
     /// were reached here. (Other processes' own copies are theirs to invalidate.)

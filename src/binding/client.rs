@@ -332,6 +332,13 @@ impl NativeClient {
         })
     }
 
+    /// The endpoints (relative to the service URL) of the cached answers `selector` reaches,
+    /// each once: the URLs a CDN purge names, before the answers are invalidated.
+    #[napi(catch_unwind)]
+    pub fn endpoints_reached(&self, selector: InvalidateSelector) -> Vec<String> {
+        self.inner.endpoints_reached(&Selector::from(selector))
+    }
+
     /// The relative URL of a persisted query run with GET. `variables` is a flat list of
     /// names and values in text form: `[name1, value1, name2, value2, …]`.
     #[napi(catch_unwind)]

@@ -287,12 +287,7 @@ impl ResponseCache {
     pub fn invalidate(&self, selector: &Selector, hard: bool) -> Vec<String> {
         let now = Instant::now();
         let mut entries = self.lock();
-        let reached: Vec<String> = entries
-            .lru
-            .iter()
-            .filter(|(_, entry)| entry.tags.matches(selector))
-            .map(|(key, _)| key.clone())
-            .collect();
+        let reached = reached_in(&entries, selector);
         for key in &reached {
             if hard {
                 if let Some(removed) = entries.lru.pop(key) {
@@ -303,6 +298,11 @@ impl ResponseCache {
             }
         }
         reached
+    }
+
+    /// The keys of the entries `selector` reaches, changing nothing.
+    pub fn reached(&self, selector: &Selector) -> Vec<String> {
+        reached_in(&self.lock(), selector)
     }
 
     /// Drops every entry.
@@ -321,6 +321,15 @@ impl ResponseCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+fn reached_in(entries: &Entries, selector: &Selector) -> Vec<String> {
+    entries
+        .lru
+        .iter()
+        .filter(|(_, entry)| entry.tags.matches(selector))
+        .map(|(key, _)| key.clone())
+        .collect()
 }
 
 #[cfg(test)]
@@ -387,6 +396,7 @@ mod tests {
             paths: vec!["/content/dam/s/en/a".into()],
             ..Selector::default()
         };
+        assert_eq!(cache.reached(&by_path), ["a"]);
         assert_eq!(cache.invalidate(&by_path, false), ["a"]);
         // Soft: stale now, within its stale-while-revalidate window; the other untouched.
         assert!(matches!(

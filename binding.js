@@ -792,6 +792,7 @@ module.exports.httpVersions = nativeBinding.httpVersions
 module.exports.lastPanicLocation = nativeBinding.lastPanicLocation
 module.exports.loadCredentialsFromJson = nativeBinding.loadCredentialsFromJson
 module.exports.loadCredentialsFromJsonSync = nativeBinding.loadCredentialsFromJsonSync
+module.exports.measureTagging = nativeBinding.measureTagging
 module.exports.redactSecrets = nativeBinding.redactSecrets
 module.exports.redactUrl = nativeBinding.redactUrl
 module.exports.registerRoots = nativeBinding.registerRoots

@@ -9,7 +9,7 @@ const path = require('node:path')
 const { machine } = require('./lib/report')
 
 /** The benchmarks, in the order of the report. */
-const BENCHMARKS = ['jwt', 'token', 'refresh', 'query', 'core', 'regression', 'large', 'memory', 'cache', 'outage', 'tracing', 'startup', 'upload']
+const BENCHMARKS = ['jwt', 'token', 'refresh', 'query', 'core', 'regression', 'large', 'memory', 'cache', 'outage', 'freshness', 'tracing', 'startup', 'upload']
 
 function main () {
   const wanted = process.argv.slice(2)

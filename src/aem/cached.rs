@@ -283,8 +283,12 @@ impl AemClient {
             shared.forget(key).await;
             return None;
         }
-        let tags = cache.tags_of(&body, cache_key::persisted_query_of(key));
-        cache.put(key.to_owned(), body, policy, tags);
+        cache.put(
+            key.to_owned(),
+            body,
+            policy,
+            cache_key::persisted_query_of(key),
+        );
         Some(cache.lookup(key))
     }
 
@@ -438,8 +442,12 @@ impl AemClient {
                     if let Some(shared) = &self.shared {
                         shared.write(key, &body, &policy).await;
                     }
-                    let tags = cache.tags_of(&body, cache_key::persisted_query_of(key));
-                    cache.put(key.to_owned(), Arc::clone(&body), policy, tags);
+                    cache.put(
+                        key.to_owned(),
+                        Arc::clone(&body),
+                        policy,
+                        cache_key::persisted_query_of(key),
+                    );
                 }
                 None => self.forget(key).await,
             }

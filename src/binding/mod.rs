@@ -1,6 +1,7 @@
 //! The Node-API binding: every `#[napi]` item lives here, and it only converts between
 //! JavaScript values and the core. The hand-written `index.js` is the public face over it.
 
+mod bench;
 mod cache_store;
 mod client;
 mod credentials;
@@ -13,6 +14,7 @@ mod token;
 mod trace;
 mod trust;
 
+pub use bench::measure_tagging;
 pub use cache_store::{CacheStore, StoreCall, settle_store};
 pub use client::{
     CallOptions, CancelToken, InvalidateSelector, NativeClient, NativeClientConfig, RetryOptions,

@@ -42,8 +42,11 @@ impl Default for CacheConfig {
 
 struct Entry {
     body: Arc<str>,
-    /// What it is about: the paths in it and its query, for invalidations.
-    tags: Tags,
+    /// The persisted query (`conf/name`) it answers, if it is one.
+    query: Option<Box<str>>,
+    /// What it is about (the paths in it, its models and query), found at the first invalidation
+    /// that looks at it: a request never pays for the scan.
+    tags: Option<Tags>,
     /// The policy it was stored or last revalidated with; a 304 without directives keeps it.
     policy: ReusePolicy,
     fresh_until: Instant,
@@ -153,15 +156,6 @@ impl ResponseCache {
         self.config.stale_defaults
     }
 
-    /// The tags of `body`, an answer of the persisted query `query`, with the models the app
-    /// declared for it.
-    pub fn tags_of(&self, body: &str, query: Option<&str>) -> Tags {
-        let declared = query
-            .and_then(|query| self.config.declared_models.get(query))
-            .map_or(&[][..], Vec::as_slice);
-        Tags::of(body, query, declared)
-    }
-
     /// What is stored under `key`: fresh, stale (with its open windows), or nothing. An entry
     /// of no more use is dropped.
     pub fn lookup(&self, key: &str) -> Lookup {
@@ -217,16 +211,19 @@ impl ResponseCache {
         }
     }
 
-    /// Stores `body` under `key` as `policy` says, evicting the least recently used entries to
-    /// stay within the bounds. A body larger than `max_bytes` is not stored.
-    pub fn put(&self, key: String, body: Arc<str>, policy: ReusePolicy, tags: Tags) {
-        let bytes = key.len() + body.len() + tags.paths().map(str::len).sum::<usize>();
+    /// Stores `body`, an answer of the persisted query `query` (if it is one), under `key` as
+    /// `policy` says, evicting the least recently used entries to stay within the bounds. A
+    /// body larger than `max_bytes` is not stored. (Its tags, which hold substrings of it, are
+    /// counted in it.)
+    pub fn put(&self, key: String, body: Arc<str>, policy: ReusePolicy, query: Option<&str>) {
+        let bytes = key.len() + body.len() + query.map_or(0, str::len);
         if bytes > self.config.max_bytes {
             return;
         }
         let mut entry = Entry {
             body,
-            tags,
+            query: query.map(Box::from),
+            tags: None,
             fresh_until: after(Instant::now(), policy.fresh_for),
             policy,
             bytes,
@@ -287,7 +284,7 @@ impl ResponseCache {
     pub fn invalidate(&self, selector: &Selector, hard: bool) -> Vec<String> {
         let now = Instant::now();
         let mut entries = self.lock();
-        let reached = reached_in(&entries, selector);
+        let reached = self.reached_in(&mut entries, selector);
         for key in &reached {
             if hard {
                 if let Some(removed) = entries.lru.pop(key) {
@@ -300,9 +297,32 @@ impl ResponseCache {
         reached
     }
 
-    /// The keys of the entries `selector` reaches, changing nothing.
+    /// The keys of the entries `selector` reaches, changing nothing (but their tags, found).
     pub fn reached(&self, selector: &Selector) -> Vec<String> {
-        reached_in(&self.lock(), selector)
+        self.reached_in(&mut self.lock(), selector)
+    }
+
+    /// The keys of the entries `selector` reaches; each entry's tags are found the first time,
+    /// from its body, its query and the models the app declared for that query.
+    fn reached_in(&self, entries: &mut Entries, selector: &Selector) -> Vec<String> {
+        let declared = &self.config.declared_models;
+        entries
+            .lru
+            .iter_mut()
+            .filter_map(|(key, entry)| {
+                let Entry {
+                    body, query, tags, ..
+                } = entry;
+                let tags = tags.get_or_insert_with(|| {
+                    let models = query
+                        .as_deref()
+                        .and_then(|query| declared.get(query))
+                        .map_or(&[][..], Vec::as_slice);
+                    Tags::of(body, query.as_deref(), models)
+                });
+                tags.matches(selector).then(|| key.clone())
+            })
+            .collect()
     }
 
     /// Drops every entry.
@@ -321,15 +341,6 @@ impl ResponseCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-fn reached_in(entries: &Entries, selector: &Selector) -> Vec<String> {
-    entries
-        .lru
-        .iter()
-        .filter(|(_, entry)| entry.tags.matches(selector))
-        .map(|(key, _)| key.clone())
-        .collect()
 }
 
 #[cfg(test)]
@@ -351,24 +362,19 @@ mod tests {
     #[test]
     fn entries_expire() {
         let cache = ResponseCache::new(CacheConfig::default());
-        cache.put("k".into(), "body".into(), fresh(secs(60)), Tags::default());
+        cache.put("k".into(), "body".into(), fresh(secs(60)), None);
         assert_eq!(cache.get("k").as_deref(), Some("body"));
         cache.put(
             "gone".into(),
             "body".into(),
             fresh(Duration::from_nanos(1)),
-            Tags::default(),
+            None,
         );
         std::thread::sleep(Duration::from_millis(2));
         assert_eq!(cache.get("gone"), None);
         assert!(matches!(cache.lookup("gone"), Lookup::Miss));
         assert_eq!(cache.usage(), (1, 5));
-        cache.put(
-            "zero".into(),
-            "body".into(),
-            fresh(Duration::ZERO),
-            Tags::default(),
-        );
+        cache.put("zero".into(), "body".into(), fresh(Duration::ZERO), None);
         assert_eq!(cache.get("zero"), None);
     }
 
@@ -377,21 +383,15 @@ mod tests {
         let cache = ResponseCache::new(CacheConfig::default());
         let mut windows = fresh(secs(60));
         windows.stale_while_revalidate = secs(30);
-        let tagged = |path: &str, query: &str| {
-            Tags::of(&format!("{{\"_path\":\"{path}\"}}"), Some(query), &[])
+        let body_a = r#"{"data":{"x":{"_path":"/content/dam/s/en/a"}}}"#;
+        let body_b = r#"{"data":{"noteList":{"items":[{"_path":"/content/dam/s/fr/b"}]}}}"#;
+        cache.put("a".into(), body_a.into(), windows.clone(), Some("s/one"));
+        cache.put("b".into(), body_b.into(), windows.clone(), Some("s/two"));
+        let by_model = Selector {
+            models: vec!["/conf/s/settings/dam/cfm/models/note".into()],
+            ..Selector::default()
         };
-        cache.put(
-            "a".into(),
-            "a".into(),
-            windows.clone(),
-            tagged("/content/dam/s/en/a", "s/one"),
-        );
-        cache.put(
-            "b".into(),
-            "b".into(),
-            windows.clone(),
-            tagged("/content/dam/s/fr/b", "s/two"),
-        );
+        assert_eq!(cache.reached(&by_model), ["b"]);
         let by_path = Selector {
             paths: vec!["/content/dam/s/en/a".into()],
             ..Selector::default()
@@ -406,7 +406,7 @@ mod tests {
                 ..
             })
         ));
-        assert_eq!(cache.get("b").as_deref(), Some("b"));
+        assert_eq!(cache.get("b").as_deref(), Some(body_b));
         let by_query = Selector {
             queries: vec!["s/two".into()],
             ..Selector::default()
@@ -435,13 +435,13 @@ mod tests {
             stale_if_error: Duration::MAX,
             ..ReusePolicy::default()
         };
-        cache.put("k".into(), "body".into(), most.clone(), Tags::default());
+        cache.put("k".into(), "body".into(), most.clone(), None);
         assert_eq!(cache.get("k").as_deref(), Some("body"));
         let stale = ReusePolicy {
             fresh_for: Duration::ZERO,
             ..most
         };
-        cache.put("s".into(), "body".into(), stale, Tags::default());
+        cache.put("s".into(), "body".into(), stale, None);
         assert!(matches!(
             cache.lookup("s"),
             Lookup::Stale(StaleEntry {
@@ -473,7 +473,7 @@ mod tests {
             stale_if_error: secs(60),
             ..ReusePolicy::default()
         };
-        cache.put("k".into(), "body".into(), policy, Tags::default());
+        cache.put("k".into(), "body".into(), policy, None);
         let Lookup::Stale(stale) = cache.lookup("k") else {
             panic!("stale")
         };
@@ -491,7 +491,7 @@ mod tests {
             },
             ..ReusePolicy::default()
         };
-        cache.put("v".into(), "body".into(), validated, Tags::default());
+        cache.put("v".into(), "body".into(), validated, None);
         let Lookup::Stale(stale) = cache.lookup("v") else {
             panic!("kept to be revalidated")
         };
@@ -517,9 +517,9 @@ mod tests {
     #[test]
     fn one_background_revalidation_per_key() {
         let cache = ResponseCache::new(CacheConfig::default());
-        cache.put("k".into(), "body".into(), fresh(secs(60)), Tags::default());
+        cache.put("k".into(), "body".into(), fresh(secs(60)), None);
         assert!(cache.begin_revalidation("k"));
-        cache.put("k".into(), "newer".into(), fresh(secs(60)), Tags::default());
+        cache.put("k".into(), "newer".into(), fresh(secs(60)), None);
         assert!(
             !cache.begin_revalidation("k"),
             "still claimed across a new entry"
@@ -540,28 +540,23 @@ mod tests {
         };
         let cache = bounded(2, 1_000);
         let ttl = secs(60);
-        cache.put("a".into(), "1".into(), fresh(ttl), Tags::default());
-        cache.put("b".into(), "2".into(), fresh(ttl), Tags::default());
+        cache.put("a".into(), "1".into(), fresh(ttl), None);
+        cache.put("b".into(), "2".into(), fresh(ttl), None);
         assert!(cache.get("a").is_some());
-        cache.put("c".into(), "3".into(), fresh(ttl), Tags::default());
+        cache.put("c".into(), "3".into(), fresh(ttl), None);
         assert!(cache.get("b").is_none(), "b was the least recently used");
         assert!(cache.get("a").is_some() && cache.get("c").is_some());
 
         let cache = bounded(100, 10);
-        cache.put("a".into(), "1234".into(), fresh(ttl), Tags::default());
-        cache.put("b".into(), "1234".into(), fresh(ttl), Tags::default());
+        cache.put("a".into(), "1234".into(), fresh(ttl), None);
+        cache.put("b".into(), "1234".into(), fresh(ttl), None);
         assert_eq!(cache.usage(), (2, 10));
-        cache.put("c".into(), "1234".into(), fresh(ttl), Tags::default());
+        cache.put("c".into(), "1234".into(), fresh(ttl), None);
         assert_eq!(cache.usage(), (2, 10));
         assert!(cache.get("a").is_none());
-        cache.put(
-            "huge".into(),
-            "12345678901".into(),
-            fresh(ttl),
-            Tags::default(),
-        );
+        cache.put("huge".into(), "12345678901".into(), fresh(ttl), None);
         assert!(cache.get("huge").is_none(), "larger than max_bytes");
-        cache.put("b".into(), "12".into(), fresh(ttl), Tags::default());
+        cache.put("b".into(), "12".into(), fresh(ttl), None);
         assert_eq!(
             cache.usage(),
             (2, 8),

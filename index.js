@@ -479,7 +479,12 @@ class AEMHeadless {
             throw sdkError('INVALID_PARAM', 'follow needs a store with lease (the cache\'s store, or options.store): it elects the one process that reads the journal')
           }
           const stopped = new AbortController()
-          const signal = options.signal ? AbortSignal.any([options.signal, stopped.signal]) : stopped.signal
+          const stop = () => stopped.abort()
+          if (options.signal) {
+            if (options.signal.aborted) stop()
+            else options.signal.addEventListener('abort', stop, { once: true })
+          }
+          const signal = stopped.signal
           const done = followJournal({
             read: (round) => read({ ...options, ...round }),
             invalidate: (invalidation) => client.cache.invalidate(invalidation),

@@ -87,7 +87,12 @@ async function followJournal ({ read, invalidate, store, url, log, signal, lease
       await sleep(leaseMs / 3, undefined, { signal }).catch(() => {})
       continue
     }
-    const round = AbortSignal.any([signal, AbortSignal.timeout(Math.round(leaseMs * 2 / 3))])
+    // The round ends with the follower, or two thirds into the lease (AbortSignal.any is Node 20.3's).
+    const ending = new AbortController()
+    const end = () => ending.abort()
+    const timer = setTimeout(end, Math.round(leaseMs * 2 / 3))
+    signal.addEventListener('abort', end, { once: true })
+    const round = ending.signal
     try {
       const position = await store.get(positionKey).catch(() => null)
       const start = typeof position === 'string' && position !== '' ? { since: position } : { latest: true }
@@ -107,6 +112,8 @@ async function followJournal ({ read, invalidate, store, url, log, signal, lease
         await sleep(1000, undefined, { signal }).catch(() => {})
       }
     } finally {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', end)
       await Promise.resolve().then(release).catch(() => {})
     }
   }

@@ -45,8 +45,13 @@ function startClient (durationMs, options = {}) {
   const child = spawn(process.execPath, [CLIENT, redis.url, env.emu.url, env.files.credentialsFile, env.files.caFile, String(durationMs), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
+  let connected
+  const ready = new Promise((resolve) => { connected = resolve })
   child.stdout.on('data', (chunk) => { stdout += chunk })
-  child.stderr.on('data', (chunk) => { stderr += chunk })
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk
+    if (stderr.includes('connected\n')) connected()
+  })
   // A client that outlives its run by far is stuck: it is killed, and the test fails saying so
   // (with what the client printed) instead of waiting for ever.
   let stuck = false
@@ -60,7 +65,7 @@ function startClient (durationMs, options = {}) {
       else reject(new Error(`client exited ${code}: ${stderr}`))
     })
   })
-  return { child, done }
+  return { child, done, ready }
 }
 
 async function waitFor (condition, what) {
@@ -118,11 +123,13 @@ test('a lease holder killed in the middle of its exchange is overtaken once the 
 
 test('Redis stopped mid-run: every process falls back to its own exchange, and no call fails', { skip }, async () => {
   const exchangesBefore = env.emu.stats.exchanges
-  const clients = Array.from({ length: PROCESSES }, () => startClient(3 * LIFETIME_MS, TOKEN_OPTIONS).done)
+  const clients = Array.from({ length: PROCESSES }, () => startClient(3 * LIFETIME_MS, TOKEN_OPTIONS))
+  // Every client has connected to Redis (a slow machine may take seconds to start 8 processes).
+  await Promise.race([Promise.all(clients.map((client) => client.ready)), Promise.all(clients.map((client) => client.done))])
   await new Promise((resolve) => setTimeout(resolve, LIFETIME_MS))
   await redis.stop()
   try {
-    const results = await Promise.all(clients)
+    const results = await Promise.all(clients.map((client) => client.done))
     for (const result of results) {
       assert.deepEqual(result.failures, [])
       assert.ok(result.ok > 0)

@@ -20,17 +20,20 @@ async function main () {
   const ca = fs.readFileSync(caFile, 'utf8')
   // Reconnects for ever; while Redis is down its commands wait, and the provider's store
   // timeout bypasses them.
+  // Says where it is if it is still running long after its run (the test then kills it).
+  let stage = 'connecting to Redis'
+  setTimeout(() => console.error(`still ${stage} ${Number(durationMs) + 30000} ms after the start`), Number(durationMs) + 30000).unref()
   const client = createClient({ url: redisUrl, socket: { reconnectStrategy: () => 100 } })
   client.on('error', () => {})
   await client.connect()
+  // The test may stop Redis once every client has said this.
+  process.stderr.write('connected\n')
   const redisStore = createRedisStore(client, { prefix: 'lease-test:' })
   const store = withoutLease ? { get: redisStore.get, set: redisStore.set } : redisStore
   const provider = new TokenProvider(credentialsFile, { ca, store, ...options })
   const aem = new AEMHeadless({ serviceURL, ca, tokenProvider: provider })
   const until = Date.now() + Number(durationMs)
-  // Says where it is if it is still running long after its run (the test then kills it).
-  let stage = 'calling AEM'
-  setTimeout(() => console.error(`still ${stage} ${Number(durationMs) + 30000} ms after the start`), Number(durationMs) + 30000).unref()
+  stage = 'calling AEM'
   let ok = 0
   const failures = []
   do {

@@ -507,9 +507,9 @@ declare namespace AEMHeadless {
      */
     invalidationPollMs?: number
     /**
-     * AEM's CDN purge key (`X-AEM-Purge-Key`, a secret): an invalidation then first purges the
-     * URLs of the answers it reaches from AEM's CDN (softly for a soft one), so that their
-     * revalidation gets AEM's answer and not the CDN's old copy.
+     * AEM's CDN purge key (`X-AEM-Purge-Key`, a secret): an invalidation (not of everything)
+     * then first purges the URLs of the answers it reaches from AEM's CDN, never softly, so that
+     * their revalidation gets AEM's answer and not the CDN's old copy.
      */
     purgeKey?: string
     /**

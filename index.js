@@ -160,8 +160,8 @@ class AEMHeadless {
     this.#connection = Object.fromEntries(CONNECTION_OPTIONS.map((name) => [name, options[name]]))
     this.#invalidateHere = this.#invalidator(purgeKey)
     if (store !== undefined) {
-      const invalidateHere = this.#invalidateHere
-      const member = { serviceURL: this.serviceURL, apply: invalidateHere, log: this.#log, pollMs: invalidationPollMs }
+      const native = this.#native
+      const member = { serviceURL: this.serviceURL, apply: (selector, hard) => native.invalidate(selector, hard), log: this.#log, pollMs: invalidationPollMs }
       this.#invalidations = { member, announce: joinInvalidations(store, member) }
     }
     const apiKey = optionalString(options.apiKey, 'apiKey')
@@ -469,31 +469,35 @@ class AEMHeadless {
    */
   get events () {
     if (this.#eventControls === null) {
-      const read = (options) => this.#readJournal(options)
       const client = this
       this.#eventControls = Object.freeze({
-        journal: read,
+        journal (options) {
+          const url = client.#journalUrl(options)
+          return client.#readJournal(url, options, client.#journalRequest(url, options && options.orgId))
+        },
         follow (options = {}) {
+          const url = client.#journalUrl(options)
           const store = options.store ?? client.#store
           if (store === undefined || store === null || typeof store.lease !== 'function') {
             throw sdkError('INVALID_PARAM', 'follow needs a store with lease (the cache\'s store, or options.store): it elects the one process that reads the journal')
           }
           const stopped = new AbortController()
           const stop = () => stopped.abort()
-          if (options.signal) {
-            if (options.signal.aborted) stop()
-            else options.signal.addEventListener('abort', stop, { once: true })
+          const given = options.signal
+          if (given) {
+            if (given.aborted) stop()
+            else given.addEventListener('abort', stop, { once: true })
           }
-          const signal = stopped.signal
+          const request = client.#journalRequest(url, options.orgId)
           const done = followJournal({
-            read: (round) => read({ ...options, ...round }),
+            read: (round) => client.#readJournal(url, { ...options, ...round }, request),
             invalidate: (invalidation) => client.cache.invalidate(invalidation),
             store,
-            url: String(options.url),
+            url,
             log: client.#log,
-            signal
-          })
-          return { stop: () => { stopped.abort(); return done } }
+            signal: stopped.signal
+          }).finally(() => { if (given) given.removeEventListener('abort', stop) })
+          return { stop: () => { stop(); return done } }
         }
       })
     }
@@ -501,45 +505,74 @@ class AEMHeadless {
   }
 
   /**
-   * `(selector, hard) => Promise<number>`: invalidates this client's cache (and the store's
-   * copies of what it reached), after purging AEM's CDN of those answers' URLs when there is a
-   * purge key (lib/cdn-purge.js): a revalidation must not fetch the CDN's old copy.
+   * The journal URL of `options`, checked: https, on Adobe I/O Events' hosts (`*.adobe.io`) or
+   * this machine (an emulator): the client's token goes there.
+   */
+  #journalUrl (options) {
+    let url
+    try {
+      url = new URL(String(options && options.url))
+    } catch {
+      throw sdkError('INVALID_PARAM', 'the journal needs url: the journal URL of the events registration')
+    }
+    const host = url.hostname
+    if (url.protocol !== 'https:' || !(host.endsWith('.adobe.io') || ['127.0.0.1', 'localhost', '[::1]'].includes(host))) {
+      throw sdkError('INVALID_PARAM', `the journal URL must be https on an Adobe I/O Events host (*.adobe.io), not ${JSON.stringify(native.redactUrl(url.href))}`)
+    }
+    if (Array.isArray(this.#given.auth)) throw sdkError('INVALID_PARAM', 'the journal takes a token (credentials, a tokenProvider or a bearer auth), not a user and password')
+    const { since, limit } = options
+    if (since !== undefined && typeof since !== 'string') throw sdkError('INVALID_PARAM', 'since must be a journal position (a string)')
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw sdkError('INVALID_PARAM', 'limit must be a positive whole number')
+    return url.href
+  }
+
+  /**
+   * `request(url, options)` of a client for the journal's origin, made at its first use: this
+   * client's token, its credentials' client id as `x-api-key`, and their IMS organization (or
+   * `orgId`) as `x-ims-org-id`, and none of this client's own headers.
+   */
+  #journalRequest (url, orgId) {
+    let journalClient = null
+    return async (target, options) => {
+      if (journalClient === null) {
+        if (this.#tokens !== null && (this.#apiKey() === undefined || orgId === undefined)) await this.#tokens.getAccessToken()
+        const org = orgId ?? (this.#tokens !== null ? this.#tokens.orgId : undefined)
+        const apiKey = this.#apiKey()
+        if (typeof org !== 'string' || org === '') throw sdkError('INVALID_PARAM', 'orgId (x-ims-org-id) is needed: these credentials hold no IMS organization')
+        if (apiKey === undefined) throw sdkError('INVALID_PARAM', 'apiKey (x-api-key) is needed: these credentials hold no client id')
+        journalClient = new AEMHeadless({
+          ...this.#connection,
+          serviceURL: new URL(url).origin,
+          endpoint: '',
+          ...(this.#tokens !== null ? { tokenProvider: this.#tokens } : { auth: this.#given.auth }),
+          apiKey,
+          headers: { 'x-ims-org-id': org }
+        })
+      }
+      return journalClient.request(target, options)
+    }
+  }
+
+  /** `events.journal`'s iterator over `request`. */
+  #readJournal (url, { since, latest, limit, wait, signal, onNext }, request) {
+    return readJournal(request, { url, since, latest, limit, wait, signal, onNext })
+  }
+
+  /**
+   * `(selector, hard) => Promise<number>`: `cache.invalidate`'s own work here. With a purge key
+   * it first purges AEM's CDN of the URLs of the answers reached (lib/cdn-purge.js), so that
+   * their revalidation does not fetch the CDN's old copy; not for `all` (a purge of everything
+   * is the CDN configuration's to decide). Other processes that hear the invalidation do not
+   * purge again.
    */
   #invalidator (purgeKey) {
     const native = this.#native
     if (purgeKey === undefined) return (selector, hard) => native.invalidate(selector, hard)
     const client = { authFetch: (...args) => this.authFetch(...args), serviceURL: this.serviceURL, purgeKey, log: this.#log }
     return async (selector, hard) => {
-      await purge(client, native.endpointsReached(selector), hard)
+      if (!selector.all) await purge(client, native.endpointsReached(selector))
       return native.invalidate(selector, hard)
     }
-  }
-
-  /** `events.journal`: checks the options, then reads through a client for the journal's origin. */
-  async * #readJournal ({ url, since, latest, limit, wait, signal, orgId } = {}) {
-    let origin
-    try {
-      origin = new URL(String(url))
-    } catch {
-      throw sdkError('INVALID_PARAM', 'events.journal needs url: the journal URL of the events registration')
-    }
-    if (origin.protocol !== 'https:') throw sdkError('INVALID_PARAM', 'the journal URL must be https')
-    if (since !== undefined && typeof since !== 'string') throw sdkError('INVALID_PARAM', 'since must be a journal position (a string)')
-    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw sdkError('INVALID_PARAM', 'limit must be a positive whole number')
-    if (this.#tokens !== null && (this.#apiKey() === undefined || orgId === undefined)) await this.#tokens.getAccessToken()
-    const org = orgId ?? (this.#tokens !== null ? this.#tokens.orgId : undefined)
-    const apiKey = this.#apiKey()
-    if (typeof org !== 'string' || org === '') throw sdkError('INVALID_PARAM', 'orgId (x-ims-org-id) is needed: these credentials hold no IMS organization')
-    if (apiKey === undefined) throw sdkError('INVALID_PARAM', 'apiKey (x-api-key) is needed: these credentials hold no client id')
-    const journalClient = new AEMHeadless({
-      ...this.#connection,
-      serviceURL: origin.origin,
-      endpoint: '',
-      ...(this.#tokens !== null ? { tokenProvider: this.#tokens } : { auth: this.#given.auth }),
-      apiKey,
-      headers: { 'x-ims-org-id': org }
-    })
-    yield * readJournal((target, options) => journalClient.request(target, options), { url: origin.href, since, latest, limit, wait, signal })
   }
 
   /**

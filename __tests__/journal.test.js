@@ -102,9 +102,14 @@ test('a position past retention is API_ERROR with status 410; bad options are IN
   events.expireJournal()
   const error = await rejectsWith(collect(aem.events.journal({ url: events.journalUrl, since: first.position, wait: false })), 'API_ERROR')
   assert.equal(error.sdkDetails.status, 410)
-  await rejectsWith(collect(aem.events.journal({ url: 'http://events.example/journal' })), 'INVALID_PARAM')
-  await rejectsWith(collect(aem.events.journal({})), 'INVALID_PARAM')
+  // Only https on Adobe I/O Events' hosts (or this machine) get the token; never a password.
+  for (const url of ['http://events-va6.adobe.io/j', 'https://events.example/journal', 'https://adobe.io.evil.example/j', undefined]) {
+    assert.throws(() => aem.events.journal({ url }), (error) => error.code === 'INVALID_PARAM', String(url))
+  }
+  assert.doesNotThrow(() => aem.events.journal({ url: 'https://events-va6.adobe.io/events/organizations/o/integrations/i/r' }))
+  assert.throws(() => new AEMHeadless({ serviceURL: env.emu.url, auth: ['admin', 'admin'] }).events.journal({ url: events.journalUrl }), /not a user and password/)
   assert.throws(() => client().events.follow({ url: events.journalUrl }), /follow needs a store with lease/)
+  assert.throws(() => client({ cache: { store: mapStore(new Map()) } }).events.follow({ url: 'https://evil.example/j' }), /Adobe I\/O Events host/)
 })
 
 test('follow: one process at a time reads, each event invalidates every client of the store, and a restart resumes', async () => {
@@ -123,11 +128,19 @@ test('follow: one process at a time reads, each event invalidates every client o
   await holder()
 
   const following = a.events.follow({ url: events.journalUrl })
+  // A follower with no kept position starts at the journal's end: what comes after it is read.
+  await eventually(() => journalRequests().length > 0)
   events.record(modified('v2'))
   for (const aem of [a, b]) await eventually(async () => (await title(aem)) === 'v2')
   await Promise.all([following.stop(), waiting.stop()])
   const kept = data.get(positionKey).value
   assert.ok(kept.length > 0, 'the position is kept in the store')
+
+  // Events while no process follows: a follower started again reads them from the kept position.
+  events.record(modified('v2b'))
+  const again = b.events.follow({ url: events.journalUrl })
+  await eventually(async () => (await title(a)) === 'v2b')
+  await again.stop()
 
   // Past retention while stopped: everything is marked stale, and reading goes on from the latest.
   events.record(modified('v3'))
@@ -139,6 +152,21 @@ test('follow: one process at a time reads, each event invalidates every client o
   await resumed.stop()
   // a heard the soft invalidation of everything: stale now, revalidated.
   await eventually(async () => (await title(a)) === 'v3')
+})
+
+test('a journal page with nothing usable and no link is asked again after a pause, not in a loop', async () => {
+  const { readJournal } = require('../lib/journal')
+  let calls = 0
+  const request = async () => {
+    calls += 1
+    return { status: 200, headers: new Headers({ 'retry-after': '1' }), body: { events: [null, { event: {} }] } }
+  }
+  const controller = new AbortController()
+  const reading = collect(readJournal(request, { url: 'https://events.example/j', signal: controller.signal }))
+  await sleep(300)
+  controller.abort()
+  await reading.catch(() => {})
+  assert.equal(calls, 1)
 })
 
 test('Link headers: relative targets resolved, several relations, quoted or not', () => {

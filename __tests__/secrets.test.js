@@ -92,7 +92,7 @@ test('no public object, error or log event shows a secret planted in any input',
   // A CDN purge key, through an invalidation's purge and its log events.
   objects.purgingClient = new AEMHeadless({ serviceURL: emu.url, auth: issued.accessToken, ca, logger, cache: { purgeKey: PLANTED.purgeKey } })
   await objects.purgingClient.runPersistedQuery('wknd-shared/adventures-all')
-  await objects.purgingClient.cache.invalidate({ all: true })
+  await objects.purgingClient.cache.invalidate({ queries: ['wknd-shared/adventures-all'] })
   assert.ok(emu.requests.some((request) => request.method === 'PURGE' && request.headers['x-aem-purge-key'] === PLANTED.purgeKey))
   errors.badProxy = await failure((async () => new AEMHeadless({ serviceURL: emu.url, proxy: `http://user:${PLANTED.proxyPassword}@[bad` }))())
 

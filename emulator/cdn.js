@@ -5,9 +5,10 @@
  * 200 is kept by its URL (with or without `Authorization`, as the case this emulates: AEM's CDN
  * keeping persisted-query answers) for the `max-age` of its `Surrogate-Control` (or `s-maxage`),
  * and served with `Age` and `X-Cache: HIT` (a 304 for a matching `If-None-Match`) until then.
- * Nothing purges it on publish; a `PURGE` of the URL with the `X-AEM-Purge-Key` does (with
- * `X-AEM-Purge: soft`, the copy is only marked stale: the next request goes to AEM), as AEM's
- * CDN purge API does. A wrong or missing key answers 403.
+ * Nothing purges it on publish; a `PURGE` of the URL with the `X-AEM-Purge-Key` does, as AEM's
+ * CDN purge API does: the copy is removed, or with `X-AEM-Purge: soft` only marked stale, and
+ * then still served once more (`X-Cache: STALE`) while the CDN fetches AEM's answer. A wrong or
+ * missing key answers 403.
  * @module emulator/cdn
  */
 
@@ -32,7 +33,7 @@ function createCdn ({ purgeKey = crypto.randomBytes(16).toString('hex') } = {}) 
       stats.purges += 1
       const entry = kept.get(req.url)
       if (String(req.headers['x-aem-purge'] || '').toLowerCase() === 'soft') {
-        if (entry) entry.until = 0
+        if (entry) entry.stale = true
       } else {
         kept.delete(req.url)
       }
@@ -44,14 +45,17 @@ function createCdn ({ purgeKey = crypto.randomBytes(16).toString('hex') } = {}) 
     const entry = kept.get(req.url)
     if (!entry || entry.until <= Date.now()) return false
     stats.hits += 1
+    // Soft-purged: served stale this once; the next request gets AEM's answer.
+    if (entry.stale) kept.delete(req.url)
+    const cache = entry.stale ? 'STALE' : 'HIT'
     const age = String(Math.floor((Date.now() - entry.storedAt) / 1000))
     const etag = entry.headers.etag
     if (etag !== undefined && req.headers['if-none-match'] === etag) {
-      res.writeHead(304, { etag, age, 'x-cache': 'HIT' })
+      res.writeHead(304, { etag, age, 'x-cache': cache })
       res.end()
       return true
     }
-    res.writeHead(entry.status, { ...entry.headers, age, 'x-cache': 'HIT' })
+    res.writeHead(entry.status, { ...entry.headers, age, 'x-cache': cache })
     res.end(entry.body)
     return true
   }

@@ -10,7 +10,7 @@
  * `x-adobe-retry-count` on a retry; its options make the faults real deliveries have (a bad
  * signature, one key only, an unknown key). `challenge` is the registration's handshake.
  * The journal (`journalUrl`) is I/O Events' Journaling API over the events `record` put in it:
- * `since`, `limit`, `latest=true`, `Link` headers (relative, one per relation), 204 with
+ * `since`, `limit`, `latest=true` (the end: 204 and a `next` link from there), `Link` headers (relative, one per relation), 204 with
  * `retry-after` at the end, and 410 Gone for a position past retention (`expireJournal`). It
  * takes the integration's token, `x-api-key` and `x-ims-org-id`, as I/O Events does.
  * @module emulator/events
@@ -81,7 +81,8 @@ async function createEvents ({ baseUrl, recipient, org, tokens, source = 'acct:a
       if (n + 1 < journal.oldest) return json(410, { message: 'The position is past the retention period of the journal' })
       from = n + 1
     } else if (query.get('latest') === 'true') {
-      from = journal.next - 1
+      // The end: no event, and a `next` link from there, as I/O Events answers.
+      from = journal.next
     } else {
       from = journal.oldest
     }

@@ -158,7 +158,7 @@ export interface EmulatorOptions {
   /**
    * AEM's CDN in front of AEM: persisted-query answers kept by URL for their `Surrogate-Control`
    * max-age (`s-maxage`), not purged on publish, purged by `PURGE` with `X-AEM-Purge-Key`
-   * (`X-AEM-Purge: soft` marks stale). `true` for a random purge key. Default false.
+   * (`X-AEM-Purge: soft` marks stale: served once more). `true` for a random purge key. Default false.
    */
   cdn?: boolean | { purgeKey?: string }
 }

@@ -65,4 +65,21 @@ function cancelTokenFor (signal, CancelToken) {
   return { token, release: onAbort(signal, () => token.cancel()) }
 }
 
-module.exports = { onAbort, cancelTokenFor }
+/**
+ * `promise`, or a rejection with a TimeoutError after `ms` (a store's call that a dead
+ * connection would leave waiting for ever: node-redis queues commands while it reconnects).
+ * @template T
+ * @param {Promise<T> | T} promise
+ * @param {number} ms
+ * @returns {Promise<T>}
+ */
+function within (promise, ms) {
+  let timer
+  const timeout = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { name: 'TimeoutError' })), ms)
+    timer.unref()
+  })
+  return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer))
+}
+
+module.exports = { onAbort, cancelTokenFor, within }

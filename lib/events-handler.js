@@ -112,6 +112,7 @@ function createEventsHandler (options) {
         emit('warn', { event: 'events-refused', reason: 'source', ...facts, source: String(event.source), message: 'an event from a source not allowed: nothing invalidated' })
         continue
       }
+      // An event without a `time` (optional in CloudEvents) cannot be judged by it, and is taken.
       if (Date.now() - Date.parse(event.time) > MAX_EVENT_AGE_MS) {
         emit('warn', { event: 'events-refused', reason: 'age', ...facts, message: 'an event older than a day, past the window in which duplicates are dropped: nothing invalidated' })
         continue

@@ -13,9 +13,10 @@
 // others keep serving their copies until their own lifetimes end, and both are said in the logs.
 
 const { randomUUID } = require('node:crypto')
-const { setInterval, clearInterval, setTimeout, clearTimeout } = require('node:timers')
+const { setInterval, clearInterval } = require('node:timers')
 const { setTimeout: sleep } = require('node:timers/promises')
 const { checkInvalidation } = require('./options')
+const { within } = require('./abort')
 
 /** The pub/sub channel and the store key of the log. */
 const CHANNEL = 'invalidations'
@@ -167,6 +168,17 @@ class Channel {
    * new epoch, or a position behind its own) marks everything stale.
    */
   async poll () {
+    // A slow store: the next poll waits for this one.
+    if (this.polling) return
+    this.polling = true
+    try {
+      await this.pollOnce()
+    } finally {
+      this.polling = false
+    }
+  }
+
+  async pollOnce () {
     const members = this.live()
     if (members.length === 0) return
     let log
@@ -243,12 +255,7 @@ function parseLog (text) {
 
 /** `promise`, rejected with a TimeoutError after STORE_CALL_MS. */
 function bounded (promise) {
-  let timer
-  const timeout = new Promise((resolve, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error('store call timed out'), { name: 'TimeoutError' })), STORE_CALL_MS)
-    timer.unref()
-  })
-  return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer))
+  return within(promise, STORE_CALL_MS)
 }
 
 module.exports = { joinInvalidations, DEFAULT_POLL_MS }

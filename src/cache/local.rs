@@ -213,8 +213,8 @@ impl ResponseCache {
 
     /// Stores `body`, an answer of the persisted query `query` (if it is one), under `key` as
     /// `policy` says, evicting the least recently used entries to stay within the bounds. A
-    /// body larger than `max_bytes` is not stored. (Its tags, which hold substrings of it, are
-    /// counted in it.)
+    /// body larger than `max_bytes` is not stored. (Its tags, found later, are copies of parts
+    /// of it and are not counted.)
     pub fn put(&self, key: String, body: Arc<str>, policy: ReusePolicy, query: Option<&str>) {
         let bytes = key.len() + body.len() + query.map_or(0, str::len);
         if bytes > self.config.max_bytes {

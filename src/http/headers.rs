@@ -8,11 +8,13 @@ pub const TRACE_CONTEXT_HEADERS: [&str; 3] = ["traceparent", "tracestate", "bagg
 
 /// Request headers that are credentials whoever sets them: they go to the credential origin
 /// (AEM's, or IMS's) only, never to another one a redirect leads to.
-pub const CREDENTIAL_HEADERS: [&str; 4] = [
+pub const CREDENTIAL_HEADERS: [&str; 5] = [
     "authorization",
     "proxy-authorization",
     "cookie",
     "x-api-key",
+    // AEM's CDN purge key (`cache.purgeKey`).
+    "x-aem-purge-key",
 ];
 
 /// Headers whose values are never secrets, and are left in messages.

@@ -14,7 +14,9 @@
 // Register https://<this host>/aem-events as the webhook of the AEM Sites events in the Developer
 // Console, for the same project as CREDENTIALS_FILE. Outside AEM as a Cloud Service hosts, say
 // which sources to take in AEM_EVENT_SOURCES (comma-separated `acct:aem-p<program>-e<env>@adobe.com`).
-// AEM_EVENTS_KEY_ORIGIN replaces Adobe's key host, for the emulator only.
+// AEM_EVENTS_KEY_ORIGIN replaces Adobe's key host, for the emulator only. With AEM_JOURNAL_URL
+// (the registration's journal), one of the processes also follows the journal: events reach the
+// caches even when the webhook cannot be reached.
 const http = require('node:http')
 const redis = require('redis')
 const { AEMHeadless, AEMHeadlessError, TokenProvider, createRedisStore, createEventsHandler } = require('aem-headless-rs')
@@ -57,7 +59,11 @@ async function createApp ({ serviceURL, credentials, redisUrl }) {
     response.writeHead(answer.status, { 'content-type': 'application/json' })
     response.end(JSON.stringify(answer.body))
   })
-  server.on('close', () => Promise.all([client.quit(), subscriber.quit()]).catch(() => {}))
+  const follower = process.env.AEM_JOURNAL_URL ? aem.events.follow({ url: process.env.AEM_JOURNAL_URL }) : null
+  server.on('close', async () => {
+    if (follower !== null) await follower.stop()
+    await Promise.all([client.quit(), subscriber.quit()]).catch(() => {})
+  })
   return server
 }
 

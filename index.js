@@ -35,15 +35,14 @@ const DEFAULT_ENDPOINT = 'content/graphql/global/endpoint.json'
 const PERSIST_PATH = 'graphql/persist.json'
 const LIST_PATH = 'graphql/list.json'
 const DEFAULT_TIMEOUT_MS = 30000
+/** The options a client for another Adobe service (I/O Events' journal) takes from the client that made it. */
+const CONNECTION_OPTIONS = ['ca', 'proxy', 'transport', 'fetch', 'timeout', 'connectTimeout', 'retries', 'logger', 'tracing']
 
 /**
  * A client for AEM's GraphQL APIs, a drop-in for `@adobe/aem-headless-client-nodejs`'s
  * `AEMHeadless`. Requests, TLS and JSON checks run in the Rust core; clients with the same
  * `ca` and `proxy` share one connection pool, whatever their `connectTimeout`.
  */
-/** The options a client for another Adobe service (I/O Events' journal) takes from the client that made it. */
-const CONNECTION_OPTIONS = ['ca', 'proxy', 'transport', 'fetch', 'timeout', 'connectTimeout', 'retries', 'logger', 'tracing']
-
 class AEMHeadless {
   /** @type {import('./binding').NativeClient} */
   #native

@@ -14,7 +14,7 @@ const express = require('express')
 const fastify = require('fastify')
 const AEMHeadless = require('..')
 const { createEventsHandler } = AEMHeadless
-const { setup } = require('./helpers')
+const { setup, eventually } = require('./helpers')
 
 const MODEL = '/conf/notes/settings/dam/cfm/models/note'
 const LIST = 'notes/all'
@@ -69,17 +69,6 @@ async function serve (listener) {
 
 const titles = async (aem) => (await aem.runPersistedQuery(LIST)).data.noteList.items.map((item) => item.title)
 const title = async (aem) => (await aem.runPersistedQuery(ONE)).data.noteByPath.item.title
-
-/** Waits until `check()` holds (called once per try), at most `limitMs`. */
-async function eventually (check, limitMs = 2000) {
-  const deadline = Date.now() + limitMs
-  let held = await check()
-  while (!held && Date.now() < deadline) {
-    await sleep(20)
-    held = await check()
-  }
-  assert.ok(held, `not within ${limitMs} ms`)
-}
 
 const modified = (path = NOTE) => events.event('aem.sites.contentFragment.modified', { path, model: { id: 'note-model', path: MODEL } })
 

@@ -9,13 +9,11 @@
 
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
-const path = require('node:path')
-const { spawn } = require('node:child_process')
 const { setTimeout: sleep } = require('node:timers/promises')
 const { setup } = require('./helpers')
 const { startRedis, skipWithoutRedis } = require('./support/redis-server')
+const { startFreshnessApp } = require('./support/freshness-app')
 
-const EXAMPLE = path.join(__dirname, '..', 'examples', 'freshness.js')
 const PROCESSES = 4
 const MODEL = '/conf/notes/settings/dam/cfm/models/note'
 const NOTE = '/content/dam/notes/en/first'
@@ -46,24 +44,8 @@ after(async () => {
   if (env) await env.close()
 })
 
-/** Starts one process of the example (following the journal with `journal`); resolves with its base URL and its output so far. */
-function start (journal = false) {
-  const child = spawn(process.execPath, [EXAMPLE, env.emu.url, env.files.credentialsFile, redis.url, '0'], {
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: env.files.caFile, AEM_EVENT_SOURCES: env.emu.events.source, AEM_EVENTS_KEY_ORIGIN: env.emu.events.publicKeyOrigin, ...(journal ? { AEM_JOURNAL_URL: env.emu.events.journalUrl } : {}) },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  children.push(child)
-  let output = ''
-  child.stdout.on('data', (chunk) => { output += chunk })
-  child.stderr.on('data', (chunk) => { output += chunk })
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', () => {
-      const match = /listening on (http:\/\/\S+)/.exec(output)
-      if (match) resolve({ url: match[1], output: () => output })
-    })
-    child.on('exit', (code) => reject(new Error(`the example exited with ${code}: ${output}`)))
-  })
-}
+/** Starts one process of the example (following the journal with `journal`). */
+const start = (journal = false) => startFreshnessApp(env, redis.url, children, { journal })
 
 async function get (app, query) {
   const answer = await fetch(`${app.url}/query/${query}`)

@@ -87,4 +87,20 @@ async function silentServer () {
   }
 }
 
-module.exports = { setup, writeJson, rejectsWith, secretsOf, assertNoSecret, formFields, silentServer }
+/**
+ * Waits until `check()` holds, asking it every 20 ms for at most `limitMs`, and fails the test
+ * otherwise. `check` may change things (a call that refetches): it is called once per try.
+ * @param {() => boolean | Promise<boolean>} check
+ * @param {number} [limitMs]
+ */
+async function eventually (check, limitMs = 3000) {
+  const deadline = Date.now() + limitMs
+  let held = await check()
+  while (!held && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    held = await check()
+  }
+  assert.ok(held, `not within ${limitMs} ms`)
+}
+
+module.exports = { setup, writeJson, rejectsWith, secretsOf, assertNoSecret, formFields, silentServer, eventually }

@@ -14,7 +14,7 @@ const redis = require('redis')
 const IORedis = require('ioredis')
 const AEMHeadless = require('..')
 const { createRedisStore } = require('../lib/redis-store')
-const { setup } = require('./helpers')
+const { setup, eventually } = require('./helpers')
 const { startRedis, skipWithoutRedis } = require('./support/redis-server')
 
 const skip = skipWithoutRedis()
@@ -41,17 +41,6 @@ function client (cache, options = {}) {
 }
 
 const served = (query) => env.emu.requests.filter((r) => r.url.startsWith(`/graphql/execute.json/${query}`)).length
-
-/** Waits until `check()` holds, at most `limitMs`; `check` may change things (it is called once per try). */
-async function eventually (check, limitMs = 3000) {
-  const deadline = Date.now() + limitMs
-  let held = await check()
-  while (!held && Date.now() < deadline) {
-    await sleep(20)
-    held = await check()
-  }
-  assert.ok(held, `not within ${limitMs} ms`)
-}
 
 /** A store of one process over `data`, a Map all the processes share (get and set only, or with more). */
 function mapStore (data, extra = {}) {

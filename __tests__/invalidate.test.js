@@ -8,7 +8,7 @@
 const { test, before, after, beforeEach } = require('node:test')
 const assert = require('node:assert/strict')
 const AEMHeadless = require('..')
-const { setup, rejectsWith } = require('./helpers')
+const { setup, rejectsWith, eventually } = require('./helpers')
 
 let env
 before(async () => { env = await setup() })
@@ -24,12 +24,6 @@ function client (options = {}) {
 
 /** Requests AEM answered for `query` since the last clear. */
 const served = (query) => env.emu.requests.filter((r) => r.url.startsWith(`/graphql/execute.json/${query}`)).length
-
-/** Waits until `check()` holds (a background revalidation), at most two seconds. */
-async function eventually (check) {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
-  assert.ok(check())
-}
 
 /** Fills the cache with two slugs and the list; returns the first slug's `_path`. */
 async function filled (aem, slugs) {

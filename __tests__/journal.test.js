@@ -10,7 +10,7 @@ const assert = require('node:assert/strict')
 const { setTimeout: sleep } = require('node:timers/promises')
 const AEMHeadless = require('..')
 const { keysOf, linksOf } = require('../lib/journal')
-const { setup, rejectsWith } = require('./helpers')
+const { setup, rejectsWith, eventually } = require('./helpers')
 
 const MODEL = '/conf/notes/settings/dam/cfm/models/note'
 const NOTE = '/content/dam/notes/en/first'
@@ -54,17 +54,6 @@ async function collect (iterator) {
   const items = []
   for await (const item of iterator) items.push(item)
   return items
-}
-
-/** Waits until `check()` holds (called once per try), at most `limitMs`. */
-async function eventually (check, limitMs = 5000) {
-  const deadline = Date.now() + limitMs
-  let held = await check()
-  while (!held && Date.now() < deadline) {
-    await sleep(20)
-    held = await check()
-  }
-  assert.ok(held, `not within ${limitMs} ms`)
 }
 
 const journalRequests = () => env.emu.requests.filter((r) => r.url.startsWith(new URL(events.journalUrl).pathname))
@@ -129,9 +118,9 @@ test('follow: one process at a time reads, each event invalidates every client o
 
   const following = a.events.follow({ url: events.journalUrl })
   // A follower with no kept position starts at the journal's end: what comes after it is read.
-  await eventually(() => journalRequests().length > 0)
+  await eventually(() => journalRequests().length > 0, 5000)
   events.record(modified('v2'))
-  for (const aem of [a, b]) await eventually(async () => (await title(aem)) === 'v2')
+  for (const aem of [a, b]) await eventually(async () => (await title(aem)) === 'v2', 5000)
   await Promise.all([following.stop(), waiting.stop()])
   const kept = data.get(positionKey).value
   assert.ok(kept.length > 0, 'the position is kept in the store')
@@ -139,7 +128,7 @@ test('follow: one process at a time reads, each event invalidates every client o
   // Events while no process follows: a follower started again reads them from the kept position.
   events.record(modified('v2b'))
   const again = b.events.follow({ url: events.journalUrl })
-  await eventually(async () => (await title(a)) === 'v2b')
+  await eventually(async () => (await title(a)) === 'v2b', 5000)
   await again.stop()
 
   // Past retention while stopped: everything is marked stale, and reading goes on from the latest.
@@ -148,10 +137,10 @@ test('follow: one process at a time reads, each event invalidates every client o
   const logged = []
   const c = client({ cache: { store: mapStore(data), invalidationPollMs: 100 }, logger: (event) => logged.push(event) })
   const resumed = c.events.follow({ url: events.journalUrl })
-  await eventually(() => logged.some((e) => e.event === 'journal-gone' && e.level === 'warn'))
+  await eventually(() => logged.some((e) => e.event === 'journal-gone' && e.level === 'warn'), 5000)
   await resumed.stop()
   // a heard the soft invalidation of everything: stale now, revalidated.
-  await eventually(async () => (await title(a)) === 'v3')
+  await eventually(async () => (await title(a)) === 'v3', 5000)
 })
 
 test('a journal page with nothing usable and no link is asked again after a pause, not in a loop', async () => {

@@ -11,9 +11,8 @@
 // - the cost of tagging: the native scan of the benchmark's 35 KB answer, timed in a loop. It runs
 //   at the first invalidation that looks at an answer: no request pays for it.
 
-const path = require('node:path')
-const { spawn } = require('node:child_process')
 const { setup } = require('../__tests__/helpers')
+const { startFreshnessApp } = require('../__tests__/support/freshness-app')
 const { num, table, percentile } = require('./lib/report')
 const native = require('../binding.js')
 const { listAdventures } = require('../emulator/content')
@@ -25,25 +24,6 @@ const ROUNDS = QUICK ? 3 : 20
 const SLUGS = 10
 const MODEL = '/conf/notes/settings/dam/cfm/models/note'
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Starts one process of the example; resolves with its base URL. */
-function start (env, redisUrl, children) {
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'examples', 'freshness.js'), env.emu.url, env.files.credentialsFile, redisUrl, '0'], {
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: env.files.caFile, AEM_EVENT_SOURCES: env.emu.events.source, AEM_EVENTS_KEY_ORIGIN: env.emu.events.publicKeyOrigin },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  children.push(child)
-  let output = ''
-  child.stdout.on('data', (chunk) => { output += chunk })
-  child.stderr.on('data', (chunk) => { output += chunk })
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', () => {
-      const match = /listening on (http:\/\/\S+)/.exec(output)
-      if (match) resolve(match[1])
-    })
-    child.on('exit', (code) => reject(new Error(`the example exited with ${code}: ${output}`)))
-  })
-}
 
 async function get (app, query) {
   const answer = await fetch(`${app}/query/${query}`)
@@ -70,7 +50,7 @@ async function untilFresh (apps, expected) {
 async function freshness (env, redisUrl) {
   const children = []
   try {
-    const apps = await Promise.all(Array.from({ length: PROCESSES }, () => start(env, redisUrl, children)))
+    const apps = (await Promise.all(Array.from({ length: PROCESSES }, () => startFreshnessApp(env, redisUrl, children)))).map((app) => app.url)
     for (const app of apps) for (let i = 0; i < SLUGS; i++) await get(app, noteQuery(i))
     await get(apps[0], 'notes/all')
 

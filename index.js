@@ -18,10 +18,6 @@ const { withManagedToken, tokenWithin, aborted } = require('./lib/managed-token'
 const { checkCa, trustFor } = require('./lib/tls')
 const { routeFor, localCall } = require('./lib/fetch-transport')
 const { cacheStoreFor } = require('./lib/cache-store')
-const { joinInvalidations } = require('./lib/invalidations')
-const { createEventsHandler } = require('./lib/events-handler')
-const { readJournal, followJournal } = require('./lib/journal')
-const { purge } = require('./lib/cdn-purge')
 const { createAuthFetch } = require('./lib/auth-fetch')
 const { apiRequest, paginate } = require('./lib/api-request')
 const { upload } = require('./lib/upload/upload')
@@ -161,7 +157,9 @@ class AEMHeadless {
     if (store !== undefined) {
       const native = this.#native
       const member = { serviceURL: this.serviceURL, apply: (selector, hard) => native.invalidate(selector, hard), log: this.#log, pollMs: invalidationPollMs }
-      this.#invalidations = { member, announce: joinInvalidations(store, member) }
+      // Loaded at first use, as the journal, the webhook and the CDN purge: an app that uses none
+      // of them does not pay for their modules (and node:https) at require().
+      this.#invalidations = { member, announce: require('./lib/invalidations').joinInvalidations(store, member) }
     }
     const apiKey = optionalString(options.apiKey, 'apiKey')
     this.#apiKey = () => apiKey ?? (this.#tokens !== null && typeof this.#tokens.clientId === 'string' ? this.#tokens.clientId : undefined)
@@ -488,7 +486,7 @@ class AEMHeadless {
             else given.addEventListener('abort', stop, { once: true })
           }
           const request = client.#journalRequest(url, options.orgId)
-          const done = followJournal({
+          const done = require('./lib/journal').followJournal({
             read: (round) => client.#readJournal(url, { ...options, ...round }, request),
             invalidate: (invalidation) => client.cache.invalidate(invalidation),
             store,
@@ -554,7 +552,7 @@ class AEMHeadless {
 
   /** `events.journal`'s iterator over `request`. */
   #readJournal (url, { since, latest, limit, wait, signal, onNext }, request) {
-    return readJournal(request, { url, since, latest, limit, wait, signal, onNext })
+    return require('./lib/journal').readJournal(request, { url, since, latest, limit, wait, signal, onNext })
   }
 
   /**
@@ -569,7 +567,7 @@ class AEMHeadless {
     if (purgeKey === undefined) return (selector, hard) => native.invalidate(selector, hard)
     const client = { authFetch: (...args) => this.authFetch(...args), serviceURL: this.serviceURL, purgeKey, log: this.#log }
     return async (selector, hard) => {
-      if (!selector.all) await purge(client, native.endpointsReached(selector))
+      if (!selector.all) await require('./lib/cdn-purge').purge(client, native.endpointsReached(selector))
       return native.invalidate(selector, hard)
     }
   }
@@ -779,4 +777,11 @@ module.exports.loadCredentials = loadCredentials
 module.exports.signServiceJwt = signServiceJwt
 module.exports.exchange = exchange
 module.exports.createRedisStore = createRedisStore
-module.exports.createEventsHandler = createEventsHandler
+/**
+ * A webhook receiver for AEM's events through Adobe I/O Events (lib/events-handler.js, loaded at
+ * the first call).
+ * @param {Parameters<typeof import('./lib/events-handler').createEventsHandler>[0]} options
+ */
+module.exports.createEventsHandler = function createEventsHandler (options) {
+  return require('./lib/events-handler').createEventsHandler(options)
+}

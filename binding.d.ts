@@ -367,6 +367,11 @@ export interface InvalidateSelector {
   queries?: Array<string>
   /** Every answer. */
   all?: boolean
+  /**
+   * Only the answers whose content (`ETag`, or body) has not changed since this time, in
+   * epoch milliseconds.
+   */
+  unchangedSince?: number
 }
 
 /**

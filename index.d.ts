@@ -470,6 +470,12 @@ declare namespace AEMHeadless {
      * from now) while revalidated with their validators. `'hard'`: removed.
      */
     mode?: 'soft' | 'hard'
+    /**
+     * Only the answers whose content has not changed since this time (a `Date`, or epoch
+     * milliseconds): the same `ETag` (or, without one, the same body) since then, however often
+     * revalidated. What the settle rounds of AEM's events use.
+     */
+    unchangedSince?: Date | number
   }
 
   /** The response cache's controls. */
@@ -926,7 +932,13 @@ declare namespace AEMHeadless {
      * Follows the journal in one process at a time of those that share `store` (default: the
      * cache's), its position kept there, invalidating the cache by each event as the webhook does.
      */
-    follow(options: Omit<JournalOptions, 'since' | 'latest' | 'wait'> & { store?: TokenStore }): { stop(): Promise<void> }
+    follow(options: Omit<JournalOptions, 'since' | 'latest' | 'wait'> & {
+      store?: TokenStore
+      /** As `createEventsHandler`'s: milliseconds before an event's invalidations. Default 0. */
+      settleMs?: number
+      /** As `createEventsHandler`'s: settle rounds after the first invalidation. Default 3. */
+      settleRetries?: number
+    }): { stop(): Promise<void> }
   }
 
   /** Options of `createEventsHandler`. */
@@ -944,6 +956,13 @@ declare namespace AEMHeadless {
     store?: TokenStore
     /** Milliseconds between a delivery and its invalidations (the publish tier may serve new content a moment after an author event). Default 0: invalidated before the answer. */
     settleMs?: number
+    /**
+     * Settle rounds after the first invalidation, 1 s, 2 s, 4 s … apart (0 to 8; default 3): an
+     * answer revalidated before AEM served the change is fresh again with the old content, so
+     * each round marks stale again the answers whose content (`ETag`, or body) has not changed
+     * since the first round. A takedown's hard invalidation is repeated as it is.
+     */
+    settleRetries?: number
     /** Logging, as the client's `logger` option. */
     logger?: false | ((event: Record<string, unknown>) => void) | Partial<Record<'error' | 'warn' | 'info' | 'debug', (event: Record<string, unknown>) => void>>
     /** Where the public keys are fetched: Adobe's key host, `https://static.adobeioevents.com` (change it only for an emulator). */

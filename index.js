@@ -424,7 +424,8 @@ class AEMHeadless {
    * `prefixes`, the answers that list any of `models` (by model path or name: answers with an
    * `articleList` or `articlePaginated` field for the model `article`, and the queries
    * `cache.models` declares), the answers of any of `queries` (`conf/name`), or with
-   * `all: true` every answer.
+   * `all: true` every answer; with `unchangedSince` (a Date or epoch milliseconds), only those
+   * whose content (`ETag`, or body) has not changed since then.
    * `mode: 'soft'` (the default) marks them stale: they are still served within their
    * `stale-while-revalidate` window, counted from now, while they are revalidated with their
    * validators, and within `stale-if-error` when AEM fails. `'hard'` removes them (takedowns). A
@@ -433,7 +434,7 @@ class AEMHeadless {
    * else within `cache.invalidationPollMs` (lib/invalidations.js). Resolves with
    * `{ invalidated }`, how many answers were reached in this client.
    * @returns {{invalidate(options: {paths?: string[], prefixes?: string[], models?: string[], queries?: string[],
-   *   all?: boolean, mode?: 'soft' | 'hard'}): Promise<{invalidated: number}>}}
+   *   all?: boolean, mode?: 'soft' | 'hard', unchangedSince?: Date | number}): Promise<{invalidated: number}>}}
    */
   get cache () {
     if (this.#cacheControls === null) {
@@ -460,8 +461,9 @@ class AEMHeadless {
    * - `follow({ url, store, signal })`: runs the journal in one process at a time of those that
    *   share `store` (default: the cache's), keeping its position there, and invalidates this
    *   client's cache (every process's, through the store) by each event as a webhook would
-   *   (docs/FRESHNESS.md). A position past the journal's retention marks everything stale and
-   *   reads on from the latest. Resolves `stop()`'s promise once it has stopped.
+   *   (docs/FRESHNESS.md), with `settleMs` and `settleRetries` as createEventsHandler's. A
+   *   position past the journal's retention marks everything stale and reads on from the
+   *   latest. Resolves `stop()`'s promise once it has stopped.
    * @returns {{journal(options: object): AsyncGenerator<{position: string, event: object}>, follow(options: object): {stop(): Promise<void>}}}
    */
   get events () {
@@ -478,6 +480,12 @@ class AEMHeadless {
           if (store === undefined || store === null || typeof store.lease !== 'function') {
             throw sdkError('INVALID_PARAM', 'follow needs a store with lease (the cache\'s store, or options.store): it elects the one process that reads the journal')
           }
+          let settle
+          try {
+            settle = require('./lib/event-invalidations').settleOptions(options, 'follow')
+          } catch (error) {
+            throw sdkError('INVALID_PARAM', error.message)
+          }
           const stopped = new AbortController()
           const stop = () => stopped.abort()
           const given = options.signal
@@ -487,6 +495,7 @@ class AEMHeadless {
           }
           const request = client.#journalRequest(url, options.orgId)
           const done = require('./lib/journal').followJournal({
+            settle,
             read: (round) => client.#readJournal(url, { ...options, ...round }, request),
             invalidate: (invalidation) => client.cache.invalidate(invalidation),
             store,

@@ -240,6 +240,36 @@ test('Express (express.raw), Fastify (a Buffer body) and a fetch Request take th
   assert.match(refused.body, /express.raw/)
 })
 
+test('replication slower than the first invalidation: a settle round marks the old content stale again; without one it stays', async () => {
+  const [rounds, none] = [client(), client()]
+  const urls = [await serve(handlerFor([rounds], { settleRetries: 1 }).node), await serve(handlerFor([none], { settleRetries: 0 }).node)]
+  for (const aem of [rounds, none]) assert.equal(await title(aem), 'first, v1')
+  env.emu.publishing.setReplicationDelay(1300)
+  const hooks = urls.map((url) => events.subscribe(url))
+  try {
+    env.emu.publishing.modify('note', [{ _path: NOTE, title: 'first, v2' }])
+    const published = await rounds.request('/adobe/sites/cf/fragments/publish', { method: 'POST', json: { paths: [NOTE] } })
+    assert.deepEqual(published.items, [{ path: NOTE, status: 'SUCCESS_TRIGGERED' }])
+    for (const hook of hooks) await hook.idle()
+    assert.deepEqual(hooks.map((hook) => hook.deliveries.map((delivery) => delivery.status)), [[200, 200], [200, 200]])
+    // Asked again at the event: AEM still serves the old content (304), fresh again for an hour.
+    const notModified = env.emu.stats.notModified
+    for (const aem of [rounds, none]) assert.equal(await title(aem), 'first, v1')
+    await eventually(() => env.emu.stats.notModified === notModified + 2)
+    await env.emu.publishing.idle()
+    await sleep(1000) // past the round, a second after the first invalidation
+    // Marked stale again by the round: served stale once more while it is revalidated, then new.
+    await eventually(async () => (await title(rounds)) === 'first, v2')
+    for (let i = 0; i < 3; i++) {
+      assert.equal(await title(none), 'first, v1', 'without a round, the old content for its lifetime')
+      await sleep(100)
+    }
+  } finally {
+    for (const hook of hooks) hook.unsubscribe()
+    env.emu.publishing.setReplicationDelay(0)
+  }
+})
+
 test('what createEventsHandler takes is checked', () => {
   const aem = client()
   assert.throws(() => createEventsHandler({ clients: [], clientId: 'x' }), /clients must be a non-empty array/)
@@ -247,6 +277,10 @@ test('what createEventsHandler takes is checked', () => {
   assert.throws(() => createEventsHandler({ clients: [aem], clientId: 'x' }), /sources must list the events' sources/)
   assert.throws(() => createEventsHandler({ clients: [aem], clientId: 'x', sources: ['s'], publicKeyOrigin: 'http://static.adobeioevents.com' }), /publicKeyOrigin must be an https origin/)
   assert.throws(() => createEventsHandler({ clients: [aem], clientId: 'x', sources: ['s'], store: { get () {}, set () {} } }), /store must have lease/)
+  assert.throws(() => createEventsHandler({ clients: [aem], clientId: 'x', sources: ['s'], settleMs: -1 }), /settleMs must be a number of milliseconds from 0 to 60000/)
+  for (const settleRetries of [9, 1.5, '2']) {
+    assert.throws(() => createEventsHandler({ clients: [aem], clientId: 'x', sources: ['s'], settleRetries }), /settleRetries must be a whole number from 0 to 8/)
+  }
   const cloud = new AEMHeadless({ serviceURL: 'https://publish-p12345-e67890.adobeaemcloud.com', cache: true })
   assert.doesNotThrow(() => createEventsHandler({ clients: [cloud], clientId: 'x' }))
 })

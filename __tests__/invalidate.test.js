@@ -8,6 +8,7 @@
 const { test, before, after, beforeEach } = require('node:test')
 const assert = require('node:assert/strict')
 const AEMHeadless = require('..')
+const { setTimeout: sleep } = require('node:timers/promises')
 const { setup, rejectsWith, eventually } = require('./helpers')
 
 let env
@@ -109,6 +110,38 @@ test('a shared store\'s copies of the answers reached go too, so that no process
   assert.equal(served(BY_SLUG), 1, 'the answer not reached is still shared')
 })
 
+test('unchangedSince: only the answers whose content (ETag) has not changed since then, however often revalidated, here and through the store', async () => {
+  const memo = '/content/dam/memos/first'
+  env.emu.load({ models: { memo: { title: 'String' } }, fragments: { memo: [{ _path: memo, title: 'v1' }] } })
+  const hour = { 'cache-control': { 'max-age': 3600 } }
+  env.emu.persistQuery('memos/one', `{ memoByPath(_path: "${memo}") { item { _path title } } }`, hour)
+  const title = async (aem) => (await aem.runPersistedQuery('memos/one')).data.memoByPath.item.title
+  const values = new Map()
+  const store = {
+    async get (key) { return values.get(key) ?? null },
+    async set (key, value) { values.set(key, value) }
+  }
+  const [one, other] = [client({ cache: { store } }), client({ cache: { store } })]
+  assert.equal(await title(one), 'v1')
+  await sleep(5)
+  const since = new Date()
+  await sleep(5)
+  // Marked stale and revalidated: AEM answers 304, the content is as old as before.
+  const notModified = env.emu.stats.notModified
+  assert.deepEqual(await one.cache.invalidate({ paths: [memo] }), { invalidated: 1 })
+  assert.equal(await title(one), 'v1') // stale, within stale-while-revalidate, while it is revalidated
+  await eventually(() => env.emu.stats.notModified === notModified + 1)
+  // Another process takes it from the store, with its age.
+  assert.equal(await title(other), 'v1')
+  assert.deepEqual(await other.cache.invalidate({ paths: [memo], unchangedSince: since.getTime() }), { invalidated: 1 })
+  assert.deepEqual(await one.cache.invalidate({ paths: [memo], unchangedSince: since }), { invalidated: 1 })
+  // New content (a new ETag) is newer than `since`: not reached.
+  env.emu.addFragments('memo', [{ _path: memo, title: 'v2' }])
+  await eventually(async () => (await title(one)) === 'v2')
+  assert.deepEqual(await one.cache.invalidate({ paths: [memo], unchangedSince: since }), { invalidated: 0 })
+  assert.deepEqual(await one.cache.invalidate({ paths: [memo], unchangedSince: Date.now() }), { invalidated: 1 })
+})
+
 test('clearCache() is invalidate({ all: true, mode: \'hard\' }); without a cache nothing is reached', async () => {
   const aem = client()
   const slugs = await twoSlugs()
@@ -123,7 +156,7 @@ test('clearCache() is invalidate({ all: true, mode: \'hard\' }); without a cache
 test('what invalidate takes is checked, and a bad selector reaches nothing', async () => {
   const aem = client()
   for (const [options, message] of [
-    [undefined, 'invalidate takes an object: {paths, prefixes, models, queries, all, mode}'],
+    [undefined, 'invalidate takes an object: {paths, prefixes, models, queries, all, mode, unchangedSince}'],
     [{}, 'invalidate needs paths, prefixes, models, queries or all: true'],
     [{ paths: [] }, 'invalidate needs paths, prefixes, models, queries or all: true'],
     [{ models: [null] }, 'models must be an array of non-empty strings'],
@@ -131,7 +164,10 @@ test('what invalidate takes is checked, and a bad selector reaches nothing', asy
     [{ prefixes: [''] }, 'prefixes must be an array of non-empty strings'],
     [{ queries: [1] }, 'queries must be an array of non-empty strings'],
     [{ all: 'yes' }, 'all must be a boolean'],
-    [{ all: true, mode: 'later' }, "mode must be 'soft' or 'hard'"]
+    [{ all: true, mode: 'later' }, "mode must be 'soft' or 'hard'"],
+    [{ all: true, unchangedSince: 'yesterday' }, 'unchangedSince must be a Date or a time in epoch milliseconds'],
+    [{ all: true, unchangedSince: new Date(NaN) }, 'unchangedSince must be a Date or a time in epoch milliseconds'],
+    [{ all: true, unchangedSince: -1 }, 'unchangedSince must be a Date or a time in epoch milliseconds']
   ]) {
     const error = await rejectsWith(aem.cache.invalidate(options), 'INVALID_PARAM')
     assert.ok(error.message.includes(message), error.message)

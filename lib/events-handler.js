@@ -11,13 +11,13 @@
 //   (`acct:aem-p<program>-e<environment>@adobe.com`); a duplicate (`source` + `id`, through the
 //   store's lease when there is one) is dropped.
 // - Each content event becomes an invalidation (lib/event-invalidations.js), run after the
-//   settle delay.
+//   settle delay and again in a few settle rounds.
 // Whatever it does with them, a signed delivery is answered 200 at once, so that I/O Events does
 // not retry it; a refused one is logged without its body, signatures or keys.
 
 const crypto = require('node:crypto')
 const https = require('node:https')
-const { invalidationsOf } = require('./event-invalidations')
+const { invalidationsOf, settleOptions, settleInvalidations } = require('./event-invalidations')
 const { eventId, firstSeenFor } = require('./event-dedupe')
 const { resolveLogger } = require('./logger')
 
@@ -43,11 +43,11 @@ const MAX_EVENT_AGE_MS = 24 * 3600 * 1000
 /**
  * @param {{clients: Array<{serviceURL: string, cache: {invalidate(options: object): Promise<unknown>}}>,
  *   clientId: string, sources?: string[], store?: {lease?(key: string, ttlMs: number): Promise<unknown>},
- *   settleMs?: number, logger?: unknown, publicKeyOrigin?: string, ca?: string | Buffer}} options
+ *   settleMs?: number, settleRetries?: number, logger?: unknown, publicKeyOrigin?: string, ca?: string | Buffer}} options
  */
 function createEventsHandler (options) {
   if (options === null || typeof options !== 'object') throw new TypeError('createEventsHandler takes an object: {clients, clientId, …}')
-  const { clients, clientId, store, settleMs = 0, publicKeyOrigin = ADOBE_KEYS_ORIGIN, ca } = options
+  const { clients, clientId, store, publicKeyOrigin = ADOBE_KEYS_ORIGIN, ca } = options
   if (!Array.isArray(clients) || clients.length === 0 || !clients.every((client) => client && client.cache && typeof client.cache.invalidate === 'function')) {
     throw new TypeError('createEventsHandler: clients must be a non-empty array of AEMHeadless clients')
   }
@@ -56,7 +56,7 @@ function createEventsHandler (options) {
   if (!Array.isArray(sources) || sources.length === 0 || !sources.every((source) => typeof source === 'string' && source !== '')) {
     throw new TypeError("createEventsHandler: sources must list the events' sources (acct:aem-p<program>-e<environment>@adobe.com); they are found in the clients' AEM as a Cloud Service URLs, which these are not")
   }
-  if (!(Number.isFinite(settleMs) && settleMs >= 0 && settleMs <= 60000)) throw new TypeError('createEventsHandler: settleMs must be a number of milliseconds from 0 to 60000')
+  const settle = settleOptions(options, 'createEventsHandler')
   const keysOrigin = new URL(publicKeyOrigin)
   if (keysOrigin.protocol !== 'https:' || keysOrigin.origin !== publicKeyOrigin.replace(/\/$/, '')) {
     throw new TypeError('createEventsHandler: publicKeyOrigin must be an https origin (no path)')
@@ -123,21 +123,17 @@ function createEventsHandler (options) {
       }
       taken.push(event)
     }
-    const work = invalidate(invalidationsOf(taken))
-    if (settleMs === 0) await work
-    else work.catch(() => {})
+    const { first } = settleInvalidations(invalidationsOf(taken), invalidate, settle)
+    // Without a settle delay the answer waits for the first round (the later ones run on).
+    if (settle.settleMs === 0) await first
     return answer(200, { received: events.length, taken: taken.length })
   }
 
-  /** Runs each invalidation on every client, after the settle delay. */
-  async function invalidate (invalidations) {
-    if (invalidations.length === 0) return
-    if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs).unref())
-    for (const invalidation of invalidations) {
-      const results = await Promise.allSettled(clients.map((client) => client.cache.invalidate(invalidation)))
-      const invalidated = results.reduce((sum, result) => sum + (result.status === 'fulfilled' ? Number(result.value && result.value.invalidated) || 0 : 0), 0)
-      emit('info', { event: 'events-invalidated', mode: invalidation.mode, paths: invalidation.paths, models: invalidation.models, invalidated })
-    }
+  /** Runs one invalidation on every client (never rejects). */
+  async function invalidate (invalidation, round) {
+    const results = await Promise.allSettled(clients.map((client) => client.cache.invalidate(invalidation)))
+    const invalidated = results.reduce((sum, result) => sum + (result.status === 'fulfilled' ? Number(result.value && result.value.invalidated) || 0 : 0), 0)
+    emit(round === 0 ? 'info' : 'debug', { event: 'events-invalidated', mode: invalidation.mode, paths: invalidation.paths, models: invalidation.models, round, invalidated })
   }
 
   function emit (level, event) {

@@ -15,7 +15,7 @@
 const crypto = require('node:crypto')
 const { setTimeout: sleep } = require('node:timers/promises')
 const { pauseOf } = require('./api-request')
-const { invalidationsOf } = require('./event-invalidations')
+const { invalidationsOf, settleInvalidations } = require('./event-invalidations')
 const { firstSeenFor } = require('./event-dedupe')
 const { within } = require('./abort')
 
@@ -82,12 +82,16 @@ function linksOf (header, base) {
  * Follows the journal at `url` until `signal` aborts; resolves then.
  * @param {{read: (options: object) => AsyncGenerator<{position: string, event: object}>,
  *   invalidate: (invalidation: object) => Promise<unknown>, store: object, url: string,
- *   log: ((level: string, event: object) => void) | null, signal: AbortSignal, leaseMs?: number}} follower
+ *   log: ((level: string, event: object) => void) | null, signal: AbortSignal, leaseMs?: number,
+ *   settle?: {settleMs: number, settleRetries: number}}} follower
  */
-async function followJournal ({ read, invalidate, store, url, log, signal, leaseMs = LEASE_MS }) {
+async function followJournal ({ read, invalidate, store, url, log, signal, leaseMs = LEASE_MS, settle = { settleMs: 0, settleRetries: 0 } }) {
   const { leaseKey, positionKey } = keysOf(url)
   const firstSeen = firstSeenFor(store)
   const emit = (level, event) => { if (log !== null) log(level, event) }
+  const invalidateLogged = (invalidation) => invalidate(invalidation).catch((error) => {
+    emit('warn', { event: 'journal-invalidate-failed', code: error && error.code, message: 'an invalidation of a journal event failed' })
+  })
   const pause = (ms) => sleep(ms, undefined, { signal }).catch(() => {})
   const keep = (position) => within(store.set(positionKey, position, POSITION_TTL_MS), STORE_CALL_MS).catch(() => {})
   while (!signal.aborted) {
@@ -119,7 +123,10 @@ async function followJournal ({ read, invalidate, store, url, log, signal, lease
       }
       for await (const { position: at, event } of read({ ...start, wait: true, signal: round, onNext })) {
         if (event !== null && typeof event === 'object' && await firstSeen(event)) {
-          for (const invalidation of invalidationsOf([event])) await invalidate(invalidation)
+          // Without a settle delay the first round is waited for; the rest run on
+          // (lib/event-invalidations.js).
+          const { first } = settleInvalidations(invalidationsOf([event]), invalidateLogged, settle)
+          if (settle.settleMs === 0) await first
         }
         kept = at
         await keep(at)

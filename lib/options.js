@@ -233,7 +233,7 @@ const SELECTOR_LISTS = ['paths', 'prefixes', 'models', 'queries']
 
 function checkInvalidation (options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw sdkError('INVALID_PARAM', 'invalidate takes an object: {paths, prefixes, models, queries, all, mode}')
+    throw sdkError('INVALID_PARAM', 'invalidate takes an object: {paths, prefixes, models, queries, all, mode, unchangedSince}')
   }
   const selector = {}
   for (const name of SELECTOR_LISTS) {
@@ -246,6 +246,13 @@ function checkInvalidation (options) {
   }
   if (options.all !== undefined && typeof options.all !== 'boolean') throw sdkError('INVALID_PARAM', 'all must be a boolean')
   if (options.all) selector.all = true
+  if (options.unchangedSince !== undefined) {
+    const time = options.unchangedSince instanceof Date ? options.unchangedSince.getTime() : options.unchangedSince
+    if (typeof time !== 'number' || !Number.isFinite(time) || time < 0) {
+      throw sdkError('INVALID_PARAM', 'unchangedSince must be a Date or a time in epoch milliseconds')
+    }
+    selector.unchangedSince = time
+  }
   const mode = options.mode === undefined ? 'soft' : options.mode
   if (mode !== 'soft' && mode !== 'hard') throw sdkError('INVALID_PARAM', "mode must be 'soft' or 'hard'")
   if (!selector.all && !SELECTOR_LISTS.some((name) => selector[name] && selector[name].length > 0)) {

@@ -12,7 +12,7 @@ use super::cache_key;
 use super::client::{AemClient, Fetched, Response, SharedBody, StaleReason};
 use super::request::{AemRequest, parse_headers};
 use super::response;
-use crate::cache::local::{Lookup, Refreshed, StaleEntry};
+use crate::cache::local::{Lookup, Refreshed, StaleEntry, epoch_ms};
 use crate::cache::policy::{self, Validators};
 use crate::cache::shared::{Lease, SharedCache};
 use crate::cache::tags::Selector;
@@ -184,11 +184,8 @@ impl AemClient {
             .cache
             .as_ref()
             .map_or_else(Vec::new, |cache| cache.invalidate(selector, hard));
-        if selector.all && hard {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-            self.cleared_at.store(now + 1, Ordering::Relaxed);
+        if selector.all && hard && selector.unchanged_since.is_none() {
+            self.cleared_at.store(epoch_ms() + 1, Ordering::Relaxed);
         }
         reached
     }
@@ -275,7 +272,7 @@ impl AemClient {
     /// raw answer's envelope that is not JSON) is removed from the store, not taken.
     async fn adopt_shared(&self, key: &str, raw: bool) -> Option<Lookup> {
         let (shared, cache) = (self.shared.as_ref()?, self.cache.as_ref()?);
-        let (body, policy, stored_at) = shared.read(key).await?;
+        let (body, policy, stored_at, since) = shared.read(key).await?;
         if stored_at < self.cleared_at.load(Ordering::Relaxed) {
             return None;
         }
@@ -283,11 +280,12 @@ impl AemClient {
             shared.forget(key).await;
             return None;
         }
-        cache.put(
+        cache.put_since(
             key.to_owned(),
             body,
             policy,
             cache_key::persisted_query_of(key),
+            Some(since),
         );
         Some(cache.lookup(key))
     }
@@ -398,9 +396,9 @@ impl AemClient {
                 _ => None,
             };
             let body = match refreshed {
-                Some(Refreshed::Renewed(body, policy)) => {
+                Some(Refreshed::Renewed(body, policy, since)) => {
                     if let Some(shared) = &self.shared {
-                        shared.write(key, &body, &policy).await;
+                        shared.write(key, &body, &policy, since).await;
                     }
                     body
                 }
@@ -439,15 +437,17 @@ impl AemClient {
                 .and_then(|headers| policy::policy_of(headers, cache.stale_defaults()));
             match policy {
                 Some(policy) => {
-                    if let Some(shared) = &self.shared {
-                        shared.write(key, &body, &policy).await;
-                    }
-                    cache.put(
+                    let kept = self.shared.as_ref().map(|shared| (shared, policy.clone()));
+                    let since = cache.put_since(
                         key.to_owned(),
                         Arc::clone(&body),
                         policy,
                         cache_key::persisted_query_of(key),
+                        None,
                     );
+                    if let Some((shared, policy)) = kept {
+                        shared.write(key, &body, &policy, since).await;
+                    }
                 }
                 None => self.forget(key).await,
             }

@@ -655,6 +655,9 @@ pub struct InvalidateSelector {
     pub queries: Option<Vec<String>>,
     /// Every answer.
     pub all: Option<bool>,
+    /// Only the answers whose content (`ETag`, or body) has not changed since this time, in
+    /// epoch milliseconds.
+    pub unchanged_since: Option<f64>,
 }
 
 impl From<InvalidateSelector> for Selector {
@@ -665,6 +668,8 @@ impl From<InvalidateSelector> for Selector {
             models: selector.models.unwrap_or_default(),
             queries: selector.queries.unwrap_or_default(),
             all: selector.all.unwrap_or(false),
+            // Checked in JavaScript (lib/options.js): finite and not negative.
+            unchanged_since: selector.unchanged_since.map(|time| time.max(0.0) as u64),
         }
     }
 }

@@ -53,6 +53,15 @@ struct Entry {
     bytes: usize,
     /// Whether a background revalidation of it is under way.
     revalidating: bool,
+    /// Since when its content has been what it is, in epoch milliseconds ([`ResponseCache::put`]).
+    since: u64,
+}
+
+/// Now, in epoch milliseconds.
+pub fn epoch_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// `at` plus `wait`, or as late as can be told apart (far beyond any delta-seconds value, which
@@ -73,6 +82,15 @@ impl Entry {
 
     fn error_until(&self) -> Instant {
         after(self.fresh_until, self.policy.stale_if_error)
+    }
+
+    /// Whether `other` holds the same content: the same `ETag`, or without one on either side,
+    /// the same body.
+    fn same_content(&self, other: &Entry) -> bool {
+        match (&self.policy.validators.etag, &other.policy.validators.etag) {
+            (Some(held), Some(new)) => held == new,
+            _ => self.body == other.body,
+        }
     }
 
     /// Whether the entry is of no more use at `now`: every window passed, nothing to revalidate with.
@@ -102,8 +120,8 @@ pub struct StaleEntry {
 /// What a 304 made of a stored entry.
 #[derive(Debug, Clone)]
 pub enum Refreshed {
-    /// Fresh again: its body and new policy.
-    Renewed(Arc<str>, ReusePolicy),
+    /// Fresh again: its body, new policy, and since when its content has been what it is.
+    Renewed(Arc<str>, ReusePolicy, u64),
     /// Removed, as the updated headers forbid storing it: its body answers this once.
     Forbidden(Arc<str>),
 }
@@ -214,11 +232,27 @@ impl ResponseCache {
     /// Stores `body`, an answer of the persisted query `query` (if it is one), under `key` as
     /// `policy` says, evicting the least recently used entries to stay within the bounds. A
     /// body larger than `max_bytes` is not stored. (Its tags, found later, are copies of parts
-    /// of it and are not counted.)
+    /// of it and are not counted.) Its content counts as received now, unless it is the content
+    /// held already ([`ResponseCache::put_since`]).
     pub fn put(&self, key: String, body: Arc<str>, policy: ReusePolicy, query: Option<&str>) {
+        self.put_since(key, body, policy, query, None);
+    }
+
+    /// [`ResponseCache::put`], and since when the content has been what it is: `since` when it
+    /// is known (an entry of the shared store says it), else the held entry's time when the
+    /// content is the same (the same `ETag`, or without one the same body), else now. Returns
+    /// that time (epoch milliseconds), which an invalidation's `unchanged_since` compares with.
+    pub fn put_since(
+        &self,
+        key: String,
+        body: Arc<str>,
+        policy: ReusePolicy,
+        query: Option<&str>,
+        since: Option<u64>,
+    ) -> u64 {
         let bytes = key.len() + body.len() + query.map_or(0, str::len);
         if bytes > self.config.max_bytes {
-            return;
+            return since.unwrap_or_else(epoch_ms);
         }
         let mut entry = Entry {
             body,
@@ -228,13 +262,20 @@ impl ResponseCache {
             policy,
             bytes,
             revalidating: false,
+            since: 0,
         };
-        if entry.spent(Instant::now()) && entry.fresh_until <= Instant::now() {
-            return;
-        }
         let mut entries = self.lock();
+        let held = entries.lru.peek(&key);
+        entry.since = since.unwrap_or_else(|| match held {
+            Some(old) if old.same_content(&entry) => old.since,
+            _ => epoch_ms(),
+        });
+        if entry.spent(Instant::now()) && entry.fresh_until <= Instant::now() {
+            return entry.since;
+        }
         // A revalidation under way stays claimed across the new entry.
-        entry.revalidating = entries.lru.peek(&key).is_some_and(|old| old.revalidating);
+        entry.revalidating = held.is_some_and(|old| old.revalidating);
+        let since = entry.since;
         if let Some((_, replaced)) = entries.lru.push(key, entry) {
             entries.bytes -= replaced.bytes;
         }
@@ -245,6 +286,7 @@ impl ResponseCache {
                 None => break,
             }
         }
+        since
     }
 
     /// After a 304: the stored headers as the 304 updates them decide (RFC 9111 §4.3.4). The
@@ -259,7 +301,7 @@ impl ResponseCache {
             Some(renewed) => {
                 entry.fresh_until = after(Instant::now(), renewed.fresh_for);
                 entry.policy = renewed.clone();
-                Some(Refreshed::Renewed(body, renewed))
+                Some(Refreshed::Renewed(body, renewed, entry.since))
             }
             None => {
                 if let Some(removed) = entries.lru.pop(key) {
@@ -310,6 +352,12 @@ impl ResponseCache {
             .lru
             .iter_mut()
             .filter_map(|(key, entry)| {
+                if selector
+                    .unchanged_since
+                    .is_some_and(|time| entry.since > time)
+                {
+                    return None;
+                }
                 let Entry {
                     body, query, tags, ..
                 } = entry;
@@ -499,7 +547,7 @@ mod tests {
         assert_eq!(stale.validators.etag.as_deref(), Some("\"v1\""));
         let mut not_modified = CacheHeaders::default();
         not_modified.directives.cache_control = Some("max-age=60".into());
-        let Some(Refreshed::Renewed(body, renewed)) = cache.refresh("v", &not_modified) else {
+        let Some(Refreshed::Renewed(body, renewed, _)) = cache.refresh("v", &not_modified) else {
             panic!("renewed")
         };
         assert_eq!(&*body, "body");
@@ -512,6 +560,59 @@ mod tests {
             Some(Refreshed::Forbidden(_))
         ));
         assert!(matches!(cache.lookup("v"), Lookup::Miss), "removed");
+    }
+
+    #[test]
+    fn content_since_survives_revalidation_and_the_same_etag() {
+        let cache = ResponseCache::new(CacheConfig::default());
+        let tagged = |etag: Option<&str>| ReusePolicy {
+            fresh_for: secs(60),
+            validators: Validators {
+                etag: etag.map(str::to_owned),
+                last_modified: None,
+            },
+            ..ReusePolicy::default()
+        };
+        let old = cache.put_since(
+            "e".into(),
+            "v1".into(),
+            tagged(Some("\"1\"")),
+            None,
+            Some(100),
+        );
+        assert_eq!(old, 100, "as the store said");
+        // The same ETag again (a 200 after a hard invalidation, say): the content is as old.
+        let same = cache.put_since("e".into(), "v1".into(), tagged(Some("\"1\"")), None, None);
+        assert_eq!(same, 100);
+        let mut not_modified = CacheHeaders::default();
+        not_modified.directives.cache_control = Some("max-age=60".into());
+        assert!(matches!(
+            cache.refresh("e", &not_modified),
+            Some(Refreshed::Renewed(_, _, 100))
+        ));
+        // Without ETags the bodies compare.
+        cache.put_since("b".into(), "same".into(), tagged(None), None, Some(200));
+        assert_eq!(
+            cache.put_since("b".into(), "same".into(), tagged(None), None, None),
+            200
+        );
+        cache.put_since("c".into(), "x".into(), tagged(None), None, Some(300));
+
+        let since_250 = Selector {
+            all: true,
+            unchanged_since: Some(250),
+            ..Selector::default()
+        };
+        let mut reached = cache.invalidate(&since_250, false);
+        reached.sort();
+        assert_eq!(reached, ["b", "e"], "c changed after 250");
+        assert!(cache.get("c").is_some() && cache.get("e").is_none());
+
+        // A new ETag is new content.
+        let changed = cache.put_since("e".into(), "v2".into(), tagged(Some("\"2\"")), None, None);
+        assert!(changed > 300);
+        assert_eq!(cache.invalidate(&since_250, false), ["b"]);
+        assert!(cache.get("e").is_some());
     }
 
     #[test]

@@ -11,10 +11,11 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cache::local::epoch_ms;
 use crate::cache::policy::{Directives, ReusePolicy, Validators};
 
 /// A future a store call returns.
@@ -85,6 +86,10 @@ struct Stored {
     cc: Option<String>,
     #[serde(default)]
     sc: Option<String>,
+    /// Since when the content has been what it is, in epoch milliseconds (0: not known, as in
+    /// entries written before it was kept, which then count as the oldest).
+    #[serde(default)]
+    since: u64,
 }
 
 /// What a removed entry is replaced with in the store: readers take it as nothing there.
@@ -107,12 +112,6 @@ impl std::fmt::Debug for SharedCache {
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
-}
-
-fn epoch_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn ms(duration: Duration) -> u64 {
@@ -154,9 +153,10 @@ impl SharedCache {
         )
     }
 
-    /// The entry under `key` with the time it has left and when it was stored (epoch
-    /// milliseconds), or `None` (absent, removed, unreadable, or the store too slow).
-    pub async fn read(&self, key: &str) -> Option<(Arc<str>, ReusePolicy, u64)> {
+    /// The entry under `key` with the time it has left, when it was stored and since when its
+    /// content has been what it is (both epoch milliseconds), or `None` (absent, removed,
+    /// unreadable, or the store too slow).
+    pub async fn read(&self, key: &str) -> Option<(Arc<str>, ReusePolicy, u64, u64)> {
         let text = tokio::time::timeout(self.config.timeout, self.store.get(&self.store_key(key)))
             .await
             .ok()??;
@@ -179,12 +179,13 @@ impl SharedCache {
             },
         }
         .aged(age);
-        Some((stored.body.into(), policy, stored.at))
+        Some((stored.body.into(), policy, stored.at, stored.since))
     }
 
-    /// Puts `body` under `key` for as long as `policy` keeps it; nothing for a body over the
-    /// size cap. A store that fails or is slow is given up on.
-    pub async fn write(&self, key: &str, body: &str, policy: &ReusePolicy) {
+    /// Puts `body`, content unchanged since `since` (epoch milliseconds), under `key` for as
+    /// long as `policy` keeps it; nothing for a body over the size cap. A store that fails or is
+    /// slow is given up on.
+    pub async fn write(&self, key: &str, body: &str, policy: &ReusePolicy, since: u64) {
         if body.len() > self.config.max_bytes {
             return;
         }
@@ -204,6 +205,7 @@ impl SharedCache {
             last_modified: policy.validators.last_modified.clone(),
             cc: policy.directives.cache_control.clone(),
             sc: policy.directives.surrogate_control.clone(),
+            since,
         };
         let Ok(text) = serde_json::to_string(&stored) else {
             return;
@@ -303,12 +305,13 @@ mod tests {
         let memory = Arc::new(Memory::default());
         let shared = SharedCache::new(memory.clone(), SharedCacheConfig::default());
         let key = "31:graphql/execute.json/a/b;x=1;13:Bearer SECRET";
-        shared.write(key, "{\"data\":{}}", &policy()).await;
+        shared.write(key, "{\"data\":{}}", &policy(), 42).await;
         let stored = memory.values.lock().unwrap().clone();
         let (store_key, value) = stored.iter().next().unwrap();
         assert!(store_key.starts_with(KEY_PREFIX));
         assert!(!store_key.contains("SECRET") && !value.contains("SECRET"));
-        let (body, read, _) = shared.read(key).await.unwrap();
+        let (body, read, _, since) = shared.read(key).await.unwrap();
+        assert_eq!(since, 42);
         assert_eq!(&*body, "{\"data\":{}}");
         assert!(
             read.fresh_for <= Duration::from_secs(60) && read.fresh_for > Duration::from_secs(59)
@@ -330,9 +333,9 @@ mod tests {
                 max_bytes: 8,
             },
         );
-        shared.write("k", "{}", &policy()).await;
+        shared.write("k", "{}", &policy(), 0).await;
         assert!(shared.read("k").await.is_none(), "too slow");
-        shared.write("big", "0123456789", &policy()).await;
+        shared.write("big", "0123456789", &policy(), 0).await;
         assert_eq!(
             slow.values.lock().unwrap().len(),
             1,
@@ -347,7 +350,7 @@ mod tests {
             .unwrap()
             .insert(shared.store_key("k"), "not json".into());
         assert!(shared.read("k").await.is_none());
-        shared.write("k", "{}", &policy()).await;
+        shared.write("k", "{}", &policy(), 0).await;
         assert!(shared.read("k").await.is_some());
         shared.forget("k").await;
         assert!(
@@ -355,7 +358,7 @@ mod tests {
             "a tombstone reads as nothing"
         );
         let other = shared.scoped("https://other.example/".into());
-        shared.write("k", "{}", &policy()).await;
+        shared.write("k", "{}", &policy(), 0).await;
         assert!(
             other.read("k").await.is_none(),
             "another scope, another key"

@@ -37,6 +37,9 @@ pub struct Selector {
     pub queries: Vec<String>,
     /// Every entry.
     pub all: bool,
+    /// Only the entries whose content has not changed since this time (epoch milliseconds):
+    /// the same `ETag` (or body) since then, however often revalidated.
+    pub unchanged_since: Option<u64>,
 }
 
 impl Selector {

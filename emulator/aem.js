@@ -88,6 +88,7 @@ function aemFaultAnswer (rule) {
  * @param {boolean} [ctx.surrogateControl=true] false drops `Surrogate-Control` from every answer
  * @param {boolean} [ctx.graphqlResponseJson=false] AEM's `responseContentTypeGraphQLResponseJson`
  * @param {{persistedQueries: number, notModified: number}} [ctx.stats] counters, updated in place
+ * @param {{handle: Function}} [ctx.publishing] the publish route (emulator/publishing.js)
  * @param {{handle: Function}} [ctx.uploadRoutes] the asset upload routes (emulator/uploads.js), shared by
  *   every AEM side of an emulator
  */
@@ -96,7 +97,7 @@ function createAem (ctx) {
   const store = createQueryStore(BUILT_IN_TEXTS, content)
   const faults = createFaultQueue()
   const users = new Map([ctx.basicAuth])
-  const handleSites = createSitesHandler({ tokens: ctx.tokens, ...ctx.sites, faults })
+  const handleSites = createSitesHandler({ tokens: ctx.tokens, ...ctx.sites, faults, appFragments: ctx.publishing && ctx.publishing.sitesFragments })
   const stats = ctx.stats || { persistedQueries: 0, notModified: 0 }
   const tier = ctx.tier || 'publish'
   const since = Date.now()
@@ -110,6 +111,7 @@ function createAem (ctx) {
     if (!isAuthorized(req.headers.authorization, { tokens: ctx.tokens, users, requireAuth: ctx.requireAuth })) {
       return send(res, 401, null, null, headers)
     }
+    if (ctx.publishing && ctx.publishing.handle(req, res, body)) return
     if (await handleSites(req, res, body)) return
     const rule = faults.take(req.method, path)
     if (!rule && handleFault(path, res, headers)) return
@@ -178,7 +180,10 @@ function createAem (ctx) {
     },
 
     /** The fault queue: `add(count, options)` and `clear()` (see emulator/faults.js). */
-    faults
+    faults,
+
+    /** The content persisted queries answer (emulator/schema.js), which publishing changes. */
+    content
   }
 }
 

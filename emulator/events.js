@@ -9,6 +9,8 @@
  * them (`publicKeyOrigin`). `deliver` POSTs as I/O Events does: one event or a batch, with
  * `x-adobe-retry-count` on a retry; its options make the faults real deliveries have (a bad
  * signature, one key only, an unknown key). `challenge` is the registration's handshake.
+ * `subscribe` registers a webhook for the events content changes `emit` (emulator/publishing.js),
+ * delivered with I/O Events' retries, and with duplicates, reordering and drops when asked.
  * The journal (`journalUrl`) is I/O Events' Journaling API over the events `record` put in it:
  * `since`, `limit`, `latest=true` (the end: 204 and a `next` link from there), `Link` headers (relative, one per relation), 204 with
  * `retry-after` at the end, and 410 Gone for a position past retention (`expireJournal`). It
@@ -162,10 +164,75 @@ async function createEvents ({ baseUrl, recipient, org, tokens, source = 'acct:a
     return { status: response.status, body: await response.text(), challenge: sent }
   }
 
+  /** The webhooks subscribed (`subscribe`), each with its faults and its deliveries. */
+  const subscriptions = new Set()
+
+  /**
+   * Subscribes a webhook to the events `emit` sends (as AEM's content changes do), as I/O Events
+   * delivers them: one event per POST (a batch with `batch`), signed, and retried while the
+   * webhook answers other than 2xx or cannot be reached, `retryMs` later and doubling, with
+   * `x-adobe-retry-count`, `retries` times at most (I/O Events waits a minute, then doubles up to
+   * 15 minutes, for 24 hours). Faults that real delivery has: `duplicate` (each delivery once
+   * more, as a retry), `reorder` (the events of one change delivered last first), `drop` (the
+   * next that many events never delivered; the journal still has them).
+   * @param {string} url the webhook
+   * @param {{batch?: boolean, retries?: number, retryMs?: number, duplicate?: boolean, reorder?: boolean, drop?: number}} [options]
+   * @returns {{url: string, deliveries: Array<{ids: string[], status: number | null, retryCount: number}>,
+   *   idle(): Promise<void>, drop(count: number): void, unsubscribe(): void}}
+   */
+  function subscribe (url, options = {}) {
+    const { batch = false, retries = 3, retryMs = 200, duplicate = false, reorder = false } = options
+    let dropping = Number(options.drop) || 0
+    let queue = Promise.resolve()
+    const subscription = {
+      url,
+      deliveries: [],
+      idle: () => queue,
+      drop (count) { dropping += count },
+      unsubscribe () { subscriptions.delete(subscription) },
+      /** Delivers the events of one change, one after the other. */
+      send (events) {
+        const ordered = reorder ? [...events].reverse() : events
+        const kept = []
+        for (const one of ordered) {
+          if (dropping > 0) dropping -= 1
+          else kept.push(one)
+        }
+        const posts = batch ? (kept.length > 0 ? [kept] : []) : kept
+        for (const post of posts) {
+          queue = queue.then(() => attempt(post)).then(() => duplicate && attempt(post, 1)).catch(() => {})
+        }
+      }
+    }
+    async function attempt (events, retryCount = 0) {
+      let status = null
+      try {
+        status = (await deliver(url, events, { retryCount })).status
+      } catch {}
+      const ids = (Array.isArray(events) ? events : [events]).map((one) => one.id)
+      subscription.deliveries.push({ ids, status, retryCount })
+      if ((status === null || status < 200 || status > 299) && retryCount < retries) {
+        await new Promise((resolve) => setTimeout(resolve, retryMs * 2 ** retryCount).unref())
+        await attempt(events, retryCount + 1)
+      }
+    }
+    subscriptions.add(subscription)
+    return subscription
+  }
+
+  /** What I/O Events does with the events of one content change: journals them and delivers them to every webhook subscribed. */
+  function emit (events) {
+    const list = Array.isArray(events) ? events : [events]
+    record(list)
+    for (const subscription of subscriptions) subscription.send(list)
+  }
+
   return {
     handle,
     event,
     deliver,
+    subscribe,
+    emit,
     challenge,
     signatureHeaders,
     record,

@@ -253,6 +253,50 @@ export interface EmulatorEvents {
   readonly org: string
   /** The registration's journal URL (`GET` with the integration's token, `x-api-key`, `x-ims-org-id`). */
   readonly journalUrl: string
+  /**
+   * Subscribes a webhook to the events content changes raise (`emit`, `publishing`), delivered as
+   * I/O Events delivers: signed, one per POST (`batch`: one POST per change), retried while the
+   * webhook fails (`retries`, default 3, `retryMs` later, default 200, doubling, with
+   * `x-adobe-retry-count`). Faults: `duplicate` (each delivery once more, as a retry), `reorder`
+   * (the events of one change last first), `drop` (the next that many events never delivered).
+   */
+  subscribe(url: string, options?: { batch?: boolean; retries?: number; retryMs?: number; duplicate?: boolean; reorder?: boolean; drop?: number }): EventSubscription
+  /** What I/O Events does with the events of one content change: journals them and delivers them to every webhook subscribed. */
+  emit(events: object | object[]): void
+}
+
+/** A webhook subscribed to the emulator's events. */
+export interface EventSubscription {
+  readonly url: string
+  /** Every POST made: the events' ids, the webhook's status (null: not reached) and the retry count sent. */
+  readonly deliveries: Array<{ ids: string[]; status: number | null; retryCount: number }>
+  /** Resolves once every delivery so far (and its retries) is done. */
+  idle(): Promise<void>
+  /** Drops the next `count` events (the journal still has them). */
+  drop(count: number): void
+  unsubscribe(): void
+}
+
+/**
+ * Content changes as AEM makes them (emulator/publishing.js): an author's drafts, and publishing
+ * through Adobe's `POST /adobe/sites/cf/fragments/publish` (`{paths}`; with a `workflowModelId` of
+ * a deactivation, unpublishing), which persisted queries answer after the replication delay. Each
+ * change raises its events (`created`, `modified`, `published`, `unpublished`) to the journal and
+ * the webhooks subscribed. Only fragments of the app's own models change this way.
+ */
+export interface EmulatorPublishing {
+  /**
+   * An author's edit of fragments of `model` (each with its `_path`): drafts, not served until
+   * published; a `created` or `modified` event each. The Sites API's `PATCH` / `PUT
+   * /adobe/sites/cf/fragments/{id}` of an app's fragment (its `elements` are the fields) does the same.
+   */
+  modify(model: string, items: Array<Record<string, unknown> & { _path: string }>): void
+  /** How long a publication takes to reach what persisted queries answer, in milliseconds (the `published` event goes out at once). Default 0. */
+  setReplicationDelay(ms: number): void
+  /** The paths drafted and not published. */
+  drafts(): string[]
+  /** Resolves once every replication under way is done. */
+  idle(): Promise<void>
 }
 
 /** A started emulator. */
@@ -273,6 +317,8 @@ export interface Emulator {
   readonly devToken: { ok: true; statusCode: 200; accessToken: string }
   /** Adobe I/O Events as a webhook receives AEM's events (emulator/events.js). */
   readonly events: EmulatorEvents
+  /** Content changes as AEM makes them: drafts, publishing and its replication delay (emulator/publishing.js). */
+  readonly publishing: EmulatorPublishing
   /** AEM's CDN in front of AEM, with the `cdn` option (emulator/cdn.js); null without it. */
   readonly cdn: {
     /** Persisted-query GETs answered from the CDN, sent on to AEM, and PURGEs taken. */

@@ -36,6 +36,7 @@ const { createDam, isDamPath, parentOf, DAM_ROOT } = require('./dam')
 const { createUploadConfig } = require('./upload-config')
 const { createUploadRoutes, isStreamedUpload } = require('./uploads')
 const { createEvents } = require('./events')
+const { createPublishing } = require('./publishing')
 const { createCdn } = require('./cdn')
 
 const HOST = '127.0.0.1'
@@ -168,6 +169,7 @@ async function startEmulator (options = {}) {
   const apiKey = credentials.integration.technicalAccount.clientId
   const baseUrl = port === 443 ? `https://${HOST}` : `https://${HOST}:${port}`
   const events = await createEvents({ baseUrl, recipient: apiKey, org: credentials.integration.org, tokens })
+  const publishing = createPublishing({ events, content: () => handlers.aem.content })
   /** A fresh AEM side, with the `load` option's content. */
   const createAemSide = () => {
     const aem = createAem({
@@ -179,7 +181,8 @@ async function startEmulator (options = {}) {
       surrogateControl: surrogateControl !== false,
       graphqlResponseJson: Boolean(graphqlResponseJson),
       stats,
-      uploadRoutes
+      uploadRoutes,
+      publishing
     })
     if (load) aem.load(load)
     return aem
@@ -256,6 +259,7 @@ async function startEmulator (options = {}) {
     credentials,
     devToken,
     events: (({ handle, ...api }) => api)(events),
+    publishing: (({ handle, reset, sitesFragments, ...api }) => api)(publishing),
     cdn: cdn === null ? null : { stats: cdn.stats, purgeKey: cdn.purgeKey, clear: cdn.clear },
     writeFiles (dir) {
       fs.mkdirSync(dir, { recursive: true })
@@ -329,6 +333,7 @@ async function startEmulator (options = {}) {
       blobStore.forgetClientHeaders()
       uploads.reset()
       uploadRoutes.reset()
+      publishing.reset()
       dam.clear()
       for (const key of Object.keys(stats)) stats[key] = 0
       imsFaults.failNext = 0

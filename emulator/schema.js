@@ -279,6 +279,40 @@ function createContent () {
     },
 
     /**
+     * The fragment an app added at `path`, with its model's name, or null.
+     * @param {string} path
+     * @returns {{model: string, item: object} | null}
+     */
+    fragmentAt (path) {
+      for (const model of current.models.values()) {
+        const item = model.added.find((added) => added._path === path)
+        if (item) return { model: model.name, item }
+      }
+      return null
+    },
+
+    /** Every fragment the app added, with its model's name. @returns {Array<{model: string, item: object}>} */
+    fragments () {
+      return [...current.models.values()].flatMap((model) => model.added.map((item) => ({ model: model.name, item })))
+    },
+
+    /**
+     * Removes the fragment an app added at `path` (an unpublished or deleted one); false when
+     * there is none.
+     * @param {string} path
+     */
+    removeFragment (path) {
+      for (const model of current.models.values()) {
+        const at = model.added.findIndex((added) => added._path === path)
+        if (at >= 0) {
+          model.added.splice(at, 1)
+          return true
+        }
+      }
+      return false
+    },
+
+    /**
      * Parses and validates a query against the schema (after `tolerateEmptyArguments`).
      * @param {string} query
      * @returns {{document?: import('graphql').DocumentNode, errors: readonly GraphQLError[]}} `errors` empty when valid

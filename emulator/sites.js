@@ -139,16 +139,18 @@ function fragmentOf (article) {
 
 /**
  * Creates a store of the fragments (the first 27 magazine articles, oldest first), each with an ETag
- * that changes at every update.
+ * that changes at every update, and after them the fragments of the app's own models that
+ * `appFragments` gives (emulator/publishing.js: an update of one of them is an author's draft).
+ * @param {{list(): object[], get(id: string): object | undefined, update(entry: object, next: object): void} | null} appFragments
  */
-function createFragmentStore () {
+function createFragmentStore (appFragments) {
   const list = listArticles().slice(0, FRAGMENT_COUNT).map(fragmentOf)
   const byId = new Map(list.map((f) => [f.id, { fragment: f, revision: 0, etag: '' }]))
   for (const entry of byId.values()) entry.etag = etagOf(entry)
   return {
-    list,
+    get list () { return appFragments ? [...list, ...appFragments.list()] : list },
     /** @param {string} id */
-    get: (id) => byId.get(id),
+    get: (id) => byId.get(id) || (appFragments ? appFragments.get(id) : undefined),
     /**
      * Stores a new version of a fragment and gives it a new ETag.
      * @param {{fragment: object, revision: number, etag: string}} entry
@@ -156,6 +158,7 @@ function createFragmentStore () {
      * @param {string} by who updated it
      */
     update (entry, next, by) {
+      if (!byId.has(entry.fragment.id)) return appFragments.update(entry, next)
       next.modified = { at: new Date().toISOString(), by }
       if (next.status === 'PUBLISHED') next.status = 'MODIFIED'
       Object.assign(entry.fragment, next)
@@ -501,11 +504,12 @@ async function route (request, ctx) {
  * @param {{url: string, secret: Buffer}} ctx.blobStore the second origin that `/asset` redirects to
  * @param {ReturnType<import('./faults').createFaultQueue>} ctx.faults the emulator's fault queue
  *   (`emu.fail`), met after the token and API key checks
+ * @param {object} [ctx.appFragments] the fragments of the app's own models (emulator/publishing.js)
  * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: string) => Promise<boolean>}
  *   answers and resolves true for any path under `/adobe/sites`; resolves false for other paths
  */
 function createSitesHandler (ctx) {
-  const state = { store: createFragmentStore(), blobStore: ctx.blobStore }
+  const state = { store: createFragmentStore(ctx.appFragments || null), blobStore: ctx.blobStore }
   state.jobs = createBatchJobs((r) => route(r, state))
   return async function handleSites (req, res, body) {
     const { path, query } = splitUrl(req.url)
@@ -538,4 +542,4 @@ function createSitesHandler (ctx) {
   }
 }
 
-module.exports = { createSitesHandler, SITES_BASE: BASE, SUNSET }
+module.exports = { createSitesHandler, SITES_BASE: BASE, SUNSET, uuidFor, etagOf }

@@ -14,6 +14,7 @@
 // Register https://<this host>/aem-events as the webhook of the AEM Sites events in the Developer
 // Console, for the same project as CREDENTIALS_FILE. Outside AEM as a Cloud Service hosts, say
 // which sources to take in AEM_EVENT_SOURCES (comma-separated `acct:aem-p<program>-e<env>@adobe.com`).
+// AEM_SETTLE_MS and AEM_SETTLE_RETRIES set the settle delay and rounds (default 0 and 3).
 // AEM_EVENTS_KEY_ORIGIN replaces Adobe's key host, for the emulator only. With AEM_JOURNAL_URL
 // (the registration's journal), one of the processes also follows the journal: events reach the
 // caches even when the webhook cannot be reached.
@@ -35,12 +36,18 @@ async function createApp ({ serviceURL, credentials, redisUrl }) {
   const tokenProvider = new TokenProvider(credentials, { store })
   await tokenProvider.getAccessToken() // also gives the client id events are addressed to
   const aem = new AEMHeadless({ serviceURL, endpoint: '', tokenProvider, cache: { store }, logger })
+  // How long to wait before invalidating, and how many settle rounds follow (docs/FRESHNESS.md).
+  const settle = {
+    settleMs: Number(process.env.AEM_SETTLE_MS || 0),
+    settleRetries: Number(process.env.AEM_SETTLE_RETRIES || 3)
+  }
   const events = createEventsHandler({
     clients: [aem],
     clientId: tokenProvider.clientId,
     store,
     sources: process.env.AEM_EVENT_SOURCES ? process.env.AEM_EVENT_SOURCES.split(',') : undefined,
     publicKeyOrigin: process.env.AEM_EVENTS_KEY_ORIGIN || undefined,
+    ...settle,
     logger
   })
 
@@ -59,7 +66,7 @@ async function createApp ({ serviceURL, credentials, redisUrl }) {
     response.writeHead(answer.status, { 'content-type': 'application/json' })
     response.end(JSON.stringify(answer.body))
   })
-  const follower = process.env.AEM_JOURNAL_URL ? aem.events.follow({ url: process.env.AEM_JOURNAL_URL }) : null
+  const follower = process.env.AEM_JOURNAL_URL ? aem.events.follow({ url: process.env.AEM_JOURNAL_URL, ...settle }) : null
   server.on('close', async () => {
     if (follower !== null) await follower.stop()
     await Promise.all([client.quit(), subscriber.quit()]).catch(() => {})

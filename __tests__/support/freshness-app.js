@@ -14,10 +14,10 @@ const EXAMPLE = path.join(__dirname, '..', '..', 'examples', 'freshness.js')
  * @param {{emu: object, files: {credentialsFile: string, caFile: string}}} env from `setup()`
  * @param {string} redisUrl
  * @param {import('node:child_process').ChildProcess[]} children
- * @param {{journal?: boolean}} [options]
+ * @param {{journal?: boolean, settleMs?: number, settleRetries?: number}} [options]
  * @returns {Promise<{url: string, output: () => string}>}
  */
-function startFreshnessApp (env, redisUrl, children, { journal = false } = {}) {
+function startFreshnessApp (env, redisUrl, children, { journal = false, settleMs, settleRetries } = {}) {
   const events = env.emu.events
   const child = spawn(process.execPath, [EXAMPLE, env.emu.url, env.files.credentialsFile, redisUrl, '0'], {
     env: {
@@ -25,7 +25,9 @@ function startFreshnessApp (env, redisUrl, children, { journal = false } = {}) {
       NODE_EXTRA_CA_CERTS: env.files.caFile,
       AEM_EVENT_SOURCES: events.source,
       AEM_EVENTS_KEY_ORIGIN: events.publicKeyOrigin,
-      ...(journal ? { AEM_JOURNAL_URL: events.journalUrl } : {})
+      ...(journal ? { AEM_JOURNAL_URL: events.journalUrl } : {}),
+      ...(settleMs !== undefined ? { AEM_SETTLE_MS: String(settleMs) } : {}),
+      ...(settleRetries !== undefined ? { AEM_SETTLE_RETRIES: String(settleRetries) } : {})
     },
     stdio: ['ignore', 'pipe', 'pipe']
   })

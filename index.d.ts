@@ -957,10 +957,11 @@ declare namespace AEMHeadless {
     /** Milliseconds between a delivery and its invalidations (the publish tier may serve new content a moment after an author event). Default 0: invalidated before the answer. */
     settleMs?: number
     /**
-     * Settle rounds after the first invalidation, 1 s, 2 s, 4 s … apart (0 to 8; default 3): an
+     * Settle rounds after the first invalidation, 1 s, 2 s, 4 s … after it (0 to 8; default 3): an
      * answer revalidated before AEM served the change is fresh again with the old content, so
      * each round marks stale again the answers whose content (`ETag`, or body) has not changed
-     * since the first round. A takedown's hard invalidation is repeated as it is.
+     * since the first round, as far as each process's cache has seen. A takedown's hard
+     * invalidation is repeated as it is. Rounds due within a second of each other are merged.
      */
     settleRetries?: number
     /** Logging, as the client's `logger` option. */
@@ -981,6 +982,8 @@ declare namespace AEMHeadless {
     fastify(request: { method: string; url: string; headers: Record<string, string | string[] | undefined>; body?: unknown }, reply: { code(status: number): any }): Promise<unknown>
     /** For a fetch `Request` (Next.js route handlers, Hono, Deno, Bun). */
     fetch(request: Request): Promise<Response>
+    /** Runs the first invalidations still in their settle delay at once, and drops the settle rounds to come (at shutdown). */
+    close(): void
   }
 
   /**

@@ -29,7 +29,7 @@ const served = async () => {
   const { data } = await aem.runPersistedQuery('notes/one')
   return data.noteByPath.item && data.noteByPath.item.title
 }
-const publish = (json) => aem.request(PUBLISH, { method: 'POST', json, full: true, retries: 0 }).catch((error) => error)
+const publish = (json, headers = { 'x-api-key': env.emu.apiKey }) => aem.request(PUBLISH, { method: 'POST', json, headers, full: true, retries: 0 }).catch((error) => error)
 
 /** A webhook that records each delivery (its retry count, events and whether it verifies) and answers `statuses` in turn, then 200. */
 async function webhook (statuses = []) {
@@ -53,15 +53,17 @@ test('a draft is not served until published; publishing after the replication de
   env.emu.publishing.modify('note', [{ _path: NOTE, title: 'v2' }])
   assert.deepEqual(env.emu.publishing.drafts(), [NOTE])
   assert.equal(await served(), 'v1')
-  env.emu.publishing.setReplicationDelay(300)
+  env.emu.publishing.holdReplication()
   try {
     const answer = await publish({ paths: [NOTE, '/content/dam/notes/none'], filterReferencesByStatus: [] })
     assert.equal(answer.status, 200)
     assert.match(answer.body.workflowInstanceId, /^[0-9a-f-]{36}$/)
     assert.deepEqual(answer.body.items, [{ path: NOTE, status: 'SUCCESS_TRIGGERED' }, { path: '/content/dam/notes/none', status: 'ERROR_NOT_FOUND' }])
     assert.equal(await served(), 'v1', 'replication under way')
-    await env.emu.publishing.idle()
+    env.emu.publishing.releaseReplication()
     assert.equal(await served(), 'v2')
+    // With a delay: served once it has passed.
+    env.emu.publishing.setReplicationDelay(50)
     assert.deepEqual(env.emu.publishing.drafts(), [])
     const off = await publish({ paths: [NOTE], workflowModelId: '/var/workflow/models/scheduled_deactivation' })
     assert.deepEqual(off.body.items, [{ path: NOTE, status: 'SUCCESS_TRIGGERED' }])
@@ -117,6 +119,8 @@ test('the Sites API edits the app\'s fragments: PATCH under If-Match makes a dra
 })
 
 test('what the publish route and modify take is checked', async () => {
+  const anonymous = await publish({ paths: [NOTE] }, {})
+  assert.equal(anonymous.sdkDetails.status, 403, 'the Sites API\'s X-Api-Key')
   for (const body of [{}, { paths: [] }, { paths: [''] }, { paths: 'x' }]) {
     const error = await publish(body)
     assert.equal(error.code, 'API_ERROR', String(error))
@@ -128,6 +132,10 @@ test('what the publish route and modify take is checked', async () => {
   env.emu.addModel('other', { title: 'String' })
   assert.throws(() => env.emu.publishing.modify('other', [{ _path: NOTE, title: 'x' }]), /is a fragment of note, not of other/)
   assert.throws(() => env.emu.publishing.setReplicationDelay(-1), RangeError)
+  assert.throws(() => env.emu.publishing.setReplicationDelay(2 ** 31), RangeError)
+  assert.throws(() => env.emu.events.subscribe('http://127.0.0.1:9/', { drop: NaN }), /drop: a whole number/)
+  assert.throws(() => env.emu.events.subscribe('http://127.0.0.1:9/', { retries: -1 }), /retries is a whole number/)
+  assert.throws(() => env.emu.events.subscribe('http://127.0.0.1:9/', { retryMs: Infinity }), /retryMs is a number/)
 })
 
 test('the events of content changes: journaled, and delivered signed to each webhook, retried while it fails', async () => {

@@ -244,11 +244,11 @@ test('replication slower than the first invalidation: a settle round marks the o
   const [rounds, none] = [client(), client()]
   const urls = [await serve(handlerFor([rounds], { settleRetries: 1 }).node), await serve(handlerFor([none], { settleRetries: 0 }).node)]
   for (const aem of [rounds, none]) assert.equal(await title(aem), 'first, v1')
-  env.emu.publishing.setReplicationDelay(1300)
+  env.emu.publishing.holdReplication()
   const hooks = urls.map((url) => events.subscribe(url))
   try {
     env.emu.publishing.modify('note', [{ _path: NOTE, title: 'first, v2' }])
-    const published = await rounds.request('/adobe/sites/cf/fragments/publish', { method: 'POST', json: { paths: [NOTE] } })
+    const published = await rounds.request('/adobe/sites/cf/fragments/publish', { method: 'POST', json: { paths: [NOTE] }, headers: { 'x-api-key': env.emu.apiKey } })
     assert.deepEqual(published.items, [{ path: NOTE, status: 'SUCCESS_TRIGGERED' }])
     for (const hook of hooks) await hook.idle()
     assert.deepEqual(hooks.map((hook) => hook.deliveries.map((delivery) => delivery.status)), [[200, 200], [200, 200]])
@@ -256,8 +256,8 @@ test('replication slower than the first invalidation: a settle round marks the o
     const notModified = env.emu.stats.notModified
     for (const aem of [rounds, none]) assert.equal(await title(aem), 'first, v1')
     await eventually(() => env.emu.stats.notModified === notModified + 2)
-    await env.emu.publishing.idle()
-    await sleep(1000) // past the round, a second after the first invalidation
+    await sleep(1500) // past the round, a second after the first invalidation (and its second of margin)
+    env.emu.publishing.releaseReplication()
     // Marked stale again by the round: served stale once more while it is revalidated, then new.
     await eventually(async () => (await title(rounds)) === 'first, v2')
     for (let i = 0; i < 3; i++) {
@@ -266,7 +266,7 @@ test('replication slower than the first invalidation: a settle round marks the o
     }
   } finally {
     for (const hook of hooks) hook.unsubscribe()
-    env.emu.publishing.setReplicationDelay(0)
+    env.emu.publishing.releaseReplication()
   }
 })
 

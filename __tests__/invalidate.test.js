@@ -139,7 +139,14 @@ test('unchangedSince: only the answers whose content (ETag) has not changed sinc
   env.emu.addFragments('memo', [{ _path: memo, title: 'v2' }])
   await eventually(async () => (await title(one)) === 'v2')
   assert.deepEqual(await one.cache.invalidate({ paths: [memo], unchangedSince: since }), { invalidated: 0 })
+  // The other process takes the new content from the store, with its time: not reached either.
+  await eventually(async () => (await title(other)) === 'v2')
+  assert.deepEqual(await other.cache.invalidate({ paths: [memo], unchangedSince: since }), { invalidated: 0 })
   assert.deepEqual(await one.cache.invalidate({ paths: [memo], unchangedSince: Date.now() }), { invalidated: 1 })
+  // An answer fetched with nothing to compare it with may be old content: every time reaches it.
+  const fresh = client()
+  assert.equal(await title(fresh), 'v2')
+  assert.deepEqual(await fresh.cache.invalidate({ paths: [memo], unchangedSince: 0 }), { invalidated: 1 })
 })
 
 test('clearCache() is invalidate({ all: true, mode: \'hard\' }); without a cache nothing is reached', async () => {

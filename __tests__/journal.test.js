@@ -99,6 +99,10 @@ test('a position past retention is API_ERROR with status 410; bad options are IN
   assert.throws(() => new AEMHeadless({ serviceURL: env.emu.url, auth: ['admin', 'admin'] }).events.journal({ url: events.journalUrl }), /not a user and password/)
   assert.throws(() => client().events.follow({ url: events.journalUrl }), /follow needs a store with lease/)
   assert.throws(() => client({ cache: { store: mapStore(new Map()) } }).events.follow({ url: 'https://evil.example/j' }), /Adobe I\/O Events host/)
+  for (const settle of [{ settleRetries: 9 }, { settleMs: -1 }]) {
+    assert.throws(() => client({ cache: { store: mapStore(new Map()) } }).events.follow({ url: events.journalUrl, ...settle }),
+      (error) => error.code === 'INVALID_PARAM' && /follow: settle(Retries|Ms) must be/.test(error.message), JSON.stringify(settle))
+  }
 })
 
 test('follow: one process at a time reads, each event invalidates every client of the store, and a restart resumes', async () => {

@@ -24,6 +24,7 @@ const { createRsaKeyPair } = require('./tls')
 const KEY_DIR = '/prod/keys/'
 const JOURNAL_PATH = '/events/organizations/emulator-consumer/integrations/emulator-integration/emulator-registration'
 const MAX_LIMIT = 100
+const DELIVERY_TIMEOUT_MS = 10000
 
 /**
  * @param {{baseUrl: string, recipient: string, org: string, tokens: {isValid(token: string): boolean}, source?: string}} options
@@ -151,7 +152,8 @@ async function createEvents ({ baseUrl, recipient, org, tokens, source = 'acct:a
     const body = JSON.stringify(events)
     const headers = { 'content-type': 'application/cloudevents+json', 'user-agent': 'Adobe/1.0', ...signatureHeaders(body, fault) }
     if (retryCount > 0) headers['x-adobe-retry-count'] = String(retryCount)
-    const response = await fetch(url, { method: 'POST', headers, body })
+    // I/O Events waits 10 seconds for an answer.
+    const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) })
     return { status: response.status, body: await response.text() }
   }
 
@@ -181,14 +183,20 @@ async function createEvents ({ baseUrl, recipient, org, tokens, source = 'acct:a
    *   idle(): Promise<void>, drop(count: number): void, unsubscribe(): void}}
    */
   function subscribe (url, options = {}) {
-    const { batch = false, retries = 3, retryMs = 200, duplicate = false, reorder = false } = options
-    let dropping = Number(options.drop) || 0
+    const { batch = false, retries = 3, retryMs = 200, duplicate = false, reorder = false, drop = 0 } = options
+    if (!(Number.isInteger(retries) && retries >= 0 && retries <= 20)) throw new RangeError('subscribe: retries is a whole number from 0 to 20')
+    if (!(Number.isFinite(retryMs) && retryMs >= 0 && retryMs <= 60000)) throw new RangeError('subscribe: retryMs is a number of milliseconds from 0 to 60000')
+    const count = (n, what) => {
+      if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`${what}: a whole number of events, 0 or more`)
+      return n
+    }
+    let dropping = count(drop, 'subscribe: drop')
     let queue = Promise.resolve()
     const subscription = {
       url,
       deliveries: [],
       idle: () => queue,
-      drop (count) { dropping += count },
+      drop (n) { dropping += count(n, 'drop') },
       unsubscribe () { subscriptions.delete(subscription) },
       /** Delivers the events of one change, one after the other. */
       send (events) {
@@ -233,6 +241,8 @@ async function createEvents ({ baseUrl, recipient, org, tokens, source = 'acct:a
     deliver,
     subscribe,
     emit,
+    /** Ends every subscription (the emulator's `reset`). */
+    unsubscribeAll () { subscriptions.clear() },
     challenge,
     signatureHeaders,
     record,

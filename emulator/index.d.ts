@@ -282,7 +282,8 @@ export interface EventSubscription {
  * through Adobe's `POST /adobe/sites/cf/fragments/publish` (`{paths}`; with a `workflowModelId` of
  * a deactivation, unpublishing), which persisted queries answer after the replication delay. Each
  * change raises its events (`created`, `modified`, `published`, `unpublished`) to the journal and
- * the webhooks subscribed. Only fragments of the app's own models change this way.
+ * the webhooks subscribed. The route takes the Sites API's `X-Api-Key`. Only fragments of the
+ * app's own models change this way.
  */
 export interface EmulatorPublishing {
   /**
@@ -293,6 +294,10 @@ export interface EmulatorPublishing {
   modify(model: string, items: Array<Record<string, unknown> & { _path: string }>): void
   /** How long a publication takes to reach what persisted queries answer, in milliseconds (the `published` event goes out at once). Default 0. */
   setReplicationDelay(ms: number): void
+  /** Holds publications back from what persisted queries answer until `releaseReplication` (their events go out at once): replication as slow as a test needs, without a clock. */
+  holdReplication(): void
+  /** Lets the publications held back through, in order, and stops holding them. */
+  releaseReplication(): void
   /** The paths drafted and not published. */
   drafts(): string[]
   /** Resolves once every replication under way is done. */

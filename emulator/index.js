@@ -169,7 +169,7 @@ async function startEmulator (options = {}) {
   const apiKey = credentials.integration.technicalAccount.clientId
   const baseUrl = port === 443 ? `https://${HOST}` : `https://${HOST}:${port}`
   const events = await createEvents({ baseUrl, recipient: apiKey, org: credentials.integration.org, tokens })
-  const publishing = createPublishing({ events, content: () => handlers.aem.content })
+  const publishing = createPublishing({ events, apiKey, content: () => handlers.aem.content })
   /** A fresh AEM side, with the `load` option's content. */
   const createAemSide = () => {
     const aem = createAem({
@@ -258,7 +258,7 @@ async function startEmulator (options = {}) {
     caPem,
     credentials,
     devToken,
-    events: (({ handle, ...api }) => api)(events),
+    events: (({ handle, unsubscribeAll, ...api }) => api)(events),
     publishing: (({ handle, reset, sitesFragments, ...api }) => api)(publishing),
     cdn: cdn === null ? null : { stats: cdn.stats, purgeKey: cdn.purgeKey, clear: cdn.clear },
     writeFiles (dir) {
@@ -334,6 +334,7 @@ async function startEmulator (options = {}) {
       uploads.reset()
       uploadRoutes.reset()
       publishing.reset()
+      events.unsubscribeAll()
       dam.clear()
       for (const key of Object.keys(stats)) stats[key] = 0
       imsFaults.failNext = 0

@@ -16,47 +16,63 @@
  */
 
 const { randomUUID } = require('node:crypto')
-const { sendJson, splitUrl } = require('./http')
+const { sendJson, splitUrl, same } = require('./http')
 const { uuidFor, etagOf } = require('./sites')
 
 const PUBLISH_PATH = '/adobe/sites/cf/fragments/publish'
 const DEACTIVATION = /deactivat/i
 const MAX_BODY_BYTES = 1024 * 1024
+/** The longest replication delay a timer can wait. */
+const MAX_DELAY_MS = 2 ** 31 - 1
 /** Where the emulator's models are, as AEM names a model in its events (`data.model.path`). */
 const MODELS_PATH = '/conf/emulator/settings/dam/cfm/models/'
 
 /**
- * @param {{events: {event(type: string, data: object): object, emit(events: object[]): void},
+ * @param {{apiKey: string, events: {event(type: string, data: object): object, emit(events: object[]): void},
  *   content: () => {fragmentAt(path: string): {model: string, item: object} | null,
  *     addFragments(model: string, items: object[]): void, removeFragment(path: string): boolean}}} ctx
- *   `content` gives the AEM side's current content (a reset replaces it)
+ *   `content` gives the AEM side's current content (a reset replaces it); `apiKey` is the
+ *   `X-Api-Key` the route requires, as the Sites API does
  */
-function createPublishing ({ events, content }) {
+function createPublishing ({ events, content, apiKey }) {
   /** Drafts by path: `{model, item}`. */
   const drafts = new Map()
   /** Replications under way, to wait for (`idle`) or drop (`reset`). */
   const pending = new Set()
   let replicationMs = 0
+  /** Replications held back (`holdReplication`) until `releaseReplication`. */
+  let held = null
 
   const eventOf = (action, path, model) => events.event(`aem.sites.contentFragment.${action}`, {
     path,
     model: { id: model, path: MODELS_PATH + model }
   })
 
-  /** Runs `change` on the content `replicationMs` from now (at once with 0). */
+  /** Runs `change` on the content `replicationMs` from now (at once with 0), or at `releaseReplication` while held. */
   function replicate (change) {
+    if (held !== null) return held.push(change)
     if (replicationMs === 0) return change()
     const entry = {}
     entry.done = new Promise((resolve) => {
       entry.finish = resolve
-      entry.timer = setTimeout(() => { pending.delete(entry); change(); resolve() }, replicationMs)
+      entry.timer = setTimeout(() => {
+        pending.delete(entry)
+        try {
+          change()
+        } finally {
+          resolve()
+        }
+      }, replicationMs)
       entry.timer.unref()
     })
     pending.add(entry)
   }
 
-  /** `POST /adobe/sites/cf/fragments/publish`: `{paths, workflowModelId?}`. */
-  function publish (res, body) {
+  /** `POST /adobe/sites/cf/fragments/publish`: `{paths, workflowModelId?}`, with the Sites API's `X-Api-Key`. */
+  function publish (req, res, body) {
+    if (!req.headers['x-api-key'] || !same(req.headers['x-api-key'], apiKey)) {
+      return sendJson(res, 403, { type: 'about:blank', title: 'Forbidden', status: 403, detail: req.headers['x-api-key'] ? 'Invalid X-Api-Key' : 'The X-Api-Key header is required' })
+    }
     let request
     try {
       request = JSON.parse(body)
@@ -152,7 +168,7 @@ function createPublishing ({ events, content }) {
         sendJson(res, 405, { type: 'about:blank', title: 'Method Not Allowed', status: 405, detail: 'POST {paths}' }, { allow: 'POST' })
         return true
       }
-      publish(res, body)
+      publish(req, res, body)
       return true
     },
 
@@ -166,8 +182,20 @@ function createPublishing ({ events, content }) {
 
     /** How long a publication takes to reach what persisted queries answer, in milliseconds. */
     setReplicationDelay (ms) {
-      if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError('setReplicationDelay(ms): a number of milliseconds, 0 or more')
+      if (!(Number.isFinite(ms) && ms >= 0 && ms <= MAX_DELAY_MS)) throw new RangeError(`setReplicationDelay(ms): a number of milliseconds from 0 to ${MAX_DELAY_MS}`)
       replicationMs = ms
+    },
+
+    /** Holds publications back from what persisted queries answer until `releaseReplication` (their events go out at once). */
+    holdReplication () {
+      held ??= []
+    },
+
+    /** Lets the publications held back reach what persisted queries answer, in order, and stops holding them. */
+    releaseReplication () {
+      const changes = held ?? []
+      held = null
+      for (const change of changes) change()
     },
 
     /** The paths drafted and not published. */
@@ -185,6 +213,7 @@ function createPublishing ({ events, content }) {
       }
       pending.clear()
       replicationMs = 0
+      held = null
     }
   }
 }

@@ -68,6 +68,7 @@ async function createApp ({ serviceURL, credentials, redisUrl }) {
   })
   const follower = process.env.AEM_JOURNAL_URL ? aem.events.follow({ url: process.env.AEM_JOURNAL_URL, ...settle }) : null
   server.on('close', async () => {
+    events.close()
     if (follower !== null) await follower.stop()
     await Promise.all([client.quit(), subscriber.quit()]).catch(() => {})
   })

@@ -11,10 +11,14 @@
 //
 // An event can come before AEM serves what it tells of (an author's event before publish has the
 // change, replication under way), and an answer revalidated in between is fresh again with the old
-// content. So the invalidations are run after a settle delay, and then again a few rounds later
-// (1 s, 2 s, 4 s … apart): a soft round reaches only the answers whose content (`ETag`, or body)
-// has not changed since the first round, so that an answer already renewed is not asked for again;
-// a hard one (a takedown) is run again as it is.
+// content. So the invalidations are run after a settle delay, and then again in settle rounds
+// (1 s, 2 s, 4 s … after the first): a soft round reaches only the answers whose content (`ETag`,
+// or body) has not changed since the first round, as far as each process's cache has seen (an
+// answer renewed is not asked for again; one fetched with nothing to compare it with is), with a
+// second of margin for the clocks of other processes; a hard one (a takedown) is run again as it
+// is. The rounds of one handler or follower that fall due within a second of each other are
+// merged into one invalidation per mode, so that a publication of many fragments costs a few
+// rounds, not a few per fragment.
 
 const { setTimeout: sleep } = require('node:timers/promises')
 
@@ -23,6 +27,9 @@ const DEFAULT_SETTLE_RETRIES = 3
 const MAX_SETTLE_RETRIES = 8
 const FIRST_RETRY_MS = 1000
 const MAX_SETTLE_MS = 60000
+/** Rounds due within this long of each other run as one; and the margin given to other clocks. */
+const MERGE_MS = 1000
+const CLOCK_MARGIN_MS = 1000
 
 const KINDS = /^aem\.sites\.(contentFragment|contentFragmentModel|page)\.([A-Za-z]+)$/
 const TAKEDOWNS = new Set(['unpublished', 'deleted'])
@@ -77,40 +84,72 @@ function settleOptions (options, who) {
 }
 
 /**
- * Runs `invalidations` through `run` after `settleMs`, then `settleRetries` rounds more, as the
- * comment above says. `run(invalidation, round)` (round 0 first) must not reject.
- * @param {Array<{mode: 'soft' | 'hard'}>} invalidations
- * @param {(invalidation: object, round: number) => Promise<unknown>} run
+ * The settle delay and rounds of one handler or follower. `run(invalidation, settling)` (false for
+ * the first round) must not reject.
+ * @param {(invalidation: object, settling: boolean) => Promise<unknown>} run
  * @param {{settleMs: number, settleRetries: number}} settle
- * @returns {{first: Promise<void>, done: Promise<void>}} `first` once the first round is done,
- *   `done` once every round is
+ * @returns {{settle(invalidations: object[]): Promise<void>, close(): void}} `settle` resolves
+ *   once the first round is done (the others are scheduled); `close` ends the settle delays under
+ *   way (their first rounds run at once, so that nothing taken is lost) and drops the rounds to come
  */
-function settleInvalidations (invalidations, run, { settleMs, settleRetries }) {
-  if (invalidations.length === 0) return { first: Promise.resolve(), done: Promise.resolve() }
-  let firstAt
-  const first = (async () => {
-    if (settleMs > 0) await sleep(settleMs, undefined, { ref: false })
-    firstAt = Date.now()
-    for (const invalidation of invalidations) await run(invalidation, 0)
-  })()
-  const done = (async () => {
-    await first
-    for (let round = 1, wait = FIRST_RETRY_MS; round <= settleRetries; round += 1, wait *= 2) {
-      await sleep(wait, undefined, { ref: false })
+function createSettler (run, { settleMs, settleRetries }) {
+  /** Rounds to come, by when they are due: `{at, timer, soft, hard}`, each mode's paths and models merged. */
+  const due = []
+  let closed = false
+  /** Ends the settle delays under way at `close`: their first rounds run at once. */
+  const closing = new AbortController()
+
+  function schedule (invalidations, firstAt) {
+    for (let round = 1, after = FIRST_RETRY_MS; round <= settleRetries; round += 1, after *= 2) {
+      const at = firstAt + after
+      let batch = due.find((other) => other.at >= at && other.at < at + MERGE_MS)
+      if (batch === undefined) {
+        batch = { at, soft: null, hard: null }
+        batch.timer = setTimeout(() => fire(batch).catch(() => {}), Math.max(0, at - Date.now()))
+        batch.timer.unref()
+        due.push(batch)
+      }
       for (const invalidation of invalidations) {
-        await run(invalidation.mode === 'soft' ? { ...invalidation, unchangedSince: firstAt } : invalidation, round)
+        const merged = batch[invalidation.mode] ??= { paths: new Set(), models: new Set(), since: 0 }
+        for (const path of invalidation.paths || []) merged.paths.add(path)
+        for (const model of invalidation.models || []) merged.models.add(model)
+        merged.since = Math.max(merged.since, firstAt + CLOCK_MARGIN_MS)
       }
     }
-  })()
-  // Whoever does not wait for them is not told of a failure (there is none to tell: `run` does
-  // not reject).
-  first.catch(() => {})
-  done.catch(() => {})
-  return { first, done }
+  }
+
+  async function fire (batch) {
+    due.splice(due.indexOf(batch), 1)
+    for (const mode of ['soft', 'hard']) {
+      const merged = batch[mode]
+      if (merged === null) continue
+      const invalidation = { mode }
+      if (merged.paths.size > 0) invalidation.paths = [...merged.paths]
+      if (merged.models.size > 0) invalidation.models = [...merged.models]
+      if (mode === 'soft') invalidation.unchangedSince = merged.since
+      await run(invalidation, true)
+    }
+  }
+
+  return {
+    async settle (invalidations) {
+      if (invalidations.length === 0) return
+      if (settleMs > 0 && !closed) await sleep(settleMs, undefined, { ref: false, signal: closing.signal }).catch(() => {})
+      const firstAt = Date.now()
+      for (const invalidation of invalidations) await run(invalidation, false)
+      if (!closed) schedule(invalidations, firstAt)
+    },
+    close () {
+      closed = true
+      closing.abort()
+      for (const batch of due) clearTimeout(batch.timer)
+      due.length = 0
+    }
+  }
 }
 
 function nonEmpty (value) {
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
-module.exports = { invalidationsOf, settleOptions, settleInvalidations }
+module.exports = { invalidationsOf, settleOptions, createSettler }

@@ -17,7 +17,7 @@
 
 const crypto = require('node:crypto')
 const https = require('node:https')
-const { invalidationsOf, settleOptions, settleInvalidations } = require('./event-invalidations')
+const { invalidationsOf, settleOptions, createSettler } = require('./event-invalidations')
 const { eventId, firstSeenFor } = require('./event-dedupe')
 const { resolveLogger } = require('./logger')
 
@@ -68,6 +68,7 @@ function createEventsHandler (options) {
   const keys = publicKeys(keysOrigin.origin, ca)
   const firstSeen = firstSeenFor(store)
   const allowed = new Set(sources)
+  const settler = createSettler(invalidate, settle)
 
   /**
    * One request: `{method, url, headers, body}` (`headers` with lower-case names, `body` the raw
@@ -123,17 +124,18 @@ function createEventsHandler (options) {
       }
       taken.push(event)
     }
-    const { first } = settleInvalidations(invalidationsOf(taken), invalidate, settle)
-    // Without a settle delay the answer waits for the first round (the later ones run on).
+    const first = settler.settle(invalidationsOf(taken))
+    // Without a settle delay the answer waits for the first round (the settle rounds run on).
     if (settle.settleMs === 0) await first
+    else first.catch(() => {})
     return answer(200, { received: events.length, taken: taken.length })
   }
 
   /** Runs one invalidation on every client (never rejects). */
-  async function invalidate (invalidation, round) {
-    const results = await Promise.allSettled(clients.map((client) => client.cache.invalidate(invalidation)))
+  async function invalidate (invalidation, settling) {
+    const results = await Promise.allSettled(clients.map((client) => Promise.resolve().then(() => client.cache.invalidate(invalidation))))
     const invalidated = results.reduce((sum, result) => sum + (result.status === 'fulfilled' ? Number(result.value && result.value.invalidated) || 0 : 0), 0)
-    emit(round === 0 ? 'info' : 'debug', { event: 'events-invalidated', mode: invalidation.mode, paths: invalidation.paths, models: invalidation.models, round, invalidated })
+    emit(settling ? 'debug' : 'info', { event: 'events-invalidated', mode: invalidation.mode, paths: invalidation.paths, models: invalidation.models, settling, invalidated })
   }
 
   function emit (level, event) {
@@ -142,6 +144,8 @@ function createEventsHandler (options) {
 
   return {
     handle,
+    /** Runs the first invalidations still in their settle delay at once, and drops the settle rounds to come. */
+    close: () => settler.close(),
     /** For `node:http` and Express (`express.raw({ type: '*\/*', limit: '10mb' })` before it, or no body parser). */
     async node (req, res) {
       let result

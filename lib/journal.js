@@ -15,7 +15,7 @@
 const crypto = require('node:crypto')
 const { setTimeout: sleep } = require('node:timers/promises')
 const { pauseOf } = require('./api-request')
-const { invalidationsOf, settleInvalidations } = require('./event-invalidations')
+const { invalidationsOf, createSettler } = require('./event-invalidations')
 const { firstSeenFor } = require('./event-dedupe')
 const { within } = require('./abort')
 
@@ -92,6 +92,8 @@ async function followJournal ({ read, invalidate, store, url, log, signal, lease
   const invalidateLogged = (invalidation) => invalidate(invalidation).catch((error) => {
     emit('warn', { event: 'journal-invalidate-failed', code: error && error.code, message: 'an invalidation of a journal event failed' })
   })
+  const settler = createSettler(invalidateLogged, settle)
+  signal.addEventListener('abort', () => settler.close(), { once: true })
   const pause = (ms) => sleep(ms, undefined, { signal }).catch(() => {})
   const keep = (position) => within(store.set(positionKey, position, POSITION_TTL_MS), STORE_CALL_MS).catch(() => {})
   while (!signal.aborted) {
@@ -123,10 +125,9 @@ async function followJournal ({ read, invalidate, store, url, log, signal, lease
       }
       for await (const { position: at, event } of read({ ...start, wait: true, signal: round, onNext })) {
         if (event !== null && typeof event === 'object' && await firstSeen(event)) {
-          // Without a settle delay the first round is waited for; the rest run on
-          // (lib/event-invalidations.js).
-          const { first } = settleInvalidations(invalidationsOf([event]), invalidateLogged, settle)
-          if (settle.settleMs === 0) await first
+          // The first round is waited for (after the settle delay, cut short by stop()) before
+          // the position moves on; the settle rounds run on (lib/event-invalidations.js).
+          await settler.settle(invalidationsOf([event]))
         }
         kept = at
         await keep(at)

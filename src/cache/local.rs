@@ -53,7 +53,8 @@ struct Entry {
     bytes: usize,
     /// Whether a background revalidation of it is under way.
     revalidating: bool,
-    /// Since when its content has been what it is, in epoch milliseconds ([`ResponseCache::put`]).
+    /// Since when its content has been what it is, as far as this cache has seen, in epoch
+    /// milliseconds; 0 when not known ([`ResponseCache::put_since`]).
     since: u64,
 }
 
@@ -84,11 +85,12 @@ impl Entry {
         after(self.fresh_until, self.policy.stale_if_error)
     }
 
-    /// Whether `other` holds the same content: the same `ETag`, or without one on either side,
-    /// the same body.
+    /// Whether `other` holds the same content: the same `ETag` (compared weakly: a CDN may weaken
+    /// it), or the same body.
     fn same_content(&self, other: &Entry) -> bool {
+        let opaque = |etag: &str| etag.strip_prefix("W/").unwrap_or(etag).to_owned();
         match (&self.policy.validators.etag, &other.policy.validators.etag) {
-            (Some(held), Some(new)) => held == new,
+            (Some(held), Some(new)) if opaque(held) == opaque(new) => true,
             _ => self.body == other.body,
         }
     }
@@ -239,9 +241,11 @@ impl ResponseCache {
     }
 
     /// [`ResponseCache::put`], and since when the content has been what it is: `since` when it
-    /// is known (an entry of the shared store says it), else the held entry's time when the
-    /// content is the same (the same `ETag`, or without one the same body), else now. Returns
-    /// that time (epoch milliseconds), which an invalidation's `unchanged_since` compares with.
+    /// is known (an entry of the shared store says it); else, with an entry held, its time when
+    /// the content is the same (the same `ETag`, weak or strong, or the same body) and now when
+    /// it changed; else 0, not known: an answer fetched with nothing to compare it with may be
+    /// old content (fetched while a publication was being replicated), and an invalidation's
+    /// `unchanged_since` reaches it. Returns that time (epoch milliseconds).
     pub fn put_since(
         &self,
         key: String,
@@ -252,7 +256,7 @@ impl ResponseCache {
     ) -> u64 {
         let bytes = key.len() + body.len() + query.map_or(0, str::len);
         if bytes > self.config.max_bytes {
-            return since.unwrap_or_else(epoch_ms);
+            return since.unwrap_or(0);
         }
         let mut entry = Entry {
             body,
@@ -268,7 +272,8 @@ impl ResponseCache {
         let held = entries.lru.peek(&key);
         entry.since = since.unwrap_or_else(|| match held {
             Some(old) if old.same_content(&entry) => old.since,
-            _ => epoch_ms(),
+            Some(_) => epoch_ms(),
+            None => 0,
         });
         if entry.spent(Instant::now()) && entry.fresh_until <= Instant::now() {
             return entry.since;
@@ -581,8 +586,8 @@ mod tests {
             Some(100),
         );
         assert_eq!(old, 100, "as the store said");
-        // The same ETag again (a 200 after a hard invalidation, say): the content is as old.
-        let same = cache.put_since("e".into(), "v1".into(), tagged(Some("\"1\"")), None, None);
+        // The same ETag again, weakened by a CDN (a 200 to an unconditional request): as old.
+        let same = cache.put_since("e".into(), "v1".into(), tagged(Some("W/\"1\"")), None, None);
         assert_eq!(same, 100);
         let mut not_modified = CacheHeaders::default();
         not_modified.directives.cache_control = Some("max-age=60".into());
@@ -608,11 +613,23 @@ mod tests {
         assert_eq!(reached, ["b", "e"], "c changed after 250");
         assert!(cache.get("c").is_some() && cache.get("e").is_none());
 
-        // A new ETag is new content.
+        // A new ETag is new content; the same body under another ETag is not.
         let changed = cache.put_since("e".into(), "v2".into(), tagged(Some("\"2\"")), None, None);
         assert!(changed > 300);
         assert_eq!(cache.invalidate(&since_250, false), ["b"]);
         assert!(cache.get("e").is_some());
+        let retagged = cache.put_since("e".into(), "v2".into(), tagged(Some("\"3\"")), None, None);
+        assert_eq!(retagged, changed);
+        // Nothing held to compare with: not known (0), so every `unchanged_since` reaches it.
+        assert_eq!(
+            cache.put_since("new".into(), "x".into(), tagged(None), None, None),
+            0
+        );
+        assert!(
+            cache
+                .invalidate(&since_250, false)
+                .contains(&"new".to_owned())
+        );
     }
 
     #[test]

@@ -107,6 +107,13 @@ test('the Sites API edits the app\'s fragments: PATCH under If-Match makes a dra
     assert.notEqual(patched.headers.get('etag'), etag)
     const stale = await patch(etag, 'again')
     assert.equal(stale.sdkDetails.status, 412)
+    const renamed = await aem.request(`/adobe/sites/cf/fragments/${fragment.id}`, {
+      method: 'PATCH',
+      headers: { ...headers, 'if-match': patched.headers.get('etag'), 'content-type': 'application/json-patch+json' },
+      body: JSON.stringify([{ op: 'replace', path: '/title', value: 'not an element' }]),
+      retries: 0
+    }).catch((error) => error)
+    assert.equal(renamed.sdkDetails.status, 400, 'only elements change')
     assert.notEqual(await served(), 'by PATCH', 'a draft')
     await publish({ paths: [NOTE] })
     assert.equal(await served(), 'by PATCH')

@@ -151,7 +151,11 @@ function createPublishing ({ events, content, apiKey }) {
     list: () => sitesEntries().map((entry) => entry.fragment),
     get: (id) => sitesEntries().find((entry) => entry.fragment.id === id),
     update (entry, next) {
-      modify(entry.model, [{ ...next.elements, _path: entry.fragment.path }])
+      const { fragment } = entry
+      if (next.title !== fragment.title || (next.description ?? '') !== fragment.description || JSON.stringify(next.variations ?? {}) !== '{}') {
+        return "A fragment of the app's content changes by its elements only (its title is its elements' title)"
+      }
+      modify(entry.model, [{ ...next.elements, _path: fragment.path }])
       const updated = sitesFragments.get(entry.fragment.id)
       entry.fragment = updated.fragment
       entry.etag = updated.etag

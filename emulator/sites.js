@@ -152,10 +152,12 @@ function createFragmentStore (appFragments) {
     /** @param {string} id */
     get: (id) => byId.get(id) || (appFragments ? appFragments.get(id) : undefined),
     /**
-     * Stores a new version of a fragment and gives it a new ETag.
+     * Stores a new version of a fragment and gives it a new ETag; returns why it cannot, if it
+     * cannot (an app's fragment changes by its `elements` only).
      * @param {{fragment: object, revision: number, etag: string}} entry
      * @param {object} next the whole fragment after the update
      * @param {string} by who updated it
+     * @returns {string | undefined}
      */
     update (entry, next, by) {
       if (!byId.has(entry.fragment.id)) return appFragments.update(entry, next)
@@ -341,7 +343,8 @@ function updateFragment (method, entry, request, store) {
   if (Buffer.byteLength(body) > MAX_BODY_BYTES) return problem(413, `The body is over ${MAX_BODY_BYTES} bytes`, { instance, contentType: JSON_TYPE })
   const { answer, next } = updatedFragment(method, entry.fragment, body, instance)
   if (answer) return answer
-  store.update(entry, next, tokenUser(headers.authorization || ''))
+  const refused = store.update(entry, next, tokenUser(headers.authorization || ''))
+  if (refused) return problem(400, refused, { instance })
   return ok({ data: entry.fragment }, { etag: entry.etag })
 }
 

@@ -957,11 +957,12 @@ declare namespace AEMHeadless {
     /** Milliseconds between a delivery and its invalidations (the publish tier may serve new content a moment after an author event). Default 0: invalidated before the answer. */
     settleMs?: number
     /**
-     * Settle rounds after the first invalidation, 1 s, 2 s, 4 s … after it (0 to 8; default 3): an
-     * answer revalidated before AEM served the change is fresh again with the old content, so
-     * each round marks stale again the answers whose content (`ETag`, or body) has not changed
-     * since the first round, as far as each process's cache has seen. A takedown's hard
-     * invalidation is repeated as it is. Rounds due within a second of each other are merged.
+     * Settle rounds after the first invalidation, about 1 s, 2 s, 4 s … after it (0 to 8; default
+     * 3): an answer revalidated before AEM served the change is fresh again with the old content,
+     * so each round marks stale again, by path, the answers whose content (`ETag`, or body) has not
+     * changed since the first round, as far as each process's cache has seen, and every list of
+     * the events' models. A takedown's hard invalidation is repeated as it is. Rounds fall due on
+     * whole seconds, where they merge.
      */
     settleRetries?: number
     /** Logging, as the client's `logger` option. */

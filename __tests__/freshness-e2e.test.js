@@ -17,7 +17,7 @@
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const { setTimeout: sleep } = require('node:timers/promises')
-const { setup } = require('./helpers')
+const { setup, eventually } = require('./helpers')
 const { startRedis, skipWithoutRedis } = require('./support/redis-server')
 const { startFreshnessApp } = require('./support/freshness-app')
 const { AEMHeadless } = require('..')
@@ -149,8 +149,10 @@ test('replication slower than the first invalidation: the settle rounds bring th
       await publish([LAGGED])
     })
     await sleep(200) // every process has heard the invalidation (Redis pub/sub)
+    const notModified = env.emu.stats.notModified
     for (const app of apps) await laggedTitle(app) // revalidated (in the background) before replication: unchanged
-    await sleep(500) // the revalidations are done
+    await eventually(() => env.emu.stats.notModified > notModified)
+    await sleep(500) // the other processes' revalidations are done too
     env.emu.publishing.releaseReplication()
     await sleep(300)
     for (const app of apps) assert.equal(await laggedTitle(app), 'lagged, v1', 'the old content, for its lifetime')

@@ -25,6 +25,8 @@ const KEY_DIR = '/prod/keys/'
 const JOURNAL_PATH = '/events/organizations/emulator-consumer/integrations/emulator-integration/emulator-registration'
 const MAX_LIMIT = 100
 const DELIVERY_TIMEOUT_MS = 10000
+/** The longest wait between retries (I/O Events waits 15 minutes at most; the emulator, a minute). */
+const MAX_RETRY_WAIT_MS = 60000
 
 /**
  * @param {{baseUrl: string, recipient: string, org: string, tokens: {isValid(token: string): boolean}, source?: string}} options
@@ -220,7 +222,7 @@ async function createEvents ({ baseUrl, recipient, org, tokens, source = 'acct:a
       const ids = (Array.isArray(events) ? events : [events]).map((one) => one.id)
       subscription.deliveries.push({ ids, status, retryCount })
       if ((status === null || status < 200 || status > 299) && retryCount < retries) {
-        await new Promise((resolve) => setTimeout(resolve, retryMs * 2 ** retryCount).unref())
+        await new Promise((resolve) => setTimeout(resolve, Math.min(retryMs * 2 ** retryCount, MAX_RETRY_WAIT_MS)).unref())
         await attempt(events, retryCount + 1)
       }
     }

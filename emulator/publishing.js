@@ -48,20 +48,24 @@ function createPublishing ({ events, content, apiKey }) {
     model: { id: model, path: MODELS_PATH + model }
   })
 
+  /** Runs a replication's change; one that cannot be made (its model replaced meanwhile) is dropped, and the emulator goes on. */
+  function applied (change) {
+    try {
+      change()
+    } catch {}
+  }
+
   /** Runs `change` on the content `replicationMs` from now (at once with 0), or at `releaseReplication` while held. */
   function replicate (change) {
     if (held !== null) return held.push(change)
-    if (replicationMs === 0) return change()
+    if (replicationMs === 0) return applied(change)
     const entry = {}
     entry.done = new Promise((resolve) => {
       entry.finish = resolve
       entry.timer = setTimeout(() => {
         pending.delete(entry)
-        try {
-          change()
-        } finally {
-          resolve()
-        }
+        applied(change)
+        resolve()
       }, replicationMs)
       entry.timer.unref()
     })
@@ -113,6 +117,7 @@ function createPublishing ({ events, content, apiKey }) {
       throw new TypeError('modify(model, items): items are fragments, each with its _path')
     }
     const current = content()
+    current.addFragments(model, []) // throws for a model the app has not loaded
     const raised = []
     for (const item of items) {
       const served = current.fragmentAt(item._path)
@@ -199,7 +204,7 @@ function createPublishing ({ events, content, apiKey }) {
     releaseReplication () {
       const changes = held ?? []
       held = null
-      for (const change of changes) change()
+      for (const change of changes) applied(change)
     },
 
     /** The paths drafted and not published. */

@@ -12,14 +12,19 @@
 // An event can come before AEM serves what it tells of (an author's event before publish has the
 // change, replication under way), and an answer revalidated in between is fresh again with the old
 // content. So the invalidations are run after a settle delay, and then again in settle rounds
-// (1 s, 2 s, 4 s … after the first): a soft round reaches only the answers whose content (`ETag`,
-// or body) has not changed since the first round, as far as each process's cache has seen (an
-// answer renewed is not asked for again; one fetched with nothing to compare it with is), with a
-// second of margin for the clocks of other processes; a hard one (a takedown) is run again as it
-// is. The rounds of one handler or follower that fall due within a second of each other are
-// merged into one invalidation per mode, so that a publication of many fragments costs a few
-// rounds, not a few per fragment.
+// (about 1 s, 2 s, 4 s … after the first):
+// - by path, a soft round reaches only the answers whose content (`ETag`, or body) has not changed
+//   since the first round, as far as each process's cache has seen (an answer renewed is not asked
+//   for again; one fetched with nothing to compare it with is), with a second of margin for the
+//   clocks of other processes;
+// - by model (lists), a soft round reaches every list of the model: a list renewed while a
+//   publication of several fragments was half replicated has changed, and is still not current;
+// - a hard one (a takedown) is run again as it is.
+// Rounds fall due on whole seconds, and those of one handler or follower due on the same second are
+// merged into one invalidation per kind, so that a publication of many fragments costs a few
+// rounds a second at most, not a few per fragment.
 
+const { setMaxListeners } = require('node:events')
 const { setTimeout: sleep } = require('node:timers/promises')
 
 /** Rounds after the first, by default, the most, and the wait before the first of them (doubled after each). */
@@ -27,7 +32,7 @@ const DEFAULT_SETTLE_RETRIES = 3
 const MAX_SETTLE_RETRIES = 8
 const FIRST_RETRY_MS = 1000
 const MAX_SETTLE_MS = 60000
-/** Rounds due within this long of each other run as one; and the margin given to other clocks. */
+/** Rounds fall due on multiples of this (and merge there); and the margin given to other clocks. */
 const MERGE_MS = 1000
 const CLOCK_MARGIN_MS = 1000
 
@@ -98,11 +103,13 @@ function createSettler (run, { settleMs, settleRetries }) {
   let closed = false
   /** Ends the settle delays under way at `close`: their first rounds run at once. */
   const closing = new AbortController()
+  // One listener per delivery in its settle delay.
+  setMaxListeners(0, closing.signal)
 
   function schedule (invalidations, firstAt) {
     for (let round = 1, after = FIRST_RETRY_MS; round <= settleRetries; round += 1, after *= 2) {
-      const at = firstAt + after
-      let batch = due.find((other) => other.at >= at && other.at < at + MERGE_MS)
+      const at = Math.ceil((firstAt + after) / MERGE_MS) * MERGE_MS
+      let batch = due.find((other) => other.at === at)
       if (batch === undefined) {
         batch = { at, soft: null, hard: null }
         batch.timer = setTimeout(() => fire(batch).catch(() => {}), Math.max(0, at - Date.now()))
@@ -119,14 +126,16 @@ function createSettler (run, { settleMs, settleRetries }) {
   }
 
   async function fire (batch) {
-    due.splice(due.indexOf(batch), 1)
-    for (const mode of ['soft', 'hard']) {
-      const merged = batch[mode]
-      if (merged === null) continue
-      const invalidation = { mode }
-      if (merged.paths.size > 0) invalidation.paths = [...merged.paths]
-      if (merged.models.size > 0) invalidation.models = [...merged.models]
-      if (mode === 'soft') invalidation.unchangedSince = merged.since
+    const at = due.indexOf(batch)
+    if (at < 0) return
+    due.splice(at, 1)
+    const { soft, hard } = batch
+    if (soft !== null && soft.paths.size > 0) await run({ mode: 'soft', paths: [...soft.paths], unchangedSince: soft.since }, true)
+    if (soft !== null && soft.models.size > 0) await run({ mode: 'soft', models: [...soft.models] }, true)
+    if (hard !== null) {
+      const invalidation = { mode: 'hard' }
+      if (hard.paths.size > 0) invalidation.paths = [...hard.paths]
+      if (hard.models.size > 0) invalidation.models = [...hard.models]
       await run(invalidation, true)
     }
   }

@@ -125,9 +125,12 @@ async function followJournal ({ read, invalidate, store, url, log, signal, lease
       }
       for await (const { position: at, event } of read({ ...start, wait: true, signal: round, onNext })) {
         if (event !== null && typeof event === 'object' && await firstSeen(event)) {
-          // The first round is waited for (after the settle delay, cut short by stop()) before
-          // the position moves on; the settle rounds run on (lib/event-invalidations.js).
-          await settler.settle(invalidationsOf([event]))
+          // Without a settle delay the first round is waited for before the position moves on;
+          // with one, it runs on (stop() runs it at once), as the settle rounds do
+          // (lib/event-invalidations.js).
+          const first = settler.settle(invalidationsOf([event]))
+          if (settle.settleMs === 0) await first
+          else first.catch(() => {})
         }
         kept = at
         await keep(at)

@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
         cache.put("k".to_owned(), "body".into(), policy, Default::default());
         let _ = cache.lookup("k");
         let not_modified = CacheHeaders::of(&headers_of(refreshed));
-        let _ = cache.refresh("k", &not_modified);
+        let _ = cache.refresh("k", &not_modified, tokio::time::Instant::now());
         let _ = cache.lookup("k");
     }
     for line in text.lines() {

@@ -374,6 +374,7 @@ impl AemClient {
             }
             with
         });
+        let sent_at = tokio::time::Instant::now();
         let fetched = match self
             .fetch(
                 request,
@@ -392,7 +393,7 @@ impl AemClient {
         };
         if fetched.status == 304 {
             let refreshed = match (&self.cache, &fetched.cache_headers) {
-                (Some(cache), Some(not_modified)) => cache.refresh(key, not_modified),
+                (Some(cache), Some(not_modified)) => cache.refresh(key, not_modified, sent_at),
                 _ => None,
             };
             let body = match refreshed {
@@ -408,6 +409,8 @@ impl AemClient {
                     }
                     body
                 }
+                // Stale here, and not written to the store (which the invalidation emptied).
+                Some(Refreshed::Superseded(body)) => body,
                 // Evicted meanwhile: asked again once, unconditionally (a 304 then is an error).
                 None => {
                     let fetched = self.fetch(request, headers, false).await?;

@@ -56,6 +56,9 @@ struct Entry {
     /// Since when its content has been what it is, as far as this cache has seen, in epoch
     /// milliseconds; 0 when not known ([`ResponseCache::put_since`]).
     since: u64,
+    /// When it was last marked stale by an invalidation: a 304 to a request sent before then
+    /// does not make it fresh again ([`ResponseCache::refresh`]).
+    invalidated_at: Option<Instant>,
 }
 
 /// Now, in epoch milliseconds.
@@ -126,6 +129,9 @@ pub enum Refreshed {
     Renewed(Arc<str>, ReusePolicy, u64),
     /// Removed, as the updated headers forbid storing it: its body answers this once.
     Forbidden(Arc<str>),
+    /// Left stale: an invalidation came after the request was sent, so the 304 may predate the
+    /// change it announced. Its body answers this once.
+    Superseded(Arc<str>),
 }
 
 /// What the cache holds for a key.
@@ -267,6 +273,7 @@ impl ResponseCache {
             bytes,
             revalidating: false,
             since: 0,
+            invalidated_at: None,
         };
         let mut entries = self.lock();
         let held = entries.lru.peek(&key);
@@ -294,14 +301,23 @@ impl ResponseCache {
         since
     }
 
-    /// After a 304: the stored headers as the 304 updates them decide (RFC 9111 §4.3.4). The
-    /// entry is fresh again under them, or, when they forbid storing it, removed (its body still
-    /// answers this once). `None` when the entry is gone.
-    pub fn refresh(&self, key: &str, not_modified: &CacheHeaders) -> Option<Refreshed> {
+    /// After a 304 to a request sent at `sent_at`: the stored headers as the 304 updates them
+    /// decide (RFC 9111 §4.3.4). The entry is fresh again under them, or, when they forbid
+    /// storing it, removed (its body still answers this once); it stays stale when an
+    /// invalidation marked it after `sent_at`. `None` when the entry is gone.
+    pub fn refresh(
+        &self,
+        key: &str,
+        not_modified: &CacheHeaders,
+        sent_at: Instant,
+    ) -> Option<Refreshed> {
         let mut entries = self.lock();
         let entry = entries.lru.get_mut(key)?;
-        let updated = CacheHeaders::updated_by(&entry.policy, not_modified);
         let body = Arc::clone(&entry.body);
+        if entry.invalidated_at.is_some_and(|at| at > sent_at) {
+            return Some(Refreshed::Superseded(body));
+        }
+        let updated = CacheHeaders::updated_by(&entry.policy, not_modified);
         match policy::policy_of(&updated, self.config.stale_defaults) {
             Some(renewed) => {
                 entry.fresh_until = after(Instant::now(), renewed.fresh_for);
@@ -339,6 +355,7 @@ impl ResponseCache {
                 }
             } else if let Some(entry) = entries.lru.peek_mut(key) {
                 entry.fresh_until = entry.fresh_until.min(now);
+                entry.invalidated_at = Some(now);
             }
         }
         reached
@@ -513,7 +530,7 @@ mod tests {
             );
             headers
         });
-        assert!(cache.refresh("s", &huge).is_some());
+        assert!(cache.refresh("s", &huge, Instant::now()).is_some());
         assert_eq!(cache.get("s").as_deref(), Some("body"));
     }
 
@@ -552,16 +569,22 @@ mod tests {
         assert_eq!(stale.validators.etag.as_deref(), Some("\"v1\""));
         let mut not_modified = CacheHeaders::default();
         not_modified.directives.cache_control = Some("max-age=60".into());
-        let Some(Refreshed::Renewed(body, renewed, _)) = cache.refresh("v", &not_modified) else {
+        let Some(Refreshed::Renewed(body, renewed, _)) =
+            cache.refresh("v", &not_modified, Instant::now())
+        else {
             panic!("renewed")
         };
         assert_eq!(&*body, "body");
         assert_eq!(renewed.validators.etag.as_deref(), Some("\"v1\""), "kept");
         assert_eq!(cache.get("v").as_deref(), Some("body"), "fresh after a 304");
-        assert!(cache.refresh("none", &not_modified).is_none());
+        assert!(
+            cache
+                .refresh("none", &not_modified, Instant::now())
+                .is_none()
+        );
         not_modified.directives.cache_control = Some("no-store".into());
         assert!(matches!(
-            cache.refresh("v", &not_modified),
+            cache.refresh("v", &not_modified, Instant::now()),
             Some(Refreshed::Forbidden(_))
         ));
         assert!(matches!(cache.lookup("v"), Lookup::Miss), "removed");
@@ -592,7 +615,25 @@ mod tests {
         let mut not_modified = CacheHeaders::default();
         not_modified.directives.cache_control = Some("max-age=60".into());
         assert!(matches!(
-            cache.refresh("e", &not_modified),
+            cache.refresh("e", &not_modified, Instant::now()),
+            Some(Refreshed::Renewed(_, _, 100))
+        ));
+        // A 304 to a request sent before an invalidation leaves the entry stale.
+        let sent_at = Instant::now();
+        std::thread::sleep(Duration::from_millis(2));
+        let by_path_e = Selector {
+            all: true,
+            unchanged_since: Some(150),
+            ..Selector::default()
+        };
+        assert_eq!(cache.invalidate(&by_path_e, false), ["e"]);
+        assert!(matches!(
+            cache.refresh("e", &not_modified, sent_at),
+            Some(Refreshed::Superseded(_))
+        ));
+        assert!(cache.get("e").is_none(), "still stale");
+        assert!(matches!(
+            cache.refresh("e", &not_modified, Instant::now()),
             Some(Refreshed::Renewed(_, _, 100))
         ));
         // Without ETags the bodies compare.

@@ -240,8 +240,8 @@ impl ResponseCache {
     /// Stores `body`, an answer of the persisted query `query` (if it is one), under `key` as
     /// `policy` says, evicting the least recently used entries to stay within the bounds. A
     /// body larger than `max_bytes` is not stored. (Its tags, found later, are copies of parts
-    /// of it and are not counted.) Its content counts as received now, unless it is the content
-    /// held already ([`ResponseCache::put_since`]).
+    /// of it and are not counted.) Since when its content has been what it is is found as
+    /// [`ResponseCache::put_since`] finds it without a time of the store's.
     pub fn put(&self, key: String, body: Arc<str>, policy: ReusePolicy, query: Option<&str>) {
         self.put_since(key, body, policy, query, None);
     }

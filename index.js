@@ -8,7 +8,6 @@ const { QueryTypes, resolveArgs, queryText, buildQuery } = require('./lib/query-
 const { TokenProvider } = require('./lib/token-provider')
 const { loadCredentials, credentialsOptions } = require('./lib/credentials')
 const { exchange, signServiceJwt, fetchToken } = require('./lib/exchange')
-const { createRedisStore } = require('./lib/redis-store')
 const { resolveLogger, requestEvent } = require('./lib/logger')
 const { requestTrace, tracingTarget } = require('./lib/tracing')
 const { targetOf } = require('./lib/otel')
@@ -17,10 +16,7 @@ const { cancelTokenFor } = require('./lib/abort')
 const { withManagedToken, tokenWithin, aborted } = require('./lib/managed-token')
 const { checkCa, trustFor } = require('./lib/tls')
 const { routeFor, localCall } = require('./lib/fetch-transport')
-const { cacheStoreFor } = require('./lib/cache-store')
 const { createAuthFetch } = require('./lib/auth-fetch')
-const { apiRequest, paginate } = require('./lib/api-request')
-const { upload } = require('./lib/upload/upload')
 
 /** The slowest upload rate a part's timeout allows for: 100 kB/s. */
 const PART_BYTES_PER_SECOND = 100 * 1000
@@ -142,7 +138,7 @@ class AEMHeadless {
         maxConcurrentRequests: positiveInteger(options.maxConcurrentRequests, 'maxConcurrentRequests', 100000),
         cache: cache && cacheOptions,
         coalesce: optionalBoolean(options.coalesce, 'coalesce')
-      }, transport, store === undefined ? undefined : cacheStoreFor(store), route.app)
+      }, transport, store === undefined ? undefined : require('./lib/cache-store').cacheStoreFor(store), route.app)
     } catch (error) {
       throw fromNative(error, { serviceURL: redactUrl(options.serviceURL) })
     }
@@ -214,7 +210,7 @@ class AEMHeadless {
    * @param {import('./lib/api-request').ApiRequestOptions} [options]
    */
   async request (path, options = {}) {
-    return apiRequest(this.authFetch, this.#api, path, options)
+    return require('./lib/api-request').apiRequest(this.authFetch, this.#api, path, options)
   }
 
   /**
@@ -246,7 +242,7 @@ class AEMHeadless {
    * @param {{query?: Record<string, unknown>, headers?: HeadersInit, signal?: AbortSignal, items?: string}} [options]
    */
   paginate (path, options = {}) {
-    return paginate(this.authFetch, this.#api, path, options)
+    return require('./lib/api-request').paginate(this.authFetch, this.#api, path, options)
   }
 
   /**
@@ -262,7 +258,8 @@ class AEMHeadless {
   upload (folder, files, options = {}) {
     const headers = this.#given.headers || {}
     const cookie = Object.keys(headers).find((name) => name.toLowerCase() === 'cookie')
-    return upload({ authFetch: this.authFetch, serviceURL: this.serviceURL, putFile: (part, signal) => this.#putFile(part, signal), cookie: cookie === undefined ? undefined : String(headers[cookie]) }, folder, files, options)
+    // Loaded at first use: an app that never uploads does not pay for the upload modules at require().
+    return require('./lib/upload/upload').upload({ authFetch: this.authFetch, serviceURL: this.serviceURL, putFile: (part, signal) => this.#putFile(part, signal), cookie: cookie === undefined ? undefined : String(headers[cookie]) }, folder, files, options)
   }
 
   /**
@@ -785,7 +782,14 @@ module.exports.TokenProvider = TokenProvider
 module.exports.loadCredentials = loadCredentials
 module.exports.signServiceJwt = signServiceJwt
 module.exports.exchange = exchange
-module.exports.createRedisStore = createRedisStore
+/**
+ * A cache store over Redis (lib/redis-store.js, loaded at the first call).
+ * @param {Parameters<typeof import('./lib/redis-store').createRedisStore>[0]} client
+ * @param {Parameters<typeof import('./lib/redis-store').createRedisStore>[1]} [options]
+ */
+module.exports.createRedisStore = function createRedisStore (client, options) {
+  return require('./lib/redis-store').createRedisStore(client, options)
+}
 /**
  * A webhook receiver for AEM's events through Adobe I/O Events (lib/events-handler.js, loaded at
  * the first call).

@@ -155,7 +155,7 @@ function main () {
     ['client', 'first µs', 'p50 µs', 'p99 µs'],
     [newRow('ours', ours), newRow("Adobe's", theirs),
       ["ours' advantage (× in our favour)", ratio(ours.first, theirs.first, false), ratio(percentile(ours.following, 50), percentile(theirs.following, 50), false), ratio(percentile(ours.following, 99), percentile(theirs.following, 99), false)]],
-    [`\`first\` is the first construction in a fresh process (median over the processes): ours then builds the process-wide HTTP client, loading the platform's root certificates, which later clients with the same TLS settings share; Adobe's builds nothing until its first request, and Node loads its root certificates at the first TLS connection.${QUICK_NOTE}`])
+    [`\`first\` is the first construction in a fresh process (median over the processes): ours then hands Node's root certificates to the native side (unparsed: the HTTP client that parses them is built at the first request), sets up the transport for \`'auto'\` mode, and V8 compiles the constructor's code on first use; Adobe's builds nothing until its first request, and Node loads its root certificates at the first TLS connection.${QUICK_NOTE}`])
 }
 
 main()

@@ -133,8 +133,16 @@ test('what the publish route and modify take is checked', async () => {
     assert.equal(error.code, 'API_ERROR', String(error))
     assert.equal(error.sdkDetails.status, 400)
   }
-  const get = await aem.request(PUBLISH, { full: true, retries: 0 }).catch((error) => error)
+  const get = await aem.request(PUBLISH, { full: true, retries: 0, headers: { 'x-api-key': env.emu.apiKey } }).catch((error) => error)
   assert.equal(get.sdkDetails.status, 405)
+  // The route is the Sites API's: its problem bodies, and the emulator's faults reach it.
+  const refused = await aem.authFetch(PUBLISH, { method: 'POST', headers: { 'x-api-key': env.emu.apiKey, 'content-type': 'application/json' }, body: '{}' })
+  assert.equal(refused.status, 400)
+  assert.match(refused.headers.get('content-type'), /^application\/problem\+json/)
+  assert.match((await refused.json()).detail, /The body must be \{"paths"/)
+  env.emu.fail(1, { status: 503, path: PUBLISH })
+  assert.equal((await publish({})).sdkDetails.status, 503, 'the fault first')
+  assert.equal((await publish({})).sdkDetails.status, 400, 'then the route')
   assert.throws(() => env.emu.publishing.modify('note', [{ title: 'no path' }]), /each with its _path/)
   env.emu.addModel('other', { title: 'String' })
   assert.throws(() => env.emu.publishing.modify('other', [{ _path: NOTE, title: 'x' }]), /is a fragment of note, not of other/)

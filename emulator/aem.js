@@ -88,7 +88,8 @@ function aemFaultAnswer (rule) {
  * @param {boolean} [ctx.surrogateControl=true] false drops `Surrogate-Control` from every answer
  * @param {boolean} [ctx.graphqlResponseJson=false] AEM's `responseContentTypeGraphQLResponseJson`
  * @param {{persistedQueries: number, notModified: number}} [ctx.stats] counters, updated in place
- * @param {{handle: Function}} [ctx.publishing] the publish route (emulator/publishing.js)
+ * @param {{sitesFragments: object}} [ctx.publishing] content changes (emulator/publishing.js): the app's
+ *   fragments as the Sites API sees them, and its publish route
  * @param {{handle: Function}} [ctx.uploadRoutes] the asset upload routes (emulator/uploads.js), shared by
  *   every AEM side of an emulator
  */
@@ -111,7 +112,6 @@ function createAem (ctx) {
     if (!isAuthorized(req.headers.authorization, { tokens: ctx.tokens, users, requireAuth: ctx.requireAuth })) {
       return send(res, 401, null, null, headers)
     }
-    if (ctx.publishing && ctx.publishing.handle(req, res, body)) return
     if (await handleSites(req, res, body)) return
     const rule = faults.take(req.method, path)
     if (!rule && handleFault(path, res, headers)) return

@@ -169,7 +169,7 @@ async function startEmulator (options = {}) {
   const apiKey = credentials.integration.technicalAccount.clientId
   const baseUrl = port === 443 ? `https://${HOST}` : `https://${HOST}:${port}`
   const events = await createEvents({ baseUrl, recipient: apiKey, org: credentials.integration.org, tokens })
-  const publishing = createPublishing({ events, apiKey, content: () => handlers.aem.content })
+  const publishing = createPublishing({ events, content: () => handlers.aem.content })
   /** A fresh AEM side, with the `load` option's content. */
   const createAemSide = () => {
     const aem = createAem({

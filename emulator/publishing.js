@@ -16,10 +16,8 @@
  */
 
 const { randomUUID } = require('node:crypto')
-const { sendJson, splitUrl, same } = require('./http')
 const { uuidFor, etagOf } = require('./sites')
 
-const PUBLISH_PATH = '/adobe/sites/cf/fragments/publish'
 const DEACTIVATION = /deactivat/i
 const MAX_BODY_BYTES = 1024 * 1024
 /** The longest replication delay a timer can wait. */
@@ -28,13 +26,12 @@ const MAX_DELAY_MS = 2 ** 31 - 1
 const MODELS_PATH = '/conf/emulator/settings/dam/cfm/models/'
 
 /**
- * @param {{apiKey: string, events: {event(type: string, data: object): object, emit(events: object[]): void},
+ * @param {{events: {event(type: string, data: object): object, emit(events: object[]): void},
  *   content: () => {fragmentAt(path: string): {model: string, item: object} | null,
  *     addFragments(model: string, items: object[]): void, removeFragment(path: string): boolean}}} ctx
- *   `content` gives the AEM side's current content (a reset replaces it); `apiKey` is the
- *   `X-Api-Key` the route requires, as the Sites API does
+ *   `content` gives the AEM side's current content (a reset replaces it)
  */
-function createPublishing ({ events, content, apiKey }) {
+function createPublishing ({ events, content }) {
   /** Drafts by path: `{model, item}`. */
   const drafts = new Map()
   /** Replications under way, to wait for (`idle`) or drop (`reset`). */
@@ -72,18 +69,20 @@ function createPublishing ({ events, content, apiKey }) {
     pending.add(entry)
   }
 
-  /** `POST /adobe/sites/cf/fragments/publish`: `{paths, workflowModelId?}`, with the Sites API's `X-Api-Key`. */
-  function publish (req, res, body) {
-    if (!req.headers['x-api-key'] || !same(req.headers['x-api-key'], apiKey)) {
-      return sendJson(res, 403, { type: 'about:blank', title: 'Forbidden', status: 403, detail: req.headers['x-api-key'] ? 'Invalid X-Api-Key' : 'The X-Api-Key header is required' })
-    }
+  /**
+   * The body of a `POST /adobe/sites/cf/fragments/publish` (`{paths, workflowModelId?}`), which
+   * the Sites API's handler routes here once its token, `X-Api-Key` and faults are checked.
+   * @param {string} body
+   * @returns {{answer: {workflowInstanceId: string, items: Array<{path: string, status: string}>}} | {refused: string}}
+   */
+  function publish (body) {
     let request
     try {
       request = JSON.parse(body)
     } catch {}
     const paths = request && Array.isArray(request.paths) ? request.paths : null
     if (body.length > MAX_BODY_BYTES || paths === null || paths.length === 0 || !paths.every((path) => typeof path === 'string' && path !== '')) {
-      return sendJson(res, 400, { type: 'about:blank', title: 'Bad Request', status: 400, detail: 'The body must be {"paths": ["/content/dam/…", …]}' })
+      return { refused: 'The body must be {"paths": ["/content/dam/…", …]}' }
     }
     const deactivate = typeof request.workflowModelId === 'string' && DEACTIVATION.test(request.workflowModelId)
     const current = content()
@@ -108,7 +107,7 @@ function createPublishing ({ events, content, apiKey }) {
       }
     }
     if (raised.length > 0) events.emit(raised)
-    sendJson(res, 200, { workflowInstanceId: randomUUID(), items })
+    return { answer: { workflowInstanceId: randomUUID(), items } }
   }
 
   /** An author's edit: drafts of `items` of `model` (see `modify` below). */
@@ -164,22 +163,12 @@ function createPublishing ({ events, content, apiKey }) {
       const updated = sitesFragments.get(entry.fragment.id)
       entry.fragment = updated.fragment
       entry.etag = updated.etag
-    }
+    },
+    publish
   }
 
   return {
     sitesFragments,
-
-    /** Answers the publish route; false for any other request. */
-    handle (req, res, body) {
-      if (splitUrl(req.url).path !== PUBLISH_PATH) return false
-      if (req.method !== 'POST') {
-        sendJson(res, 405, { type: 'about:blank', title: 'Method Not Allowed', status: 405, detail: 'POST {paths}' }, { allow: 'POST' })
-        return true
-      }
-      publish(req, res, body)
-      return true
-    },
 
     /**
      * An author's edit: drafts of fragments of `model` (by `_path`: a path that is neither served
@@ -227,4 +216,4 @@ function createPublishing ({ events, content, apiKey }) {
   }
 }
 
-module.exports = { createPublishing, PUBLISH_PATH }
+module.exports = { createPublishing }

@@ -22,6 +22,8 @@ const BASE = '/adobe/sites'
 const FRAGMENTS = `${BASE}/cf/fragments`
 const MODELS = `${BASE}/cf/models`
 const BATCH = `${BASE}/cf/batch`
+/** Publishing (and unpublishing) fragments: `POST {paths, workflowModelId?}` (emulator/publishing.js). */
+const PUBLISH = `${FRAGMENTS}/publish`
 const PROBLEM_TYPE = 'application/problem+json;charset=utf-8'
 const JSON_TYPE = 'application/json;charset=utf-8'
 const FRAGMENT_COUNT = 27
@@ -141,7 +143,8 @@ function fragmentOf (article) {
  * Creates a store of the fragments (the first 27 magazine articles, oldest first), each with an ETag
  * that changes at every update, and after them the fragments of the app's own models that
  * `appFragments` gives (emulator/publishing.js: an update of one of them is an author's draft).
- * @param {{list(): object[], get(id: string): object | undefined, update(entry: object, next: object): void} | null} appFragments
+ * @param {{list(): object[], get(id: string): object | undefined, update(entry: object, next: object): void,
+ *   publish(body: string): object} | null} appFragments
  */
 function createFragmentStore (appFragments) {
   const list = listArticles().slice(0, FRAGMENT_COUNT).map(fragmentOf)
@@ -487,6 +490,11 @@ async function route (request, ctx) {
     if (method !== 'GET') return methodNotAllowed('GET', instance)
     return page(fragmentsUnder(ctx.store.list, query.get('path')), query, instance)
   }
+  if (path === PUBLISH && ctx.appFragments && !request.inner) {
+    if (method !== 'POST') return methodNotAllowed('POST', instance)
+    const published = ctx.appFragments.publish(request.body)
+    return published.refused !== undefined ? problem(400, published.refused, { instance }) : ok(published.answer)
+  }
   if (path.startsWith(FRAGMENTS + '/')) return routeFragment(request, path.slice(FRAGMENTS.length + 1), ctx)
   if (path === MODELS) return method === 'GET' ? page(MODEL_LIST, query, instance) : methodNotAllowed('GET', instance)
   if (path === BATCH && !request.inner) return method === 'POST' ? ctx.jobs.submit(request) : methodNotAllowed('POST', instance)
@@ -507,12 +515,13 @@ async function route (request, ctx) {
  * @param {{url: string, secret: Buffer}} ctx.blobStore the second origin that `/asset` redirects to
  * @param {ReturnType<import('./faults').createFaultQueue>} ctx.faults the emulator's fault queue
  *   (`emu.fail`), met after the token and API key checks
- * @param {object} [ctx.appFragments] the fragments of the app's own models (emulator/publishing.js)
+ * @param {object} [ctx.appFragments] the fragments of the app's own models and their publish route
+ *   (emulator/publishing.js)
  * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: string) => Promise<boolean>}
  *   answers and resolves true for any path under `/adobe/sites`; resolves false for other paths
  */
 function createSitesHandler (ctx) {
-  const state = { store: createFragmentStore(ctx.appFragments || null), blobStore: ctx.blobStore }
+  const state = { store: createFragmentStore(ctx.appFragments || null), appFragments: ctx.appFragments || null, blobStore: ctx.blobStore }
   state.jobs = createBatchJobs((r) => route(r, state))
   return async function handleSites (req, res, body) {
     const { path, query } = splitUrl(req.url)

@@ -160,6 +160,16 @@ test('per-call connectTimeout values share one warm pool: 20 values open no more
   }
 })
 
+test('require() and a client leave the modules of features not used yet unloaded (start-up time)', () => {
+  const { execFileSync } = require('node:child_process')
+  const root = path.join(__dirname, '..')
+  const script = `const AEMHeadless = require(${JSON.stringify(root)}); new AEMHeadless({ serviceURL: 'https://publish-p1-e2.adobeaemcloud.com' }); process.stdout.write(JSON.stringify(Object.keys(require.cache)))`
+  const loaded = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })).map((file) => path.relative(root, file).split(path.sep).join('/'))
+  assert.ok(loaded.includes('lib/auth-fetch.js'), loaded.join(' '))
+  const later = ['lib/upload/', 'lib/api-request.js', 'lib/redis-store.js', 'lib/cache-store.js', 'lib/events-handler.js', 'lib/journal.js', 'lib/invalidations.js', 'lib/cdn-purge.js', 'lib/event-invalidations.js']
+  assert.deepEqual(loaded.filter((file) => later.some((lazy) => file.startsWith(lazy))), [])
+})
+
 test('the README is a front door under 15 KB: the rest is in docs/, linked from it', () => {
   const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8')
   assert.ok(Buffer.byteLength(readme) < 15 * 1024, `README.md is ${Buffer.byteLength(readme)} bytes`)

@@ -259,7 +259,7 @@ async function startEmulator (options = {}) {
     credentials,
     devToken,
     events: (({ handle, unsubscribeAll, ...api }) => api)(events),
-    publishing: (({ handle, reset, sitesFragments, ...api }) => api)(publishing),
+    publishing: (({ reset, sitesFragments, ...api }) => api)(publishing),
     cdn: cdn === null ? null : { stats: cdn.stats, purgeKey: cdn.purgeKey, clear: cdn.clear },
     writeFiles (dir) {
       fs.mkdirSync(dir, { recursive: true })

@@ -22,6 +22,24 @@ const { createAuthFetch } = require('./lib/auth-fetch')
 const PART_BYTES_PER_SECOND = 100 * 1000
 const { isEnvelope } = require('./lib/raw-answer')
 
+/**
+ * `load()`'s module, loaded at its first use and then held: an app that never uses a feature does
+ * not pay for its modules at `require()`, and a call that does pays for the lookup once.
+ */
+function onFirstUse (load) {
+  let loaded
+  return () => loaded === undefined ? (loaded = load()) : loaded
+}
+const cacheStores = onFirstUse(() => require('./lib/cache-store'))
+const invalidations = onFirstUse(() => require('./lib/invalidations'))
+const apiRequests = onFirstUse(() => require('./lib/api-request'))
+const uploads = onFirstUse(() => require('./lib/upload/upload'))
+const eventInvalidations = onFirstUse(() => require('./lib/event-invalidations'))
+const journal = onFirstUse(() => require('./lib/journal'))
+const cdnPurge = onFirstUse(() => require('./lib/cdn-purge'))
+const redisStores = onFirstUse(() => require('./lib/redis-store'))
+const eventsHandlers = onFirstUse(() => require('./lib/events-handler'))
+
 const DEFAULT_SERVICE_URL = '/'
 const DEFAULT_ENDPOINT = 'content/graphql/global/endpoint.json'
 const PERSIST_PATH = 'graphql/persist.json'
@@ -138,7 +156,7 @@ class AEMHeadless {
         maxConcurrentRequests: positiveInteger(options.maxConcurrentRequests, 'maxConcurrentRequests', 100000),
         cache: cache && cacheOptions,
         coalesce: optionalBoolean(options.coalesce, 'coalesce')
-      }, transport, store === undefined ? undefined : require('./lib/cache-store').cacheStoreFor(store), route.app)
+      }, transport, store === undefined ? undefined : cacheStores().cacheStoreFor(store), route.app)
     } catch (error) {
       throw fromNative(error, { serviceURL: redactUrl(options.serviceURL) })
     }
@@ -155,7 +173,7 @@ class AEMHeadless {
       const member = { serviceURL: this.serviceURL, apply: (selector, hard) => native.invalidate(selector, hard), log: this.#log, pollMs: invalidationPollMs }
       // Loaded at first use, as the journal, the webhook and the CDN purge: an app that uses none
       // of them does not pay for their modules (and node:https) at require().
-      this.#invalidations = { member, announce: require('./lib/invalidations').joinInvalidations(store, member) }
+      this.#invalidations = { member, announce: invalidations().joinInvalidations(store, member) }
     }
     const apiKey = optionalString(options.apiKey, 'apiKey')
     this.#apiKey = () => apiKey ?? (this.#tokens !== null && typeof this.#tokens.clientId === 'string' ? this.#tokens.clientId : undefined)
@@ -210,7 +228,7 @@ class AEMHeadless {
    * @param {import('./lib/api-request').ApiRequestOptions} [options]
    */
   async request (path, options = {}) {
-    return require('./lib/api-request').apiRequest(this.authFetch, this.#api, path, options)
+    return apiRequests().apiRequest(this.authFetch, this.#api, path, options)
   }
 
   /**
@@ -242,7 +260,7 @@ class AEMHeadless {
    * @param {{query?: Record<string, unknown>, headers?: HeadersInit, signal?: AbortSignal, items?: string}} [options]
    */
   paginate (path, options = {}) {
-    return require('./lib/api-request').paginate(this.authFetch, this.#api, path, options)
+    return apiRequests().paginate(this.authFetch, this.#api, path, options)
   }
 
   /**
@@ -258,8 +276,7 @@ class AEMHeadless {
   upload (folder, files, options = {}) {
     const headers = this.#given.headers || {}
     const cookie = Object.keys(headers).find((name) => name.toLowerCase() === 'cookie')
-    // Loaded at first use: an app that never uploads does not pay for the upload modules at require().
-    return require('./lib/upload/upload').upload({ authFetch: this.authFetch, serviceURL: this.serviceURL, putFile: (part, signal) => this.#putFile(part, signal), cookie: cookie === undefined ? undefined : String(headers[cookie]) }, folder, files, options)
+    return uploads().upload({ authFetch: this.authFetch, serviceURL: this.serviceURL, putFile: (part, signal) => this.#putFile(part, signal), cookie: cookie === undefined ? undefined : String(headers[cookie]) }, folder, files, options)
   }
 
   /**
@@ -479,7 +496,7 @@ class AEMHeadless {
           }
           let settle
           try {
-            settle = require('./lib/event-invalidations').settleOptions(options, 'follow')
+            settle = eventInvalidations().settleOptions(options, 'follow')
           } catch (error) {
             throw sdkError('INVALID_PARAM', error.message)
           }
@@ -491,7 +508,7 @@ class AEMHeadless {
             else given.addEventListener('abort', stop, { once: true })
           }
           const request = client.#journalRequest(url, options.orgId)
-          const done = require('./lib/journal').followJournal({
+          const done = journal().followJournal({
             settle,
             read: (round) => client.#readJournal(url, { ...options, ...round }, request),
             invalidate: (invalidation) => client.cache.invalidate(invalidation),
@@ -558,7 +575,7 @@ class AEMHeadless {
 
   /** `events.journal`'s iterator over `request`. */
   #readJournal (url, { since, latest, limit, wait, signal, onNext }, request) {
-    return require('./lib/journal').readJournal(request, { url, since, latest, limit, wait, signal, onNext })
+    return journal().readJournal(request, { url, since, latest, limit, wait, signal, onNext })
   }
 
   /**
@@ -573,7 +590,7 @@ class AEMHeadless {
     if (purgeKey === undefined) return (selector, hard) => native.invalidate(selector, hard)
     const client = { authFetch: (...args) => this.authFetch(...args), serviceURL: this.serviceURL, purgeKey, log: this.#log }
     return async (selector, hard) => {
-      if (!selector.all) await require('./lib/cdn-purge').purge(client, native.endpointsReached(selector))
+      if (!selector.all) await cdnPurge().purge(client, native.endpointsReached(selector))
       return native.invalidate(selector, hard)
     }
   }
@@ -788,7 +805,7 @@ module.exports.exchange = exchange
  * @param {Parameters<typeof import('./lib/redis-store').createRedisStore>[1]} [options]
  */
 module.exports.createRedisStore = function createRedisStore (client, options) {
-  return require('./lib/redis-store').createRedisStore(client, options)
+  return redisStores().createRedisStore(client, options)
 }
 /**
  * A webhook receiver for AEM's events through Adobe I/O Events (lib/events-handler.js, loaded at
@@ -796,5 +813,5 @@ module.exports.createRedisStore = function createRedisStore (client, options) {
  * @param {Parameters<typeof import('./lib/events-handler').createEventsHandler>[0]} options
  */
 module.exports.createEventsHandler = function createEventsHandler (options) {
-  return require('./lib/events-handler').createEventsHandler(options)
+  return eventsHandlers().createEventsHandler(options)
 }
